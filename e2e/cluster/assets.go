@@ -1,0 +1,126 @@
+package cluster
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// assetsEnv names the directory of control-plane binaries, as envtest and setup-envtest use it.
+const assetsEnv = "KUBEBUILDER_ASSETS"
+
+// versionsFile pins the binaries' versions, relative to the repository root.
+var versionsFile = filepath.Join("hack", "versions.env")
+
+// binaries are the programs a cluster runs; hack/e2e-bins.sh builds all of them.
+var binaries = []string{"etcd", "kube-apiserver", "kube-controller-manager"}
+
+// AssetsDir returns the directory holding etcd, kube-apiserver and kube-controller-manager
+// so that tests run against the pinned versions without a download: $KUBEBUILDER_ASSETS
+// when set, else the cache directory hack/e2e-bins.sh fills for hack/versions.env.
+// The error names the missing file and how to build it.
+func AssetsDir() (string, error) {
+	dir := os.Getenv(assetsEnv)
+	if dir == "" {
+		var err error
+		if dir, err = cacheDir(); err != nil {
+			return "", err
+		}
+	}
+	for _, name := range binaries {
+		path := filepath.Join(dir, name)
+		if _, err := os.Stat(path); err != nil {
+			return "", fmt.Errorf("e2e control-plane binary %s: %w; build it with `make e2e-bins` (hack/e2e-bins.sh)", path, err)
+		}
+	}
+	return dir, nil
+}
+
+// cacheDir computes the directory hack/e2e-bins.sh builds into; keep the two in step.
+func cacheDir() (string, error) {
+	root, err := repoRoot()
+	if err != nil {
+		return "", err
+	}
+	versions, err := readVersions(filepath.Join(root, versionsFile))
+	if err != nil {
+		return "", err
+	}
+	// The same rule as the script's ${XDG_CACHE_HOME:-$HOME/.cache}, on every OS,
+	// where os.UserCacheDir would pick another directory on macOS.
+	cache := os.Getenv("XDG_CACHE_HOME")
+	if cache == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return "", fmt.Errorf("finding the e2e binary cache: %w", err)
+		}
+		cache = filepath.Join(home, ".cache")
+	}
+	name := "k8s-" + versions["K8S_VERSION"] + "-etcd-" + versions["ETCD_VERSION"]
+	return filepath.Join(cache, "pullthrough", "e2e", name), nil
+}
+
+// repoRoot walks up from the working directory, which go test sets to the package
+// directory, to the directory holding hack/versions.env. Source paths from
+// runtime.Caller would not do: -trimpath makes them module-relative.
+func repoRoot() (string, error) {
+	wd, err := os.Getwd()
+	if err != nil {
+		return "", fmt.Errorf("finding %s: %w", versionsFile, err)
+	}
+	for dir := wd; ; dir = filepath.Dir(dir) {
+		if _, err := os.Stat(filepath.Join(dir, versionsFile)); err == nil {
+			return dir, nil
+		}
+		if filepath.Dir(dir) == dir {
+			return "", fmt.Errorf("no %s in %s or any parent; set %s to the binaries' directory", versionsFile, wd, assetsEnv)
+		}
+	}
+}
+
+// readVersions parses the KEY=value lines of hack/versions.env (comments and blank lines
+// skipped) and requires the two versions the cache directory is named after.
+func readVersions(path string) (map[string]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading pinned versions: %w", err)
+	}
+	defer f.Close()
+	versions, err := parseVersions(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return versions, nil
+}
+
+// errNoVersion reports a versions file that lacks a version the cache is named after.
+var errNoVersion = errors.New("version not set")
+
+func parseVersions(r io.Reader) (map[string]string, error) {
+	versions := map[string]string{}
+	scanner := bufio.NewScanner(r)
+	for line := 1; scanner.Scan(); line++ {
+		text := strings.TrimSpace(scanner.Text())
+		if text == "" || strings.HasPrefix(text, "#") {
+			continue
+		}
+		key, value, ok := strings.Cut(text, "=")
+		if !ok {
+			return nil, fmt.Errorf("line %d: %q is not KEY=value", line, text)
+		}
+		versions[strings.TrimSpace(key)] = strings.TrimSpace(value)
+	}
+	if err := scanner.Err(); err != nil {
+		return nil, fmt.Errorf("reading: %w", err)
+	}
+	for _, key := range []string{"K8S_VERSION", "ETCD_VERSION"} {
+		if versions[key] == "" {
+			return nil, fmt.Errorf("%s: %w", key, errNoVersion)
+		}
+	}
+	return versions, nil
+}

@@ -1,0 +1,135 @@
+package cluster
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
+	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+)
+
+// startTimeout bounds each control-plane process's start; envtest's 20 s default is
+// tight on a 2-core CI machine running several test binaries at once.
+const startTimeout = 60 * time.Second
+
+// Options choose what a cluster runs beyond etcd and kube-apiserver.
+type Options struct {
+	// ControllerManager runs kube-controller-manager, for tests that need workload
+	// controllers to turn Deployments, DaemonSets, Jobs... into Pods.
+	ControllerManager bool
+
+	// WebhookConfigs are installed once the API server is up, rewritten to call the
+	// server at WebhookServing: each webhook's clientConfig.service (with a path) becomes
+	// a URL on that host and port, and caBundle trusts the certificate in its directory.
+	WebhookConfigs []*admissionregistrationv1.MutatingWebhookConfiguration
+
+	// Output receives the logs of every process the cluster runs; nil discards them.
+	// It must accept concurrent writes (an *os.File does).
+	Output io.Writer
+}
+
+// Cluster is a running control plane; Stop it when done.
+type Cluster struct {
+	env        *envtest.Environment
+	client     client.Client
+	dir        string // kubeconfig files and the controller manager's certificates
+	kubeconfig string
+	kcm        *controllerManager
+}
+
+// Start runs etcd and kube-apiserver, installs opts.WebhookConfigs and, if asked, runs
+// kube-controller-manager; it returns when all of them serve. On error nothing is left
+// running.
+func Start(opts Options) (*Cluster, error) {
+	assets, err := AssetsDir()
+	if err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp("", "pullthrough-e2e-")
+	if err != nil {
+		return nil, fmt.Errorf("creating the cluster's directory: %w", err)
+	}
+	c := &Cluster{dir: dir, env: newEnvironment(assets, opts)}
+	if err := c.start(assets, opts); err != nil {
+		return nil, errors.Join(err, c.Stop())
+	}
+	return c, nil
+}
+
+// newEnvironment configures envtest for our binaries and flags.
+func newEnvironment(assets string, opts Options) *envtest.Environment {
+	env := &envtest.Environment{
+		BinaryAssetsDirectory:    assets,
+		ControlPlaneStartTimeout: startTimeout,
+		WebhookInstallOptions: envtest.WebhookInstallOptions{
+			MutatingWebhooks: opts.WebhookConfigs,
+		},
+	}
+	apiServer := env.ControlPlane.GetAPIServer()
+	apiServer.Out, apiServer.Err = opts.Output, opts.Output
+	// On by default; named so that a future default change cannot silently turn
+	// the webhook under test off.
+	apiServer.Configure().Set("enable-admission-plugins", "MutatingAdmissionWebhook", "ValidatingAdmissionWebhook")
+	env.ControlPlane.Etcd = &envtest.Etcd{Out: opts.Output, Err: opts.Output}
+	return env
+}
+
+func (c *Cluster) start(assets string, opts Options) error {
+	cfg, err := c.env.Start()
+	if err != nil {
+		return fmt.Errorf("starting etcd and kube-apiserver from %s: %w", assets, err)
+	}
+	if c.client, err = client.New(cfg, client.Options{}); err != nil {
+		return fmt.Errorf("creating a client: %w", err)
+	}
+	c.kubeconfig = filepath.Join(c.dir, "kubeconfig")
+	if err := os.WriteFile(c.kubeconfig, c.env.KubeConfig, 0o600); err != nil {
+		return fmt.Errorf("writing the admin kubeconfig: %w", err)
+	}
+	if !opts.ControllerManager {
+		return nil
+	}
+	c.kcm, err = startControllerManager(filepath.Join(assets, "kube-controller-manager"), c.kubeconfig, c.dir, opts.Output)
+	return err
+}
+
+// Config returns an admin (system:masters) client configuration.
+func (c *Cluster) Config() *rest.Config {
+	return rest.CopyConfig(c.env.Config)
+}
+
+// KubeconfigPath returns an admin kubeconfig file, for kubectl and for commands under
+// test that take --kubeconfig (pullthrough migrate). It is removed by Stop.
+func (c *Cluster) KubeconfigPath() string {
+	return c.kubeconfig
+}
+
+// WebhookServing tells where the API server calls the webhooks of Options.WebhookConfigs
+// and which directory holds the serving certificate (tls.crt, tls.key) it trusts.
+func (c *Cluster) WebhookServing() (host string, port int, certDir string) {
+	w := c.env.WebhookInstallOptions
+	return w.LocalServingHost, w.LocalServingPort, w.LocalServingCertDir
+}
+
+// Stop stops every process Start started, the controller manager first so that it does
+// not spin on a vanished API server, and removes their files.
+func (c *Cluster) Stop() error {
+	var errs []error
+	if c.kcm != nil {
+		errs = append(errs, c.kcm.stop())
+		c.kcm = nil
+	}
+	if err := c.env.Stop(); err != nil {
+		errs = append(errs, fmt.Errorf("stopping etcd and kube-apiserver: %w", err))
+	}
+	if err := os.RemoveAll(c.dir); err != nil {
+		errs = append(errs, fmt.Errorf("removing the cluster's directory: %w", err))
+	}
+	return errors.Join(errs...)
+}

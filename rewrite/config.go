@@ -1,0 +1,154 @@
+package rewrite
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/json"
+	"sigs.k8s.io/yaml"
+)
+
+// Config is the whole pullthrough configuration, shared by the webhook, the
+// migrator and the CLI so that all three route an image the same way.
+type Config struct {
+	// Mirrors route sources to targets; the longest matching source wins.
+	Mirrors []Mirror `json:"mirrors"`
+	// Exclude leaves some images and namespaces alone.
+	Exclude Exclude `json:"exclude,omitempty"`
+	// Mode is enforce (default) or audit.
+	Mode Mode `json:"mode,omitempty"`
+	// ImagePullSecrets are added to a pod when one of its images was
+	// rewritten, so the kubelet can authenticate to the proxy.
+	ImagePullSecrets []string `json:"imagePullSecrets,omitempty"`
+	// ProxyHealth, when set, stops rewriting while the proxy is down.
+	ProxyHealth *ProxyHealth `json:"proxyHealth,omitempty"`
+	// Migrate names the extra objects `pullthrough migrate` may edit.
+	Migrate MigrateTargets `json:"migrate,omitempty"`
+}
+
+// Mirror routes every image under Source to the same path under Target.
+type Mirror struct {
+	// Source is a registry host, or host/path prefix, e.g. docker.io or docker.io/bitnami.
+	Source string `json:"source"`
+	// Target is where the proxy serves Source, e.g. proxy.example.internal/dockerhub.
+	Target string `json:"target"`
+}
+
+// Exclude lists what is never rewritten.
+type Exclude struct {
+	// Images are globs (path.Match syntax) on the normalized reference; a glob
+	// that matches the name alone excludes every tag and digest of it.
+	Images []string `json:"images,omitempty"`
+	// Namespaces are namespace names or globs whose pods and workloads are left alone.
+	Namespaces []string `json:"namespaces,omitempty"`
+}
+
+// ProxyHealth configures the probe of the proxy's registry API.
+type ProxyHealth struct {
+	// URL is probed with GET; any 2xx or 401 (the registry API's
+	// "authenticate first") counts as up.
+	URL string `json:"url"`
+	// Interval between probes; default 10s.
+	Interval metav1.Duration `json:"interval,omitempty"`
+	// FailOpen leaves images alone while the proxy is down (default true), so a
+	// proxy outage cannot stop pods from starting.
+	FailOpen *bool `json:"failOpen,omitempty"`
+}
+
+// MigrateTargets are the opt-in objects, beyond workloads, that name images.
+type MigrateTargets struct {
+	// ConfigMaps whose data values hold explicit registry references.
+	ConfigMaps []ConfigMapTarget `json:"configMaps,omitempty"`
+	// Fields of custom resources that hold an image or a registry prefix.
+	Fields []FieldTarget `json:"fields,omitempty"`
+}
+
+// ConfigMapTarget selects ConfigMaps in one namespace, by name or by label selector.
+type ConfigMapTarget struct {
+	Namespace string `json:"namespace"`
+	Name      string `json:"name,omitempty"`
+	Selector  string `json:"selector,omitempty"`
+}
+
+// FieldValue says how a custom-resource field is read: a whole image, or a
+// registry prefix such as Calico's spec.registry.
+type FieldValue string
+
+const (
+	// FieldImage is a whole image reference.
+	FieldImage FieldValue = "image"
+	// FieldRegistry is a host or host/path prefix, with an optional trailing slash.
+	FieldRegistry FieldValue = "registry"
+)
+
+// FieldTarget names one field of a custom resource.
+type FieldTarget struct {
+	Group     string `json:"group,omitempty"`
+	Version   string `json:"version"`
+	Resource  string `json:"resource"`
+	Namespace string `json:"namespace,omitempty"`
+	// Name of one object; empty means every object of the resource.
+	Name string `json:"name,omitempty"`
+	// Path is the dotted field path, e.g. spec.registry.
+	Path  string     `json:"path"`
+	Value FieldValue `json:"value"`
+}
+
+// defaultInterval is the proxy probe interval when proxyHealth.interval is not set.
+const defaultInterval = 10 * time.Second
+
+// Load reads, decodes strictly, defaults and validates the config at path.
+// Every error names the file.
+func Load(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	cfg, err := Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	return cfg, nil
+}
+
+// Parse decodes YAML or JSON strictly (unknown fields are errors, so a typo
+// never silently turns a setting off), then defaults and validates it.
+func Parse(data []byte) (*Config, error) {
+	js, err := yaml.YAMLToJSONStrict(data)
+	if err != nil {
+		return nil, fmt.Errorf("not valid YAML: %w", err)
+	}
+	var cfg Config
+	strict, err := json.UnmarshalStrict(js, &cfg, json.DisallowDuplicateFields, json.DisallowUnknownFields)
+	if err != nil {
+		return nil, err
+	}
+	if len(strict) > 0 {
+		// sigs.k8s.io/json names the field path ("mirrors[0].targte").
+		return nil, errors.Join(strict...)
+	}
+	cfg.Default()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return &cfg, nil
+}
+
+// Default fills in every optional setting, in one place.
+func (c *Config) Default() {
+	if c.Mode == "" {
+		c.Mode = ModeEnforce
+	}
+	if h := c.ProxyHealth; h != nil {
+		if h.Interval.Duration == 0 {
+			h.Interval.Duration = defaultInterval
+		}
+		if h.FailOpen == nil {
+			failOpen := true
+			h.FailOpen = &failOpen
+		}
+	}
+}

@@ -1,0 +1,87 @@
+package rewrite
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseRejects(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		yaml string
+		// want are fragments the error must contain: the field path and value.
+		want []string
+	}{
+		{"unknown field", "mirrors: [{source: docker.io, target: p.example/x}]\nmirorrs: []\n", []string{`unknown field "mirorrs"`}},
+		{"unknown nested field", "mirrors: [{source: docker.io, target: p.example/x, targte: y}]\n", []string{`unknown field "mirrors[0].targte"`}},
+		{"no mirrors", "mode: enforce\n", []string{"mirrors: Required value"}},
+		{"source not a host", "mirrors: [{source: dockerhub, target: p.example/x}]\n", []string{"mirrors[0].source", `"dockerhub"`, "not a registry host"}},
+		{"target not a host", "mirrors: [{source: docker.io, target: proxy/dockerhub}]\n", []string{"mirrors[0].target", `"proxy/dockerhub"`, "not a registry host"}},
+		{"bad path", "mirrors: [{source: docker.io/Bitnami, target: p.example/x}]\n", []string{"mirrors[0].source", "docker.io/Bitnami", "not a valid repository path"}},
+		{"trailing slash", "mirrors: [{source: quay.io/, target: p.example/x}]\n", []string{"mirrors[0].source", "quay.io/"}},
+		{"duplicate source", "mirrors: [{source: docker.io, target: p.example/a}, {source: index.docker.io, target: p.example/b}]\n", []string{"mirrors[1].source: Duplicate value", "same as mirrors[0].source"}},
+		{"target loops", "mirrors: [{source: docker.io, target: docker.io/proxy}]\n", []string{"mirrors[0].target", "docker.io/proxy", "rewriting would loop"}},
+		{"target loops across mirrors", "mirrors: [{source: ghcr.io, target: quay.io/ghcr}, {source: quay.io, target: p.example/q}]\n", []string{"mirrors[0].target", "quay.io/ghcr", "mirrors[1].source"}},
+		{"source under target", "mirrors: [{source: docker.io, target: p.example/hub}, {source: p.example/hub/x, target: p.example/y}]\n", []string{"mirrors[1].source", "p.example/hub/x", "never match"}},
+		{"bad image glob", "mirrors: [{source: docker.io, target: p.example/x}]\nexclude: {images: ['docker.io/[abc']}\n", []string{"exclude.images[0]", "docker.io/[abc", "not a valid glob"}},
+		{"bad namespace glob", "mirrors: [{source: docker.io, target: p.example/x}]\nexclude: {namespaces: ['']}\n", []string{"exclude.namespaces[0]"}},
+		{"bad mode", "mirrors: [{source: docker.io, target: p.example/x}]\nmode: enforcing\n", []string{"mode: Unsupported value", `"enforcing"`}},
+		{"empty pull secret", "mirrors: [{source: docker.io, target: p.example/x}]\nimagePullSecrets: ['']\n", []string{"imagePullSecrets[0]"}},
+		{"bad proxy url", "mirrors: [{source: docker.io, target: p.example/x}]\nproxyHealth: {url: 'ftp://x'}\n", []string{"proxyHealth.url", "ftp://x"}},
+		{"bad interval", "mirrors: [{source: docker.io, target: p.example/x}]\nproxyHealth: {url: 'https://p.example/v2/', interval: ten}\n", []string{"ten"}},
+		{"configmap name and selector", "mirrors: [{source: docker.io, target: p.example/x}]\nmigrate: {configMaps: [{namespace: a, name: b, selector: c=d}]}\n", []string{"migrate.configMaps[0]", "exactly one of name and selector"}},
+		{"configmap bad selector", "mirrors: [{source: docker.io, target: p.example/x}]\nmigrate: {configMaps: [{namespace: a, selector: '=bad'}]}\n", []string{"migrate.configMaps[0].selector", "=bad"}},
+		{"field bad value", "mirrors: [{source: docker.io, target: p.example/x}]\nmigrate: {fields: [{version: v1, resource: installations, path: spec.registry, value: host}]}\n", []string{"migrate.fields[0].value", `"host"`}},
+		{"field bad path", "mirrors: [{source: docker.io, target: p.example/x}]\nmigrate: {fields: [{version: v1, resource: r, path: spec..registry, value: image}]}\n", []string{"migrate.fields[0].path", "spec..registry"}},
+		{"not yaml", "mirrors: [\n", []string{"not valid YAML"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := Parse([]byte(tt.yaml))
+			if err == nil {
+				t.Fatal("Parse succeeded, want an error")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not contain %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestParseDefaults(t *testing.T) {
+	t.Parallel()
+	cfg, err := Parse([]byte("mirrors: [{source: docker.io, target: p.example/x}]\nproxyHealth: {url: 'https://p.example/v2/'}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Mode != ModeEnforce {
+		t.Errorf("Mode = %q, want enforce", cfg.Mode)
+	}
+	if cfg.ProxyHealth.Interval.Duration != 10*time.Second || cfg.ProxyHealth.FailOpen == nil || !*cfg.ProxyHealth.FailOpen {
+		t.Errorf("proxyHealth defaults = %+v", cfg.ProxyHealth)
+	}
+}
+
+func TestLoadNamesTheFile(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.yaml")
+	if err := os.WriteFile(bad, []byte("mirrors: [{source: nope, target: p.example/x}]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{bad, filepath.Join(dir, "missing.yaml")} {
+		if _, err := Load(p); err == nil || !strings.Contains(err.Error(), p) {
+			t.Errorf("Load(%s) error = %v, want one naming the file", p, err)
+		}
+	}
+	if _, err := Load("../examples/config.yaml"); err != nil {
+		t.Errorf("the shipped example config must load: %v", err)
+	}
+}

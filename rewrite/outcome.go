@@ -1,0 +1,51 @@
+package rewrite
+
+// Outcome says what happened to one image and why. The set is closed: metrics
+// use it as a label value, so it must stay small and stable.
+type Outcome string
+
+// The outcomes, in the words used by --explain, logs, metrics and warnings.
+const (
+	// OutcomeRewritten: the image now points at the proxy.
+	OutcomeRewritten Outcome = "rewritten"
+	// OutcomeAlreadyProxied: the image is already under a mirror's target.
+	OutcomeAlreadyProxied Outcome = "already-proxied"
+	// OutcomeNoRule: no mirror's source matches the image.
+	OutcomeNoRule Outcome = "no-rule"
+	// OutcomeExcludedImage: the image matches an exclude.images glob.
+	OutcomeExcludedImage Outcome = "excluded-image"
+	// OutcomeExcludedNamespace: the object lives in an exclude.namespaces namespace.
+	OutcomeExcludedNamespace Outcome = "excluded-namespace"
+	// OutcomeOptedOut: the pod opted out (skip label) or is a mirror pod.
+	OutcomeOptedOut Outcome = "opted-out"
+	// OutcomeUnparseable: the image is not a valid reference; it is left for
+	// the kubelet to report.
+	OutcomeUnparseable Outcome = "unparseable"
+	// OutcomeInvalidResult: the rewrite would not be a valid reference
+	// (too long, for one), so the image is left alone.
+	OutcomeInvalidResult Outcome = "invalid-result"
+	// OutcomeAudit: the image would be rewritten, but audit mode changes nothing.
+	OutcomeAudit Outcome = "audit"
+	// OutcomeProxyUnhealthy: the image would be rewritten, but the proxy is
+	// down and the config fails open.
+	OutcomeProxyUnhealthy Outcome = "proxy-unhealthy"
+)
+
+// Outcomes lists every Outcome, so that metrics can be initialised and tests
+// can check that the set stays closed.
+var Outcomes = []Outcome{
+	OutcomeRewritten, OutcomeAlreadyProxied, OutcomeNoRule, OutcomeExcludedImage,
+	OutcomeExcludedNamespace, OutcomeOptedOut, OutcomeUnparseable,
+	OutcomeInvalidResult, OutcomeAudit, OutcomeProxyUnhealthy,
+}
+
+// Mode chooses whether matching images are changed or only reported.
+type Mode string
+
+const (
+	// ModeEnforce rewrites matching images.
+	ModeEnforce Mode = "enforce"
+	// ModeAudit computes, counts and reports rewrites but changes no image, so
+	// a team can see the effect before turning it on.
+	ModeAudit Mode = "audit"
+)

@@ -1,0 +1,79 @@
+package rewrite
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/distribution/reference"
+)
+
+// dockerHub is the canonical Docker Hub host that the reference library uses.
+const dockerHub = "docker.io"
+
+// dockerHubAliases are hosts that serve Docker Hub under another name; an
+// image written with any of them must be routed like docker.io, or it would
+// slip past the docker.io mirror.
+var dockerHubAliases = map[string]bool{
+	"docker.io":               true,
+	"index.docker.io":         true,
+	"registry-1.docker.io":    true,
+	"registry.hub.docker.com": true,
+}
+
+// anchoredHost matches a whole registry host with an optional port, in the
+// reference library's own grammar so that both sides agree on what a host is.
+var anchoredHost = regexp.MustCompile(`^` + reference.DomainRegexp.String() + `$`)
+
+// Sentinel errors for a malformed registry prefix; callers branch with errors.Is.
+var (
+	// ErrNotAHost: the first path segment cannot be a registry host.
+	ErrNotAHost = errors.New("not a registry host (a host needs a '.' or a ':' or must be localhost)")
+	// ErrBadPath: the part after the host is not a valid repository path.
+	ErrBadPath = errors.New("not a valid repository path (lower-case letters, digits and separators)")
+)
+
+// canonicalHost lower-cases a registry host and folds Docker Hub's aliases
+// into docker.io.
+func canonicalHost(host string) string {
+	host = strings.ToLower(host)
+	if dockerHubAliases[host] {
+		return dockerHub
+	}
+	return host
+}
+
+// looksLikeHost applies the same test as the reference library's
+// splitDockerDomain: without a '.', a ':' or the name localhost, a first
+// segment is a Docker Hub namespace, not a host.
+func looksLikeHost(s string) bool {
+	return strings.ContainsAny(s, ".:") || s == "localhost" || strings.ToLower(s) != s
+}
+
+// ParsePrefix validates a registry prefix (a host, or host/path on a
+// path-segment boundary, as used for mirror sources, targets and registry
+// fields) and returns it in canonical form: host lower-cased, Docker Hub
+// aliases folded into docker.io, no trailing slash. No "library/" is added: a
+// prefix names a namespace, not an image.
+func ParsePrefix(s string) (string, error) {
+	host, path, hasPath := strings.Cut(s, "/")
+	if !anchoredHost.MatchString(host) || !looksLikeHost(host) {
+		return "", fmt.Errorf("%q: %w", s, ErrNotAHost)
+	}
+	canonical := canonicalHost(host)
+	if !hasPath {
+		return canonical, nil
+	}
+	if _, err := reference.WithName(canonical + "/" + path); err != nil {
+		return "", fmt.Errorf("%q: %w: %w", s, ErrBadPath, err)
+	}
+	return canonical + "/" + path, nil
+}
+
+// under reports whether name equals prefix or continues with '/' after it:
+// the path-segment boundary that keeps docker.io/bit away from
+// docker.io/bitnami and docker.io away from docker.io.evil.com.
+func under(name, prefix string) bool {
+	return strings.HasPrefix(name, prefix) && (len(name) == len(prefix) || name[len(prefix)] == '/')
+}

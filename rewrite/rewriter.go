@@ -1,0 +1,170 @@
+package rewrite
+
+import (
+	"cmp"
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/distribution/reference"
+)
+
+// Rewriter applies one validated Config. It is immutable and safe for
+// concurrent use, so a hot reload swaps a whole Rewriter, never part of one.
+type Rewriter struct {
+	withhold   Outcome // "" applies rewrites; otherwise the outcome that replaces OutcomeRewritten
+	rules      []rule  // longest source first
+	targets    []string
+	images     []string
+	namespaces []string
+}
+
+// rule is a Mirror in canonical form.
+type rule struct {
+	source, target string
+	hostLen        int // length of the target's host, to measure a result's path
+}
+
+// Result is the decision for one image.
+type Result struct {
+	// Image is what the image becomes: the rewrite when Outcome is
+	// OutcomeRewritten, the input unchanged otherwise.
+	Image string
+	// Proposed is the rewrite a matching rule gives, even when it is not
+	// applied (audit, proxy down); empty when no rule applies.
+	Proposed string
+	// Outcome says what happened and why.
+	Outcome Outcome
+	// Rule is the canonical source of the matching mirror, or "" when none
+	// matched; it is the bounded "registry" label of the metrics.
+	Rule string
+}
+
+// New builds a Rewriter from a config that has been defaulted and validated
+// (Load and Parse do both); it revalidates so that it can never route with a
+// looping config.
+func New(cfg *Config) (*Rewriter, error) {
+	c := *cfg
+	c.Default()
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	r := &Rewriter{images: c.Exclude.Images, namespaces: c.Exclude.Namespaces}
+	for _, m := range c.Mirrors {
+		source, _ := ParsePrefix(m.Source) // validated above
+		target, _ := ParsePrefix(m.Target)
+		hostLen, _, _ := strings.Cut(target, "/")
+		r.rules = append(r.rules, rule{source: source, target: target, hostLen: len(hostLen)})
+		r.targets = append(r.targets, target)
+	}
+	if c.Mode == ModeAudit {
+		r.withhold = OutcomeAudit
+	}
+	slices.SortStableFunc(r.rules, func(a, b rule) int { return cmp.Compare(len(b.source), len(a.source)) })
+	return r, nil
+}
+
+// Withholding returns a Rewriter that computes the same rewrites but applies
+// none, giving them the outcome why instead: OutcomeAudit for the webhook's
+// audit path, OutcomeProxyUnhealthy while the proxy is down. An existing
+// withholding (audit mode in the config) is kept, as it was asked for first.
+func (r *Rewriter) Withholding(why Outcome) *Rewriter {
+	if r.withhold != "" {
+		return r
+	}
+	c := *r
+	c.withhold = why
+	return &c
+}
+
+// NamespaceExcluded reports whether exclude.namespaces names ns.
+func (r *Rewriter) NamespaceExcluded(ns string) bool {
+	return matchAny(r.namespaces, ns)
+}
+
+// Rewrite decides what happens to one image reference.
+func (r *Rewriter) Rewrite(image string) Result {
+	named, err := reference.ParseNormalizedNamed(image)
+	if err != nil {
+		return Result{Image: image, Outcome: OutcomeUnparseable}
+	}
+	host, repo := canonicalHost(reference.Domain(named)), reference.Path(named)
+	if host == dockerHub && !strings.Contains(repo, "/") {
+		// An alias (registry-1.docker.io/nginx) or an upper-case host
+		// (Docker.IO/nginx) escapes the library's own "library/" rule.
+		repo = "library/" + repo
+	}
+	name := host + "/" + repo
+	suffix := tagAndDigest(named)
+	if len(r.images) > 0 && (matchAny(r.images, name) || matchAny(r.images, name+suffix)) {
+		return Result{Image: image, Outcome: OutcomeExcludedImage}
+	}
+	return r.decide(image, name, suffix)
+}
+
+// RewritePrefix decides what happens to a registry prefix (host or host/path,
+// optionally ending in '/'), as written in Istio's "hub" or Calico's
+// spec.registry. A trailing slash is kept; no "library/" is added.
+func (r *Rewriter) RewritePrefix(prefix string) Result {
+	trimmed := strings.TrimSuffix(prefix, "/")
+	name, err := ParsePrefix(trimmed)
+	if err != nil {
+		return Result{Image: prefix, Outcome: OutcomeUnparseable}
+	}
+	return r.decide(prefix, name, prefix[len(trimmed):])
+}
+
+// decide maps a canonical name to its target, keeping suffix (tag, digest or
+// trailing slash) as written; a withholding Rewriter reports the rewrite
+// without applying it.
+//
+// The proposal needs no second parse: the target and the rest of the path
+// are each valid, so their join is valid unless the path outgrows the
+// grammar's limit (FuzzRewrite holds this to account).
+func (r *Rewriter) decide(input, name, suffix string) Result {
+	for _, t := range r.targets {
+		if under(name, t) {
+			return Result{Image: input, Outcome: OutcomeAlreadyProxied}
+		}
+	}
+	for _, rl := range r.rules {
+		if !under(name, rl.source) {
+			continue
+		}
+		rest := name[len(rl.source):]
+		pathLen := len(rl.target) + len(rest) - rl.hostLen - 1
+		proposed := rl.target + rest + suffix
+		switch {
+		case pathLen > reference.RepositoryNameTotalLengthMax:
+			return Result{Image: input, Outcome: OutcomeInvalidResult, Rule: rl.source}
+		case r.withhold != "":
+			return Result{Image: input, Proposed: proposed, Outcome: r.withhold, Rule: rl.source}
+		default:
+			return Result{Image: proposed, Proposed: proposed, Outcome: OutcomeRewritten, Rule: rl.source}
+		}
+	}
+	return Result{Image: input, Outcome: OutcomeNoRule}
+}
+
+// tagAndDigest is the ":tag@digest" part of a reference, as written.
+func tagAndDigest(named reference.Named) string {
+	var s string
+	if t, ok := named.(reference.Tagged); ok {
+		s = ":" + t.Tag()
+	}
+	if d, ok := named.(reference.Digested); ok {
+		s += "@" + d.Digest().String()
+	}
+	return s
+}
+
+// matchAny reports whether any path.Match glob matches s. Globs were
+// validated at load, so a match error cannot happen here.
+func matchAny(globs []string, s string) bool {
+	for _, g := range globs {
+		if ok, _ := path.Match(g, s); ok {
+			return true
+		}
+	}
+	return false
+}

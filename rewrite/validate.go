@@ -1,0 +1,131 @@
+package rewrite
+
+import (
+	"fmt"
+	"net/url"
+	"path"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+)
+
+// Validate checks the whole config and reports every problem at once, each
+// naming its field path and value (mirrors[1].target: Invalid value: ...).
+func (c *Config) Validate() error {
+	var errs field.ErrorList
+	errs = append(errs, validateMirrors(c.Mirrors, field.NewPath("mirrors"))...)
+	errs = append(errs, validateGlobs(c.Exclude.Images, field.NewPath("exclude", "images"))...)
+	errs = append(errs, validateGlobs(c.Exclude.Namespaces, field.NewPath("exclude", "namespaces"))...)
+	if c.Mode != ModeEnforce && c.Mode != ModeAudit {
+		errs = append(errs, field.NotSupported(field.NewPath("mode"), c.Mode, []Mode{ModeEnforce, ModeAudit}))
+	}
+	for i, s := range c.ImagePullSecrets {
+		if s == "" {
+			errs = append(errs, field.Required(field.NewPath("imagePullSecrets").Index(i), "a Secret name"))
+		}
+	}
+	if c.ProxyHealth != nil {
+		errs = append(errs, validateProxyHealth(c.ProxyHealth, field.NewPath("proxyHealth"))...)
+	}
+	errs = append(errs, validateMigrate(c.Migrate, field.NewPath("migrate"))...)
+	return errs.ToAggregate()
+}
+
+// validateMirrors checks each prefix, duplicate sources, and the two ways a
+// set of mirrors can contradict itself: a target that a source matches
+// (rewriting would loop) and a source under a target (it could never match,
+// because already-proxied images are left alone first).
+func validateMirrors(mirrors []Mirror, fld *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	if len(mirrors) == 0 {
+		errs = append(errs, field.Required(fld, "at least one source -> target mirror"))
+	}
+	sources := make([]string, len(mirrors))
+	targets := make([]string, len(mirrors))
+	seen := map[string]int{}
+	for i, m := range mirrors {
+		var err error
+		if sources[i], err = ParsePrefix(m.Source); err != nil {
+			errs = append(errs, field.Invalid(fld.Index(i).Child("source"), m.Source, err.Error()))
+		} else if j, dup := seen[sources[i]]; dup {
+			errs = append(errs, field.Duplicate(fld.Index(i).Child("source"), fmt.Sprintf("%s (same as mirrors[%d].source)", m.Source, j)))
+		} else {
+			seen[sources[i]] = i
+		}
+		if targets[i], err = ParsePrefix(m.Target); err != nil {
+			errs = append(errs, field.Invalid(fld.Index(i).Child("target"), m.Target, err.Error()))
+		}
+	}
+	for i, t := range targets {
+		for j, s := range sources {
+			if t == "" || s == "" {
+				continue
+			}
+			if under(t, s) {
+				errs = append(errs, field.Invalid(fld.Index(i).Child("target"), mirrors[i].Target,
+					fmt.Sprintf("is matched by mirrors[%d].source %s, so rewriting would loop", j, mirrors[j].Source)))
+			} else if under(s, t) {
+				errs = append(errs, field.Invalid(fld.Index(j).Child("source"), mirrors[j].Source,
+					fmt.Sprintf("is under mirrors[%d].target %s, so it could never match", i, mirrors[i].Target)))
+			}
+		}
+	}
+	return errs
+}
+
+// validateGlobs rejects empty and malformed path.Match patterns.
+func validateGlobs(globs []string, fld *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	for i, g := range globs {
+		if _, err := path.Match(g, ""); err != nil || g == "" {
+			errs = append(errs, field.Invalid(fld.Index(i), g, "not a valid glob (path.Match syntax)"))
+		}
+	}
+	return errs
+}
+
+func validateProxyHealth(h *ProxyHealth, fld *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	if u, err := url.Parse(h.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		errs = append(errs, field.Invalid(fld.Child("url"), h.URL, "must be an http(s) URL such as https://proxy.example.internal/v2/"))
+	}
+	if h.Interval.Duration < 0 {
+		errs = append(errs, field.Invalid(fld.Child("interval"), h.Interval.Duration.String(), "must be positive"))
+	}
+	return errs
+}
+
+func validateMigrate(m MigrateTargets, fld *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	for i, t := range m.ConfigMaps {
+		p := fld.Child("configMaps").Index(i)
+		if t.Namespace == "" {
+			errs = append(errs, field.Required(p.Child("namespace"), "ConfigMaps are selected within one namespace"))
+		}
+		if (t.Name == "") == (t.Selector == "") {
+			errs = append(errs, field.Invalid(p, t.Name+t.Selector, "set exactly one of name and selector"))
+		}
+		if t.Selector != "" {
+			if _, err := labels.Parse(t.Selector); err != nil {
+				errs = append(errs, field.Invalid(p.Child("selector"), t.Selector, err.Error()))
+			}
+		}
+	}
+	for i, t := range m.Fields {
+		p := fld.Child("fields").Index(i)
+		if t.Version == "" {
+			errs = append(errs, field.Required(p.Child("version"), "the API version, e.g. v1"))
+		}
+		if t.Resource == "" {
+			errs = append(errs, field.Required(p.Child("resource"), "the plural resource name, e.g. installations"))
+		}
+		if t.Path == "" || strings.HasPrefix(t.Path, ".") || strings.HasSuffix(t.Path, ".") || strings.Contains(t.Path, "..") {
+			errs = append(errs, field.Invalid(p.Child("path"), t.Path, "must be a dotted field path such as spec.registry"))
+		}
+		if t.Value != FieldImage && t.Value != FieldRegistry {
+			errs = append(errs, field.NotSupported(p.Child("value"), t.Value, []FieldValue{FieldImage, FieldRegistry}))
+		}
+	}
+	return errs
+}
