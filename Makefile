@@ -1,0 +1,48 @@
+# pullthrough — build, test and run. `make help` lists the targets.
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -s -w -X main.version=$(VERSION)
+GOLANGCI_LINT_VERSION ?= v2.15.0
+TOOLS := $(CURDIR)/bin/tools
+
+.PHONY: help
+help: ## list the targets
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+.PHONY: build
+build: ## build bin/pullthrough
+	CGO_ENABLED=0 go build -trimpath -ldflags '$(LDFLAGS)' -o bin/pullthrough ./cmd/pullthrough
+
+.PHONY: e2e-bins
+e2e-bins: ## build etcd, kube-apiserver, kube-controller-manager into the cache (first time ~10 min)
+	hack/e2e-bins.sh >/dev/null
+
+.PHONY: test
+test: e2e-bins ## run every test: unit, fuzz seeds, golden files and the e2e suite on a real API server
+	go test -count=1 -timeout 30m ./...
+
+.PHONY: test-short
+test-short: ## unit tests only (skips the e2e suite)
+	go test -short ./...
+
+.PHONY: lint
+lint: ## gofmt, go vet and golangci-lint
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$unformatted" ]; then echo "not gofmt-ed: $$unformatted"; exit 1; fi
+	go vet ./...
+	@if [ ! -x $(TOOLS)/golangci-lint ]; then GOBIN=$(TOOLS) go install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION); fi
+	$(TOOLS)/golangci-lint run ./...
+
+.PHONY: bench
+bench: ## benchmarks (compare ratios, not absolute times)
+	go test -run '^$$' -bench . -benchmem ./rewrite/... ./webhook/...
+
+.PHONY: fuzz
+fuzz: ## run each fuzz target for FUZZTIME (default 30s)
+	for t in FuzzRewrite FuzzText; do go test ./rewrite -run '^$$' -fuzz "^$$t$$" -fuzztime $${FUZZTIME:-30s}; done
+
+.PHONY: demo
+demo: build e2e-bins ## the main job: a local control plane, the webhook and the migrator, before and after
+	go run ./e2e/demo

@@ -1,0 +1,88 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/pullthrough/pullthrough/rewrite"
+	"github.com/pullthrough/pullthrough/rewrite/manifest"
+)
+
+func runRewrite(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("rewrite", stderr)
+	configPath := fs.String("config", "", "config file (YAML)")
+	explain := fs.Bool("explain", false, "print IMAGE<TAB>RESULT<TAB>OUTCOME<TAB>RULE per image")
+	file := fs.String("f", "", "rewrite the manifests in FILE (YAML or JSON stream; - for stdin)")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: pullthrough rewrite --config FILE [--explain] IMAGE...\n       pullthrough rewrite --config FILE -f FILE|-")
+		fs.PrintDefaults()
+	}
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	r, _, err := loadRewriter(*configPath)
+	if err != nil {
+		return err
+	}
+	switch {
+	case *file != "" && fs.NArg() > 0:
+		return usagef("give images or -f, not both")
+	case *file != "":
+		return rewriteManifests(r, *file, stdout, stderr)
+	case fs.NArg() == 0:
+		return usagef("no images given (or use -f FILE)")
+	}
+	out := bufio.NewWriter(stdout)
+	for _, image := range fs.Args() {
+		res := r.Rewrite(image)
+		if *explain {
+			rule := res.Rule
+			if rule == "" {
+				rule = "-"
+			}
+			fmt.Fprintf(out, "%s\t%s\t%s\t%s\n", image, res.Image, res.Outcome, rule)
+		} else {
+			fmt.Fprintln(out, res.Image)
+		}
+	}
+	return out.Flush()
+}
+
+// rewriteManifests rewrites a manifest stream to stdout and summarises the
+// decisions on stderr, one line per image that was not left as it was.
+func rewriteManifests(r *rewrite.Rewriter, path string, stdout, stderr io.Writer) error {
+	var in []byte
+	var err error
+	if path == "-" {
+		in, err = io.ReadAll(os.Stdin)
+	} else {
+		in, err = os.ReadFile(path)
+	}
+	if err != nil {
+		return usageError{fmt.Errorf("read manifests: %w", err)}
+	}
+	out, images, err := manifest.Rewrite(in, r)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if _, err := stdout.Write(out); err != nil {
+		return err
+	}
+	counts := map[rewrite.Outcome]int{}
+	for _, img := range images {
+		counts[img.Outcome]++
+		if img.Outcome == rewrite.OutcomeRewritten {
+			fmt.Fprintf(stderr, "%s:%d %s %s: %s -> %s\n", path, img.Line, img.Object, img.Container, img.Old, img.Image)
+		}
+	}
+	fmt.Fprintf(stderr, "%s: %d images:", path, len(images))
+	for _, o := range rewrite.Outcomes {
+		if counts[o] > 0 {
+			fmt.Fprintf(stderr, " %d %s", counts[o], o)
+		}
+	}
+	fmt.Fprintln(stderr)
+	return nil
+}

@@ -1,0 +1,96 @@
+package manifest
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/pullthrough/pullthrough/rewrite"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+
+func testRewriter(t *testing.T) *rewrite.Rewriter {
+	t.Helper()
+	cfg, err := rewrite.Load("../../examples/config.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := rewrite.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// TestGolden rewrites each testdata/*.in.* file and compares the output, and
+// a summary of the decisions, with the golden files beside it.
+func TestGolden(t *testing.T) {
+	t.Parallel()
+	r := testRewriter(t)
+	inputs, err := filepath.Glob("testdata/*.in.*")
+	if err != nil || len(inputs) == 0 {
+		t.Fatalf("no golden inputs: %v", err)
+	}
+	for _, in := range inputs {
+		t.Run(filepath.Base(in), func(t *testing.T) {
+			t.Parallel()
+			src, err := os.ReadFile(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, images, err := Rewrite(src, r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var summary strings.Builder
+			for _, img := range images {
+				fmt.Fprintf(&summary, "%d %s %s/%s line %d: %s -> %s (%s)\n", img.Document, img.Object, img.Field, img.Container, img.Line, img.Old, img.Image, img.Outcome)
+			}
+			golden(t, strings.Replace(in, ".in.", ".out.", 1), out)
+			golden(t, strings.Replace(in, ".in.", ".images.", 1)+".txt", []byte(summary.String()))
+			again, _, err := Rewrite(out, r)
+			if err != nil || string(again) != string(out) {
+				t.Errorf("rewriting the output again changed it (err %v)", err)
+			}
+		})
+	}
+}
+
+func golden(t *testing.T, path string, got []byte) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update)", err)
+	}
+	if string(got) != string(want) {
+		t.Errorf("%s differs:\n--- got\n%s\n--- want\n%s", path, got, want)
+	}
+}
+
+func TestRewriteErrors(t *testing.T) {
+	t.Parallel()
+	r := testRewriter(t)
+	tests := []struct{ name, in, want string }{
+		{"bad yaml", "kind: Pod\nspec: [\n", "document 1"},
+		{"bad yaml second document", "kind: Service\n---\nkind: Pod\n  x: [\n", "document 2"},
+		{"bad json", `{"kind": "Pod"} {"kind":`, "document 2"},
+		{"block scalar image", "kind: Pod\nspec:\n  containers:\n  - name: a\n    image: >-\n      nginx\n", "cannot be edited in place"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if _, _, err := Rewrite([]byte(tt.in), r); err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error = %v, want one containing %q", err, tt.want)
+			}
+		})
+	}
+}

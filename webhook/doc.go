@@ -1,0 +1,23 @@
+// Package webhook is the mutating admission webhook for Pods: it routes every
+// image of every container list through package rewrite and answers with a
+// JSON patch.
+//
+// Contract:
+//   - Two paths, chosen by the API server from the namespace label
+//     pullthrough.dev/mode, so the handler makes no API call and keeps no
+//     cache: PathMutate applies rewrites, PathAudit only counts, warns and
+//     annotates.
+//   - CREATE rewrites every image. UPDATE (of pods, or of the
+//     pods/ephemeralcontainers subresource) rewrites only images that differ
+//     from oldObject, so an unrelated change never restarts a container.
+//   - The handler is idempotent: run on its own output it returns no patch,
+//     which is what reinvocationPolicy IfNeeded needs to rewrite a sidecar
+//     that a later webhook injected.
+//   - The patch is computed against the raw object, edited as generic JSON,
+//     so fields this binary's API types do not know are never dropped.
+//   - It must never be why a pod fails to start: a request it cannot read
+//     gets an error response (the API server's failurePolicy decides), and
+//     an internal error allows the pod unchanged, logged and counted.
+//   - Config and proxy health are read per request from a State that a
+//     reload swaps whole; an invalid new config never replaces a valid one.
+package webhook

@@ -1,0 +1,156 @@
+package webhook
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"time"
+
+	admissionv1 "k8s.io/api/admission/v1"
+	corev1 "k8s.io/api/core/v1"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
+
+	"github.com/pullthrough/pullthrough/rewrite"
+)
+
+// Paths the API server calls; the webhook configuration picks one per
+// namespace by the label pullthrough.dev/mode.
+const (
+	PathMutate = "/mutate-pods"
+	PathAudit  = "/audit-pods"
+)
+
+// Names on pods that pullthrough reads or writes.
+const (
+	// AnnotationOriginalImages records, as JSON container name -> image,
+	// what a rewritten container asked for, so a person can see and undo it.
+	AnnotationOriginalImages = "pullthrough.dev/original-images"
+	// AnnotationWouldRewrite records, on the audit path, container name ->
+	// the image enforce mode would use.
+	AnnotationWouldRewrite = "pullthrough.dev/would-rewrite"
+	// LabelSkip = "true" opts a pod out (the chart's objectSelector also
+	// keeps such pods from reaching the webhook at all).
+	LabelSkip = "pullthrough.dev/skip"
+)
+
+// Request results, the "result" label of pullthrough_admission_requests_total.
+const (
+	resultPatched   = "patched"   // allowed with a patch
+	resultUnchanged = "unchanged" // allowed, nothing to patch
+	resultRejected  = "rejected"  // not a Pod, or unreadable: error response
+	resultError     = "error"     // internal error: allowed unchanged
+)
+
+// PodHandler rewrites the images of Pods. One handler serves each path.
+type PodHandler struct {
+	State   *State
+	Metrics *Metrics
+	// Audit computes, counts, warns and annotates but changes no image.
+	Audit bool
+}
+
+var _ admission.Handler = (*PodHandler)(nil)
+
+// Handle answers one AdmissionRequest and records it in the metrics.
+func (h *PodHandler) Handle(ctx context.Context, req admission.Request) admission.Response {
+	start := time.Now()
+	resp, result := h.handle(ctx, req)
+	h.Metrics.observeRequest(string(req.Operation), result, time.Since(start))
+	return resp
+}
+
+func (h *PodHandler) handle(ctx context.Context, req admission.Request) (admission.Response, string) {
+	if req.Kind.Group != "" || req.Kind.Kind != "Pod" {
+		return admission.Errored(http.StatusBadRequest, fmt.Errorf("pullthrough handles core/v1 Pods, not %s", req.Kind.String())), resultRejected
+	}
+	if (req.Operation != admissionv1.Create && req.Operation != admissionv1.Update) ||
+		(req.SubResource != "" && req.SubResource != "ephemeralcontainers") {
+		return admission.Allowed(""), resultUnchanged
+	}
+	var pod corev1.Pod
+	if err := json.Unmarshal(req.Object.Raw, &pod); err != nil {
+		return admission.Errored(http.StatusBadRequest, fmt.Errorf("decode object as a Pod: %w", err)), resultRejected
+	}
+	var old *corev1.Pod
+	if req.Operation == admissionv1.Update {
+		old = &corev1.Pod{}
+		if err := json.Unmarshal(req.OldObject.Raw, old); err != nil {
+			return admission.Errored(http.StatusBadRequest, fmt.Errorf("decode oldObject as a Pod: %w", err)), resultRejected
+		}
+	}
+
+	cfg, rw := h.State.rewriter(h.Audit)
+	changes := decide(rw, &pod, old, req.Namespace)
+	h.Metrics.countImages(changes)
+	p := newPodPatch(&pod, changes)
+	if req.Operation == admissionv1.Create && p.rewritten > 0 {
+		// Only on CREATE: a running pod's imagePullSecrets are immutable.
+		p.addPullSecrets(&pod, cfg.PullSecrets)
+	}
+	warnings := warningsFor(changes)
+	if p.empty() {
+		return admission.Allowed("").WithWarnings(warnings...), resultUnchanged
+	}
+	patched, err := p.applyTo(req.Object.Raw)
+	if err != nil {
+		// Never the reason a pod fails to start: allow it as it came.
+		logf.FromContext(ctx).Error(err, "cannot build the patch; allowing the pod unchanged",
+			"uid", req.UID, "namespace", req.Namespace, "name", podName(&pod, req))
+		h.Metrics.internalErrors.Inc()
+		return admission.Allowed(""), resultError
+	}
+	resp := admission.PatchResponseFromRaw(req.Object.Raw, patched)
+	if !resp.Allowed {
+		logf.FromContext(ctx).Error(fmt.Errorf("%s", resp.Result.Message), "cannot diff the patch; allowing the pod unchanged",
+			"uid", req.UID, "namespace", req.Namespace, "name", podName(&pod, req))
+		h.Metrics.internalErrors.Inc()
+		return admission.Allowed(""), resultError
+	}
+	if len(resp.Patches) == 0 {
+		return resp.WithWarnings(warnings...), resultUnchanged
+	}
+	logf.FromContext(ctx).V(1).Info("patched pod", "uid", req.UID, "namespace", req.Namespace,
+		"name", podName(&pod, req), "rewritten", p.rewritten, "audit", h.Audit)
+	return resp.WithWarnings(warnings...), resultPatched
+}
+
+// podName is the pod's name, or its generateName prefix on CREATE.
+func podName(pod *corev1.Pod, req admission.Request) string {
+	switch {
+	case req.Name != "":
+		return req.Name
+	case pod.Name != "":
+		return pod.Name
+	default:
+		return pod.GenerateName
+	}
+}
+
+// decide returns the decision for each image the request sets. Pod-level
+// opt-outs are counted per image; on UPDATE, an image the old pod already
+// had is not this request's business and is left out.
+func decide(rw *rewrite.Rewriter, pod, old *corev1.Pod, namespace string) []rewrite.Change {
+	switch {
+	case pod.Annotations[corev1.MirrorPodAnnotationKey] != "", pod.Labels[LabelSkip] == "true":
+		return rewrite.Skipped(&pod.Spec, rewrite.OutcomeOptedOut)
+	case rw.NamespaceExcluded(namespace):
+		return rewrite.Skipped(&pod.Spec, rewrite.OutcomeExcludedNamespace)
+	}
+	changes := rw.PodSpec(&pod.Spec)
+	if old == nil {
+		return changes
+	}
+	before := map[string]string{}
+	for _, c := range rewrite.Skipped(&old.Spec, rewrite.OutcomeNoRule) {
+		before[c.Field+"/"+c.Container] = c.Old
+	}
+	kept := changes[:0]
+	for _, c := range changes {
+		if image, ok := before[c.Field+"/"+c.Container]; !ok || image != c.Old {
+			kept = append(kept, c)
+		}
+	}
+	return kept
+}

@@ -1,0 +1,143 @@
+package webhook
+
+import (
+	"encoding/json"
+	"flag"
+	"net/http"
+	"os"
+	"path/filepath"
+	"testing"
+
+	jsonpatch "github.com/evanphx/json-patch/v5"
+	admissionv1 "k8s.io/api/admission/v1"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden/")
+
+// outcome is what a golden file records of one answer: the patched object
+// (the patch applied to the request's object), not the patch's operations,
+// whose order is an implementation detail.
+type outcome struct {
+	UID      string          `json:"uid"`
+	Allowed  bool            `json:"allowed"`
+	Code     int32           `json:"code,omitempty"`
+	Message  string          `json:"message,omitempty"`
+	Warnings []string        `json:"warnings,omitempty"`
+	Patched  json.RawMessage `json:"patched"`
+}
+
+func TestHandlerGolden(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		fixture string
+		audit   bool
+		// patched says whether a patch is expected at all.
+		patched bool
+	}{
+		{"create-all-lists", false, true},
+		{"create-all-lists", true, true},
+		{"dry-run", false, true},
+		{"reinvocation-istio", false, true},
+		{"already-proxied", false, false},
+		{"update", false, true},
+		{"ephemeral-subresource", false, true},
+		{"opted-out", false, false},
+		{"mirror-pod", false, false},
+		{"excluded-namespace", false, false},
+		{"wrong-kind", false, false},
+		{"undecodable-pod", false, false},
+		{"malformed", false, false},
+		{"empty", false, false},
+	}
+	for _, tt := range tests {
+		name := tt.fixture
+		if tt.audit {
+			name += ".audit"
+		}
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t, "testdata/config.yaml")
+			h := f.mutate
+			if tt.audit {
+				h = f.audit
+			}
+			body, err := os.ReadFile(filepath.Join("testdata/requests", tt.fixture+".json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp := post(t, h, body)
+			got := outcome{UID: string(resp.UID), Allowed: resp.Allowed, Warnings: resp.Warnings, Patched: json.RawMessage("null")}
+			if resp.Result != nil {
+				got.Code, got.Message = resp.Result.Code, resp.Result.Message
+			}
+			if (len(resp.Patch) > 0) != tt.patched {
+				t.Fatalf("patch = %s, want a patch: %v", resp.Patch, tt.patched)
+			}
+			if len(resp.Patch) > 0 {
+				got.Patched = applyPatch(t, body, resp.Patch)
+				assertIdempotent(t, h, body, got.Patched)
+			}
+			compareGolden(t, filepath.Join("testdata/golden", name+".json"), got)
+		})
+	}
+}
+
+// applyPatch applies a JSON patch to the request's object.
+func applyPatch(t *testing.T, review, patch []byte) json.RawMessage {
+	t.Helper()
+	var ar admissionv1.AdmissionReview
+	if err := json.Unmarshal(review, &ar); err != nil {
+		t.Fatal(err)
+	}
+	p, err := jsonpatch.DecodePatch(patch)
+	if err != nil {
+		t.Fatalf("patch does not decode: %v", err)
+	}
+	out, err := p.Apply(ar.Request.Object.Raw)
+	if err != nil {
+		t.Fatalf("patch does not apply: %v", err)
+	}
+	return out
+}
+
+// assertIdempotent sends the patched object back, as a reinvocation does, and
+// requires no patch: the contract of reinvocationPolicy IfNeeded.
+func assertIdempotent(t *testing.T, h http.Handler, review []byte, patched json.RawMessage) {
+	t.Helper()
+	var ar map[string]any
+	if err := json.Unmarshal(review, &ar); err != nil {
+		t.Fatal(err)
+	}
+	ar["request"].(map[string]any)["object"] = patched
+	again, err := json.Marshal(ar)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp := post(t, h, again); len(resp.Patch) > 0 || !resp.Allowed {
+		t.Errorf("reinvocation on the patched pod gave patch %s (allowed %v), want none", resp.Patch, resp.Allowed)
+	}
+}
+
+func compareGolden(t *testing.T, path string, got outcome) {
+	t.Helper()
+	b, err := json.MarshalIndent(got, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b = append(b, '\n')
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update)", err)
+	}
+	if string(b) != string(want) {
+		t.Errorf("%s differs:\n--- got\n%s--- want\n%s", path, b, want)
+	}
+}

@@ -1,0 +1,56 @@
+package webhook
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+	admissionv1 "k8s.io/api/admission/v1"
+	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
+)
+
+// fixture is a handler pair on a fresh registry, as the binary wires them.
+type fixture struct {
+	state   *State
+	metrics *Metrics
+	reg     *prometheus.Registry
+	mutate  http.Handler
+	audit   http.Handler
+}
+
+func newFixture(t testing.TB, configPath string) *fixture {
+	t.Helper()
+	cfg, _, err := LoadInitial(configPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{state: NewState(cfg), reg: prometheus.NewRegistry()}
+	if f.metrics, err = NewMetrics(f.reg); err != nil {
+		t.Fatal(err)
+	}
+	f.mutate = &admission.Webhook{Handler: &PodHandler{State: f.state, Metrics: f.metrics}}
+	f.audit = &admission.Webhook{Handler: &PodHandler{State: f.state, Metrics: f.metrics, Audit: true}}
+	return f
+}
+
+// post sends body as the API server would and decodes the answer. Every
+// answer must be HTTP 200 with an AdmissionReview: the API server reads
+// errors from the response, not from the status code.
+func post(t testing.TB, h http.Handler, body []byte) *admissionv1.AdmissionResponse {
+	t.Helper()
+	req := httptest.NewRequest(http.MethodPost, "/mutate-pods", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusOK {
+		t.Fatalf("HTTP %d, want 200", rec.Code)
+	}
+	var review admissionv1.AdmissionReview
+	if err := json.Unmarshal(rec.Body.Bytes(), &review); err != nil || review.Response == nil {
+		t.Fatalf("answer is not an AdmissionReview with a response: %v: %s", err, rec.Body)
+	}
+	return review.Response
+}

@@ -1,0 +1,111 @@
+package webhook
+
+import (
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/pullthrough/pullthrough/rewrite"
+)
+
+// registryOther is the registry label of an image that no mirror matched:
+// the label never carries a raw, user-supplied host, so it stays bounded.
+const registryOther = "other"
+
+// Metrics are pullthrough's own series (prefix pullthrough_). They are
+// registered on a caller's registry: controller-runtime's in the binary, a
+// fresh one in each test.
+type Metrics struct {
+	images         *prometheus.CounterVec
+	requests       *prometheus.CounterVec
+	duration       *prometheus.HistogramVec
+	internalErrors prometheus.Counter
+	reloads        *prometheus.CounterVec
+	lastReloadOK   prometheus.Gauge
+	proxyUp        prometheus.Gauge
+}
+
+// NewMetrics creates and registers the metrics on reg.
+func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
+	m := &Metrics{
+		images: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "pullthrough_images_total",
+			Help: "Images seen by the webhook, by matched mirror source (or other) and outcome.",
+		}, []string{"registry", "outcome"}),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "pullthrough_admission_requests_total",
+			Help: "Admission requests by operation and result (patched, unchanged, rejected, error).",
+		}, []string{"operation", "result"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "pullthrough_admission_duration_seconds",
+			Help:    "Time to answer an admission request, by operation.",
+			Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, 1},
+		}, []string{"operation"}),
+		internalErrors: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "pullthrough_admission_internal_errors_total",
+			Help: "Requests allowed unchanged because of an internal error.",
+		}),
+		reloads: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "pullthrough_config_reloads_total",
+			Help: "Config reloads by result (success, error).",
+		}, []string{"result"}),
+		lastReloadOK: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "pullthrough_config_last_reload_successful",
+			Help: "1 if the last config load succeeded, 0 if the previous config is still serving.",
+		}),
+		proxyUp: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "pullthrough_proxy_up",
+			Help: "1 if the proxy's last probe succeeded (or no probe is configured), 0 otherwise.",
+		}),
+	}
+	for _, c := range []prometheus.Collector{m.images, m.requests, m.duration, m.internalErrors, m.reloads, m.lastReloadOK, m.proxyUp} {
+		if err := reg.Register(c); err != nil {
+			return nil, err
+		}
+	}
+	m.lastReloadOK.Set(1)
+	m.proxyUp.Set(1)
+	for _, r := range []string{reloadSuccess, reloadError} {
+		m.reloads.WithLabelValues(r)
+	}
+	return m, nil
+}
+
+func (m *Metrics) observeRequest(operation, result string, d time.Duration) {
+	m.requests.WithLabelValues(operation, result).Inc()
+	m.duration.WithLabelValues(operation).Observe(d.Seconds())
+}
+
+func (m *Metrics) countImages(changes []rewrite.Change) {
+	for _, c := range changes {
+		registry := c.Rule
+		if registry == "" {
+			registry = registryOther
+		}
+		m.images.WithLabelValues(registry, string(c.Outcome)).Inc()
+	}
+}
+
+// Reload results, the "result" label of pullthrough_config_reloads_total.
+const (
+	reloadSuccess = "success"
+	reloadError   = "error"
+)
+
+func (m *Metrics) observeReload(err error) {
+	if err != nil {
+		m.reloads.WithLabelValues(reloadError).Inc()
+		m.lastReloadOK.Set(0)
+		return
+	}
+	m.reloads.WithLabelValues(reloadSuccess).Inc()
+	m.lastReloadOK.Set(1)
+}
+
+func (m *Metrics) setProxyUp(up bool) {
+	if up {
+		m.proxyUp.Set(1)
+	} else {
+		m.proxyUp.Set(0)
+	}
+}

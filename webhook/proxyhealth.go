@@ -1,0 +1,75 @@
+package webhook
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/go-logr/logr"
+)
+
+// idleRecheck is how often the prober looks again at a config that has no
+// proxyHealth section, in case a reload adds one.
+const idleRecheck = 10 * time.Second
+
+// ProxyProber probes the proxy's registry endpoint on the configured
+// interval and records the verdict in the State and in pullthrough_proxy_up.
+type ProxyProber struct {
+	State   *State
+	Metrics *Metrics
+	Client  *http.Client
+	Log     logr.Logger
+}
+
+// Start probes until ctx ends; it satisfies controller-runtime's Runnable.
+func (p *ProxyProber) Start(ctx context.Context) error {
+	for {
+		cfg := p.State.Config()
+		wait := idleRecheck
+		if cfg.ProxyURL == "" {
+			p.record(true, nil)
+		} else {
+			wait = cfg.ProxyInterval
+			p.record(p.probe(ctx, cfg.ProxyURL, wait))
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(wait):
+		}
+	}
+}
+
+// probe asks the registry API once. 2xx, and 401 (the registry API's
+// "authenticate first"), mean the proxy is serving.
+func (p *ProxyProber) probe(ctx context.Context, url string, timeout time.Duration) (bool, error) {
+	ctx, cancel := context.WithTimeout(ctx, min(timeout, 5*time.Second))
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return false, err
+	}
+	resp, err := p.Client.Do(req)
+	if err != nil {
+		return false, err
+	}
+	resp.Body.Close()
+	if resp.StatusCode/100 == 2 || resp.StatusCode == http.StatusUnauthorized {
+		return true, nil
+	}
+	return false, fmt.Errorf("GET %s: %s", url, resp.Status)
+}
+
+// record stores a verdict and logs each change of state.
+func (p *ProxyProber) record(up bool, err error) {
+	if was := p.State.ProxyUp(); was != up {
+		if up {
+			p.Log.Info("proxy is up; rewriting resumes")
+		} else {
+			p.Log.Error(err, "proxy is down; images are left alone while failOpen is set")
+		}
+	}
+	p.State.SetProxyUp(up)
+	p.Metrics.setProxyUp(up)
+}

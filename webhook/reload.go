@@ -1,0 +1,105 @@
+package webhook
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/fsnotify/fsnotify"
+	"github.com/go-logr/logr"
+
+	"github.com/pullthrough/pullthrough/rewrite"
+)
+
+// settle is how long the watcher waits after a change for the rest of it:
+// a ConfigMap update swaps several symlinks and directories in a row.
+const settle = 200 * time.Millisecond
+
+// ConfigWatcher reloads the config file when it changes on disk. It watches
+// the directory, not the file, because a ConfigMap mount replaces the file by
+// swapping a symlink, which a watch on the file itself would miss.
+type ConfigWatcher struct {
+	Path    string
+	State   *State
+	Metrics *Metrics
+	Log     logr.Logger
+	loaded  []byte // content of the config in force, to skip no-op events
+}
+
+// LoadInitial loads the config at startup; an error is fatal to the caller,
+// as there is no previous config to keep serving.
+func LoadInitial(path string) (*Config, []byte, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read config: %w", err)
+	}
+	cfg, err := parseConfig(path, data)
+	return cfg, data, err
+}
+
+func parseConfig(path string, data []byte) (*Config, error) {
+	rc, err := rewrite.Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	return NewConfig(rc, path)
+}
+
+// NewConfigWatcher watches path for a State that already holds the config
+// whose bytes are loaded.
+func NewConfigWatcher(path string, loaded []byte, state *State, m *Metrics, log logr.Logger) *ConfigWatcher {
+	return &ConfigWatcher{Path: path, State: state, Metrics: m, Log: log, loaded: loaded}
+}
+
+// Start watches until ctx ends; it satisfies controller-runtime's Runnable.
+func (w *ConfigWatcher) Start(ctx context.Context) error {
+	fw, err := fsnotify.NewWatcher()
+	if err != nil {
+		return fmt.Errorf("watch config: %w", err)
+	}
+	defer fw.Close()
+	if err := fw.Add(filepath.Dir(w.Path)); err != nil {
+		return fmt.Errorf("watch config directory %s: %w", filepath.Dir(w.Path), err)
+	}
+	var timer <-chan time.Time
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-fw.Events:
+			timer = time.After(settle)
+		case err := <-fw.Errors:
+			w.Log.Error(err, "config watch error; reloading to be safe", "path", w.Path)
+			timer = time.After(settle)
+		case <-timer:
+			w.Reload()
+		}
+	}
+}
+
+// Reload reads the file and, if it changed and is valid, puts it in force.
+// An invalid config is logged and counted and the previous one keeps
+// serving; a file that is briefly missing mid-swap counts as invalid.
+func (w *ConfigWatcher) Reload() {
+	data, err := os.ReadFile(w.Path)
+	if err == nil && bytes.Equal(data, w.loaded) {
+		return
+	}
+	var cfg *Config
+	if err == nil {
+		cfg, err = parseConfig(w.Path, data)
+	} else {
+		err = fmt.Errorf("read config: %w", err)
+	}
+	w.Metrics.observeReload(err)
+	if err != nil {
+		w.Log.Error(err, "config rejected; the previous config keeps serving", "path", w.Path)
+		return
+	}
+	w.loaded = data
+	w.State.SetConfig(cfg)
+	w.Log.Info("config reloaded", "path", w.Path)
+}

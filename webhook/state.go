@@ -1,0 +1,80 @@
+package webhook
+
+import (
+	"sync/atomic"
+	"time"
+
+	"github.com/pullthrough/pullthrough/rewrite"
+)
+
+// Config is one loaded configuration: the routing and the per-pod settings
+// that come with it. It is never modified after it is stored.
+type Config struct {
+	Rewriter *rewrite.Rewriter
+	// PullSecrets are added to pods that had an image rewritten.
+	PullSecrets []string
+	// FailOpen leaves images alone while the proxy is reported down.
+	FailOpen bool
+	// ProxyURL is probed every ProxyInterval; empty means no probe.
+	ProxyURL      string
+	ProxyInterval time.Duration
+	// Source names where the config came from, for logs.
+	Source string
+}
+
+// NewConfig builds a Config from a loaded rewrite.Config.
+func NewConfig(cfg *rewrite.Config, source string) (*Config, error) {
+	r, err := rewrite.New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	c := &Config{Rewriter: r, PullSecrets: cfg.ImagePullSecrets, Source: source}
+	if h := cfg.ProxyHealth; h != nil {
+		c.ProxyURL, c.ProxyInterval = h.URL, h.Interval.Duration
+		c.FailOpen = h.FailOpen == nil || *h.FailOpen
+	}
+	return c, nil
+}
+
+// State is what every request reads: the current config and whether the
+// proxy is up. Both are swapped atomically, never locked, because the
+// handler runs for every pod in the cluster.
+type State struct {
+	config  atomic.Pointer[Config]
+	proxyUp atomic.Bool
+}
+
+// NewState starts with cfg and the proxy assumed up: a rewrite is only
+// withheld after a probe has seen the proxy fail.
+func NewState(cfg *Config) *State {
+	s := &State{}
+	s.config.Store(cfg)
+	s.proxyUp.Store(true)
+	return s
+}
+
+// Config returns the config in force.
+func (s *State) Config() *Config { return s.config.Load() }
+
+// SetConfig replaces the config in force for the next request.
+func (s *State) SetConfig(c *Config) { s.config.Store(c) }
+
+// ProxyUp reports the last probe's verdict.
+func (s *State) ProxyUp() bool { return s.proxyUp.Load() }
+
+// SetProxyUp records a probe's verdict.
+func (s *State) SetProxyUp(up bool) { s.proxyUp.Store(up) }
+
+// rewriter is the Rewriter for one request: withholding on the audit path,
+// and while the proxy is down if the config fails open.
+func (s *State) rewriter(audit bool) (*Config, *rewrite.Rewriter) {
+	c := s.Config()
+	switch {
+	case audit:
+		return c, c.Rewriter.Withholding(rewrite.OutcomeAudit)
+	case c.FailOpen && !s.ProxyUp():
+		return c, c.Rewriter.Withholding(rewrite.OutcomeProxyUnhealthy)
+	default:
+		return c, c.Rewriter
+	}
+}
