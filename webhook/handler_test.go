@@ -70,6 +70,11 @@ func TestHandlerGolden(t *testing.T) {
 			if resp.Result != nil {
 				got.Code, got.Message = resp.Result.Code, resp.Result.Message
 			}
+			for _, w := range resp.Warnings {
+				if len(w) >= 120 {
+					t.Errorf("warning of %d characters may be truncated by the API server: %q", len(w), w)
+				}
+			}
 			if (len(resp.Patch) > 0) != tt.patched {
 				t.Fatalf("patch = %s, want a patch: %v", resp.Patch, tt.patched)
 			}

@@ -1,0 +1,38 @@
+package webhook
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// FuzzHandler feeds random bytes and mutated fixtures to the HTTP handler:
+// it must never panic, always answer with an AdmissionReview, and echo the
+// request's UID whenever the request carried one.
+func FuzzHandler(f *testing.F) {
+	fixtures, err := filepath.Glob("testdata/requests/*.json")
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, p := range fixtures {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	fx := newFixture(f, "testdata/config.yaml")
+	f.Fuzz(func(t *testing.T, body []byte) {
+		resp := post(t, fx.mutate, body)
+		post(t, fx.audit, body)
+		var in struct {
+			Request *struct {
+				UID string `json:"uid"`
+			} `json:"request"`
+		}
+		if json.Unmarshal(body, &in) == nil && in.Request != nil && in.Request.UID != "" && string(resp.UID) != in.Request.UID {
+			t.Fatalf("response UID %q, request UID %q", resp.UID, in.Request.UID)
+		}
+	})
+}
