@@ -9,7 +9,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	admissionv1 "k8s.io/api/admission/v1"
-	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 )
 
 // fixture is a handler pair on a fresh registry, as the binary wires them.
@@ -31,8 +30,8 @@ func newFixture(t testing.TB, configPath string) *fixture {
 	if f.metrics, err = NewMetrics(f.reg); err != nil {
 		t.Fatal(err)
 	}
-	f.mutate = &admission.Webhook{Handler: &PodHandler{State: f.state, Metrics: f.metrics}}
-	f.audit = &admission.Webhook{Handler: &PodHandler{State: f.state, Metrics: f.metrics, Audit: true}}
+	handlers := Handlers(f.state, f.metrics)
+	f.mutate, f.audit = handlers[PathMutate], handlers[PathAudit]
 	return f
 }
 

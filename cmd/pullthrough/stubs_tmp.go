@@ -2,5 +2,4 @@ package main
 
 import "io"
 
-func runWebhook(args []string, stdout, stderr io.Writer) error { return usagef("not yet") }
 func runMigrate(args []string, stdout, stderr io.Writer) error { return usagef("not yet") }

@@ -1,0 +1,205 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
+	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+	ctrlwebhook "sigs.k8s.io/controller-runtime/pkg/webhook"
+
+	"github.com/pullthrough/pullthrough/certs"
+	"github.com/pullthrough/pullthrough/webhook"
+)
+
+// webhookFlags are the flags of `pullthrough webhook`.
+type webhookFlags struct {
+	config, certDir, metricsAddr, probeAddr string
+	port                                    int
+	enableHTTP2                             bool
+	secret, service, webhookConfig          string
+	kubeconfig                              string
+	localHosts                              string
+	zap                                     zap.Options
+}
+
+func runWebhook(args []string, _, stderr io.Writer) error {
+	fs := newFlagSet("webhook", stderr)
+	f := webhookFlags{zap: zap.Options{Development: false}}
+	fs.StringVar(&f.config, "config", "", "config file (YAML); reloaded when it changes")
+	fs.StringVar(&f.certDir, certs.FlagCertDir, "/tmp/k8s-webhook-server/serving-certs", "directory holding tls.crt and tls.key (reloaded when they change)")
+	fs.IntVar(&f.port, "port", 9443, "webhook HTTPS port")
+	fs.StringVar(&f.metricsAddr, "metrics-bind-address", ":8080", "address of /metrics; 0 disables")
+	fs.StringVar(&f.probeAddr, "health-probe-bind-address", ":8081", "address of /healthz and /readyz")
+	// HTTP/2 stays off unless asked for: the HTTP/2 Rapid Reset and Stream
+	// Cancellation CVEs (GHSA-qppj-fm5r-hxr3, GHSA-4374-p667-p6c8) are why
+	// kubebuilder scaffolds disable it, and the API server needs only HTTP/1.1.
+	fs.BoolVar(&f.enableHTTP2, "enable-http2", false, "serve HTTP/2 as well as HTTP/1.1")
+	fs.StringVar(&f.secret, certs.FlagSecret, "", "NS/NAME: keep a self-signed CA and serving certificate in this Secret (needs the API server)")
+	fs.StringVar(&f.service, certs.FlagService, "", "NS/NAME of the webhook Service the certificate serves (with --"+certs.FlagSecret+")")
+	fs.StringVar(&f.webhookConfig, certs.FlagWebhookConfig, "", "MutatingWebhookConfiguration whose caBundle to keep current (with --"+certs.FlagSecret+")")
+	fs.StringVar(&f.kubeconfig, "kubeconfig", "", "kubeconfig for --"+certs.FlagSecret+" (default: in-cluster or $KUBECONFIG)")
+	fs.StringVar(&f.localHosts, "local-cert-hosts", "", "development only: write a fresh CA (ca.crt) and serving certificate for these comma-separated hosts into --cert-dir before serving")
+	f.zap.BindFlags(fs)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected arguments: %v", fs.Args())
+	}
+	log := zap.New(zap.UseFlagOptions(&f.zap), zap.WriteTo(stderr))
+	ctrl.SetLogger(log)
+
+	if f.config == "" {
+		return usagef("--config is required")
+	}
+	cfg, loaded, err := webhook.LoadInitial(f.config)
+	if err != nil {
+		return usageError{err}
+	}
+	if f.localHosts != "" {
+		if _, err := certs.WriteSelfSigned(f.certDir, strings.Split(f.localHosts, ","), 365*24*time.Hour); err != nil {
+			return usageError{fmt.Errorf("--local-cert-hosts: %w", err)}
+		}
+		log.Info("wrote a development certificate", "certDir", f.certDir, "hosts", f.localHosts)
+	}
+	state := webhook.NewState(cfg)
+	metrics, err := webhook.NewMetrics(ctrlmetrics.Registry)
+	if err != nil {
+		return fmt.Errorf("register metrics: %w", err)
+	}
+	server := ctrlwebhook.NewServer(ctrlwebhook.Options{Port: f.port, CertDir: f.certDir, TLSOpts: []func(*tls.Config){
+		func(c *tls.Config) {
+			c.MinVersion = tls.VersionTLS12
+			if !f.enableHTTP2 {
+				c.NextProtos = []string{"http/1.1"}
+			}
+		},
+	}})
+	for path, h := range webhook.Handlers(state, metrics) {
+		server.Register(path, h)
+	}
+	runnables := []manager.Runnable{
+		webhook.NewConfigWatcher(f.config, loaded, state, metrics, log.WithName("config")),
+		&webhook.ProxyProber{State: state, Metrics: metrics, Client: &http.Client{}, Log: log.WithName("proxy")},
+		healthServer(f.probeAddr, server),
+	}
+	if f.metricsAddr != "0" {
+		ms, err := metricsserver.NewServer(metricsserver.Options{BindAddress: f.metricsAddr}, nil, nil)
+		if err != nil {
+			return fmt.Errorf("metrics server: %w", err)
+		}
+		runnables = append(runnables, ms)
+	}
+	ctx := ctrl.SetupSignalHandler()
+	log.Info("starting", "version", version, "config", f.config, "port", f.port, "certDir", f.certDir)
+	if f.secret == "" {
+		return runAll(ctx, append(runnables, server))
+	}
+	return runSelfSigned(ctx, f, runnables, server)
+}
+
+// runAll runs the pieces of a standalone webhook, which needs no API server,
+// until ctx ends or one of them fails; each shuts down gracefully on ctx.
+func runAll(ctx context.Context, runnables []manager.Runnable) error {
+	g, ctx := errgroup.WithContext(ctx)
+	for _, r := range runnables {
+		g.Go(func() error { return r.Start(ctx) })
+	}
+	return g.Wait()
+}
+
+// runSelfSigned runs the same pieces under a manager that also keeps the
+// self-signed certificate; the webhook server starts once its certificate
+// is on disk, as controller-runtime's server cannot start without one.
+func runSelfSigned(ctx context.Context, f webhookFlags, runnables []manager.Runnable, server ctrlwebhook.Server) error {
+	secret, err := certs.ParseNamespacedName(certs.FlagSecret, f.secret)
+	if err != nil {
+		return usageError{err}
+	}
+	service, err := certs.ParseNamespacedName(certs.FlagService, f.service)
+	if err != nil {
+		return usageError{err}
+	}
+	opts := certs.SelfSignedOptions{
+		SecretNamespace: secret.Namespace, SecretName: secret.Name,
+		ServiceNamespace: service.Namespace, ServiceName: service.Name,
+		WebhookConfigName: f.webhookConfig, CertDir: f.certDir,
+	}
+	if err := opts.Validate(); err != nil {
+		return usageError{err}
+	}
+	restConfig, err := restConfig(f.kubeconfig)
+	if err != nil {
+		return usageError{err}
+	}
+	mgr, err := ctrl.NewManager(restConfig, ctrl.Options{
+		Metrics:                metricsserver.Options{BindAddress: "0"}, // served by our own runnable
+		HealthProbeBindAddress: "0",
+	})
+	if err != nil {
+		return fmt.Errorf("create manager: %w", err)
+	}
+	ready, err := certs.SetupSelfSigned(ctx, mgr, opts)
+	if err != nil {
+		return fmt.Errorf("self-signed certificates: %w", err)
+	}
+	runnables = append(runnables, manager.RunnableFunc(func(ctx context.Context) error {
+		select {
+		case <-ready:
+			return server.Start(ctx)
+		case <-ctx.Done():
+			return nil
+		}
+	}))
+	for _, r := range runnables {
+		if err := mgr.Add(r); err != nil {
+			return fmt.Errorf("add to manager: %w", err)
+		}
+	}
+	return mgr.Start(ctx)
+}
+
+// restConfig loads --kubeconfig, or in-cluster config / $KUBECONFIG.
+func restConfig(path string) (*rest.Config, error) {
+	if path != "" {
+		return clientcmd.BuildConfigFromFlags("", path)
+	}
+	return ctrl.GetConfig()
+}
+
+// healthServer serves /healthz (the process runs) and /readyz (the webhook
+// server answers TLS), so the Service sends traffic only to a replica that
+// can answer it. The config is loaded before anything starts, so it needs no
+// check of its own.
+func healthServer(addr string, server ctrlwebhook.Server) manager.Runnable {
+	return manager.RunnableFunc(func(ctx context.Context) error {
+		mux := http.NewServeMux()
+		mux.Handle("/healthz", http.StripPrefix("/healthz", &healthz.Handler{Checks: map[string]healthz.Checker{"ping": healthz.Ping}}))
+		mux.Handle("/readyz", http.StripPrefix("/readyz", &healthz.Handler{Checks: map[string]healthz.Checker{"webhook": server.StartedChecker()}}))
+		srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+		go func() {
+			<-ctx.Done()
+			shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			_ = srv.Shutdown(shutdown)
+		}()
+		if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("health probes on %s: %w", addr, err)
+		}
+		return nil
+	})
+}
