@@ -12,7 +12,7 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-# shellcheck source=versions.env
+# shellcheck source=SCRIPTDIR/versions.env
 source "$root/hack/versions.env"
 
 dir="${XDG_CACHE_HOME:-$HOME/.cache}/pullthrough/e2e/k8s-${K8S_VERSION}-etcd-${ETCD_VERSION}"

@@ -9,7 +9,7 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-# shellcheck source=versions.env
+# shellcheck source=SCRIPTDIR/versions.env
 source "$root/hack/versions.env"
 moddir="$root/hack/tools/k8s"
 staging_version="v0.${K8S_VERSION#v1.}" # v1.37.2 -> v0.37.2

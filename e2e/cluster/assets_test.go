@@ -14,8 +14,8 @@ func TestParseVersions(t *testing.T) {
 		name    string
 		in      string
 		want    map[string]string
-		wantErr error // nil: any error is checked by wantErrText
-		errText string
+		wantErr error  // a sentinel the error must wrap
+		errText string // text the error must contain
 	}{
 		{
 			// The shape of hack/versions.env: comments, blanks, KEY=value.

@@ -75,7 +75,7 @@ func newEnvironment(assets string, opts Options) *envtest.Environment {
 	apiServer.Out, apiServer.Err = opts.Output, opts.Output
 	// On by default; named so that a future default change cannot silently turn
 	// the webhook under test off.
-	apiServer.Configure().Set("enable-admission-plugins", "MutatingAdmissionWebhook", "ValidatingAdmissionWebhook")
+	apiServer.Configure().Set("enable-admission-plugins", "MutatingAdmissionWebhook,ValidatingAdmissionWebhook")
 	env.ControlPlane.Etcd = &envtest.Etcd{Out: opts.Output, Err: opts.Output}
 	return env
 }

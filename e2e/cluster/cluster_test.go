@@ -8,6 +8,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/discovery"
@@ -18,8 +19,8 @@ import (
 const podsTimeout = 60 * time.Second
 
 // TestClusterRunsWorkloads is the smoke test of the contract the e2e suites rely on:
-// Deployments and DaemonSets really become admitted Pods, and the subresource the
-// webhook handles is served.
+// Deployments and DaemonSets really become admitted Pods, the subresource the webhook
+// handles is served, and a new user is subject to RBAC.
 func TestClusterRunsWorkloads(t *testing.T) {
 	began := time.Now()
 	c := StartForTest(t, Options{ControllerManager: true})
@@ -46,6 +47,21 @@ func TestClusterRunsWorkloads(t *testing.T) {
 		}
 		if !slices.ContainsFunc(list.APIResources, func(r metav1.APIResource) bool { return r.Name == "pods/ephemeralcontainers" }) {
 			t.Error("the API server does not serve pods/ephemeralcontainers")
+		}
+	})
+
+	t.Run("new user is denied by RBAC", func(t *testing.T) {
+		user, err := c.NewUser("e2e-nobody")
+		if err != nil {
+			t.Fatal(err)
+		}
+		nobody, err := client.New(user.Config, client.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = nobody.List(ctx, &corev1.PodList{}, client.InNamespace(ns.Name))
+		if !apierrors.IsForbidden(err) {
+			t.Errorf("listing pods as a user without roles: err = %v, want Forbidden", err)
 		}
 	})
 

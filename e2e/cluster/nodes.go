@@ -9,7 +9,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
-// CreateNodes adds n Node objects that look Ready and schedulable, with no taints, so
+// CreateNodes adds n Node objects that look Ready and schedulable, without taints, so
 // that the DaemonSet controller creates one Pod per Node; no kubelet backs them, so
 // the Pods stay Pending. It returns the generated names.
 func (c *Cluster) CreateNodes(ctx context.Context, n int) ([]string, error) {
@@ -18,6 +18,14 @@ func (c *Cluster) CreateNodes(ctx context.Context, n int) ([]string, error) {
 		node := fakeNode()
 		if err := c.client.Create(ctx, node); err != nil {
 			return names, fmt.Errorf("creating node %d of %d: %w", len(names)+1, n, err)
+		}
+		// The TaintNodesByCondition admission plugin taints every new Node
+		// not-ready:NoSchedule, which DaemonSet Pods do not tolerate; the node
+		// lifecycle controller would lift it, but without kubelets it would soon mark
+		// the Nodes NotReady instead. So lift it here: the plugin acts on create only.
+		node.Spec.Taints = nil
+		if err := c.client.Update(ctx, node); err != nil {
+			return names, fmt.Errorf("removing the not-ready taint from node %s: %w", node.Name, err)
 		}
 		names = append(names, node.Name)
 	}

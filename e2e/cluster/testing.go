@@ -67,6 +67,9 @@ func logOutputTail(t testing.TB, path string) {
 			lines = lines[1:]
 		}
 	}
+	if len(lines) == 0 {
+		return
+	}
 	t.Logf("last %d lines of the control plane's output:", len(lines))
 	for _, line := range lines {
 		t.Log(line)

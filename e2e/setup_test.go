@@ -1,0 +1,218 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	ctrlwebhook "sigs.k8s.io/controller-runtime/pkg/webhook"
+	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
+
+	"github.com/pullthrough/pullthrough/e2e/cluster"
+	"github.com/pullthrough/pullthrough/webhook"
+)
+
+// injectPath serves a stand-in for Istio's injector: a second webhook, called
+// after pullthrough's, that adds an istio-proxy native sidecar.
+const injectPath = "/inject-sidecar"
+
+// istioImage is what the stand-in injector adds, from Docker Hub as Istio's does.
+const istioImage = "docker.io/istio/proxyv2:1.22.0"
+
+// env is one control plane with pullthrough's webhook (in this process, on
+// the address the API server calls) and the stand-in injector.
+type env struct {
+	cluster *cluster.Cluster
+	registry *prometheus.Registry
+	stop    func() // stops the webhook server
+}
+
+func startEnv(t *testing.T, controllers bool) *env {
+	t.Helper()
+	c := cluster.StartForTest(t, cluster.Options{
+		ControllerManager: controllers,
+		WebhookConfigs:    []*admissionregistrationv1.MutatingWebhookConfiguration{WebhookConfig(), injectorConfig()},
+	})
+	cfg, _, err := webhook.LoadInitial("testdata/config.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	registry := prometheus.NewRegistry()
+	metrics, err := webhook.NewMetrics(registry)
+	if err != nil {
+		t.Fatal(err)
+	}
+	host, port, certDir := c.WebhookServing()
+	server := ctrlwebhook.NewServer(ctrlwebhook.Options{Host: host, Port: port, CertDir: certDir})
+	for path, h := range webhook.Handlers(webhook.NewState(cfg), metrics) {
+		server.Register(path, h)
+	}
+	server.Register(injectPath, &admission.Webhook{Handler: admission.HandlerFunc(injectSidecar)})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- server.Start(ctx) }()
+	var once sync.Once
+	e := &env{cluster: c, registry: registry, stop: func() {
+		once.Do(func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("webhook server: %v", err)
+			}
+		})
+	}}
+	t.Cleanup(e.stop)
+	e.waitForWebhook(t)
+	return e
+}
+
+// waitForWebhook probes with dry-run creates until the API server calls the
+// webhook: it loads webhook configurations asynchronously.
+func (e *env) waitForWebhook(t *testing.T) {
+	t.Helper()
+	cs := e.client(t, nil)
+	probe := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "probe"}, Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "a", Image: "nginx"}}}}
+	err := wait.PollUntilContextTimeout(t.Context(), 100*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
+		got, err := cs.CoreV1().Pods("default").Create(ctx, probe, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
+		return err == nil && got.Spec.Containers[0].Image != "nginx", nil
+	})
+	if err != nil {
+		t.Fatalf("the API server never called pullthrough: %v", err)
+	}
+}
+
+// warnings collects the warnings the API server sends a client.
+type warnings struct {
+	mu   sync.Mutex
+	list []string
+}
+
+func (w *warnings) HandleWarningHeader(_ int, _ string, text string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.list = append(w.list, text)
+}
+
+func (w *warnings) get() []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return append([]string(nil), w.list...)
+}
+
+// client returns a clientset; warnings, if not nil, receives what the API
+// server warns about, as kubectl would print it.
+func (e *env) client(t *testing.T, w *warnings) kubernetes.Interface {
+	t.Helper()
+	cfg := e.cluster.Config()
+	if w != nil {
+		cfg.WarningHandler = w
+	} else {
+		cfg.WarningHandler = rest.NoWarnings{}
+	}
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cs
+}
+
+// namespace creates a namespace with the given mode label ("" for none).
+func (e *env) namespace(t *testing.T, name, mode string) {
+	t.Helper()
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
+	if mode != "" {
+		ns.Labels = map[string]string{ModeLabel: mode}
+	}
+	if _, err := e.client(t, nil).CoreV1().Namespaces().Create(t.Context(), ns, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// images returns container name -> image over every container list.
+func images(spec corev1.PodSpec) map[string]string {
+	out := map[string]string{}
+	for _, c := range spec.InitContainers {
+		out[c.Name] = c.Image
+	}
+	for _, c := range spec.Containers {
+		out[c.Name] = c.Image
+	}
+	for _, c := range spec.EphemeralContainers {
+		out[c.Name] = c.Image
+	}
+	return out
+}
+
+// injectorConfig registers the stand-in injector; its name sorts after
+// "pullthrough", so the API server calls it second, and pullthrough sees
+// the sidecar only through reinvocation.
+func injectorConfig() *admissionregistrationv1.MutatingWebhookConfiguration {
+	path := injectPath
+	ignore := admissionregistrationv1.Ignore
+	none := admissionregistrationv1.SideEffectClassNone
+	return &admissionregistrationv1.MutatingWebhookConfiguration{
+		ObjectMeta: metav1.ObjectMeta{Name: "zz-sidecar-injector"},
+		Webhooks: []admissionregistrationv1.MutatingWebhook{{
+			Name:         "inject.e2e.pullthrough.dev",
+			ClientConfig: admissionregistrationv1.WebhookClientConfig{Service: &admissionregistrationv1.ServiceReference{Namespace: "default", Name: "injector", Path: &path}},
+			Rules:        []admissionregistrationv1.RuleWithOperations{podRule("pods", admissionregistrationv1.Create)},
+			ObjectSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"sidecar.istio.io/inject": "true"}},
+			FailurePolicy:           &ignore,
+			SideEffects:             &none,
+			AdmissionReviewVersions: []string{"v1"},
+		}},
+	}
+}
+
+// injectSidecar adds an istio-proxy native sidecar, once.
+func injectSidecar(_ context.Context, req admission.Request) admission.Response {
+	var pod corev1.Pod
+	if err := json.Unmarshal(req.Object.Raw, &pod); err != nil {
+		return admission.Errored(http.StatusBadRequest, err)
+	}
+	for _, c := range pod.Spec.InitContainers {
+		if c.Name == "istio-proxy" {
+			return admission.Allowed("")
+		}
+	}
+	always := corev1.ContainerRestartPolicyAlways
+	pod.Spec.InitContainers = append(pod.Spec.InitContainers, corev1.Container{Name: "istio-proxy", Image: istioImage, RestartPolicy: &always})
+	patched, err := json.Marshal(&pod)
+	if err != nil {
+		return admission.Errored(http.StatusInternalServerError, err)
+	}
+	return admission.PatchResponseFromRaw(req.Object.Raw, patched)
+}
+
+// requests returns pullthrough_admission_requests_total for one operation,
+// summed over results: how many requests of that kind reached the webhook.
+func (e *env) requests(t *testing.T, operation string) float64 {
+	t.Helper()
+	families, err := e.registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum float64
+	for _, f := range families {
+		if f.GetName() != "pullthrough_admission_requests_total" {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "operation" && l.GetValue() == operation {
+					sum += m.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	return sum
+}

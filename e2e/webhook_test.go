@@ -1,0 +1,309 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"strings"
+	"testing"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/pullthrough/pullthrough/webhook"
+)
+
+const (
+	hub   = "proxy.example.internal/dockerhub/"
+	quay  = "proxy.example.internal/quay/"
+	ghcr  = "proxy.example.internal/ghcr/"
+	k8sIO = "proxy.example.internal/k8s/"
+)
+
+// allListsPod has an image from a public registry in every container list
+// (the ephemeral one is added later, through its subresource).
+func allListsPod(name string) *corev1.Pod {
+	always := corev1.ContainerRestartPolicyAlways
+	return &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: name},
+		Spec: corev1.PodSpec{
+			InitContainers: []corev1.Container{
+				{Name: "install-cni", Image: "quay.io/calico/cni:v3.28.0"},
+				{Name: "log-shipper", Image: "ghcr.io/acme/shipper:2", RestartPolicy: &always},
+			},
+			Containers: []corev1.Container{
+				{Name: "app", Image: "nginx:1.27"},
+				{Name: "private", Image: "registry.corp.example/team/app:1"},
+			},
+		},
+	}
+}
+
+var allListsRewritten = map[string]string{
+	"install-cni": quay + "calico/cni:v3.28.0",
+	"log-shipper": ghcr + "acme/shipper:2",
+	"app":         hub + "library/nginx:1.27",
+	"private":     "registry.corp.example/team/app:1",
+}
+
+func TestWebhook(t *testing.T) {
+	e := startEnv(t, true)
+	for _, ns := range []struct{ name, mode string }{
+		{"shop", ""}, {"audited", "audit"}, {"off", "off"}, {"excluded", ""}, {ReleaseNamespace, ""}, {"mesh", ""}, {"workloads", "enforce"},
+	} {
+		e.namespace(t, ns.name, ns.mode)
+	}
+	t.Run("create rewrites every container list", func(t *testing.T) { createRewrites(t, e) })
+	t.Run("ephemeral container via subresource", func(t *testing.T) { ephemeralRewritten(t, e) })
+	t.Run("audit namespace annotates and warns", func(t *testing.T) { auditAnnotates(t, e) })
+	t.Run("off, excluded and release namespaces untouched", func(t *testing.T) { untouched(t, e) })
+	t.Run("reinvocation rewrites an injected sidecar", func(t *testing.T) { reinvocation(t, e) })
+	t.Run("server-side dry run", func(t *testing.T) { dryRun(t, e) })
+	t.Run("update of an unrelated field restarts nothing", func(t *testing.T) { updateUnrelated(t, e) })
+	t.Run("deployment and daemonset pods", func(t *testing.T) { workloads(t, e) })
+	// Last: it stops the webhook server.
+	t.Run("webhook down fails open", func(t *testing.T) { webhookDown(t, e) })
+}
+
+func createRewrites(t *testing.T, e *env) {
+	w := &warnings{}
+	got, err := e.client(t, w).CoreV1().Pods("shop").Create(t.Context(), allListsPod("web"), metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if im := images(got.Spec); !maps.Equal(im, allListsRewritten) {
+		t.Errorf("images = %v, want %v", im, allListsRewritten)
+	}
+	var originals map[string]string
+	if err := json.Unmarshal([]byte(got.Annotations[webhook.AnnotationOriginalImages]), &originals); err != nil || originals["app"] != "nginx:1.27" || len(originals) != 3 {
+		t.Errorf("original-images annotation = %q (%v)", got.Annotations[webhook.AnnotationOriginalImages], err)
+	}
+	if len(got.Spec.ImagePullSecrets) != 1 || got.Spec.ImagePullSecrets[0].Name != "proxy-pull" {
+		t.Errorf("imagePullSecrets = %v, want [proxy-pull]", got.Spec.ImagePullSecrets)
+	}
+	if ws := w.get(); len(ws) != 3 || !strings.Contains(strings.Join(ws, "\n"), "pullthrough: app: nginx:1.27 -> "+hub+"library/nginx:1.27") {
+		t.Errorf("warnings = %q, want one per rewritten container", ws)
+	}
+}
+
+func ephemeralRewritten(t *testing.T, e *env) {
+	cs := e.client(t, nil)
+	pod, err := cs.CoreV1().Pods("shop").Get(t.Context(), "web", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// What kubectl debug does: add an ephemeral container through the subresource.
+	pod.Spec.EphemeralContainers = append(pod.Spec.EphemeralContainers, corev1.EphemeralContainer{
+		EphemeralContainerCommon: corev1.EphemeralContainerCommon{Name: "debugger", Image: "nicolaka/netshoot:v0.13"},
+		TargetContainerName:      "app",
+	})
+	got, err := cs.CoreV1().Pods("shop").UpdateEphemeralContainers(t.Context(), "web", pod, metav1.UpdateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := maps.Clone(allListsRewritten)
+	want["debugger"] = hub + "nicolaka/netshoot:v0.13"
+	if im := images(got.Spec); !maps.Equal(im, want) {
+		t.Errorf("images = %v, want %v", im, want)
+	}
+}
+
+func auditAnnotates(t *testing.T, e *env) {
+	w := &warnings{}
+	got, err := e.client(t, w).CoreV1().Pods("audited").Create(t.Context(), allListsPod("web"), metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if im := images(got.Spec); !maps.Equal(im, images(allListsPod("").Spec)) {
+		t.Errorf("audit changed images: %v", im)
+	}
+	var proposed map[string]string
+	if err := json.Unmarshal([]byte(got.Annotations[webhook.AnnotationWouldRewrite]), &proposed); err != nil || proposed["app"] != hub+"library/nginx:1.27" {
+		t.Errorf("would-rewrite annotation = %q (%v)", got.Annotations[webhook.AnnotationWouldRewrite], err)
+	}
+	if _, ok := got.Annotations[webhook.AnnotationOriginalImages]; ok || len(got.Spec.ImagePullSecrets) != 0 {
+		t.Error("audit must not record rewrites nor add pull secrets")
+	}
+	if ws := w.get(); len(ws) != 3 || !strings.HasPrefix(ws[0], "pullthrough audit: ") {
+		t.Errorf("warnings = %q, want 3 audit warnings", ws)
+	}
+}
+
+func untouched(t *testing.T, e *env) {
+	cs := e.client(t, nil)
+	for _, ns := range []string{"off", "excluded", ReleaseNamespace} {
+		got, err := cs.CoreV1().Pods(ns).Create(t.Context(), allListsPod("web"), metav1.CreateOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if im := images(got.Spec); !maps.Equal(im, images(allListsPod("").Spec)) || len(got.Annotations) != 0 {
+			t.Errorf("%s: pod changed: %v %v", ns, im, got.Annotations)
+		}
+	}
+	skip := allListsPod("skipped")
+	skip.Labels = map[string]string{webhook.LabelSkip: "true"}
+	got, err := cs.CoreV1().Pods("shop").Create(t.Context(), skip, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if im := images(got.Spec); !maps.Equal(im, images(allListsPod("").Spec)) {
+		t.Errorf("opted-out pod changed: %v", im)
+	}
+}
+
+func reinvocation(t *testing.T, e *env) {
+	pod := allListsPod("meshed")
+	pod.Labels = map[string]string{"sidecar.istio.io/inject": "true"}
+	got, err := e.client(t, nil).CoreV1().Pods("mesh").Create(t.Context(), pod, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := maps.Clone(allListsRewritten)
+	want["istio-proxy"] = hub + "istio/proxyv2:1.22.0"
+	if im := images(got.Spec); !maps.Equal(im, want) {
+		t.Errorf("images = %v, want %v (the injected sidecar must come back rewritten)", im, want)
+	}
+	var originals map[string]string
+	if err := json.Unmarshal([]byte(got.Annotations[webhook.AnnotationOriginalImages]), &originals); err != nil || originals["istio-proxy"] != istioImage || originals["app"] != "nginx:1.27" {
+		t.Errorf("original-images must merge both calls: %q", got.Annotations[webhook.AnnotationOriginalImages])
+	}
+}
+
+func dryRun(t *testing.T, e *env) {
+	cs := e.client(t, nil)
+	got, err := cs.CoreV1().Pods("shop").Create(t.Context(), allListsPod("dry"), metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if im := images(got.Spec); !maps.Equal(im, allListsRewritten) {
+		t.Errorf("dry-run images = %v", im)
+	}
+	if _, err := cs.CoreV1().Pods("shop").Get(t.Context(), "dry", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+		t.Errorf("dry run stored the pod: %v", err)
+	}
+}
+
+func updateUnrelated(t *testing.T, e *env) {
+	cs := e.client(t, nil)
+	// Admitted while the webhook was not looking (off namespace), then moved
+	// into enforce: a label change must not touch its images.
+	if _, err := cs.CoreV1().Namespaces().Patch(t.Context(), "off", "application/merge-patch+json",
+		[]byte(`{"metadata":{"labels":{"`+ModeLabel+`":"enforce"}}}`), metav1.PatchOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	// The API server caches namespace labels: repeat the label change until
+	// an UPDATE has reached the webhook, then check it left the images alone.
+	before := e.requests(t, "UPDATE")
+	for i := 0; e.requests(t, "UPDATE") == before; i++ {
+		if i == 100 {
+			t.Fatal("no UPDATE reached the webhook after the namespace moved to enforce")
+		}
+		got, err := cs.CoreV1().Pods("off").Patch(t.Context(), "web", "application/merge-patch+json",
+			[]byte(fmt.Sprintf(`{"metadata":{"labels":{"touched":"%d"}}}`, i)), metav1.PatchOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if im := images(got.Spec); !maps.Equal(im, images(allListsPod("").Spec)) || got.Annotations[webhook.AnnotationOriginalImages] != "" {
+			t.Fatalf("a label change rewrote images (would restart containers): %v", im)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	// Setting a new image on the same pod is rewritten.
+	got, err := cs.CoreV1().Pods("off").Patch(t.Context(), "web", "application/strategic-merge-patch+json",
+		[]byte(`{"spec":{"containers":[{"name":"app","image":"nginx:1.28"}]}}`), metav1.PatchOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if im := images(got.Spec); im["app"] != hub+"library/nginx:1.28" || im["install-cni"] != "quay.io/calico/cni:v3.28.0" {
+		t.Errorf("after setting app's image: %v (only app must change)", im)
+	}
+}
+
+func workloads(t *testing.T, e *env) {
+	cs := e.client(t, nil)
+	ctx := t.Context()
+	if _, err := e.cluster.CreateNodes(ctx, 2); err != nil {
+		t.Fatal(err)
+	}
+	labels := map[string]string{"app": "calico-node"}
+	template := corev1.PodTemplateSpec{
+		ObjectMeta: metav1.ObjectMeta{Labels: labels},
+		Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "calico-node", Image: "quay.io/calico/node:v3.28.0"}}},
+	}
+	ds := &appsv1.DaemonSet{ObjectMeta: metav1.ObjectMeta{Name: "calico-node"}, Spec: appsv1.DaemonSetSpec{
+		Selector: &metav1.LabelSelector{MatchLabels: labels}, Template: template}}
+	if _, err := cs.AppsV1().DaemonSets("workloads").Create(ctx, ds, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	web := map[string]string{"app": "web"}
+	replicas := int32(2)
+	dep := &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: "web"}, Spec: appsv1.DeploymentSpec{
+		Replicas: &replicas, Selector: &metav1.LabelSelector{MatchLabels: web},
+		Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: web},
+			Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "web", Image: "registry.k8s.io/e2e-test-images/agnhost:2.52"}}}}}}
+	if _, err := cs.AppsV1().Deployments("workloads").Create(ctx, dep, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	waitPods(t, cs, "workloads", "app=calico-node", 2, quay+"calico/node:v3.28.0")
+	waitPods(t, cs, "workloads", "app=web", 2, k8sIO+"e2e-test-images/agnhost:2.52")
+	gotDS, err := cs.AppsV1().DaemonSets("workloads").Get(ctx, "calico-node", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gotDep, err := cs.AppsV1().Deployments("workloads").Get(ctx, "web", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if gotDS.Spec.Template.Spec.Containers[0].Image != "quay.io/calico/node:v3.28.0" ||
+		gotDep.Spec.Template.Spec.Containers[0].Image != "registry.k8s.io/e2e-test-images/agnhost:2.52" {
+		t.Error("templates must stay as written; only pods are rewritten")
+	}
+}
+
+// waitPods waits for n pods matching selector, every one with image.
+func waitPods(t *testing.T, cs kubernetes.Interface, ns, selector string, n int, image string) {
+	t.Helper()
+	var last []string
+	err := wait.PollUntilContextTimeout(t.Context(), 200*time.Millisecond, 90*time.Second, true, func(ctx context.Context) (bool, error) {
+		pods, err := cs.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: selector})
+		if err != nil {
+			return false, err
+		}
+		last = last[:0]
+		for _, p := range pods.Items {
+			last = append(last, p.Spec.Containers[0].Image)
+		}
+		return len(pods.Items) == n, nil
+	})
+	if err != nil {
+		// The controllers explain a missing pod in events (FailedCreate...).
+		if events, lerr := cs.CoreV1().Events(ns).List(context.Background(), metav1.ListOptions{}); lerr == nil {
+			for _, ev := range events.Items {
+				t.Logf("event %s/%s: %s: %s", ev.InvolvedObject.Kind, ev.InvolvedObject.Name, ev.Reason, ev.Message)
+			}
+		}
+		t.Fatalf("%s pods %s: %v (have %v)", ns, selector, err, last)
+	}
+	for _, im := range last {
+		if im != image {
+			t.Errorf("%s pod image %q, want %q", selector, im, image)
+		}
+	}
+}
+
+func webhookDown(t *testing.T, e *env) {
+	e.stop()
+	got, err := e.client(t, nil).CoreV1().Pods("shop").Create(t.Context(), allListsPod("while-down"), metav1.CreateOptions{})
+	if err != nil {
+		t.Fatalf("with failurePolicy Ignore, a pod must be created while the webhook is down: %v", err)
+	}
+	if im := images(got.Spec); !maps.Equal(im, images(allListsPod("").Spec)) {
+		t.Errorf("images = %v, want the originals", im)
+	}
+}
