@@ -32,9 +32,9 @@ const istioImage = "docker.io/istio/proxyv2:1.22.0"
 // env is one control plane with pullthrough's webhook (in this process, on
 // the address the API server calls) and the stand-in injector.
 type env struct {
-	cluster *cluster.Cluster
+	cluster  *cluster.Cluster
 	registry *prometheus.Registry
-	stop    func() // stops the webhook server
+	stop     func() // stops the webhook server
 }
 
 func startEnv(t *testing.T, controllers bool) *env {
@@ -162,10 +162,10 @@ func injectorConfig() *admissionregistrationv1.MutatingWebhookConfiguration {
 	return &admissionregistrationv1.MutatingWebhookConfiguration{
 		ObjectMeta: metav1.ObjectMeta{Name: "zz-sidecar-injector"},
 		Webhooks: []admissionregistrationv1.MutatingWebhook{{
-			Name:         "inject.e2e.pullthrough.dev",
-			ClientConfig: admissionregistrationv1.WebhookClientConfig{Service: &admissionregistrationv1.ServiceReference{Namespace: "default", Name: "injector", Path: &path}},
-			Rules:        []admissionregistrationv1.RuleWithOperations{podRule("pods", admissionregistrationv1.Create)},
-			ObjectSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"sidecar.istio.io/inject": "true"}},
+			Name:                    "inject.e2e.pullthrough.dev",
+			ClientConfig:            admissionregistrationv1.WebhookClientConfig{Service: &admissionregistrationv1.ServiceReference{Namespace: "default", Name: "injector", Path: &path}},
+			Rules:                   []admissionregistrationv1.RuleWithOperations{podRule("pods", admissionregistrationv1.Create)},
+			ObjectSelector:          &metav1.LabelSelector{MatchLabels: map[string]string{"sidecar.istio.io/inject": "true"}},
 			FailurePolicy:           &ignore,
 			SideEffects:             &none,
 			AdmissionReviewVersions: []string{"v1"},

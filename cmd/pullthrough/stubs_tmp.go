@@ -1,5 +1,0 @@
-package main
-
-import "io"
-
-func runMigrate(args []string, stdout, stderr io.Writer) error { return usagef("not yet") }
