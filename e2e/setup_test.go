@@ -140,15 +140,7 @@ func (e *env) namespace(t *testing.T, name, mode string) {
 // images returns container name -> image over every container list.
 func images(spec corev1.PodSpec) map[string]string {
 	out := map[string]string{}
-	for _, c := range spec.InitContainers {
-		out[c.Name] = c.Image
-	}
-	for _, c := range spec.Containers {
-		out[c.Name] = c.Image
-	}
-	for _, c := range spec.EphemeralContainers {
-		out[c.Name] = c.Image
-	}
+	EachContainer(corev1.Pod{Spec: spec}, func(name, image, _ string) { out[name] = image })
 	return out
 }
 

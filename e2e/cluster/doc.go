@@ -18,4 +18,9 @@
 //   - Webhook configurations passed in Options are installed with their clientConfig
 //     pointing at WebhookServing's host and port and a caBundle for the certificate in
 //     its directory; the caller serves them, e.g. with `pullthrough webhook --cert-dir`.
+//     Only a clientConfig.service with a path is redirected (a url is left as is). The
+//     API server loads the configurations asynchronously: before relying on a webhook,
+//     probe with dry-run creates until it answers.
+//   - StartForTest is the usual entry point: it skips under -short and fails, never
+//     skips, when the binaries are missing.
 package cluster

@@ -1,0 +1,259 @@
+// Command demo is `make demo`: pullthrough's main job on one machine. It
+// starts a real control plane on loopback, creates workloads the way the
+// incident left them, starts `pullthrough webhook`, creates more, shows
+// every pod's images before and after with the webhook's metrics, then runs
+// `pullthrough migrate` on what existed before and cleans up.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/pullthrough/pullthrough/e2e"
+	"github.com/pullthrough/pullthrough/e2e/cluster"
+	"github.com/pullthrough/pullthrough/webhook"
+)
+
+const (
+	binary = "bin/pullthrough"
+	config = "examples/config.yaml"
+)
+
+func main() {
+	if err := run(context.Background()); err != nil {
+		fmt.Fprintln(os.Stderr, "demo failed:", err)
+		os.Exit(1)
+	}
+	step("done: the control plane and the webhook are stopped")
+}
+
+func step(format string, args ...any) {
+	fmt.Printf("\n==> "+format+"\n", args...)
+}
+
+func run(ctx context.Context) error {
+	logs, err := os.CreateTemp("", "pullthrough-demo-*.log")
+	if err != nil {
+		return err
+	}
+	defer logs.Close()
+	step("starting etcd, kube-apiserver and kube-controller-manager on 127.0.0.1 (logs: %s)", logs.Name())
+	began := time.Now()
+	c, err := cluster.Start(cluster.Options{
+		ControllerManager: true,
+		WebhookConfigs:    []*admissionregistrationv1.MutatingWebhookConfiguration{e2e.WebhookConfig()},
+		Output:            logs,
+	})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := c.Stop(); err != nil {
+			fmt.Fprintln(os.Stderr, "stopping the control plane:", err)
+		}
+	}()
+	fmt.Printf("control plane ready in %s; kubeconfig: %s\n", time.Since(began).Round(time.Millisecond), c.KubeconfigPath())
+	k8s, err := client.New(c.Config(), client.Options{})
+	if err != nil {
+		return err
+	}
+	if _, err := c.CreateNodes(ctx, 2); err != nil {
+		return err
+	}
+
+	step("creating examples/demo/1-before-webhook.yaml while pullthrough is not running (failurePolicy Ignore lets pods through unchanged)")
+	if err := e2e.ApplyFile(ctx, k8s, "examples/demo/1-before-webhook.yaml"); err != nil {
+		return err
+	}
+	if err := waitPods(ctx, k8s, "shop", 1); err != nil {
+		return err
+	}
+
+	step("starting %s webhook --config %s", binary, config)
+	metricsURL, stop, err := startWebhook(ctx, c, logs)
+	if err != nil {
+		return err
+	}
+	defer stop()
+
+	step("creating examples/demo/2-after-webhook.yaml: an Istio-injected pod, Calico's DaemonSet in kube-system, an audit namespace")
+	if err := e2e.ApplyFile(ctx, k8s, "examples/demo/2-after-webhook.yaml"); err != nil {
+		return err
+	}
+	for ns, n := range map[string]int{"mesh": 1, "kube-system": 2, "trial": 1} {
+		if err := waitPods(ctx, k8s, ns, n); err != nil {
+			return err
+		}
+	}
+	step("every pod's images (ORIGINAL is from the %s annotation; audit pods show what would change)", webhook.AnnotationOriginalImages)
+	if err := printPods(ctx, k8s); err != nil {
+		return err
+	}
+	step("pullthrough metrics from %s", metricsURL)
+	if err := printMetrics(metricsURL); err != nil {
+		return err
+	}
+
+	migrate := []string{"migrate", "--config", config, "--kubeconfig", c.KubeconfigPath(), "-n", "shop", "-n", "istio-system"}
+	step("pullthrough migrate: the plan for what existed before the webhook")
+	if err := runBinary(migrate...); err != nil {
+		return err
+	}
+	step("pullthrough migrate --apply")
+	if err := runBinary(append(migrate, "--apply")...); err != nil {
+		return err
+	}
+	step("after the migration: the storefront rolls out from the proxy")
+	if err := waitRolledOut(ctx, k8s); err != nil {
+		return err
+	}
+	return printPods(ctx, k8s)
+}
+
+// startWebhook runs the real binary on the address and certificate the
+// cluster's webhook configuration trusts, and waits until the API server
+// calls it.
+func startWebhook(ctx context.Context, c *cluster.Cluster, logs io.Writer) (string, func(), error) {
+	_, port, certDir := c.WebhookServing()
+	metricsAddr, probeAddr := freeAddr(), freeAddr()
+	cmd := exec.CommandContext(ctx, binary, "webhook", "--config", config, "--cert-dir", certDir,
+		"--port", strconv.Itoa(port), "--metrics-bind-address", metricsAddr, "--health-probe-bind-address", probeAddr)
+	cmd.Stdout, cmd.Stderr = logs, logs
+	if err := cmd.Start(); err != nil {
+		return "", nil, fmt.Errorf("start %s: %w", binary, err)
+	}
+	stop := func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		_ = cmd.Wait()
+	}
+	err := wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, 30*time.Second, true, func(context.Context) (bool, error) {
+		resp, err := http.Get("http://" + probeAddr + "/readyz")
+		if err != nil {
+			return false, nil
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK, nil
+	})
+	if err == nil {
+		err = waitCalled(ctx, c)
+	}
+	if err != nil {
+		stop()
+		return "", nil, fmt.Errorf("the webhook never became ready: %w", err)
+	}
+	fmt.Printf("webhook ready (pid %d), called by the API server\n", cmd.Process.Pid)
+	return "http://" + metricsAddr + "/metrics", stop, nil
+}
+
+// waitCalled probes with server-side dry-run creates until the API server
+// routes pods to the webhook (it loads webhook configurations asynchronously).
+func waitCalled(ctx context.Context, c *cluster.Cluster) error {
+	k8s, err := client.New(c.Config(), client.Options{})
+	if err != nil {
+		return err
+	}
+	return wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
+		pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "probe"},
+			Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "a", Image: "nginx"}}}}
+		if err := k8s.Create(ctx, pod, client.DryRunAll); err != nil {
+			return false, nil
+		}
+		return pod.Spec.Containers[0].Image != "nginx", nil
+	})
+}
+
+func runBinary(args ...string) error {
+	fmt.Printf("$ pullthrough %s\n", strings.Join(args, " "))
+	cmd := exec.Command(binary, args...)
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stdout
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("pullthrough %s: %w", args[0], err)
+	}
+	return nil
+}
+
+func waitPods(ctx context.Context, k8s client.Client, ns string, n int) error {
+	return wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, 90*time.Second, true, func(ctx context.Context) (bool, error) {
+		var pods corev1.PodList
+		if err := k8s.List(ctx, &pods, client.InNamespace(ns)); err != nil {
+			return false, err
+		}
+		return len(pods.Items) >= n, nil
+	})
+}
+
+// waitRolledOut waits until a storefront pod runs from the proxy: the
+// Deployment's new ReplicaSet made it from the migrated template.
+func waitRolledOut(ctx context.Context, k8s client.Client) error {
+	return wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, 90*time.Second, true, func(ctx context.Context) (bool, error) {
+		var pods corev1.PodList
+		if err := k8s.List(ctx, &pods, client.InNamespace("shop")); err != nil {
+			return false, err
+		}
+		for _, p := range pods.Items {
+			if strings.HasPrefix(p.Spec.Containers[0].Image, "proxy.example.internal/") {
+				return true, nil
+			}
+		}
+		return false, nil
+	})
+}
+
+func printPods(ctx context.Context, k8s client.Client) error {
+	var pods corev1.PodList
+	if err := k8s.List(ctx, &pods); err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAMESPACE\tPOD\tCONTAINER\tIMAGE\tORIGINAL")
+	for _, p := range pods.Items {
+		e2e.EachContainer(p, func(name, image, original string) {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", p.Namespace, p.Name, name, image, original)
+		})
+	}
+	return tw.Flush()
+}
+
+func printMetrics(url string) error {
+	resp, err := http.Get(url)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	for _, line := range strings.Split(string(body), "\n") {
+		if strings.HasPrefix(line, "pullthrough_images_total") || strings.HasPrefix(line, "pullthrough_admission_requests_total") {
+			fmt.Println(line)
+		}
+	}
+	return nil
+}
+
+// freeAddr returns a loopback address with a port free right now.
+func freeAddr() string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "127.0.0.1:0"
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+

@@ -1,0 +1,42 @@
+package e2e
+
+import (
+	"encoding/json"
+
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/pullthrough/pullthrough/webhook"
+)
+
+// EachContainer calls fn for every container of every list of pod, with
+// what pullthrough recorded about it: the original image of a rewritten
+// container, or "would be X" on the audit path; "" when neither.
+func EachContainer(pod corev1.Pod, fn func(name, image, note string)) {
+	originals := annotationMap(pod, webhook.AnnotationOriginalImages)
+	proposals := annotationMap(pod, webhook.AnnotationWouldRewrite)
+	note := func(name string) string {
+		if p, ok := proposals[name]; ok {
+			return "would be " + p
+		}
+		return originals[name]
+	}
+	for _, c := range pod.Spec.InitContainers {
+		fn(c.Name, c.Image, note(c.Name))
+	}
+	for _, c := range pod.Spec.Containers {
+		fn(c.Name, c.Image, note(c.Name))
+	}
+	for _, c := range pod.Spec.EphemeralContainers {
+		fn(c.Name, c.Image, note(c.Name))
+	}
+}
+
+// annotationMap decodes one of pullthrough's JSON annotations; a missing or
+// unreadable one is empty (this is for display, the tests assert the JSON).
+func annotationMap(pod corev1.Pod, key string) map[string]string {
+	m := map[string]string{}
+	if v, ok := pod.Annotations[key]; ok {
+		_ = json.Unmarshal([]byte(v), &m)
+	}
+	return m
+}
