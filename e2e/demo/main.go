@@ -256,4 +256,3 @@ func freeAddr() string {
 	defer l.Close()
 	return l.Addr().String()
 }
-
