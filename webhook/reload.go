@@ -60,7 +60,11 @@ func (w *ConfigWatcher) Start(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("watch config: %w", err)
 	}
-	defer fw.Close()
+	defer func() {
+		if err := fw.Close(); err != nil {
+			w.Log.Error(err, "closing the config watch", "path", w.Path)
+		}
+	}()
 	if err := fw.Add(filepath.Dir(w.Path)); err != nil {
 		return fmt.Errorf("watch config directory %s: %w", filepath.Dir(w.Path), err)
 	}
