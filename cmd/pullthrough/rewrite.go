@@ -35,8 +35,12 @@ func runRewrite(args []string, stdout, stderr io.Writer) error {
 		return usagef("no images given (or use -f FILE)")
 	}
 	out := bufio.NewWriter(stdout)
+	var unparseable []string
 	for _, image := range fs.Args() {
 		res := r.Rewrite(image)
+		if res.Outcome == rewrite.OutcomeUnparseable {
+			unparseable = append(unparseable, image)
+		}
 		if *explain {
 			rule := res.Rule
 			if rule == "" {
@@ -47,7 +51,19 @@ func runRewrite(args []string, stdout, stderr io.Writer) error {
 			fmt.Fprintln(out, res.Image)
 		}
 	}
-	return out.Flush()
+	if err := out.Flush(); err != nil {
+		return err
+	}
+	return unparseableError(unparseable)
+}
+
+// unparseableError fails the command (exit 1) when any image was not a
+// valid reference: the output is still complete, but a script must notice.
+func unparseableError(images []string) error {
+	if len(images) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%d images are not valid references: %q", len(images), images)
 }
 
 // rewriteManifests rewrites a manifest stream to stdout and summarises the
@@ -71,8 +87,12 @@ func rewriteManifests(r *rewrite.Rewriter, path string, stdout, stderr io.Writer
 		return err
 	}
 	counts := map[rewrite.Outcome]int{}
+	var unparseable []string
 	for _, img := range images {
 		counts[img.Outcome]++
+		if img.Outcome == rewrite.OutcomeUnparseable {
+			unparseable = append(unparseable, img.Old)
+		}
 		if img.Outcome == rewrite.OutcomeRewritten {
 			fmt.Fprintf(stderr, "%s:%d %s %s: %s -> %s\n", path, img.Line, img.Object, img.Container, img.Old, img.Image)
 		}
@@ -84,5 +104,5 @@ func rewriteManifests(r *rewrite.Rewriter, path string, stdout, stderr io.Writer
 		}
 	}
 	fmt.Fprintln(stderr)
-	return nil
+	return unparseableError(unparseable)
 }

@@ -1,0 +1,64 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestRun(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.yaml")
+	if err := os.WriteFile(bad, []byte("mirrors: [{source: docker.io, target: docker.io/loop}]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	const cfg = "../../examples/config.yaml"
+	tests := []struct {
+		name      string
+		args      []string
+		code      int
+		stdout    string // exact, when set
+		stderrHas string
+		stdoutHas string
+	}{
+		{"no command", nil, exitUsage, "", "usage: pullthrough", ""},
+		{"help", []string{"--help"}, exitOK, "", "commands:", ""},
+		{"unknown command", []string{"frobnicate"}, exitUsage, "", `unknown command "frobnicate"`, ""},
+		{"version", []string{"version"}, exitOK, "", "", "pullthrough dev"},
+		{"rewrite in order", []string{"rewrite", "--config", cfg, "nginx", "example.com/x:1", "ghcr.io/a/b@sha256:" + strings.Repeat("ab", 32)}, exitOK,
+			"proxy.example.internal/dockerhub/library/nginx\nexample.com/x:1\nproxy.example.internal/ghcr/a/b@sha256:" + strings.Repeat("ab", 32) + "\n", "", ""},
+		{"explain", []string{"rewrite", "--config", cfg, "--explain", "busybox:1", "quay.io/x/y"}, exitOK,
+			"busybox:1\tbusybox:1\texcluded-image\t-\nquay.io/x/y\tproxy.example.internal/quay/x/y\trewritten\tquay.io\n", "", ""},
+		{"unparseable image fails", []string{"rewrite", "--config", cfg, "nginx", "nginx:"}, exitFailed, "", `"nginx:"`, "proxy.example.internal/dockerhub/library/nginx\nnginx:\n"},
+		{"no config", []string{"rewrite", "nginx"}, exitUsage, "", "--config is required", ""},
+		{"missing config", []string{"rewrite", "--config", filepath.Join(dir, "none.yaml"), "nginx"}, exitUsage, "", "none.yaml", ""},
+		{"looping config", []string{"rewrite", "--config", bad, "nginx"}, exitUsage, "", "mirrors[0].target", ""},
+		{"no images", []string{"rewrite", "--config", cfg}, exitUsage, "", "no images given", ""},
+		{"images and -f", []string{"rewrite", "--config", cfg, "-f", "x.yaml", "nginx"}, exitUsage, "", "not both", ""},
+		{"unreadable manifests", []string{"rewrite", "--config", cfg, "-f", filepath.Join(dir, "none.yaml")}, exitUsage, "", "read manifests", ""},
+		{"manifests", []string{"rewrite", "--config", cfg, "-f", "../../rewrite/manifest/testdata/stream.in.json"}, exitOK, "", "2 images: 2 rewritten", "proxy.example.internal/ghcr/acme/app:1"},
+		{"bad flag", []string{"rewrite", "--nope"}, exitUsage, "", "flag provided but not defined", ""},
+		{"webhook without config", []string{"webhook"}, exitUsage, "", "--config is required", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var stdout, stderr bytes.Buffer
+			if code := run(tt.args, &stdout, &stderr); code != tt.code {
+				t.Errorf("exit code %d, want %d (stderr %q)", code, tt.code, stderr.String())
+			}
+			if tt.stdout != "" && stdout.String() != tt.stdout {
+				t.Errorf("stdout = %q, want %q", stdout.String(), tt.stdout)
+			}
+			if !strings.Contains(stdout.String(), tt.stdoutHas) {
+				t.Errorf("stdout = %q, want it to contain %q", stdout.String(), tt.stdoutHas)
+			}
+			if !strings.Contains(stderr.String(), tt.stderrHas) {
+				t.Errorf("stderr = %q, want it to contain %q", stderr.String(), tt.stderrHas)
+			}
+		})
+	}
+}
