@@ -48,3 +48,7 @@ fuzz: ## run each fuzz target for FUZZTIME (default 30s)
 .PHONY: demo
 demo: build e2e-bins ## the main job: a local control plane, the webhook and the migrator, before and after
 	go run ./e2e/demo
+
+.PHONY: load
+load: ## vegeta load on the webhook over loopback TLS, reported as a ratio to controller-runtime's baseline
+	go run ./e2e/load -rate $${RATE:-500} -duration $${DURATION:-10s}
