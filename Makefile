@@ -29,11 +29,16 @@ test-short: ## unit tests only (skips the e2e suite)
 	go test -short ./...
 
 .PHONY: lint
-lint: ## gofmt, go vet and golangci-lint
+lint: ## gofmt, go vet, golangci-lint and the Helm chart (helm built from the module proxy)
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$unformatted" ]; then echo "not gofmt-ed: $$unformatted"; exit 1; fi
 	go vet ./...
 	@if [ ! -x $(TOOLS)/golangci-lint ]; then GOBIN=$(TOOLS) go install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION); fi
 	$(TOOLS)/golangci-lint run --allow-parallel-runners ./...
+	hack/lint-chart.sh
+
+.PHONY: manifests
+manifests: ## re-render deploy/manifests after changing deploy/charts
+	hack/render-manifests.sh
 
 .PHONY: bench
 bench: ## benchmarks (compare ratios, not absolute times)
