@@ -39,9 +39,13 @@ type env struct {
 
 func startEnv(t *testing.T, controllers bool) *env {
 	t.Helper()
+	shipped, err := WebhookConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
 	c := cluster.StartForTest(t, cluster.Options{
 		ControllerManager: controllers,
-		WebhookConfigs:    []*admissionregistrationv1.MutatingWebhookConfiguration{WebhookConfig(), injectorConfig()},
+		WebhookConfigs:    []*admissionregistrationv1.MutatingWebhookConfiguration{shipped, injectorConfig()},
 	})
 	cfg, _, err := webhook.LoadInitial("testdata/config.yaml")
 	if err != nil {
@@ -154,9 +158,12 @@ func injectorConfig() *admissionregistrationv1.MutatingWebhookConfiguration {
 	return &admissionregistrationv1.MutatingWebhookConfiguration{
 		ObjectMeta: metav1.ObjectMeta{Name: "zz-sidecar-injector"},
 		Webhooks: []admissionregistrationv1.MutatingWebhook{{
-			Name:                    "inject.e2e.pullthrough.dev",
-			ClientConfig:            admissionregistrationv1.WebhookClientConfig{Service: &admissionregistrationv1.ServiceReference{Namespace: "default", Name: "injector", Path: &path}},
-			Rules:                   []admissionregistrationv1.RuleWithOperations{podRule("pods", admissionregistrationv1.Create)},
+			Name:         "inject.e2e.pullthrough.dev",
+			ClientConfig: admissionregistrationv1.WebhookClientConfig{Service: &admissionregistrationv1.ServiceReference{Namespace: "default", Name: "injector", Path: &path}},
+			Rules: []admissionregistrationv1.RuleWithOperations{{
+				Operations: []admissionregistrationv1.OperationType{admissionregistrationv1.Create},
+				Rule:       admissionregistrationv1.Rule{APIGroups: []string{""}, APIVersions: []string{"v1"}, Resources: []string{"pods"}},
+			}},
 			ObjectSelector:          &metav1.LabelSelector{MatchLabels: map[string]string{"sidecar.istio.io/inject": "true"}},
 			FailurePolicy:           &ignore,
 			SideEffects:             &none,

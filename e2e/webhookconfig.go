@@ -1,69 +1,56 @@
 package e2e
 
 import (
-	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
 
-	"github.com/pullthrough/pullthrough/webhook"
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 )
 
 // Names shared by the chart, the tests and the demo.
 const (
 	// ModeLabel on a namespace picks the path: off, audit or enforce (default).
 	ModeLabel = "pullthrough.dev/mode"
-	// ReleaseNamespace is where pullthrough itself runs; it matches neither webhook.
+	// ReleaseNamespace is where the rendered manifests install pullthrough;
+	// it matches neither webhook.
 	ReleaseNamespace = "pullthrough-system"
 )
 
-// WebhookConfig is the MutatingWebhookConfiguration the chart installs,
-// with service references that e2e/cluster turns into loopback URLs.
-func WebhookConfig() *admissionregistrationv1.MutatingWebhookConfiguration {
-	return &admissionregistrationv1.MutatingWebhookConfiguration{
-		ObjectMeta: metav1.ObjectMeta{Name: "pullthrough"},
-		Webhooks: []admissionregistrationv1.MutatingWebhook{
-			podWebhook("enforce.pullthrough.dev", webhook.PathMutate, metav1.LabelSelectorOpNotIn, "off", "audit"),
-			podWebhook("audit.pullthrough.dev", webhook.PathAudit, metav1.LabelSelectorOpIn, "audit"),
-		},
-	}
-}
+// manifestPath is the chart rendered with default values, which `make
+// manifests` keeps current and hack/lint-chart.sh checks.
+const manifestPath = "deploy/manifests/pullthrough.yaml"
 
-// podWebhook is one entry: the pod rules, the safety settings and a
-// namespace selector on the mode label that always drops the release namespace.
-func podWebhook(name, path string, op metav1.LabelSelectorOperator, modes ...string) admissionregistrationv1.MutatingWebhook {
-	ignore := admissionregistrationv1.Ignore
-	none := admissionregistrationv1.SideEffectClassNone
-	ifNeeded := admissionregistrationv1.IfNeededReinvocationPolicy
-	timeout := int32(5)
-	return admissionregistrationv1.MutatingWebhook{
-		Name: name,
-		ClientConfig: admissionregistrationv1.WebhookClientConfig{
-			Service: &admissionregistrationv1.ServiceReference{Namespace: ReleaseNamespace, Name: "pullthrough", Path: &path},
-		},
-		Rules: []admissionregistrationv1.RuleWithOperations{
-			podRule("pods", admissionregistrationv1.Create, admissionregistrationv1.Update),
-			podRule("pods/ephemeralcontainers", admissionregistrationv1.Update),
-		},
-		NamespaceSelector: &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{
-			{Key: ModeLabel, Operator: op, Values: modes},
-			{Key: "kubernetes.io/metadata.name", Operator: metav1.LabelSelectorOpNotIn, Values: []string{ReleaseNamespace}},
-		}},
-		ObjectSelector: &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{
-			{Key: webhook.LabelSkip, Operator: metav1.LabelSelectorOpNotIn, Values: []string{"true"}},
-		}},
-		FailurePolicy:           &ignore,
-		SideEffects:             &none,
-		ReinvocationPolicy:      &ifNeeded,
-		TimeoutSeconds:          &timeout,
-		AdmissionReviewVersions: []string{"v1"},
+// WebhookConfig returns the MutatingWebhookConfiguration exactly as the
+// chart ships it, so that the e2e suite and the demo test what users install.
+// Its service references carry paths, which e2e/cluster turns into loopback
+// URLs with a caBundle.
+func WebhookConfig() (*admissionregistrationv1.MutatingWebhookConfiguration, error) {
+	_, self, _, ok := runtime.Caller(0)
+	if !ok {
+		return nil, errors.New("cannot locate the repository from the e2e package")
 	}
-}
-
-func podRule(resource string, ops ...admissionregistrationv1.OperationType) admissionregistrationv1.RuleWithOperations {
-	namespaced := admissionregistrationv1.NamespacedScope
-	return admissionregistrationv1.RuleWithOperations{
-		Operations: ops,
-		Rule: admissionregistrationv1.Rule{
-			APIGroups: []string{""}, APIVersions: []string{"v1"}, Resources: []string{resource}, Scope: &namespaced,
-		},
+	path := filepath.Join(filepath.Dir(self), "..", manifestPath)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(data), 4096)
+	for {
+		var cfg admissionregistrationv1.MutatingWebhookConfiguration
+		if err := dec.Decode(&cfg); err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil, fmt.Errorf("%s has no MutatingWebhookConfiguration", path)
+			}
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		if cfg.Kind == "MutatingWebhookConfiguration" {
+			return &cfg, nil
+		}
 	}
 }

@@ -52,11 +52,16 @@ func run(ctx context.Context) error {
 		return err
 	}
 	defer logs.Close()
+	shipped, err := e2e.WebhookConfig()
+	if err != nil {
+		return err
+	}
 	step("starting etcd, kube-apiserver and kube-controller-manager on 127.0.0.1 (logs: %s)", logs.Name())
+	step("installing the chart's MutatingWebhookConfiguration, pointed at 127.0.0.1")
 	began := time.Now()
 	c, err := cluster.Start(cluster.Options{
 		ControllerManager: true,
-		WebhookConfigs:    []*admissionregistrationv1.MutatingWebhookConfiguration{e2e.WebhookConfig()},
+		WebhookConfigs:    []*admissionregistrationv1.MutatingWebhookConfiguration{shipped},
 		Output:            logs,
 	})
 	if err != nil {
