@@ -31,7 +31,11 @@ func (p *ProxyProber) Start(ctx context.Context) error {
 			p.record(true, nil)
 		} else {
 			wait = cfg.ProxyInterval
-			p.record(p.probe(ctx, cfg.ProxyURL, wait))
+			up, err := p.probe(ctx, cfg.ProxyURL)
+			if ctx.Err() != nil {
+				return nil // shutting down: a cancelled probe says nothing of the proxy
+			}
+			p.record(up, err)
 		}
 		select {
 		case <-ctx.Done():
@@ -41,10 +45,14 @@ func (p *ProxyProber) Start(ctx context.Context) error {
 	}
 }
 
+// probeTimeout bounds one probe; a proxy slower than this is as good as down
+// for pulls.
+const probeTimeout = 5 * time.Second
+
 // probe asks the registry API once. 2xx, and 401 (the registry API's
 // "authenticate first"), mean the proxy is serving.
-func (p *ProxyProber) probe(ctx context.Context, url string, timeout time.Duration) (bool, error) {
-	ctx, cancel := context.WithTimeout(ctx, min(timeout, 5*time.Second))
+func (p *ProxyProber) probe(ctx context.Context, url string) (bool, error) {
+	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
