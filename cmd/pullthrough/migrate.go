@@ -1,0 +1,145 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"k8s.io/client-go/dynamic"
+
+	"github.com/pullthrough/pullthrough/migrate"
+)
+
+// migrateFlags are the flags of `pullthrough migrate`.
+type migrateFlags struct {
+	config, kubeconfig, kinds, output string
+	namespaces                        stringList
+	apply, undo                       bool
+	qps                               float64
+	burst                             int
+	opts                              migrate.Options
+}
+
+// runMigrate is `pullthrough migrate`: the report goes to stdout, progress and
+// the summary to stderr; a failed object or list exits 1 (after the report).
+func runMigrate(args []string, stdout, stderr io.Writer) error {
+	f, err := parseMigrateFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+	_, cfg, err := loadRewriter(f.config)
+	if err != nil {
+		return err
+	}
+	rc, err := restConfig(f.kubeconfig)
+	if err != nil {
+		return usageError{fmt.Errorf("kubeconfig: %w", err)}
+	}
+	rc.QPS, rc.Burst = float32(f.qps), f.burst
+	client, err := dynamic.NewForConfig(rc)
+	if err != nil {
+		return usageError{fmt.Errorf("kubeconfig: %w", err)}
+	}
+	m, err := migrate.New(client, cfg, f.opts)
+	if err != nil {
+		return usageError{err}
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	report, runErr := migrateRun(ctx, m, f)
+	if report == nil {
+		return runErr
+	}
+	write := migrate.WriteTable
+	if f.output == "json" {
+		write = migrate.WriteJSON
+	}
+	if err := write(stdout, report); err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	// stderr is where errors go: a failure to write it has nowhere to be reported.
+	_, _ = fmt.Fprintln(stderr, migrate.Summary(report))
+	if runErr != nil {
+		return runErr
+	}
+	if n := report.Totals.Failed; n > 0 {
+		return fmt.Errorf("%d of %d objects failed; each is listed in the report with its error", n, len(report.Objects))
+	}
+	return nil
+}
+
+// migrateRun plans, and with --apply or --undo carries the plan out. A
+// report comes back whenever one exists, even when the run was interrupted.
+func migrateRun(ctx context.Context, m *migrate.Migrator, f *migrateFlags) (*migrate.Report, error) {
+	plan := m.Plan
+	if f.undo {
+		plan = m.PlanUndo
+	}
+	report, err := plan(ctx)
+	if err != nil || (!f.apply && !f.undo) {
+		return report, err
+	}
+	return report, m.Apply(ctx, report)
+}
+
+func parseMigrateFlags(args []string, stderr io.Writer) (*migrateFlags, error) {
+	fs := newFlagSet("migrate", stderr)
+	f := &migrateFlags{}
+	fs.StringVar(&f.config, "config", "", "config file (YAML), the webhook's, with its migrate: section")
+	fs.StringVar(&f.kubeconfig, "kubeconfig", "", "kubeconfig file (default: $KUBECONFIG, ~/.kube/config or in-cluster)")
+	fs.Var(&f.namespaces, "n", "namespace to migrate; repeat for more (default: all namespaces; cluster-scoped objects are then left out)")
+	fs.StringVar(&f.kinds, "kinds", "", "comma-separated kinds to migrate, e.g. deploy,sts,configmaps,installations (default: all)")
+	fs.StringVar(&f.opts.Selector, "l", "", "label selector every object must match")
+	fs.BoolVar(&f.apply, "apply", false, "patch the planned objects (default: print the plan only)")
+	fs.BoolVar(&f.undo, "undo", false, "restore the values recorded in "+migrate.AnnotationMigratedImages)
+	fs.StringVar(&f.output, "o", "table", "report format: table or json")
+	fs.BoolVar(&f.opts.Diff, "diff", false, "show a unified diff of each object to patch")
+	fs.IntVar(&f.opts.BatchSize, "batch-size", migrate.DefaultBatchSize, "objects patched per batch")
+	fs.DurationVar(&f.opts.Pause, "pause", 0, "wait between batches, e.g. 30s, to let rollouts settle")
+	fs.Float64Var(&f.qps, "qps", 20, "client requests per second to the API server")
+	fs.IntVar(&f.burst, "burst", 40, "client request burst")
+	fs.BoolVar(&f.opts.ServerDryRun, "server-dry-run", false, "send every patch with dryRun=All: validated and admitted, not persisted")
+	fs.Usage = func() {
+		_, _ = fmt.Fprintln(stderr, "usage: pullthrough migrate --config FILE [--kubeconfig F] [-n NS]... [--kinds K,K] [-l SELECTOR]\n"+
+			"                           [--apply | --undo] [-o table|json] [--diff] [--batch-size N] [--pause D]\n"+
+			"                           [--qps Q --burst B] [--server-dry-run]")
+		fs.PrintDefaults()
+	}
+	if err := parseFlags(fs, args); err != nil {
+		return nil, err
+	}
+	switch {
+	case fs.NArg() > 0:
+		return nil, usagef("unexpected arguments %q", fs.Args())
+	case f.apply && f.undo:
+		return nil, usagef("give --apply or --undo, not both")
+	case f.opts.ServerDryRun && !f.apply && !f.undo:
+		return nil, usagef("--server-dry-run needs --apply or --undo (a plan sends no patch)")
+	case f.output != "table" && f.output != "json":
+		return nil, usagef("-o %q: want table or json", f.output)
+	case f.qps <= 0 || f.burst <= 0:
+		return nil, usagef("--qps and --burst must be positive")
+	case f.opts.BatchSize <= 0:
+		return nil, usagef("--batch-size %d: must be positive", f.opts.BatchSize)
+	}
+	f.opts.Namespaces = f.namespaces
+	if f.kinds != "" {
+		f.opts.Kinds = strings.Split(f.kinds, ",")
+	}
+	f.opts.Progress = stderr
+	return f, nil
+}
+
+// stringList is a repeatable string flag (-n a -n b).
+type stringList []string
+
+func (s *stringList) String() string { return strings.Join(*s, ",") }
+
+func (s *stringList) Set(v string) error {
+	*s = append(*s, v)
+	return nil
+}

@@ -1,0 +1,128 @@
+package migrate
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+)
+
+// Apply sends the patch of every planned object of r (from Plan or
+// PlanUndo), Options.BatchSize objects at a time with Options.Pause between
+// batches, and records in r what happened to each. A patch whose test
+// operations fail (the object changed since it was read) is recomputed from
+// a fresh read and sent once more; a second failure fails the object, so a
+// concurrent edit is never overwritten. Apply returns an error only when ctx
+// ends; objects not reached stay planned. Failures are in r.Totals.Failed.
+func (m *Migrator) Apply(ctx context.Context, r *Report) error {
+	undo := r.Action == ActionUndo
+	if !undo {
+		r.Action = ActionApply
+	}
+	r.ServerDryRun = m.opts.ServerDryRun
+	defer r.count()
+	var planned []*Object
+	for _, o := range r.Objects {
+		if o.Status == StatusPlanned {
+			planned = append(planned, o)
+		}
+	}
+	batches := (len(planned) + m.opts.BatchSize - 1) / m.opts.BatchSize
+	for b := range batches {
+		if b > 0 && m.opts.Pause > 0 {
+			if err := sleep(ctx, m.opts.Pause); err != nil {
+				return err
+			}
+		}
+		batch := planned[b*m.opts.BatchSize : min((b+1)*m.opts.BatchSize, len(planned))]
+		for _, o := range batch {
+			if err := ctx.Err(); err != nil {
+				return fmt.Errorf("stopped before %s %s: %w", o.Kind, objectName(o), err)
+			}
+			m.patch(ctx, o, undo)
+		}
+		// Progress is best effort: a closed stderr must not stop a
+		// migration between two batches; the report still says it all.
+		_, _ = fmt.Fprintf(m.opts.Progress, "migrate: batch %d/%d: %s; %d/%d objects done\n",
+			b+1, batches, countStatuses(batch), b*m.opts.BatchSize+len(batch), len(planned))
+	}
+	return nil
+}
+
+// patch sends o's planned patch. When the API server refuses it as invalid
+// (422), the object is read again: if its values changed, a test operation
+// failed, and the patch is recomputed and sent once more; if they did not,
+// the server refused the patch itself, and the object fails with its error.
+func (m *Migrator) patch(ctx context.Context, o *Object, undo bool) {
+	resource := m.client.Resource(o.gvr).Namespace(o.Namespace)
+	opts := metav1.PatchOptions{FieldManager: fieldManager}
+	if m.opts.ServerDryRun {
+		opts.DryRun = []string{metav1.DryRunAll}
+	}
+	for attempt := 1; ; attempt++ {
+		if m.beforePatch != nil {
+			m.beforePatch(ctx, o)
+		}
+		sent, err := json.Marshal(o.ops)
+		if err != nil {
+			o.fail(fmt.Errorf("encode patch: %w", err))
+			return
+		}
+		_, err = resource.Patch(ctx, o.Name, types.JSONPatchType, sent, opts)
+		switch {
+		case err == nil:
+			o.Status, o.ops = StatusPatched, nil
+			if m.opts.ServerDryRun {
+				o.Status = StatusDryRun
+			}
+			return
+		case !apierrors.IsInvalid(err):
+			o.fail(err)
+			return
+		}
+		fresh, getErr := resource.Get(ctx, o.Name, metav1.GetOptions{})
+		if getErr != nil {
+			o.fail(fmt.Errorf("re-read after the patch was refused (%w): %w", err, getErr))
+			return
+		}
+		m.decide(o, fresh, undo)
+		if o.Status != StatusPlanned {
+			o.Retried = true
+			return // changed since: nothing left to change, or failed to decide
+		}
+		again, err2 := json.Marshal(o.ops)
+		switch {
+		case err2 != nil:
+			o.fail(fmt.Errorf("encode patch: %w", err2))
+			return
+		case bytes.Equal(again, sent):
+			o.fail(err) // not a concurrent change: the server refused the patch itself
+			return
+		case attempt > 1:
+			o.fail(fmt.Errorf("changed again while the patch was retried, left as it is: %w", err))
+			return
+		}
+		o.Retried = true
+	}
+}
+
+// fieldManager names the migrator in managedFields, so that server-side
+// apply users see who changed the image.
+const fieldManager = "pullthrough-migrate"
+
+// sleep waits d or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return fmt.Errorf("stopped during the pause between batches: %w", ctx.Err())
+	case <-t.C:
+		return nil
+	}
+}

@@ -1,0 +1,301 @@
+package migrate
+
+import (
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+
+	jsonpatch "gopkg.in/evanphx/json-patch.v4"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/pullthrough/pullthrough/rewrite"
+)
+
+// decideOffline runs the objects through the Migrator's sources for their
+// resource, as a list would, and returns the report.
+func decideOffline(t *testing.T, m *Migrator, action Action, resource string, objs ...*unstructured.Unstructured) *Report {
+	t.Helper()
+	r := &Report{Action: action, Objects: []*Object{}}
+	index := map[string]*Object{}
+	for _, s := range m.sources {
+		if s.gvr.Resource != resource {
+			continue
+		}
+		for _, u := range objs {
+			m.found(r, index, s, u.DeepCopy())
+		}
+	}
+	r.count()
+	return r
+}
+
+// patched applies o's planned patch to u locally, as the API server would.
+func patched(t *testing.T, o *Object, u *unstructured.Unstructured) *unstructured.Unstructured {
+	t.Helper()
+	ops, err := json.Marshal(o.ops)
+	if err != nil {
+		t.Fatal(err)
+	}
+	patch, err := jsonpatch.DecodePatch(ops)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := json.Marshal(u.Object)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := patch.Apply(doc)
+	if err != nil {
+		t.Fatalf("patch does not apply: %v\npatch: %s", err, ops)
+	}
+	result := &unstructured.Unstructured{}
+	if err := json.Unmarshal(out, &result.Object); err != nil {
+		t.Fatal(err)
+	}
+	return result
+}
+
+const webDeployment = `
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  template:
+    spec:
+      initContainers: [{name: setup, image: "busybox:1.36"}]
+      containers:
+      - {name: nginx, image: "nginx:1.27"}
+      - {name: envoy, image: "proxy.example.internal/dockerhub/envoyproxy/envoy:v1.30.0"}
+      - {name: app, image: "ghcr.io/acme/web:2"}
+`
+
+func TestDecideApply(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name      string
+		resource  string
+		manifests []string
+		status    Status
+		managedBy []string
+		rows      []Row
+		errPart   string
+	}{{
+		name: "deployment", resource: "deployments", manifests: []string{webDeployment}, status: StatusPlanned,
+		rows: []Row{
+			{"init:setup", "/spec/template/spec/initContainers/0/image", "busybox:1.36", "busybox:1.36", rewrite.OutcomeExcludedImage},
+			{"nginx", "/spec/template/spec/containers/0/image", "nginx:1.27", "proxy.example.internal/dockerhub/library/nginx:1.27", rewrite.OutcomeRewritten},
+			{"envoy", "/spec/template/spec/containers/1/image", "proxy.example.internal/dockerhub/envoyproxy/envoy:v1.30.0", "proxy.example.internal/dockerhub/envoyproxy/envoy:v1.30.0", rewrite.OutcomeAlreadyProxied},
+			{"app", "/spec/template/spec/containers/2/image", "ghcr.io/acme/web:2", "proxy.example.internal/ghcr/acme/web:2", rewrite.OutcomeRewritten},
+		},
+	}, {
+		name: "excluded namespace", resource: "deployments", status: StatusUnchanged,
+		manifests: []string{strings.Replace(webDeployment, "namespace: shop", "namespace: legacy-shop", 1)},
+		rows: []Row{
+			{"init:setup", "/spec/template/spec/initContainers/0/image", "busybox:1.36", "busybox:1.36", rewrite.OutcomeExcludedNamespace},
+			{"nginx", "/spec/template/spec/containers/0/image", "nginx:1.27", "nginx:1.27", rewrite.OutcomeExcludedNamespace},
+			{"envoy", "/spec/template/spec/containers/1/image", "proxy.example.internal/dockerhub/envoyproxy/envoy:v1.30.0", "proxy.example.internal/dockerhub/envoyproxy/envoy:v1.30.0", rewrite.OutcomeExcludedNamespace},
+			{"app", "/spec/template/spec/containers/2/image", "ghcr.io/acme/web:2", "ghcr.io/acme/web:2", rewrite.OutcomeExcludedNamespace},
+		},
+	}, {
+		name: "cronjob", resource: "cronjobs", status: StatusPlanned, managedBy: []string{ManagerHelm},
+		manifests: []string{`
+apiVersion: batch/v1
+kind: CronJob
+metadata: {name: backup, namespace: shop, labels: {app.kubernetes.io/managed-by: Helm}}
+spec: {jobTemplate: {spec: {template: {spec: {containers: [{name: backup, image: "alpine:3.20"}]}}}}}`},
+		rows: []Row{{"backup", "/spec/jobTemplate/spec/template/spec/containers/0/image", "alpine:3.20", "proxy.example.internal/dockerhub/library/alpine:3.20", rewrite.OutcomeRewritten}},
+	}, {
+		name: "bare pod is reported", resource: "pods", status: StatusReportOnly,
+		manifests: []string{`
+apiVersion: v1
+kind: Pod
+metadata: {name: debug, namespace: shop}
+spec: {ephemeralContainers: [{name: shell, image: "nicolaka/netshoot"}], containers: [{name: c, image: "registry.k8s.io/pause:3.10"}]}`},
+		rows: []Row{
+			{"c", "/spec/containers/0/image", "registry.k8s.io/pause:3.10", "proxy.example.internal/k8s/pause:3.10", rewrite.OutcomeRewritten},
+			{"ephemeral:shell", "/spec/ephemeralContainers/0/image", "nicolaka/netshoot", "proxy.example.internal/dockerhub/nicolaka/netshoot", rewrite.OutcomeRewritten},
+		},
+	}, {
+		name: "operator's deployment is reported", resource: "deployments", status: StatusReportOnly,
+		managedBy: []string{"Installation/default"},
+		manifests: []string{`
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: typha
+  namespace: calico-system
+  ownerReferences: [{apiVersion: operator.tigera.io/v1, kind: Installation, name: default, uid: "1", controller: true}]
+spec: {template: {spec: {containers: [{name: typha, image: "quay.io/calico/typha:v3.28.0"}]}}}`},
+		rows: []Row{{"typha", "/spec/template/spec/containers/0/image", "quay.io/calico/typha:v3.28.0", "proxy.example.internal/quay/calico/typha:v3.28.0", rewrite.OutcomeRewritten}},
+	}, {
+		name: "istio injector values", resource: "configmaps", status: StatusPlanned,
+		manifests: []string{`
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: istio-sidecar-injector, namespace: istio-system}
+data:
+  config: "policy: enabled"
+  values: '{"global":{"hub":"docker.io/istio","tag":"1.22.0","proxy":{"image":"proxyv2"}},"pilot":{"image":"nginx"}}'`},
+		// "nginx" is an implicit Docker Hub name: never guessed at.
+		rows: []Row{{"data.values", "/data/values", "docker.io/istio", "proxy.example.internal/dockerhub/istio", rewrite.OutcomeRewritten}},
+	}, {
+		// Two field targets, one object: one object, one patch.
+		name: "custom resource with two fields", resource: "installations", status: StatusPlanned,
+		manifests: []string{`
+apiVersion: operator.example.io/v1
+kind: Installation
+metadata: {name: default}
+spec: {registry: "quay.io/", node: {image: "docker.io/calico/node:v3.28.0"}}`},
+		rows: []Row{
+			{"spec.registry", "/spec/registry", "quay.io/", "proxy.example.internal/quay/", rewrite.OutcomeRewritten},
+			{"spec.node.image", "/spec/node/image", "docker.io/calico/node:v3.28.0", "proxy.example.internal/dockerhub/calico/node:v3.28.0", rewrite.OutcomeRewritten},
+		},
+	}, {
+		name: "custom resource field of the wrong type", resource: "installations", status: StatusFailed,
+		manifests: []string{`
+apiVersion: operator.example.io/v1
+kind: Installation
+metadata: {name: default}
+spec: {registry: {host: quay.io}}`},
+		errPart: "spec.registry: is a map[string]interface {}, not a string",
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			m := newOfflineMigrator(t, Options{})
+			var objs []*unstructured.Unstructured
+			for _, manifest := range tt.manifests {
+				objs = append(objs, object(t, manifest))
+			}
+			r := decideOffline(t, m, ActionPlan, tt.resource, objs...)
+			if len(r.Objects) != 1 {
+				t.Fatalf("%d objects in the report, want 1", len(r.Objects))
+			}
+			o := r.Objects[0]
+			if o.Status != tt.status || !reflect.DeepEqual(o.ManagedBy, tt.managedBy) || !strings.Contains(o.Error, tt.errPart) {
+				t.Fatalf("status %s, managed by %q, error %q; want %s, %q, %q", o.Status, o.ManagedBy, o.Error, tt.status, tt.managedBy, tt.errPart)
+			}
+			if !reflect.DeepEqual(o.Rows, tt.rows) {
+				t.Fatalf("rows:\n got %+v\nwant %+v", o.Rows, tt.rows)
+			}
+			if (o.Status == StatusPlanned) != (len(o.ops) > 0) {
+				t.Fatalf("status %s with %d planned operations", o.Status, len(o.ops))
+			}
+			if o.Status == StatusPlanned {
+				roundTrip(t, m, tt.resource, objs[0], o)
+			}
+		})
+	}
+}
+
+// roundTrip applies the planned patch locally, checks that planning again
+// finds nothing to change, then that undo gives the original back.
+func roundTrip(t *testing.T, m *Migrator, resource string, original *unstructured.Unstructured, o *Object) {
+	t.Helper()
+	migrated := patched(t, o, original)
+	if again := decideOffline(t, m, ActionPlan, resource, migrated); again.Totals.Objects[StatusPlanned] != 0 {
+		t.Fatalf("a second plan after apply plans again: %+v", again.Objects[0].Rows)
+	}
+	undo := decideOffline(t, m, ActionUndo, resource, migrated)
+	if len(undo.Objects) != 1 || undo.Objects[0].Status != StatusPlanned {
+		t.Fatalf("undo plan: %+v", undo.Objects)
+	}
+	for _, row := range undo.Objects[0].Rows {
+		if row.Outcome != OutcomeRestored {
+			t.Errorf("undo row %+v, want restored", row)
+		}
+	}
+	restored := patched(t, undo.Objects[0], migrated)
+	if ann := restored.GetAnnotations(); len(ann) == 0 {
+		unstructured.RemoveNestedField(restored.Object, "metadata", "annotations")
+	}
+	if !reflect.DeepEqual(restored.Object, original.Object) {
+		t.Fatalf("undo does not restore the original:\n got %v\nwant %v", restored.Object, original.Object)
+	}
+}
+
+func TestDecideUndo(t *testing.T) {
+	t.Parallel()
+	const image0 = "/spec/template/spec/containers/0/image"
+	const image2 = "/spec/template/spec/containers/2/image"
+	migrated := func(record string, images ...string) *unstructured.Unstructured {
+		u := object(t, webDeployment)
+		u.SetAnnotations(map[string]string{AnnotationMigratedImages: record})
+		for i, image := range images {
+			if err := setString(u.Object, []string{image0, image2}[i], image); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return u
+	}
+	both := `{"` + image0 + `":"nginx:1.27","` + image2 + `":"ghcr.io/acme/web:2"}`
+	tests := []struct {
+		name   string
+		obj    *unstructured.Unstructured
+		status Status
+		rows   []Row
+	}{{
+		name: "everything restorable", status: StatusPlanned,
+		obj: migrated(both, "proxy.example.internal/dockerhub/library/nginx:1.27", "proxy.example.internal/ghcr/acme/web:2"),
+		rows: []Row{
+			{"nginx", image0, "proxy.example.internal/dockerhub/library/nginx:1.27", "nginx:1.27", OutcomeRestored},
+			{"app", image2, "proxy.example.internal/ghcr/acme/web:2", "ghcr.io/acme/web:2", OutcomeRestored},
+		},
+	}, {
+		// The team moved to a new tag after the migration: keep it.
+		name: "changed since", status: StatusPlanned,
+		obj: migrated(both, "proxy.example.internal/dockerhub/library/nginx:1.28", "proxy.example.internal/ghcr/acme/web:2"),
+		rows: []Row{
+			{"nginx", image0, "proxy.example.internal/dockerhub/library/nginx:1.28", "nginx:1.27", OutcomeChangedSince},
+			{"app", image2, "proxy.example.internal/ghcr/acme/web:2", "ghcr.io/acme/web:2", OutcomeRestored},
+		},
+	}, {
+		// The container was removed after the migration.
+		name: "recorded path gone", status: StatusPlanned,
+		obj:  migrated(`{"/spec/template/spec/containers/7/image":"nginx:1.27"}`),
+		rows: []Row{{"/spec/template/spec/containers/7/image", "/spec/template/spec/containers/7/image", "", "nginx:1.27", OutcomeChangedSince}},
+	}, {
+		name: "not our JSON", status: StatusFailed, obj: migrated("nginx"),
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			m := newOfflineMigrator(t, Options{})
+			r := decideOffline(t, m, ActionUndo, "deployments", tt.obj, object(t, webDeployment))
+			if len(r.Objects) != 1 {
+				t.Fatalf("%d objects, want 1: objects without the record are not listed by undo", len(r.Objects))
+			}
+			o := r.Objects[0]
+			if o.Status != tt.status || !reflect.DeepEqual(o.Rows, tt.rows) {
+				t.Fatalf("status %s (%s), rows:\n got %+v\nwant %+v", o.Status, o.Error, o.Rows, tt.rows)
+			}
+			if o.Status != StatusPlanned {
+				return
+			}
+			after := patched(t, o, tt.obj)
+			if _, ok := after.GetAnnotations()[AnnotationMigratedImages]; ok {
+				t.Fatal("undo keeps the record annotation")
+			}
+			for _, row := range o.Rows {
+				want := row.Old
+				if row.Outcome == OutcomeRestored {
+					want = row.New
+				}
+				if got, _ := lookupString(after.Object, row.Path); got != want {
+					t.Errorf("%s = %q after undo, want %q", row.Path, got, want)
+				}
+			}
+		})
+	}
+}
+
+func TestDiff(t *testing.T) {
+	t.Parallel()
+	m := newOfflineMigrator(t, Options{Diff: true})
+	r := decideOffline(t, m, ActionPlan, "deployments", object(t, webDeployment))
+	if o := r.Objects[0]; o.Status != StatusPlanned {
+		t.Fatalf("status %s (%s), want planned", o.Status, o.Error)
+	}
+	golden(t, "diff.golden", r.Objects[0].Diff)
+}

@@ -1,0 +1,39 @@
+// Package migrate moves the images of objects that already exist in a
+// cluster to the pull-through proxy, with the same routing as the webhook
+// (package rewrite, same config), so that nothing keeps pulling from a public
+// registry once the webhook is on.
+//
+// Contract:
+//   - Plan lists (paged) Deployments, StatefulSets, DaemonSets, ReplicaSets,
+//     ReplicationControllers and CronJobs that no covered controller owns
+//     (a Deployment's ReplicaSet is covered by the Deployment's row), plus
+//     the config's opt-in targets: ConfigMaps (explicit registry references
+//     in their data, rewritten with (*rewrite.Rewriter).Text) and
+//     custom-resource fields (an image or a registry prefix). It decides
+//     every value and changes nothing.
+//   - Jobs, bare Pods and workloads owned by another controller (an
+//     operator's custom resource) are reported, never patched.
+//   - Objects in exclude.namespaces get outcome excluded-namespace and are
+//     never patched, by Apply or by undo.
+//   - Apply sends one JSON patch per object, so an object is never half
+//     migrated. Its test operations hold every old value: a concurrent edit
+//     makes the patch fail rather than be overwritten; the object is then
+//     re-read, recomputed and patched once more, or reported failed (at once
+//     when its values did not change: the server refused the patch itself). The
+//     patch records each original in AnnotationMigratedImages (JSON pointer
+//     -> original, sorted keys), merged with an earlier run's record.
+//   - Undo restores each recorded value that still holds what the migrator
+//     wrote (tested again), reports the others, and removes the record.
+//   - Runs are idempotent: a second Apply finds nothing to change and sends
+//     no request.
+//   - Nothing is swallowed: a failed list fails the run; a failed object is
+//     listed with its API error and counted in Totals.Failed, which a CLI
+//     turns into exit code 1.
+//   - Objects managed by Helm, Argo CD or Flux are flagged (ManagedBy): their
+//     source of truth must change too, or the next sync puts the old image
+//     back.
+//
+// The package talks to the API server only through a dynamic.Interface, so
+// one code path serves built-in kinds and custom resources alike, and tests
+// run it against a real API server (e2e/cluster).
+package migrate

@@ -1,0 +1,198 @@
+package migrate
+
+import (
+	"bytes"
+	"maps"
+	"reflect"
+	"strings"
+	"testing"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+)
+
+// migratedValues is what --apply must leave in each object of
+// testdata/seed.yaml it patches (Kind/namespace/name -> JSON pointer -> new
+// value). Every other seeded object must not be written at all.
+var migratedValues = map[string]map[string]string{
+	"Installation//default": {
+		"/spec/registry":   "proxy.example.internal/quay/",
+		"/spec/node/image": "proxy.example.internal/dockerhub/calico/node:v3.28.0",
+	},
+	"Deployment/shop/web": {
+		"/spec/template/spec/containers/0/image": "proxy.example.internal/dockerhub/library/nginx:1.27",
+		"/spec/template/spec/containers/2/image": "proxy.example.internal/ghcr/acme/web:2",
+	},
+	"Deployment/shop/cache":                   {"/spec/template/spec/containers/0/image": "proxy.example.internal/dockerhub/bitnami/redis:7.2"},
+	"StatefulSet/shop/db":                     {"/spec/template/spec/containers/0/image": "proxy.example.internal/dockerhub/library/postgres:16"},
+	"DaemonSet/shop/node-exporter":            {"/spec/template/spec/containers/0/image": "proxy.example.internal/quay/prometheus/node-exporter:v1.8.0"},
+	"ReplicaSet/shop/legacy-worker":           {"/spec/template/spec/containers/0/image": "proxy.example.internal/k8s/pause:3.9"},
+	"ReplicationController/shop/old-frontend": {"/spec/template/spec/containers/0/image": "proxy.example.internal/dockerhub/library/nginx:1.25"},
+	"CronJob/shop/backup":                     {"/spec/jobTemplate/spec/template/spec/containers/0/image": "proxy.example.internal/dockerhub/library/alpine:3.20"},
+	"Deployment/istio-system/istiod":          {"/spec/template/spec/containers/0/image": "proxy.example.internal/dockerhub/istio/pilot:1.22.0"},
+	"Deployment/addons/addon-controller":      {"/spec/template/spec/containers/0/image": "proxy.example.internal/ghcr/acme/addon-controller:0.3"},
+	"ConfigMap/istio-system/istio-sidecar-injector": {
+		"/data/values": `{"global":{"hub":"proxy.example.internal/dockerhub/istio","tag":"1.22.0","proxy":{"image":"proxyv2"}}}`,
+	},
+	"ConfigMap/addons/addon-images": {
+		"/data/images.yaml": "image: proxy.example.internal/quay/calico/node:v3.28.0\nregistry: proxy.example.internal/ghcr/acme\n",
+	},
+}
+
+// TestE2ELifecycle runs the whole story on a real API server: plan (the
+// exact report), apply in batches (every object's new values and record),
+// apply again (nothing changes), undo (the originals are back, a value
+// changed since is kept).
+func TestE2ELifecycle(t *testing.T) {
+	env := startE2E(t)
+	seeded := env.seed(t, readManifests(t, "testdata/seed.yaml"), seedOwners)
+	// The CRD's status is the API server's to write, and no concern of ours.
+	delete(seeded, "CustomResourceDefinition//installations.operator.example.io")
+	var progress bytes.Buffer
+	m := env.migrator(t, nil, Options{BatchSize: 5, Progress: &progress})
+
+	plan, err := m.Plan(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var table bytes.Buffer
+	if err := WriteTable(&table, plan); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "e2e-plan.golden", table.String())
+	env.assertUnwritten(t, seeded, nil, "after the plan")
+
+	if err := m.Apply(t.Context(), plan); err != nil {
+		t.Fatal(err)
+	}
+	if got := plan.Totals.Objects[StatusPatched]; got != len(migratedValues) || plan.Totals.Failed != 0 {
+		t.Fatalf("apply: %s; want %d patched", countStatusMap(plan.Totals.Objects), len(migratedValues))
+	}
+	if want := "migrate: batch 3/3: 2 patched; 12/12 objects done\n"; !strings.HasSuffix(progress.String(), want) {
+		t.Errorf("progress:\n%s\nwant it to end with %q", progress.String(), want)
+	}
+	env.assertMigrated(t, seeded)
+	env.assertUnwritten(t, seeded, migratedValues, "after the apply")
+
+	t.Run("a second apply changes nothing", func(t *testing.T) {
+		before := env.resourceVersions(t, seeded)
+		again, err := m.Plan(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := m.Apply(t.Context(), again); err != nil {
+			t.Fatal(err)
+		}
+		if s := Summary(again); !strings.Contains(s, "nothing to change") {
+			t.Errorf("summary %q does not say there is nothing to change", s)
+		}
+		if after := env.resourceVersions(t, seeded); !maps.Equal(before, after) {
+			t.Errorf("a second apply wrote objects: resource versions %v -> %v", before, after)
+		}
+	})
+
+	// The team moves to a new tag after the migration; undo must keep it.
+	cache := env.fetch(t, seeded["Deployment/shop/cache"])
+	const newer = "proxy.example.internal/dockerhub/bitnami/redis:7.4"
+	if err := setString(cache.Object, "/spec/template/spec/containers/0/image", newer); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.client.Update(t.Context(), cache); err != nil {
+		t.Fatal(err)
+	}
+
+	undo, err := m.PlanUndo(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Apply(t.Context(), undo); err != nil {
+		t.Fatal(err)
+	}
+	table.Reset()
+	if err := WriteTable(&table, undo); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "e2e-undo.golden", table.String())
+	env.assertRestored(t, seeded, map[string]string{"Deployment/shop/cache": newer})
+
+	t.Run("a second undo changes nothing", func(t *testing.T) {
+		again, err := m.PlanUndo(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(again.Objects) != 0 {
+			t.Errorf("objects still carry the record: %+v", again.Objects)
+		}
+	})
+}
+
+// assertMigrated checks every patched object's new values, its record of
+// the originals, and that its other annotations are kept.
+func (e *e2eEnv) assertMigrated(t *testing.T, seeded map[string]*unstructured.Unstructured) {
+	t.Helper()
+	for key, values := range migratedValues {
+		was, now := seeded[key], e.fetch(t, seeded[key])
+		record := map[string]string{}
+		for path, want := range values {
+			if got, _ := lookupString(now.Object, path); got != want {
+				t.Errorf("%s %s = %q, want %q", key, path, got, want)
+			}
+			record[path], _ = lookupString(was.Object, path)
+		}
+		wantRecord, err := encodeRecord(record)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantAnnotations := ownAnnotations(was)
+		wantAnnotations[AnnotationMigratedImages] = wantRecord
+		if got := ownAnnotations(now); !maps.Equal(got, wantAnnotations) {
+			t.Errorf("%s annotations = %v, want %v", key, got, wantAnnotations)
+		}
+	}
+}
+
+// assertUnwritten checks that no seeded object outside written was written.
+func (e *e2eEnv) assertUnwritten(t *testing.T, seeded map[string]*unstructured.Unstructured, written map[string]map[string]string, when string) {
+	t.Helper()
+	for key, was := range seeded {
+		if _, ok := written[key]; ok {
+			continue
+		}
+		if now := e.fetch(t, was); now.GetResourceVersion() != was.GetResourceVersion() {
+			t.Errorf("%s: %s was written", when, key)
+		}
+	}
+}
+
+// assertRestored checks that every seeded object has its seeded spec, data
+// and annotations back, except the values in kept (key -> the one image of
+// the object that was changed after the migration and must stay).
+func (e *e2eEnv) assertRestored(t *testing.T, seeded map[string]*unstructured.Unstructured, kept map[string]string) {
+	t.Helper()
+	for key, was := range seeded {
+		want := was.DeepCopy()
+		if image, ok := kept[key]; ok {
+			if err := setString(want.Object, "/spec/template/spec/containers/0/image", image); err != nil {
+				t.Fatal(err)
+			}
+		}
+		now := e.fetch(t, was)
+		for _, field := range []string{"spec", "data"} {
+			if !reflect.DeepEqual(now.Object[field], want.Object[field]) {
+				t.Errorf("%s %s after undo:\n got %v\nwant %v", key, field, now.Object[field], want.Object[field])
+			}
+		}
+		if !maps.Equal(ownAnnotations(now), ownAnnotations(want)) {
+			t.Errorf("%s annotations after undo = %v, want %v", key, ownAnnotations(now), ownAnnotations(want))
+		}
+	}
+}
+
+// resourceVersions snapshots every seeded object's resourceVersion.
+func (e *e2eEnv) resourceVersions(t *testing.T, seeded map[string]*unstructured.Unstructured) map[string]string {
+	t.Helper()
+	versions := map[string]string{}
+	for key, u := range seeded {
+		versions[key] = e.fetch(t, u).GetResourceVersion()
+	}
+	return versions
+}

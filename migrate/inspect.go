@@ -1,0 +1,174 @@
+package migrate
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/pullthrough/pullthrough/rewrite"
+)
+
+// An inspector reads the values one kind of object holds (container images,
+// ConfigMap text, one custom-resource field) and decides each with package
+// rewrite, so the migrator gives the webhook's answer for every image.
+// Inspectors are comparable values: an object selected twice by the same
+// kind of target is inspected once.
+type inspector interface {
+	// inspect returns a row for every value found and an edit for every value
+	// that changes. In an excluded namespace every row is excluded-namespace
+	// and nothing changes.
+	inspect(rw *rewrite.Rewriter, obj map[string]any, excluded bool) ([]Row, []edit, error)
+}
+
+// edit replaces one string value, found at a JSON pointer, as a whole.
+type edit struct {
+	path, old, new string
+}
+
+var (
+	_ inspector = podSpecInspector{}
+	_ inspector = configMapInspector{}
+	_ inspector = fieldInspector{}
+)
+
+// podSpecInspector reads every container image of the pod spec (or
+// template) at a dotted path, as rewrite.PodSpecPath gives it for a kind.
+type podSpecInspector struct {
+	path string
+}
+
+func (p podSpecInspector) inspect(rw *rewrite.Rewriter, obj map[string]any, excluded bool) ([]Row, []edit, error) {
+	segments := strings.Split(p.path, ".")
+	raw, found, err := unstructured.NestedFieldNoCopy(obj, segments...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", p.path, err)
+	}
+	if !found {
+		return nil, nil, nil
+	}
+	fields, ok := raw.(map[string]any)
+	if !ok {
+		return nil, nil, fmt.Errorf("%s: is a %T, not an object", p.path, raw)
+	}
+	var spec corev1.PodSpec
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(fields, &spec); err != nil {
+		return nil, nil, fmt.Errorf("decode %s: %w", p.path, err)
+	}
+	var changes []rewrite.Change
+	if excluded {
+		changes = rewrite.Skipped(&spec, rewrite.OutcomeExcludedNamespace)
+	} else {
+		changes = rw.PodSpec(&spec)
+	}
+	rows := make([]Row, 0, len(changes))
+	var edits []edit
+	for _, c := range changes {
+		path := pointer(append(slices.Clone(segments), c.Field, strconv.Itoa(c.Index), "image")...)
+		rows = append(rows, Row{Field: containerLabel(c), Path: path, Old: c.Old, New: c.Image, Outcome: c.Outcome})
+		if c.Outcome == rewrite.OutcomeRewritten {
+			edits = append(edits, edit{path: path, old: c.Old, new: c.Image})
+		}
+	}
+	return rows, edits, nil
+}
+
+// containerLabel names a container as a person finds it: its name, prefixed
+// for the lists other than containers.
+func containerLabel(c rewrite.Change) string {
+	switch c.Field {
+	case rewrite.FieldInitContainers:
+		return "init:" + c.Container
+	case rewrite.FieldEphemeralContainers:
+		return "ephemeral:" + c.Container
+	}
+	return c.Container
+}
+
+// configMapInspector reads the explicit registry references in every data
+// value of a ConfigMap (Istio's injector values, an add-on's YAML) with
+// (*rewrite.Rewriter).Text, which never guesses at an implicit Docker Hub
+// name. binaryData is never touched.
+type configMapInspector struct{}
+
+func (configMapInspector) inspect(rw *rewrite.Rewriter, obj map[string]any, excluded bool) ([]Row, []edit, error) {
+	data, _, err := unstructured.NestedStringMap(obj, "data")
+	if err != nil {
+		return nil, nil, fmt.Errorf("data: %w", err)
+	}
+	var rows []Row
+	var edits []edit
+	for _, key := range slices.Sorted(maps.Keys(data)) {
+		text := data[key]
+		path := pointer("data", key)
+		rewritten, changes := rw.Text(text)
+		for _, c := range changes {
+			row := Row{Field: "data." + key, Path: path, Old: c.Old, New: c.Image, Outcome: c.Outcome}
+			if excluded {
+				row.New, row.Outcome = c.Old, rewrite.OutcomeExcludedNamespace
+			}
+			rows = append(rows, row)
+		}
+		if !excluded && rewritten != text {
+			edits = append(edits, edit{path: path, old: text, new: rewritten})
+		}
+	}
+	return rows, edits, nil
+}
+
+// fieldInspector reads one string field of a custom resource, named in the
+// config's migrate.fields: a whole image, or a registry prefix such as
+// Calico's spec.registry.
+type fieldInspector struct {
+	path  string // dotted
+	value rewrite.FieldValue
+}
+
+func (f fieldInspector) inspect(rw *rewrite.Rewriter, obj map[string]any, excluded bool) ([]Row, []edit, error) {
+	raw, found, err := unstructured.NestedFieldNoCopy(obj, strings.Split(f.path, ".")...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", f.path, err)
+	}
+	if !found {
+		return nil, nil, nil
+	}
+	old, ok := raw.(string)
+	if !ok {
+		return nil, nil, fmt.Errorf("%s: is a %T, not a string", f.path, raw)
+	}
+	var res rewrite.Result
+	switch {
+	case excluded:
+		res = rewrite.Result{Image: old, Outcome: rewrite.OutcomeExcludedNamespace}
+	case f.value == rewrite.FieldRegistry:
+		res = rw.RewritePrefix(old)
+	default:
+		res = rw.Rewrite(old)
+	}
+	path := pointer(strings.Split(f.path, ".")...)
+	rows := []Row{{Field: f.path, Path: path, Old: old, New: res.Image, Outcome: res.Outcome}}
+	if res.Outcome != rewrite.OutcomeRewritten {
+		return rows, nil, nil
+	}
+	return rows, []edit{{path: path, old: old, new: res.Image}}, nil
+}
+
+// inspectAll runs every inspector of an object and joins their answers.
+func inspectAll(inspectors []inspector, rw *rewrite.Rewriter, obj map[string]any, excluded bool) ([]Row, []edit, error) {
+	var rows []Row
+	var edits []edit
+	for _, in := range inspectors {
+		r, e, err := in.inspect(rw, obj, excluded)
+		if err != nil {
+			return nil, nil, err
+		}
+		rows = append(rows, r...)
+		edits = append(edits, e...)
+	}
+	return rows, edits, nil
+}

@@ -1,0 +1,128 @@
+package migrate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"time"
+
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/client-go/dynamic"
+
+	"github.com/pullthrough/pullthrough/rewrite"
+)
+
+// Defaults of Options, chosen to be gentle on a busy API server.
+const (
+	DefaultBatchSize = 50
+	DefaultPageSize  = 500
+)
+
+// Options narrow and pace a run. The zero value migrates every namespace and
+// kind in batches of DefaultBatchSize without a pause.
+type Options struct {
+	// Namespaces limit the run to these namespaces (-n); empty means all.
+	// Cluster-scoped objects (a custom resource without a namespace) are
+	// then left out: a namespace-by-namespace rollout must not touch them.
+	Namespaces []string
+	// Kinds limit the run to these kinds (--kinds); see parseKinds.
+	Kinds []string
+	// Selector is a label selector every listed object must match (-l).
+	Selector string
+	// BatchSize is how many objects are patched between progress lines and pauses.
+	BatchSize int
+	// Pause is the wait between batches, to let controllers roll out.
+	Pause time.Duration
+	// ServerDryRun sends every patch with dryRun=All: the API server admits
+	// and validates it, and persists nothing.
+	ServerDryRun bool
+	// Diff renders a unified diff of each planned object.
+	Diff bool
+	// PageSize is the limit of each list request; default DefaultPageSize.
+	PageSize int64
+	// Progress receives one line per batch; nil discards it.
+	Progress io.Writer
+}
+
+// ErrOptions wraps every error of New: the options or the config are wrong,
+// which a CLI reports as a usage error.
+var ErrOptions = errors.New("invalid migrate options")
+
+// Migrator plans and carries out the move of existing objects' images to the
+// proxy. It holds no state between calls; each Plan reads the cluster anew.
+type Migrator struct {
+	client dynamic.Interface
+	// rw routes exactly as the webhook does with the same config.
+	rw *rewrite.Rewriter
+	// restore is rw in enforce mode: undo recomputes what an earlier apply
+	// wrote, even if the config has since been switched to audit.
+	restore *rewrite.Rewriter
+	sources []*source
+	opts    Options
+	// beforePatch, when set (by tests), runs before every patch request, to
+	// make a concurrent change happen at a known moment.
+	beforePatch func(ctx context.Context, o *Object)
+}
+
+// New builds a Migrator that lists through client and routes with cfg (the
+// webhook's config, migrate: section included). It fails, wrapping
+// ErrOptions, only on invalid options or config.
+func New(client dynamic.Interface, cfg *rewrite.Config, opts Options) (*Migrator, error) {
+	rw, err := rewrite.New(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrOptions, err)
+	}
+	enforce := *cfg
+	enforce.Mode = rewrite.ModeEnforce
+	restore, err := rewrite.New(&enforce)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrOptions, err)
+	}
+	if err := opts.validate(); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrOptions, err)
+	}
+	kinds, err := parseKinds(opts.Kinds, cfg.Migrate.Fields)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrOptions, err)
+	}
+	return &Migrator{
+		client:  client,
+		rw:      rw,
+		restore: restore,
+		sources: sources(cfg.Migrate, kinds, opts),
+		opts:    opts,
+	}, nil
+}
+
+// validate checks the options and fills in their defaults.
+func (o *Options) validate() error {
+	if o.Selector != "" {
+		if _, err := labels.Parse(o.Selector); err != nil {
+			return fmt.Errorf("label selector %q: %w", o.Selector, err)
+		}
+	}
+	for _, ns := range o.Namespaces {
+		if ns == "" {
+			return errors.New("an empty namespace name")
+		}
+	}
+	o.Namespaces = slices.Compact(slices.Sorted(slices.Values(o.Namespaces)))
+	switch {
+	case o.BatchSize < 0:
+		return fmt.Errorf("batch size %d: must be positive", o.BatchSize)
+	case o.BatchSize == 0:
+		o.BatchSize = DefaultBatchSize
+	}
+	if o.Pause < 0 {
+		return fmt.Errorf("pause %s: must not be negative", o.Pause)
+	}
+	if o.PageSize <= 0 {
+		o.PageSize = DefaultPageSize
+	}
+	if o.Progress == nil {
+		o.Progress = io.Discard
+	}
+	return nil
+}

@@ -1,0 +1,124 @@
+package migrate
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+)
+
+// AnnotationMigratedImages records, on every object the migrator patched,
+// the original of each value it replaced: a JSON object from JSON pointer
+// to original value, with sorted keys. --undo restores from it; a later
+// --apply merges into it.
+const AnnotationMigratedImages = "pullthrough.dev/migrated-images"
+
+// annotationPath is the JSON pointer of AnnotationMigratedImages.
+var annotationPath = pointer("metadata", "annotations", AnnotationMigratedImages)
+
+// jsonNull is the value of a test operation that requires a member to be
+// absent: the API server's JSON patch (evanphx/json-patch v4) treats a
+// missing member as null, and any present value as different from null.
+var jsonNull = json.RawMessage("null")
+
+// operation is one RFC 6902 JSON patch operation.
+type operation struct {
+	Op    string `json:"op"`
+	Path  string `json:"path"`
+	Value any    `json:"value,omitzero"`
+}
+
+// applyOps builds the patch that carries out edits on an object with the
+// given annotations. Every replaced value is tested first, so a concurrent
+// edit makes the whole patch fail (HTTP 422) rather than be overwritten; the
+// record annotation is tested the same way, then merged and written. One
+// patch per object: the API server applies it whole or not at all.
+func applyOps(edits []edit, annotations map[string]string) ([]operation, error) {
+	record, err := readRecord(annotations)
+	if err != nil {
+		return nil, err
+	}
+	ops := make([]operation, 0, 2*len(edits)+2)
+	for _, e := range edits {
+		ops = append(ops,
+			operation{Op: "test", Path: e.path, Value: e.old},
+			operation{Op: "replace", Path: e.path, Value: e.new})
+		// A later run's original is what that run replaced, so it wins: undo
+		// then restores the value the last patch found.
+		record[e.path] = e.old
+	}
+	value, err := encodeRecord(record)
+	if err != nil {
+		return nil, err
+	}
+	return append(ops, writeAnnotation(annotations, value)...), nil
+}
+
+// restoreOps builds the undo patch: each restorable value is tested against
+// what the migrator wrote and replaced by its original; then the record
+// annotation, tested unchanged, is removed.
+func restoreOps(restores []edit, annotations map[string]string) []operation {
+	ops := make([]operation, 0, 2*len(restores)+2)
+	for _, e := range restores {
+		ops = append(ops,
+			operation{Op: "test", Path: e.path, Value: e.old},
+			operation{Op: "replace", Path: e.path, Value: e.new})
+	}
+	return append(ops,
+		operation{Op: "test", Path: annotationPath, Value: annotations[AnnotationMigratedImages]},
+		operation{Op: "remove", Path: annotationPath})
+}
+
+// writeAnnotation sets the record annotation to value, testing its current
+// state first (absent, or its old value).
+func writeAnnotation(annotations map[string]string, value string) []operation {
+	if len(annotations) == 0 {
+		// No annotations at all: the map itself must be created.
+		return []operation{
+			{Op: "test", Path: pointer("metadata", "annotations"), Value: jsonNull},
+			{Op: "add", Path: pointer("metadata", "annotations"), Value: map[string]string{AnnotationMigratedImages: value}},
+		}
+	}
+	var current any = jsonNull
+	if old, ok := annotations[AnnotationMigratedImages]; ok {
+		current = old
+	}
+	return []operation{
+		{Op: "test", Path: annotationPath, Value: current},
+		{Op: "add", Path: annotationPath, Value: value},
+	}
+}
+
+// readRecord decodes the record annotation; absent is empty. A value that is
+// not our JSON (edited by hand) is an error: overwriting it would lose what
+// --undo needs.
+func readRecord(annotations map[string]string) (map[string]string, error) {
+	record := map[string]string{}
+	raw, ok := annotations[AnnotationMigratedImages]
+	if !ok {
+		return record, nil
+	}
+	if err := json.Unmarshal([]byte(raw), &record); err != nil {
+		return nil, fmt.Errorf("annotation %s is not a JSON object of path -> original value: %w", AnnotationMigratedImages, err)
+	}
+	return record, nil
+}
+
+// encodeRecord encodes with sorted keys (encoding/json sorts map keys), so
+// the same record always has the same text, and without HTML escaping, so
+// that a ConfigMap's '<' or '&' reads as written.
+func encodeRecord(record map[string]string) (string, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(record); err != nil {
+		return "", fmt.Errorf("encode annotation %s: %w", AnnotationMigratedImages, err)
+	}
+	return string(bytes.TrimSuffix(b.Bytes(), []byte("\n"))), nil
+}
+
+// recordedPaths lists a record's paths in order, for stable reports.
+func recordedPaths(record map[string]string) []string {
+	return slices.Sorted(maps.Keys(record))
+}

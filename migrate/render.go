@@ -1,0 +1,169 @@
+package migrate
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/pullthrough/pullthrough/rewrite"
+)
+
+// maxCell bounds a table cell: a ConfigMap value restored by --undo can be
+// kilobytes of text; the JSON report has it whole.
+const maxCell = 72
+
+// tableHeader names the columns of WriteTable.
+var tableHeader = []string{"NAMESPACE", "KIND", "NAME", "CONTAINER/FIELD", "OLD", "NEW", "OUTCOME", "MANAGED-BY", "STATUS"}
+
+// WriteTable renders r for a person: one line per value (one per object
+// without any), the diffs when they were asked for, every failure with its
+// error, and the totals.
+func WriteTable(w io.Writer, r *Report) error {
+	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
+	if err := writeLine(tw, tableHeader); err != nil {
+		return err
+	}
+	for _, o := range r.Objects {
+		object := []string{orDash(o.Namespace), o.Kind, o.Name}
+		tail := []string{orDash(strings.Join(o.ManagedBy, ",")), string(o.Status)}
+		lines := make([][]string, 0, len(o.Rows))
+		for _, row := range o.Rows {
+			newValue := row.New
+			if newValue == row.Old {
+				newValue = "-"
+			}
+			lines = append(lines, []string{row.Field, row.Old, newValue, string(row.Outcome)})
+		}
+		if len(lines) == 0 {
+			lines = append(lines, []string{"-", "-", "-", "-"})
+		}
+		for _, line := range lines {
+			if err := writeLine(tw, object, line, tail); err != nil {
+				return err
+			}
+		}
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	var b strings.Builder
+	for _, o := range r.Objects {
+		if o.Diff != "" {
+			b.WriteString("\n" + o.Diff)
+		}
+	}
+	if failed := r.Failed(); len(failed) > 0 {
+		b.WriteString("\nfailed:\n")
+		for _, o := range failed {
+			fmt.Fprintf(&b, "  %s %s: %s\n", o.Kind, objectName(o), o.Error)
+		}
+	}
+	fmt.Fprintf(&b, "\nvalues: %s\nobjects: %s\n", countOutcomes(r.Totals.Outcomes), countStatusMap(r.Totals.Objects))
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// writeLine writes one table line of sanitized cells.
+func writeLine(w io.Writer, parts ...[]string) error {
+	var cells []string
+	for _, p := range parts {
+		for _, c := range p {
+			cells = append(cells, cell(c))
+		}
+	}
+	_, err := io.WriteString(w, strings.Join(cells, "\t")+"\n")
+	return err
+}
+
+// cell keeps a value on one table line: control characters (a ConfigMap
+// value's newlines, a tab that would break the columns) are quoted, long
+// values cut, and an empty value shown as "".
+func cell(s string) string {
+	if s == "" || strings.ContainsFunc(s, func(r rune) bool { return r < ' ' || r == 0x7f }) {
+		s = strconv.Quote(s)
+	}
+	if r := []rune(s); len(r) > maxCell {
+		s = string(r[:maxCell-3]) + "..."
+	}
+	return s
+}
+
+// WriteJSON renders r for a script: every object and value, and the totals.
+func WriteJSON(w io.Writer, r *Report) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
+
+// Summary is the one line a person reads last, on stderr: what was done, and
+// "nothing to change" when a run found everything migrated already.
+func Summary(r *Report) string {
+	verb := string(r.Action)
+	if r.ServerDryRun {
+		verb += " (server dry-run)"
+	}
+	t := r.Totals
+	acted := t.Objects[StatusPlanned] + t.Objects[StatusPatched] + t.Objects[StatusDryRun] + t.Failed
+	if acted == 0 {
+		return fmt.Sprintf("migrate %s: nothing to change (%d objects checked: %s)", verb, len(r.Objects), countStatusMap(t.Objects))
+	}
+	line := fmt.Sprintf("migrate %s: %s", verb, countStatusMap(t.Objects))
+	if r.Action == ActionPlan {
+		line += "; run with --apply to patch the planned objects"
+	}
+	return line
+}
+
+// objectName is namespace/name, or name for a cluster-scoped object.
+func objectName(o *Object) string {
+	if o.Namespace == "" {
+		return o.Name
+	}
+	return o.Namespace + "/" + o.Name
+}
+
+// countStatuses counts the statuses of objs, as "48 patched, 2 failed".
+func countStatuses(objs []*Object) string {
+	counts := map[Status]int{}
+	for _, o := range objs {
+		counts[o.Status]++
+	}
+	return countStatusMap(counts)
+}
+
+func countStatusMap(counts map[Status]int) string {
+	var parts []string
+	for _, s := range statuses {
+		if counts[s] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", counts[s], s))
+		}
+	}
+	return orNone(parts)
+}
+
+func countOutcomes(counts map[rewrite.Outcome]int) string {
+	var parts []string
+	for _, o := range outcomes {
+		if counts[o] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", counts[o], o))
+		}
+	}
+	return orNone(parts)
+}
+
+func orNone(parts []string) string {
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, ", ")
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}

@@ -1,0 +1,112 @@
+package migrate
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/pullthrough/pullthrough/rewrite"
+)
+
+// renderedReport is a report with one object of each shape a table shows:
+// several values, none, a failure, a flagged manager, a cluster-scoped object.
+func renderedReport() *Report {
+	r := &Report{Action: ActionApply, Objects: []*Object{{
+		Resource: "installations.operator.example.io", Kind: "Installation", Name: "default", Status: StatusPatched,
+		Rows: []Row{{Field: "spec.registry", Path: "/spec/registry", Old: "quay.io/", New: "proxy.example.internal/quay/", Outcome: rewrite.OutcomeRewritten}},
+	}, {
+		Resource: "deployments.apps", Kind: "Deployment", Namespace: "shop", Name: "web", Status: StatusPatched,
+		ManagedBy: []string{ManagerHelm, ManagerArgoCD},
+		Rows: []Row{
+			{Field: "init:setup", Path: "/spec/template/spec/initContainers/0/image", Old: "busybox:1.36", New: "busybox:1.36", Outcome: rewrite.OutcomeExcludedImage},
+			{Field: "nginx", Path: "/spec/template/spec/containers/0/image", Old: "nginx:1.27", New: "proxy.example.internal/dockerhub/library/nginx:1.27", Outcome: rewrite.OutcomeRewritten},
+		},
+	}, {
+		Resource: "statefulsets.apps", Kind: "StatefulSet", Namespace: "shop", Name: "db", Status: StatusFailed,
+		Error: `statefulsets.apps "db" is forbidden: User "limited" cannot patch resource "statefulsets" in API group "apps" in the namespace "shop"`,
+		Rows:  []Row{{Field: "db", Path: "/spec/template/spec/containers/0/image", Old: "ghcr.io/acme/db:2", New: "proxy.example.internal/ghcr/acme/db:2", Outcome: rewrite.OutcomeRewritten}},
+	}, {
+		Resource: "installations.operator.example.io", Kind: "Installation", Name: "bare", Status: StatusUnchanged,
+	}, {
+		// --undo shows a ConfigMap value whole: it must stay on one line.
+		Resource: "configmaps", Kind: "ConfigMap", Namespace: "addons", Name: "images", Status: StatusPatched,
+		Rows: []Row{{Field: "data.images", Path: "/data/images", Old: "image: proxy.example.internal/quay/calico/node:v3.28.0\nregistry: proxy.example.internal/ghcr/acme\n",
+			New: "image: quay.io/calico/node:v3.28.0\n", Outcome: OutcomeChangedSince}},
+	}}}
+	r.count()
+	return r
+}
+
+func TestWriteTable(t *testing.T) {
+	t.Parallel()
+	var b bytes.Buffer
+	if err := WriteTable(&b, renderedReport()); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "table.golden", b.String())
+}
+
+func TestWriteJSON(t *testing.T) {
+	t.Parallel()
+	var b bytes.Buffer
+	if err := WriteJSON(&b, renderedReport()); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "report.golden.json", b.String())
+}
+
+func TestSummary(t *testing.T) {
+	t.Parallel()
+	report := func(action Action, dryRun bool, statuses ...Status) *Report {
+		r := &Report{Action: action, ServerDryRun: dryRun}
+		for _, s := range statuses {
+			r.Objects = append(r.Objects, &Object{Status: s})
+		}
+		r.count()
+		return r
+	}
+	tests := []struct {
+		name   string
+		report *Report
+		want   string
+	}{
+		{"plan", report(ActionPlan, false, StatusPlanned, StatusPlanned, StatusReportOnly, StatusUnchanged),
+			"migrate plan: 2 planned, 1 report-only, 1 unchanged; run with --apply to patch the planned objects"},
+		{"apply", report(ActionApply, false, StatusPatched, StatusFailed, StatusUnchanged),
+			"migrate apply: 1 patched, 1 failed, 1 unchanged"},
+		// The idempotence message a second run prints.
+		{"second apply", report(ActionApply, false, StatusUnchanged, StatusUnchanged, StatusReportOnly),
+			"migrate apply: nothing to change (3 objects checked: 1 report-only, 2 unchanged)"},
+		{"dry run", report(ActionApply, true, StatusDryRun),
+			"migrate apply (server dry-run): 1 dry-run"},
+		{"empty cluster", report(ActionUndo, false),
+			"migrate undo: nothing to change (0 objects checked: none)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if got := Summary(tt.report); got != tt.want {
+				t.Fatalf("Summary =\n %q\nwant\n %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestCell(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ name, in, want string }{
+		{"plain", "nginx:1.27", "nginx:1.27"},
+		{"empty", "", `""`},
+		{"newline quoted", "a\nb", `"a\nb"`},
+		{"tab quoted", "a\tb", `"a\tb"`},
+		{"long cut on a rune boundary", strings.Repeat("é", 100), strings.Repeat("é", maxCell-3) + "..."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if got := cell(tt.in); got != tt.want {
+				t.Fatalf("cell(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}

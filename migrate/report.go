@@ -1,0 +1,142 @@
+package migrate
+
+import (
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/pullthrough/pullthrough/rewrite"
+)
+
+// Action is what a Report describes: a plan, or the result of carrying one out.
+type Action string
+
+// The actions, as the report's "action" field names them.
+const (
+	ActionPlan  Action = "plan"
+	ActionApply Action = "apply"
+	ActionUndo  Action = "undo"
+)
+
+// Status says what the migrator did, or would do, with one object.
+type Status string
+
+// The statuses, in the order the totals list them.
+const (
+	// StatusPlanned: a patch is ready; Apply sends it.
+	StatusPlanned Status = "planned"
+	// StatusPatched: the API server accepted the patch.
+	StatusPatched Status = "patched"
+	// StatusDryRun: the API server accepted the patch with dryRun=All and
+	// persisted nothing.
+	StatusDryRun Status = "dry-run"
+	// StatusFailed: the object could not be patched (or read); Error says why.
+	StatusFailed Status = "failed"
+	// StatusReportOnly: the object names images the migrator must not patch: a
+	// Job or bare Pod (immutable template, or the webhook catches its
+	// re-creation), or a workload another controller owns and would revert.
+	StatusReportOnly Status = "report-only"
+	// StatusUnchanged: nothing to change.
+	StatusUnchanged Status = "unchanged"
+)
+
+// statuses lists every Status in report order.
+var statuses = []Status{StatusPlanned, StatusPatched, StatusDryRun, StatusFailed, StatusReportOnly, StatusUnchanged}
+
+// Outcomes of --undo for one recorded value. They sit beside the rewrite
+// outcomes in a report's rows, but describe a restore, not a route, so they
+// are not part of package rewrite's closed set.
+const (
+	// OutcomeRestored: the value still held what the migrator wrote and gets
+	// its original back.
+	OutcomeRestored rewrite.Outcome = "restored"
+	// OutcomeChangedSince: the value was changed after the migrator wrote it
+	// (or no longer exists); it is reported and left as it is.
+	OutcomeChangedSince rewrite.Outcome = "changed-since"
+)
+
+// outcomes lists every outcome a row can carry, in report order.
+var outcomes = append(append([]rewrite.Outcome{}, rewrite.Outcomes...), OutcomeRestored, OutcomeChangedSince)
+
+// Row is one image, registry prefix or reference in text, and its decision.
+type Row struct {
+	// Field is what a person looks for: a container name ("app",
+	// "init:setup"), a ConfigMap key ("data.values") or a dotted field path.
+	Field string `json:"field"`
+	// Path is the JSON pointer of the value a patch changes.
+	Path string `json:"path"`
+	// Old is the value as found.
+	Old string `json:"old"`
+	// New is the value after the migration; equal to Old when it is left alone.
+	New string `json:"new"`
+	// Outcome says why.
+	Outcome rewrite.Outcome `json:"outcome"`
+}
+
+// Object is one Kubernetes object of a report, with every value the migrator
+// considered in it.
+type Object struct {
+	// Resource is the plural resource and group, e.g. deployments.apps.
+	Resource  string `json:"resource"`
+	Kind      string `json:"kind"`
+	Namespace string `json:"namespace,omitempty"`
+	Name      string `json:"name"`
+	// ManagedBy names the tools (Helm, Argo CD, Flux) or the owning
+	// controller (Kind/name) that would put the old image back.
+	ManagedBy []string `json:"managedBy,omitempty"`
+	Status    Status   `json:"status"`
+	// Error is the API error (or decoding error) of a failed object.
+	Error string `json:"error,omitempty"`
+	// Retried is set when a patch met a concurrent change and was recomputed
+	// from a fresh read.
+	Retried bool  `json:"retried,omitempty"`
+	Rows    []Row `json:"rows"`
+	// Diff is the unified diff of the object's YAML, with --diff.
+	Diff string `json:"diff,omitempty"`
+
+	gvr        schema.GroupVersionResource // where to patch and re-read it
+	inspectors []inspector                 // of every target that selected it
+	reportOnly bool                        // never patched: a Job, a bare Pod, or a foreign controller's
+	ops        []operation                 // the planned patch
+}
+
+// Report is the result of a plan, apply or undo: every object considered and
+// the totals, rendered as a table or JSON.
+type Report struct {
+	Action Action `json:"action"`
+	// ServerDryRun is set when every patch was sent with dryRun=All.
+	ServerDryRun bool      `json:"serverDryRun,omitempty"`
+	Objects      []*Object `json:"objects"`
+	Totals       Totals    `json:"totals"`
+}
+
+// Totals count rows by outcome and objects by status, so that a script can
+// read the result without walking the objects.
+type Totals struct {
+	Outcomes map[rewrite.Outcome]int `json:"outcomes"`
+	Objects  map[Status]int          `json:"objects"`
+	// Failed is the number of failed objects; non-zero means exit code 1.
+	Failed int `json:"failed"`
+}
+
+// count recomputes the totals from the objects.
+func (r *Report) count() {
+	t := Totals{Outcomes: map[rewrite.Outcome]int{}, Objects: map[Status]int{}}
+	for _, o := range r.Objects {
+		t.Objects[o.Status]++
+		for _, row := range o.Rows {
+			t.Outcomes[row.Outcome]++
+		}
+	}
+	t.Failed = t.Objects[StatusFailed]
+	r.Totals = t
+}
+
+// Failed returns the failed objects, each with its error.
+func (r *Report) Failed() []*Object {
+	var failed []*Object
+	for _, o := range r.Objects {
+		if o.Status == StatusFailed {
+			failed = append(failed, o)
+		}
+	}
+	return failed
+}

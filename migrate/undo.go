@@ -1,0 +1,85 @@
+package migrate
+
+import (
+	"fmt"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/pullthrough/pullthrough/rewrite"
+)
+
+// decideUndo plans the restore of an object from its record annotation. A
+// value is restored only where it still holds what the migrator wrote, which
+// is recomputed (in enforce mode) from the recorded original: the record
+// keeps originals only, so --undo needs the config that --apply used, and a
+// value that does not match, for whatever reason, is reported, never
+// overwritten. The record is removed either way.
+func (m *Migrator) decideUndo(o *Object, u *unstructured.Unstructured, excluded bool) error {
+	record, err := readRecord(u.GetAnnotations())
+	if err != nil {
+		return err
+	}
+	o.Rows = nil
+	current := map[string]string{}
+	original := u.DeepCopy()
+	for path, old := range record {
+		cur, ok := lookupString(u.Object, path)
+		if !ok {
+			continue // gone, or no longer a string: reported as changed since
+		}
+		current[path] = cur
+		if err := setString(original.Object, path, old); err != nil {
+			return fmt.Errorf("annotation %s: %w", AnnotationMigratedImages, err)
+		}
+	}
+	// What apply writes for the originals is what it wrote then, if the
+	// object still holds it.
+	rows, edits, err := inspectAll(o.inspectors, m.restore, original.Object, false)
+	if err != nil {
+		return err
+	}
+	if excluded {
+		for _, path := range recordedPaths(record) {
+			o.Rows = append(o.Rows, Row{Field: fieldOf(rows, path), Path: path, Old: current[path], New: current[path], Outcome: rewrite.OutcomeExcludedNamespace})
+		}
+		return nil
+	}
+	wrote := map[string]string{}
+	for _, e := range edits {
+		wrote[e.path] = e.new
+	}
+	var restores []edit
+	for _, path := range recordedPaths(record) {
+		cur, ok := current[path]
+		if w, planned := wrote[path]; ok && planned && cur == w {
+			restores = append(restores, edit{path: path, old: cur, new: record[path]})
+			o.Rows = append(o.Rows, restoredRows(rows, path)...)
+			continue
+		}
+		o.Rows = append(o.Rows, Row{Field: fieldOf(rows, path), Path: path, Old: cur, New: record[path], Outcome: OutcomeChangedSince})
+	}
+	o.ops = restoreOps(restores, u.GetAnnotations())
+	return nil
+}
+
+// restoredRows turns the forward rows of a restored value into undo rows:
+// each rewritten image or reference goes back from its new to its old value.
+func restoredRows(forward []Row, path string) []Row {
+	var rows []Row
+	for _, r := range forward {
+		if r.Path == path && r.Outcome == rewrite.OutcomeRewritten {
+			rows = append(rows, Row{Field: r.Field, Path: path, Old: r.New, New: r.Old, Outcome: OutcomeRestored})
+		}
+	}
+	return rows
+}
+
+// fieldOf names the value at path as the forward rows do, or by its path.
+func fieldOf(forward []Row, path string) string {
+	for _, r := range forward {
+		if r.Path == path {
+			return r.Field
+		}
+	}
+	return path
+}
