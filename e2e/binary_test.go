@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -34,14 +33,14 @@ func buildBinary(t *testing.T) string {
 	return bin
 }
 
-func freeLoopback(t *testing.T) (string, int) {
+// freePort is cluster.FreePort for a test.
+func freePort(t *testing.T) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	port, err := cluster.FreePort()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
-	return l.Addr().String(), l.Addr().(*net.TCPAddr).Port
+	return port
 }
 
 // TestBinarySelfSigned runs `pullthrough webhook` as the chart does in its
@@ -69,8 +68,8 @@ func TestBinarySelfSigned(t *testing.T) {
 	}
 
 	certDir := t.TempDir()
-	_, port := freeLoopback(t)
-	probeAddr, _ := freeLoopback(t)
+	port := freePort(t)
+	probeAddr := "127.0.0.1:" + strconv.Itoa(freePort(t))
 	var logs bytes.Buffer
 	cmd := exec.Command(bin, "webhook", "--config", "../examples/config.yaml", "--cert-dir", certDir,
 		"--port", strconv.Itoa(port), "--metrics-bind-address", "0", "--health-probe-bind-address", probeAddr,

@@ -47,7 +47,7 @@ type controllerManager struct {
 // until its /healthz answers, so that a crash on a bad flag fails Start and not a later
 // wait for Pods.
 func startControllerManager(bin, kubeconfig, dir string, out io.Writer) (*controllerManager, error) {
-	port, err := freePort()
+	port, err := FreePort()
 	if err != nil {
 		return nil, err
 	}
@@ -139,15 +139,4 @@ func (kcm *controllerManager) stop() error {
 	}
 	<-kcm.exited
 	return fmt.Errorf("kube-controller-manager ignored SIGTERM for %s and was killed", stopTimeout)
-}
-
-// freePort asks the kernel for a free loopback port. Another process may take it before
-// the controller manager binds it; Start then fails with the bind error in the log.
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("finding a free port: %w", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }

@@ -9,7 +9,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -135,7 +134,14 @@ func run(ctx context.Context) error {
 // calls it.
 func startWebhook(ctx context.Context, c *cluster.Cluster, logs io.Writer) (string, func(), error) {
 	_, port, certDir := c.WebhookServing()
-	metricsAddr, probeAddr := freeAddr(), freeAddr()
+	metricsAddr, err := freeAddr()
+	if err != nil {
+		return "", nil, err
+	}
+	probeAddr, err := freeAddr()
+	if err != nil {
+		return "", nil, err
+	}
 	cmd := exec.CommandContext(ctx, binary, "webhook", "--config", config, "--cert-dir", certDir,
 		"--port", strconv.Itoa(port), "--metrics-bind-address", metricsAddr, "--health-probe-bind-address", probeAddr)
 	cmd.Stdout, cmd.Stderr = logs, logs
@@ -146,7 +152,7 @@ func startWebhook(ctx context.Context, c *cluster.Cluster, logs io.Writer) (stri
 		_ = cmd.Process.Signal(os.Interrupt)
 		_ = cmd.Wait()
 	}
-	err := wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, 30*time.Second, true, func(context.Context) (bool, error) {
+	err = wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, 30*time.Second, true, func(context.Context) (bool, error) {
 		resp, err := http.Get("http://" + probeAddr + "/readyz")
 		if err != nil {
 			return false, nil
@@ -252,12 +258,8 @@ func printMetrics(url string) error {
 	return nil
 }
 
-// freeAddr returns a loopback address with a port free right now.
-func freeAddr() string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "127.0.0.1:0"
-	}
-	defer l.Close()
-	return l.Addr().String()
+// freeAddr is a loopback address with a port free right now.
+func freeAddr() (string, error) {
+	port, err := cluster.FreePort()
+	return "127.0.0.1:" + strconv.Itoa(port), err
 }

@@ -14,7 +14,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -27,6 +26,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/pullthrough/pullthrough/certs"
+	"github.com/pullthrough/pullthrough/e2e/cluster"
 	"github.com/pullthrough/pullthrough/webhook"
 )
 
@@ -47,12 +47,16 @@ func run(rate int, duration time.Duration) error {
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
+	defer func() {
+		if err := os.RemoveAll(dir); err != nil {
+			fmt.Fprintln(os.Stderr, "load: removing", dir, err)
+		}
+	}()
 	caPEM, err := certs.WriteSelfSigned(dir, []string{"127.0.0.1"}, time.Hour)
 	if err != nil {
 		return err
 	}
-	port, err := freePort()
+	port, err := cluster.FreePort()
 	if err != nil {
 		return err
 	}
@@ -130,13 +134,4 @@ func waitServing(port int, pool *x509.CertPool) error {
 		time.Sleep(50 * time.Millisecond)
 	}
 	return errors.New("the webhook server did not start")
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
