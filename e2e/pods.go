@@ -5,6 +5,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 
+	"github.com/pullthrough/pullthrough/rewrite"
 	"github.com/pullthrough/pullthrough/webhook"
 )
 
@@ -20,14 +21,8 @@ func EachContainer(pod corev1.Pod, fn func(name, image, note string)) {
 		}
 		return originals[name]
 	}
-	for _, c := range pod.Spec.InitContainers {
-		fn(c.Name, c.Image, note(c.Name))
-	}
-	for _, c := range pod.Spec.Containers {
-		fn(c.Name, c.Image, note(c.Name))
-	}
-	for _, c := range pod.Spec.EphemeralContainers {
-		fn(c.Name, c.Image, note(c.Name))
+	for _, c := range rewrite.Images(&pod.Spec) {
+		fn(c.Container, c.Old, note(c.Container))
 	}
 }
 

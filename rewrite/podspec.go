@@ -42,6 +42,12 @@ func Skipped(spec *corev1.PodSpec, why Outcome) []Change {
 	return eachImage(spec, func(image string) Result { return Result{Image: image, Outcome: why} })
 }
 
+// Images lists every container image of spec with no decision made (empty
+// Outcome), for callers that compare two versions of a pod or show them.
+func Images(spec *corev1.PodSpec) []Change {
+	return eachImage(spec, func(image string) Result { return Result{Image: image} })
+}
+
 // Apply sets the image of every rewritten Change in spec and returns how many
 // it set. Changes must come from the same spec.
 func Apply(spec *corev1.PodSpec, changes []Change) int {

@@ -77,6 +77,26 @@ func TestSkipped(t *testing.T) {
 	}
 }
 
+func TestImages(t *testing.T) {
+	t.Parallel()
+	spec := &corev1.PodSpec{
+		InitContainers:      []corev1.Container{{Name: "i", Image: "a"}},
+		Containers:          []corev1.Container{{Name: "c", Image: "b"}},
+		EphemeralContainers: []corev1.EphemeralContainer{{EphemeralContainerCommon: corev1.EphemeralContainerCommon{Name: "e", Image: "c"}}},
+	}
+	var got []string
+	for _, c := range Images(spec) {
+		if c.Outcome != "" || c.Image != c.Old {
+			t.Errorf("Images decided something: %+v", c)
+		}
+		got = append(got, c.Field+"/"+c.Container+"="+c.Old)
+	}
+	want := []string{"initContainers/i=a", "containers/c=b", "ephemeralContainers/e=c"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("Images = %v, want %v", got, want)
+	}
+}
+
 func TestPodSpecPath(t *testing.T) {
 	t.Parallel()
 	for kind, want := range map[string]int{"Pod": 1, "Deployment": 3, "CronJob": 5, "ConfigMap": 0} {

@@ -143,7 +143,7 @@ func decide(rw *rewrite.Rewriter, pod, old *corev1.Pod, namespace string) []rewr
 		return changes
 	}
 	before := map[string]string{}
-	for _, c := range rewrite.Skipped(&old.Spec, rewrite.OutcomeNoRule) {
+	for _, c := range rewrite.Images(&old.Spec) {
 		before[c.Field+"/"+c.Container] = c.Old
 	}
 	kept := changes[:0]
