@@ -45,12 +45,19 @@ func step(format string, args ...any) {
 	fmt.Printf("\n==> "+format+"\n", args...)
 }
 
-func run(ctx context.Context) error {
+func run(ctx context.Context) (err error) {
 	logs, err := os.CreateTemp("", "pullthrough-demo-*.log")
 	if err != nil {
 		return err
 	}
-	defer logs.Close()
+	defer func() {
+		_ = logs.Close()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "the control plane's and the webhook's logs are in", logs.Name())
+		} else if rmErr := os.Remove(logs.Name()); rmErr != nil {
+			fmt.Fprintln(os.Stderr, "removing the demo's log:", rmErr)
+		}
+	}()
 	shipped, err := e2e.WebhookConfig()
 	if err != nil {
 		return err
