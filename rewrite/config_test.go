@@ -27,6 +27,8 @@ func TestParseRejects(t *testing.T) {
 		{"target loops", "mirrors: [{source: docker.io, target: docker.io/proxy}]\n", []string{"mirrors[0].target", "docker.io/proxy", "rewriting would loop"}},
 		{"target loops across mirrors", "mirrors: [{source: ghcr.io, target: quay.io/ghcr}, {source: quay.io, target: p.example/q}]\n", []string{"mirrors[0].target", "quay.io/ghcr", "mirrors[1].source"}},
 		{"source under target", "mirrors: [{source: docker.io, target: p.example/hub}, {source: p.example/hub/x, target: p.example/y}]\n", []string{"mirrors[1].source", "p.example/hub/x", "never match"}},
+		{"upper-case host only", "mirrors: [{source: docker.io, target: PROXY/hub}]\n", []string{"mirrors[0].target", "PROXY/hub", "not a registry host"}},
+		{"glob without host", "mirrors: [{source: docker.io, target: p.example/x}]\nexclude: {images: ['busybox*']}\n", []string{"exclude.images[0]", "busybox*", "normalized references"}},
 		{"bad image glob", "mirrors: [{source: docker.io, target: p.example/x}]\nexclude: {images: ['docker.io/[abc']}\n", []string{"exclude.images[0]", "docker.io/[abc", "not a valid glob"}},
 		{"bad namespace glob", "mirrors: [{source: docker.io, target: p.example/x}]\nexclude: {namespaces: ['']}\n", []string{"exclude.namespaces[0]"}},
 		{"bad mode", "mirrors: [{source: docker.io, target: p.example/x}]\nmode: enforcing\n", []string{"mode: Unsupported value", `"enforcing"`}},

@@ -58,10 +58,12 @@ func looksLikeHost(s string) bool {
 // prefix names a namespace, not an image.
 func ParsePrefix(s string) (string, error) {
 	host, path, hasPath := strings.Cut(s, "/")
-	if !anchoredHost.MatchString(host) || !looksLikeHost(host) {
+	canonical := canonicalHost(host)
+	// Tested after lower-casing: "PROXY" is a host to the reference grammar,
+	// but "proxy", its canonical form, would read back as a Docker Hub name.
+	if !anchoredHost.MatchString(host) || !looksLikeHost(canonical) {
 		return "", fmt.Errorf("%q: %w", s, ErrNotAHost)
 	}
-	canonical := canonicalHost(host)
 	if !hasPath {
 		return canonical, nil
 	}
@@ -69,6 +71,30 @@ func ParsePrefix(s string) (string, error) {
 		return "", fmt.Errorf("%q: %w: %w", s, ErrBadPath, err)
 	}
 	return canonical + "/" + path, nil
+}
+
+// globMeta are the characters that make a path.Match pattern more than a literal.
+const globMeta = `*?[\`
+
+// canonicalGlob puts the host part of an exclusion glob in canonical form
+// (lower case, Docker Hub aliases folded), because globs match normalized
+// references: Docker.io/library/alpine* must exclude alpine. A glob whose
+// first segment is itself a pattern is kept as written. A glob that does not
+// start with a host (busybox*) could never match and is an error.
+func canonicalGlob(g string) (string, error) {
+	host, rest, hasRest := strings.Cut(g, "/")
+	if !hasRest {
+		// '*' never crosses '/', and every normalized name has one.
+		return "", fmt.Errorf("%q: %w: globs match normalized references such as docker.io/library/busybox*", g, ErrNotAHost)
+	}
+	if strings.ContainsAny(host, globMeta) {
+		return g, nil
+	}
+	canonical := canonicalHost(host)
+	if !looksLikeHost(canonical) {
+		return "", fmt.Errorf("%q: %w: globs match normalized references such as docker.io/library/busybox*", g, ErrNotAHost)
+	}
+	return canonical + "/" + rest, nil
 }
 
 // under reports whether name equals prefix or continues with '/' after it:

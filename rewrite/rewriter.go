@@ -45,11 +45,20 @@ type Result struct {
 // looping config.
 func New(cfg *Config) (*Rewriter, error) {
 	c := *cfg
+	if c.ProxyHealth != nil {
+		// Default writes through this pointer; the caller's config stays as given.
+		ph := *c.ProxyHealth
+		c.ProxyHealth = &ph
+	}
 	c.Default()
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
-	r := &Rewriter{images: c.Exclude.Images, namespaces: c.Exclude.Namespaces}
+	r := &Rewriter{namespaces: c.Exclude.Namespaces}
+	for _, g := range c.Exclude.Images {
+		canonical, _ := canonicalGlob(g) // validated above
+		r.images = append(r.images, canonical)
+	}
 	for _, m := range c.Mirrors {
 		source, _ := ParsePrefix(m.Source) // validated above
 		target, _ := ParsePrefix(m.Target)
@@ -99,29 +108,36 @@ func (r *Rewriter) Rewrite(image string) Result {
 	if len(r.images) > 0 && (matchAny(r.images, name) || matchAny(r.images, name+suffix)) {
 		return Result{Image: image, Outcome: OutcomeExcludedImage}
 	}
-	return r.decide(image, name, suffix)
+	return r.decide(image, name, suffix, true)
 }
 
 // RewritePrefix decides what happens to a registry prefix (host or host/path,
 // optionally ending in '/'), as written in Istio's "hub" or Calico's
-// spec.registry. A trailing slash is kept; no "library/" is added.
+// spec.registry. A trailing slash is kept; no "library/" is added. The
+// exclusion globs apply to the prefix as to a name.
 func (r *Rewriter) RewritePrefix(prefix string) Result {
 	trimmed := strings.TrimSuffix(prefix, "/")
 	name, err := ParsePrefix(trimmed)
 	if err != nil {
 		return Result{Image: prefix, Outcome: OutcomeUnparseable}
 	}
-	return r.decide(prefix, name, prefix[len(trimmed):])
+	if matchAny(r.images, name) {
+		return Result{Image: prefix, Outcome: OutcomeExcludedImage}
+	}
+	return r.decide(prefix, name, prefix[len(trimmed):], false)
 }
 
 // decide maps a canonical name to its target, keeping suffix (tag, digest or
 // trailing slash) as written; a withholding Rewriter reports the rewrite
-// without applying it.
+// without applying it. An image needs a path after the host; a prefix may
+// be a bare host.
 //
-// The proposal needs no second parse: the target and the rest of the path
-// are each valid, so their join is valid unless the path outgrows the
-// grammar's limit (FuzzRewrite holds this to account).
-func (r *Rewriter) decide(input, name, suffix string) Result {
+// The proposal needs no second parse: the target's host is a host (ParsePrefix
+// insists), and the target's path and the rest of the name are each valid, so
+// their join is valid unless the path is empty (a bare-host target for a whole
+// image name) or outgrows the grammar's limit. FuzzRewrite holds this to
+// account, including that the result keeps the target's host.
+func (r *Rewriter) decide(input, name, suffix string, image bool) Result {
 	for _, t := range r.targets {
 		if under(name, t) {
 			return Result{Image: input, Outcome: OutcomeAlreadyProxied}
@@ -135,7 +151,7 @@ func (r *Rewriter) decide(input, name, suffix string) Result {
 		pathLen := len(rl.target) + len(rest) - rl.hostLen - 1
 		proposed := rl.target + rest + suffix
 		switch {
-		case pathLen > reference.RepositoryNameTotalLengthMax:
+		case pathLen > reference.RepositoryNameTotalLengthMax, image && pathLen < 1:
 			return Result{Image: input, Outcome: OutcomeInvalidResult, Rule: rl.source}
 		case r.withhold != "":
 			return Result{Image: input, Proposed: proposed, Outcome: r.withhold, Rule: rl.source}

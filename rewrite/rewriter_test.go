@@ -86,6 +86,45 @@ func TestRewrite(t *testing.T) {
 	}
 }
 
+// bareHostConfig has targets without a path, and a source that names a
+// whole repository: a rewrite must never produce a name without a path.
+const bareHostConfig = `
+mirrors:
+  - {source: ghcr.io/acme/app, target: proxy.internal}
+  - {source: quay.io, target: localhost:5000}
+  - {source: docker.io, target: proxy.internal:8443}
+exclude:
+  images: ["Docker.IO/library/alpine*", "index.docker.io/library/redis"]
+`
+
+func TestRewriteBareHostTargets(t *testing.T) {
+	t.Parallel()
+	r := newTestRewriter(t, bareHostConfig)
+	tests := []struct {
+		name, image, want string
+		outcome           Outcome
+	}{
+		// ghcr.io/acme/app itself would become "proxy.internal:1", which reads
+		// back as docker.io/library/proxy.internal:1.
+		{"whole repository to bare host", "ghcr.io/acme/app:1", "ghcr.io/acme/app:1", OutcomeInvalidResult},
+		{"below the repository", "ghcr.io/acme/app/worker:1", "proxy.internal/worker:1", OutcomeRewritten},
+		{"bare host with port", "quay.io/calico/node:v3", "localhost:5000/calico/node:v3", OutcomeRewritten},
+		{"docker hub to bare host", "nginx", "proxy.internal:8443/library/nginx", OutcomeRewritten},
+		// Exclusion globs are canonicalized like the names they match.
+		{"glob host case and alias folded", "alpine:3.20", "alpine:3.20", OutcomeExcludedImage},
+		{"alias glob matches familiar name", "redis:7", "redis:7", OutcomeExcludedImage},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got := r.Rewrite(tt.image)
+			if got.Image != tt.want || got.Outcome != tt.outcome {
+				t.Errorf("Rewrite(%q) = {%q %s}, want {%q %s}", tt.image, got.Image, got.Outcome, tt.want, tt.outcome)
+			}
+		})
+	}
+}
+
 func TestRewriteWithholding(t *testing.T) {
 	t.Parallel()
 	enforce := newTestRewriter(t, testConfig)
@@ -138,6 +177,7 @@ func TestRewritePrefix(t *testing.T) {
 		{"no rule", "example.com/istio", "example.com/istio", OutcomeNoRule},
 		{"not a host", "istio", "istio", OutcomeUnparseable},
 		{"double slash", "quay.io//", "quay.io//", OutcomeUnparseable},
+		{"excluded prefix", "quay.io/skip/a", "quay.io/skip/a", OutcomeExcludedImage},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -74,8 +74,9 @@ func (r *Rewriter) namesSourceHost(tok string) bool {
 }
 
 // hasTagOrDigest reports whether the last path segment of tok carries a tag
-// or a digest, which makes tok an image rather than a prefix.
+// or a digest, which makes tok an image rather than a prefix. A token with
+// no path is a host, whose ':' is a port (registry.local:5000).
 func hasTagOrDigest(tok string) bool {
-	last := tok[strings.LastIndex(tok, "/")+1:]
-	return strings.ContainsAny(last, ":@")
+	i := strings.LastIndex(tok, "/")
+	return i >= 0 && strings.ContainsAny(tok[i+1:], ":@")
 }

@@ -23,6 +23,9 @@ func TestText(t *testing.T) {
 		{"already proxied untouched", "proxy.example.internal/ghcr/x:1", "proxy.example.internal/ghcr/x:1", 0},
 		{"excluded image untouched", "docker.io/library/busybox:1", "docker.io/library/busybox:1", 0},
 		{"no reference", "replicas: 3", "replicas: 3", 0},
+		// A host with a port is a prefix, not an image tagged "5000".
+		{"host with port", "hub: registry.local:5000", "hub: proxy.example.internal/local", 1},
+		{"excluded prefix untouched", "repo: docker.io/library/busybox", "repo: docker.io/library/busybox", 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

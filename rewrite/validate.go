@@ -16,6 +16,11 @@ func (c *Config) Validate() error {
 	var errs field.ErrorList
 	errs = append(errs, validateMirrors(c.Mirrors, field.NewPath("mirrors"))...)
 	errs = append(errs, validateGlobs(c.Exclude.Images, field.NewPath("exclude", "images"))...)
+	for i, g := range c.Exclude.Images {
+		if _, err := canonicalGlob(g); err != nil && g != "" {
+			errs = append(errs, field.Invalid(field.NewPath("exclude", "images").Index(i), g, err.Error()))
+		}
+	}
 	errs = append(errs, validateGlobs(c.Exclude.Namespaces, field.NewPath("exclude", "namespaces"))...)
 	if c.Mode != ModeEnforce && c.Mode != ModeAudit {
 		errs = append(errs, field.NotSupported(field.NewPath("mode"), c.Mode, []Mode{ModeEnforce, ModeAudit}))
