@@ -45,7 +45,9 @@ const (
 
 // PodHandler rewrites the images of Pods. One handler serves each path.
 type PodHandler struct {
-	State   *State
+	// State holds the config in force and the proxy's health, read per request.
+	State *State
+	// Metrics counts every request and image.
 	Metrics *Metrics
 	// Audit computes, counts, warns and annotates but changes no image.
 	Audit bool
@@ -57,54 +59,48 @@ var _ admission.Handler = (*PodHandler)(nil)
 func (h *PodHandler) Handle(ctx context.Context, req admission.Request) admission.Response {
 	start := time.Now()
 	resp, result := h.handle(ctx, req)
-	h.Metrics.observeRequest(string(req.Operation), result, time.Since(start))
+	h.Metrics.observeRequest(operationLabel(req.Operation), result, time.Since(start))
 	return resp
 }
 
-func (h *PodHandler) handle(ctx context.Context, req admission.Request) (admission.Response, string) {
-	if req.Kind.Group != "" || req.Kind.Kind != "Pod" {
-		return admission.Errored(http.StatusBadRequest, fmt.Errorf("pullthrough handles core/v1 Pods, not %s", req.Kind.String())), resultRejected
+// operationLabel bounds the "operation" label: the request body is not
+// trusted to name a real operation.
+func operationLabel(op admissionv1.Operation) string {
+	if op == admissionv1.Create || op == admissionv1.Update {
+		return string(op)
 	}
-	if (req.Operation != admissionv1.Create && req.Operation != admissionv1.Update) ||
-		(req.SubResource != "" && req.SubResource != "ephemeralcontainers") {
-		return admission.Allowed(""), resultUnchanged
-	}
-	var pod corev1.Pod
-	if err := json.Unmarshal(req.Object.Raw, &pod); err != nil {
-		return admission.Errored(http.StatusBadRequest, fmt.Errorf("decode object as a Pod: %w", err)), resultRejected
-	}
-	var old *corev1.Pod
-	if req.Operation == admissionv1.Update {
-		old = &corev1.Pod{}
-		if err := json.Unmarshal(req.OldObject.Raw, old); err != nil {
-			return admission.Errored(http.StatusBadRequest, fmt.Errorf("decode oldObject as a Pod: %w", err)), resultRejected
-		}
-	}
+	return "other"
+}
 
+func (h *PodHandler) handle(ctx context.Context, req admission.Request) (admission.Response, string) {
+	pod, old, early, result := decodeRequest(req)
+	if pod == nil {
+		return early, result
+	}
 	cfg, rw := h.State.rewriter(h.Audit)
-	changes := decide(rw, &pod, old, req.Namespace)
+	changes := decide(rw, pod, old, req.Namespace)
 	h.Metrics.countImages(changes)
-	p := newPodPatch(&pod, changes)
-	if req.Operation == admissionv1.Create && p.rewritten > 0 {
-		// Only on CREATE: a running pod's imagePullSecrets are immutable.
-		p.addPullSecrets(&pod, cfg.PullSecrets)
+	// The ephemeralcontainers subresource stores only ephemeral containers:
+	// the API server puts the old metadata back, so annotations are not sent.
+	p, replaced := newPodPatch(pod, changes, req.SubResource == "")
+	for _, key := range replaced {
+		logf.FromContext(ctx).Info("annotation was not pullthrough's JSON; replaced", "annotation", key,
+			"uid", req.UID, "namespace", req.Namespace, "name", podName(pod, req))
+	}
+	// Only on CREATE (a running pod's imagePullSecrets are immutable), and
+	// never when auditing, which changes nothing.
+	if req.Operation == admissionv1.Create && !h.Audit && !cfg.Audit && pullsFromProxy(changes) {
+		p.addPullSecrets(pod, cfg.PullSecrets)
 	}
 	warnings := warningsFor(changes)
 	if p.empty() {
 		return admission.Allowed("").WithWarnings(warnings...), resultUnchanged
 	}
-	patched, err := p.applyTo(req.Object.Raw)
+	resp, err := p.response(req.Object.Raw)
 	if err != nil {
 		// Never the reason a pod fails to start: allow it as it came.
 		logf.FromContext(ctx).Error(err, "cannot build the patch; allowing the pod unchanged",
-			"uid", req.UID, "namespace", req.Namespace, "name", podName(&pod, req))
-		h.Metrics.internalErrors.Inc()
-		return admission.Allowed(""), resultError
-	}
-	resp := admission.PatchResponseFromRaw(req.Object.Raw, patched)
-	if !resp.Allowed {
-		logf.FromContext(ctx).Error(fmt.Errorf("%s", resp.Result.Message), "cannot diff the patch; allowing the pod unchanged",
-			"uid", req.UID, "namespace", req.Namespace, "name", podName(&pod, req))
+			"uid", req.UID, "namespace", req.Namespace, "name", podName(pod, req))
 		h.Metrics.internalErrors.Inc()
 		return admission.Allowed(""), resultError
 	}
@@ -112,8 +108,46 @@ func (h *PodHandler) handle(ctx context.Context, req admission.Request) (admissi
 		return resp.WithWarnings(warnings...), resultUnchanged
 	}
 	logf.FromContext(ctx).V(1).Info("patched pod", "uid", req.UID, "namespace", req.Namespace,
-		"name", podName(&pod, req), "rewritten", p.rewritten, "audit", h.Audit)
+		"name", podName(pod, req), "rewritten", p.rewritten, "audit", h.Audit)
 	return resp.WithWarnings(warnings...), resultPatched
+}
+
+// decodeRequest reads the pod (and, on UPDATE, the old pod) of a request
+// this handler serves. A nil pod means the request is answered already: an
+// error response for what is not a readable Pod, an allowance for what the
+// handler does not handle.
+func decodeRequest(req admission.Request) (pod, old *corev1.Pod, early admission.Response, result string) {
+	if req.Kind.Group != "" || req.Kind.Kind != "Pod" {
+		return nil, nil, admission.Errored(http.StatusBadRequest, fmt.Errorf("pullthrough handles core/v1 Pods, not %s", req.Kind.String())), resultRejected
+	}
+	if (req.Operation != admissionv1.Create && req.Operation != admissionv1.Update) ||
+		(req.SubResource != "" && req.SubResource != "ephemeralcontainers") {
+		return nil, nil, admission.Allowed(""), resultUnchanged
+	}
+	pod = &corev1.Pod{}
+	if err := json.Unmarshal(req.Object.Raw, pod); err != nil {
+		return nil, nil, admission.Errored(http.StatusBadRequest, fmt.Errorf("decode object as a Pod: %w", err)), resultRejected
+	}
+	if req.Operation == admissionv1.Update {
+		old = &corev1.Pod{}
+		if err := json.Unmarshal(req.OldObject.Raw, old); err != nil {
+			return nil, nil, admission.Errored(http.StatusBadRequest, fmt.Errorf("decode oldObject as a Pod: %w", err)), resultRejected
+		}
+	}
+	return pod, old, admission.Response{}, ""
+}
+
+// pullsFromProxy reports whether any image of the request will be pulled
+// from the proxy: rewritten now, or already proxied (a migrated template, a
+// manifest run through `pullthrough rewrite -f`), which needs the pull
+// secrets just the same.
+func pullsFromProxy(changes []rewrite.Change) bool {
+	for _, c := range changes {
+		if c.Outcome == rewrite.OutcomeRewritten || c.Outcome == rewrite.OutcomeAlreadyProxied {
+			return true
+		}
+	}
+	return false
 }
 
 // podName is the pod's name, or its generateName prefix on CREATE.
@@ -130,15 +164,17 @@ func podName(pod *corev1.Pod, req admission.Request) string {
 
 // decide returns the decision for each image the request sets. Pod-level
 // opt-outs are counted per image; on UPDATE, an image the old pod already
-// had is not this request's business and is left out.
+// had is not this request's business and is left out (and not counted again).
 func decide(rw *rewrite.Rewriter, pod, old *corev1.Pod, namespace string) []rewrite.Change {
+	var changes []rewrite.Change
 	switch {
 	case pod.Annotations[corev1.MirrorPodAnnotationKey] != "", pod.Labels[LabelSkip] == "true":
-		return rewrite.Skipped(&pod.Spec, rewrite.OutcomeOptedOut)
+		changes = rewrite.Skipped(&pod.Spec, rewrite.OutcomeOptedOut)
 	case rw.NamespaceExcluded(namespace):
-		return rewrite.Skipped(&pod.Spec, rewrite.OutcomeExcludedNamespace)
+		changes = rewrite.Skipped(&pod.Spec, rewrite.OutcomeExcludedNamespace)
+	default:
+		changes = rw.PodSpec(&pod.Spec)
 	}
-	changes := rw.PodSpec(&pod.Spec)
 	if old == nil {
 		return changes
 	}

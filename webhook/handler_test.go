@@ -38,7 +38,8 @@ func TestHandlerGolden(t *testing.T) {
 		{"create-all-lists", true, true},
 		{"dry-run", false, true},
 		{"reinvocation-istio", false, true},
-		{"already-proxied", false, false},
+		// Already proxied: no image changes, but the kubelet needs the proxy's pull secrets.
+		{"already-proxied", false, true},
 		{"update", false, true},
 		{"ephemeral-subresource", false, true},
 		{"opted-out", false, false},
@@ -144,5 +145,42 @@ func compareGolden(t *testing.T, path string, got outcome) {
 	}
 	if string(b) != string(want) {
 		t.Errorf("%s differs:\n--- got\n%s--- want\n%s", path, b, want)
+	}
+}
+
+// TestHandEditedAnnotationReplaced: an original-images value that is not
+// pullthrough's JSON must not stop the pod; it is replaced by valid JSON.
+func TestHandEditedAnnotationReplaced(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, "testdata/config.yaml")
+	body, err := os.ReadFile("testdata/requests/reinvocation-istio.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ar map[string]any
+	if err := json.Unmarshal(body, &ar); err != nil {
+		t.Fatal(err)
+	}
+	meta := ar["request"].(map[string]any)["object"].(map[string]any)["metadata"].(map[string]any)
+	meta["annotations"] = map[string]any{AnnotationOriginalImages: "edited by hand"}
+	edited, err := json.Marshal(ar)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp := post(t, f.mutate, edited)
+	if !resp.Allowed || len(resp.Patch) == 0 {
+		t.Fatalf("allowed=%v patch=%s, want an allowed patch", resp.Allowed, resp.Patch)
+	}
+	var pod struct {
+		Metadata struct {
+			Annotations map[string]string `json:"annotations"`
+		} `json:"metadata"`
+	}
+	if err := json.Unmarshal(applyPatch(t, edited, resp.Patch), &pod); err != nil {
+		t.Fatal(err)
+	}
+	var originals map[string]string
+	if err := json.Unmarshal([]byte(pod.Metadata.Annotations[AnnotationOriginalImages]), &originals); err != nil || originals["istio-proxy"] == "" {
+		t.Errorf("annotation = %q, want JSON recording istio-proxy", pod.Metadata.Annotations[AnnotationOriginalImages])
 	}
 }

@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
@@ -22,6 +23,8 @@ func TestMetricsCountEveryImage(t *testing.T) {
 		t.Fatal(err)
 	}
 	post(t, f.audit, body)
+	// A made-up operation must not become a label value of its own.
+	post(t, f.mutate, []byte(strings.Replace(string(body), `"operation": "CREATE"`, `"operation": "MADE-UP-1234"`, 1)))
 
 	images := []struct {
 		registry, outcome string
@@ -49,17 +52,19 @@ func TestMetricsCountEveryImage(t *testing.T) {
 		operation, result string
 		want              float64
 	}{
-		{"CREATE", "patched", 2},
-		{"CREATE", "unchanged", 2},
+		// create-all-lists on both paths, and already-proxied (pull secrets added)
+		{"CREATE", "patched", 3},
+		{"CREATE", "unchanged", 1}, // opted-out
 		{"CREATE", "rejected", 1},
+		{"other", "unchanged", 1},
 	}
 	for _, m := range requests {
 		if got := testutil.ToFloat64(f.metrics.requests.WithLabelValues(m.operation, m.result)); got != m.want {
 			t.Errorf("pullthrough_admission_requests_total{operation=%q,result=%q} = %v, want %v", m.operation, m.result, got, m.want)
 		}
 	}
-	if n := testutil.CollectAndCount(f.metrics.duration); n != 1 {
-		t.Errorf("duration series = %d, want 1 (operation=CREATE)", n)
+	if n := testutil.CollectAndCount(f.metrics.duration); n != 2 {
+		t.Errorf("duration series = %d, want 2 (CREATE and other)", n)
 	}
 	// Every series must carry the pullthrough_ prefix and pass the linter.
 	problems, err := testutil.GatherAndLint(f.reg)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
+	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	"github.com/pullthrough/pullthrough/rewrite"
 )
@@ -18,9 +19,11 @@ type podPatch struct {
 	rewritten   int
 }
 
-// newPodPatch collects the rewritten images and the annotations that record
-// them, merged into any that an earlier call (reinvocation) wrote.
-func newPodPatch(pod *corev1.Pod, changes []rewrite.Change) *podPatch {
+// newPodPatch collects the rewritten images and, if record is set, the
+// annotations that record them, merged into any that an earlier call
+// (reinvocation) wrote. It returns the keys of annotations whose value was
+// not pullthrough's JSON and is replaced.
+func newPodPatch(pod *corev1.Pod, changes []rewrite.Change, record bool) (*podPatch, []string) {
 	p := &podPatch{annotations: map[string]string{}}
 	originals, proposals := map[string]string{}, map[string]string{}
 	for _, c := range changes {
@@ -33,21 +36,34 @@ func newPodPatch(pod *corev1.Pod, changes []rewrite.Change) *podPatch {
 		}
 	}
 	p.rewritten = len(p.images)
-	p.mergeAnnotation(pod, AnnotationOriginalImages, originals)
-	p.mergeAnnotation(pod, AnnotationWouldRewrite, proposals)
-	return p
+	if !record {
+		return p, nil
+	}
+	var replaced []string
+	for key, entries := range map[string]map[string]string{AnnotationOriginalImages: originals, AnnotationWouldRewrite: proposals} {
+		if !p.mergeAnnotation(pod, key, entries) {
+			replaced = append(replaced, key)
+		}
+	}
+	return p, replaced
 }
 
 // mergeAnnotation adds entries to the JSON map held in annotation key.
 // encoding/json sorts map keys, so the same content always encodes to the
-// same string and a reinvocation produces no patch.
-func (p *podPatch) mergeAnnotation(pod *corev1.Pod, key string, entries map[string]string) {
+// same string and a reinvocation produces no patch. It reports false when an
+// existing value was not our JSON (edited by hand) and is replaced: the pod
+// must still start, so the caller logs it rather than failing.
+func (p *podPatch) mergeAnnotation(pod *corev1.Pod, key string, entries map[string]string) bool {
 	if len(entries) == 0 {
-		return
+		return true
 	}
 	merged := map[string]string{}
-	// A value that is not our JSON (edited by hand) is replaced, not merged.
-	_ = json.Unmarshal([]byte(pod.Annotations[key]), &merged)
+	ok := true
+	if old, found := pod.Annotations[key]; found {
+		if err := json.Unmarshal([]byte(old), &merged); err != nil {
+			merged, ok = map[string]string{}, false
+		}
+	}
 	for k, v := range entries {
 		merged[k] = v
 	}
@@ -55,6 +71,7 @@ func (p *podPatch) mergeAnnotation(pod *corev1.Pod, key string, entries map[stri
 	if string(b) != pod.Annotations[key] {
 		p.annotations[key] = string(b)
 	}
+	return ok
 }
 
 // addPullSecrets appends the configured secrets the pod lacks.
@@ -73,6 +90,20 @@ func (p *podPatch) addPullSecrets(pod *corev1.Pod, names []string) {
 
 func (p *podPatch) empty() bool {
 	return len(p.images) == 0 && len(p.annotations) == 0 && len(p.pullSecrets) == 0
+}
+
+// response is the admission answer for this patch: the raw object edited,
+// diffed against itself by controller-runtime.
+func (p *podPatch) response(raw []byte) (admission.Response, error) {
+	patched, err := p.applyTo(raw)
+	if err != nil {
+		return admission.Response{}, err
+	}
+	resp := admission.PatchResponseFromRaw(raw, patched)
+	if !resp.Allowed {
+		return admission.Response{}, fmt.Errorf("diff the patched pod: %s", resp.Result.Message)
+	}
+	return resp, nil
 }
 
 // applyTo edits the raw object as generic JSON and returns it. Working on

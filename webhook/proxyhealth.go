@@ -2,7 +2,9 @@ package webhook
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"time"
 
@@ -16,10 +18,14 @@ const idleRecheck = 10 * time.Second
 // ProxyProber probes the proxy's registry endpoint on the configured
 // interval and records the verdict in the State and in pullthrough_proxy_up.
 type ProxyProber struct {
-	State   *State
+	// State receives each verdict and gives the config's URL and interval.
+	State *State
+	// Metrics shows the verdict as pullthrough_proxy_up.
 	Metrics *Metrics
-	Client  *http.Client
-	Log     logr.Logger
+	// Client sends the probes (its transport decides TLS trust).
+	Client *http.Client
+	// Log reports each change of state.
+	Log logr.Logger
 }
 
 // Start probes until ctx ends; it satisfies controller-runtime's Runnable.
@@ -62,7 +68,11 @@ func (p *ProxyProber) probe(ctx context.Context, url string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	resp.Body.Close()
+	// Drained and closed so the connection is reused by the next probe.
+	_, drainErr := io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	if err := errors.Join(drainErr, resp.Body.Close()); err != nil {
+		return false, fmt.Errorf("GET %s: reading the answer: %w", url, err)
+	}
 	if resp.StatusCode/100 == 2 || resp.StatusCode == http.StatusUnauthorized {
 		return true, nil
 	}

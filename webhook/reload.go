@@ -22,11 +22,16 @@ const settle = 200 * time.Millisecond
 // the directory, not the file, because a ConfigMap mount replaces the file by
 // swapping a symlink, which a watch on the file itself would miss.
 type ConfigWatcher struct {
-	Path    string
-	State   *State
+	// Path is the config file, as given to --config.
+	Path string
+	// State receives each valid new config.
+	State *State
+	// Metrics counts reloads and shows whether the last one succeeded.
 	Metrics *Metrics
-	Log     logr.Logger
-	loaded  []byte // content of the config in force, to skip no-op events
+	// Log reports rejected configs and reloads.
+	Log    logr.Logger
+	loaded []byte // content of the config in force, to skip no-op events
+	failed bool   // the last reload was rejected
 }
 
 // LoadInitial loads the config at startup; an error is fatal to the caller,
@@ -45,7 +50,7 @@ func parseConfig(path string, data []byte) (*Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("config %s: %w", path, err)
 	}
-	return NewConfig(rc, path)
+	return NewConfig(rc)
 }
 
 // NewConfigWatcher watches path for a State that already holds the config
@@ -86,10 +91,17 @@ func (w *ConfigWatcher) Start(ctx context.Context) error {
 
 // Reload reads the file and, if it changed and is valid, puts it in force.
 // An invalid config is logged and counted and the previous one keeps
-// serving; a file that is briefly missing mid-swap counts as invalid.
+// serving; a file that is briefly missing mid-swap counts as invalid. A
+// rollback to the config in force after a rejected one is a successful
+// reload: it clears pullthrough_config_last_reload_successful's alarm.
 func (w *ConfigWatcher) Reload() {
 	data, err := os.ReadFile(w.Path)
 	if err == nil && bytes.Equal(data, w.loaded) {
+		if w.failed {
+			w.failed = false
+			w.Metrics.observeReload(nil)
+			w.Log.Info("config on disk is the one in force again", "path", w.Path)
+		}
 		return
 	}
 	var cfg *Config
@@ -99,6 +111,7 @@ func (w *ConfigWatcher) Reload() {
 		err = fmt.Errorf("read config: %w", err)
 	}
 	w.Metrics.observeReload(err)
+	w.failed = err != nil
 	if err != nil {
 		w.Log.Error(err, "config rejected; the previous config keeps serving", "path", w.Path)
 		return

@@ -83,6 +83,9 @@ func TestConfigReload(t *testing.T) {
 		{"valid to valid", configFor("proxy-b.example/hub"), "proxy-b.example/hub/library/nginx", 1, 0, 1},
 		{"invalid keeps the old", "mirrors: [{source: docker.io, target: not-a-host}]\n", "proxy-b.example/hub/library/nginx", 1, 1, 0},
 		{"valid again", configFor("proxy-c.example/hub"), "proxy-c.example/hub/library/nginx", 2, 1, 1},
+		{"invalid again", "mode: sometimes\n", "proxy-c.example/hub/library/nginx", 2, 2, 0},
+		// The usual rollback: the bytes in force come back; the alarm clears.
+		{"rolled back to the config in force", configFor("proxy-c.example/hub"), "proxy-c.example/hub/library/nginx", 3, 2, 1},
 	}
 	for _, s := range steps {
 		cm.write(s.content)

@@ -10,25 +10,36 @@ import (
 // Config is one loaded configuration: the routing and the per-pod settings
 // that come with it. It is never modified after it is stored.
 type Config struct {
+	// Rewriter routes images as the config says (enforce, or audit mode).
 	Rewriter *rewrite.Rewriter
-	// PullSecrets are added to pods that had an image rewritten.
+	// audit and unhealthy are Rewriter withholding for the audit path and
+	// for a proxy outage, built once here rather than on every request.
+	audit, unhealthy *rewrite.Rewriter
+	// Audit is the config's own mode: audit changes nothing on either path.
+	Audit bool
+	// PullSecrets are added to pods whose images point at the proxy.
 	PullSecrets []string
 	// FailOpen leaves images alone while the proxy is reported down.
 	FailOpen bool
 	// ProxyURL is probed every ProxyInterval; empty means no probe.
-	ProxyURL      string
+	ProxyURL string
+	// ProxyInterval is the time between two probes.
 	ProxyInterval time.Duration
-	// Source names where the config came from, for logs.
-	Source string
 }
 
 // NewConfig builds a Config from a loaded rewrite.Config.
-func NewConfig(cfg *rewrite.Config, source string) (*Config, error) {
+func NewConfig(cfg *rewrite.Config) (*Config, error) {
 	r, err := rewrite.New(cfg)
 	if err != nil {
 		return nil, err
 	}
-	c := &Config{Rewriter: r, PullSecrets: cfg.ImagePullSecrets, Source: source}
+	c := &Config{
+		Rewriter:    r,
+		audit:       r.Withholding(rewrite.OutcomeAudit),
+		unhealthy:   r.Withholding(rewrite.OutcomeProxyUnhealthy),
+		Audit:       cfg.Mode == rewrite.ModeAudit,
+		PullSecrets: cfg.ImagePullSecrets,
+	}
 	if h := cfg.ProxyHealth; h != nil {
 		c.ProxyURL, c.ProxyInterval = h.URL, h.Interval.Duration
 		c.FailOpen = h.FailOpen == nil || *h.FailOpen
@@ -71,9 +82,9 @@ func (s *State) rewriter(audit bool) (*Config, *rewrite.Rewriter) {
 	c := s.Config()
 	switch {
 	case audit:
-		return c, c.Rewriter.Withholding(rewrite.OutcomeAudit)
+		return c, c.audit
 	case c.FailOpen && !s.ProxyUp():
-		return c, c.Rewriter.Withholding(rewrite.OutcomeProxyUnhealthy)
+		return c, c.unhealthy
 	default:
 		return c, c.Rewriter
 	}

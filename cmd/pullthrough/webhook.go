@@ -195,7 +195,9 @@ func healthServer(addr string, server ctrlwebhook.Server) manager.Runnable {
 			<-ctx.Done()
 			shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
-			_ = srv.Shutdown(shutdown)
+			if err := srv.Shutdown(shutdown); err != nil {
+				ctrl.Log.WithName("health").Error(err, "shutting down the health probes")
+			}
 		}()
 		if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			return fmt.Errorf("health probes on %s: %w", addr, err)
