@@ -52,12 +52,16 @@ func objectImages(obj *yaml.Node, docIndex int) []located {
 		}
 		for _, c := range list.Content {
 			img := lookup(c, "image")
-			if img == nil || img.Kind != yaml.ScalarNode {
+			value := img
+			if img != nil && img.Kind == yaml.AliasNode {
+				value = img.Alias // decided on what it stands for; spliceFor refuses to edit it
+			}
+			if value == nil || value.Kind != yaml.ScalarNode {
 				continue
 			}
 			out = append(out, located{node: img, Image: Image{
 				Document: docIndex, Object: object, Field: field,
-				Container: scalar(lookup(c, "name")), Line: img.Line, Old: img.Value,
+				Container: scalar(lookup(c, "name")), Line: img.Line, Old: value.Value,
 			}})
 		}
 	}

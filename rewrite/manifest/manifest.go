@@ -94,6 +94,12 @@ func documents(in []byte) ([]document, error) {
 
 // spliceFor builds the edit that replaces img's scalar in its own style.
 func spliceFor(in []byte, d document, img located) (edit, error) {
+	switch {
+	case img.node.Kind == yaml.AliasNode:
+		return edit{}, fmt.Errorf("document %d, line %d: image is the YAML alias *%s; write the image out so it can be rewritten in place", img.Document, img.Line, img.node.Value)
+	case img.node.Anchor != "":
+		return edit{}, fmt.Errorf("document %d, line %d: image %q carries the YAML anchor &%s; write the image out so it can be rewritten in place", img.Document, img.Line, img.Old, img.node.Anchor)
+	}
 	off, err := offsetOf(in, d.base, img.node.Line, img.node.Column)
 	if err != nil {
 		return edit{}, err

@@ -83,6 +83,8 @@ func TestRewriteErrors(t *testing.T) {
 		{"bad yaml", "kind: Pod\nspec: [\n", "document 1"},
 		{"bad yaml second document", "kind: Service\n---\nkind: Pod\n  x: [\n", "document 2"},
 		{"bad json", `{"kind": "Pod"} {"kind":`, "document 2"},
+		{"alias image", "kind: Pod\nmetadata: {x: &img nginx:1}\nspec:\n  containers:\n  - name: a\n    image: *img\n", "YAML alias *img"},
+		{"anchored image", "kind: Pod\nspec:\n  containers:\n  - name: a\n    image: &img nginx:1\n  - name: b\n    image: *img\n", "anchor &img"},
 		{"block scalar image", "kind: Pod\nspec:\n  containers:\n  - name: a\n    image: >-\n      nginx\n", "cannot be edited in place"},
 	}
 	for _, tt := range tests {
