@@ -12,8 +12,17 @@ import (
 	"github.com/pullthrough/pullthrough/rewrite"
 )
 
+// testModes are the namespaces of the offline tests, as a run would have
+// read them: quiet is labelled pullthrough.dev/mode=off and trial audit;
+// a namespace not listed here was not there when the run started.
+var testModes = namespaceModes{
+	"shop": nsEnforce, "legacy-shop": nsEnforce, "calico-system": nsEnforce, "istio-system": nsEnforce,
+	"quiet": nsOff, "trial": nsAudit,
+}
+
 // decideOffline runs the objects through the Migrator's sources for their
-// resource, as a list would, and returns the report.
+// resource, as a list would, with the namespaces of testModes, and returns
+// the report.
 func decideOffline(t *testing.T, m *Migrator, action Action, resource string, objs ...*unstructured.Unstructured) *Report {
 	t.Helper()
 	r := &Report{Action: action, Objects: []*Object{}}
@@ -23,7 +32,7 @@ func decideOffline(t *testing.T, m *Migrator, action Action, resource string, ob
 			continue
 		}
 		for _, u := range objs {
-			m.found(r, index, s, u.DeepCopy())
+			m.found(r, index, testModes, s, u.DeepCopy())
 		}
 	}
 	r.count()
@@ -98,6 +107,40 @@ func TestDecideApply(t *testing.T) {
 			{"app", "/spec/template/spec/containers/2/image", "ghcr.io/acme/web:2", "ghcr.io/acme/web:2", rewrite.OutcomeExcludedNamespace},
 		},
 	}, {
+		// Labelled pullthrough.dev/mode=off: as exclude.namespaces.
+		name: "off namespace", resource: "deployments", status: StatusUnchanged,
+		manifests: []string{strings.Replace(webDeployment, "namespace: shop", "namespace: quiet", 1)},
+		rows: []Row{
+			{"init:setup", "/spec/template/spec/initContainers/0/image", "busybox:1.36", "busybox:1.36", rewrite.OutcomeExcludedNamespace},
+			{"nginx", "/spec/template/spec/containers/0/image", "nginx:1.27", "nginx:1.27", rewrite.OutcomeExcludedNamespace},
+			{"envoy", "/spec/template/spec/containers/1/image", "proxy.example.internal/dockerhub/envoyproxy/envoy:v1.30.0", "proxy.example.internal/dockerhub/envoyproxy/envoy:v1.30.0", rewrite.OutcomeExcludedNamespace},
+			{"app", "/spec/template/spec/containers/2/image", "ghcr.io/acme/web:2", "ghcr.io/acme/web:2", rewrite.OutcomeExcludedNamespace},
+		},
+	}, {
+		// Labelled pullthrough.dev/mode=audit: every rewrite shown, none made.
+		name: "audit namespace", resource: "deployments", status: StatusUnchanged,
+		manifests: []string{strings.Replace(webDeployment, "namespace: shop", "namespace: trial", 1)},
+		rows: []Row{
+			{"init:setup", "/spec/template/spec/initContainers/0/image", "busybox:1.36", "busybox:1.36", rewrite.OutcomeExcludedImage},
+			{"nginx", "/spec/template/spec/containers/0/image", "nginx:1.27", "proxy.example.internal/dockerhub/library/nginx:1.27", rewrite.OutcomeAudit},
+			{"envoy", "/spec/template/spec/containers/1/image", "proxy.example.internal/dockerhub/envoyproxy/envoy:v1.30.0", "proxy.example.internal/dockerhub/envoyproxy/envoy:v1.30.0", rewrite.OutcomeAlreadyProxied},
+			{"app", "/spec/template/spec/containers/2/image", "ghcr.io/acme/web:2", "proxy.example.internal/ghcr/acme/web:2", rewrite.OutcomeAudit},
+		},
+	}, {
+		// A Job in an audit namespace has nothing the migrator would rewrite.
+		name: "job in an audit namespace", resource: "jobs", status: StatusUnchanged,
+		manifests: []string{`
+apiVersion: batch/v1
+kind: Job
+metadata: {name: once, namespace: trial}
+spec: {template: {spec: {containers: [{name: c, image: "alpine:3.20"}]}}}`},
+		rows: []Row{{"c", "/spec/template/spec/containers/0/image", "alpine:3.20", "proxy.example.internal/dockerhub/library/alpine:3.20", rewrite.OutcomeAudit}},
+	}, {
+		// Created after the run read the namespaces: its label is unknown.
+		name: "namespace the run did not read", resource: "deployments", status: StatusFailed,
+		manifests: []string{strings.Replace(webDeployment, "namespace: shop", "namespace: newer", 1)},
+		errPart:   "namespace newer was created after the run read the pullthrough.dev/mode labels",
+	}, {
 		name: "cronjob", resource: "cronjobs", status: StatusPlanned, managedBy: []string{ManagerHelm},
 		manifests: []string{`
 apiVersion: batch/v1
@@ -139,6 +182,22 @@ data:
   values: '{"global":{"hub":"docker.io/istio","tag":"1.22.0","proxy":{"image":"proxyv2"}},"pilot":{"image":"nginx"}}'`},
 		// "nginx" is an implicit Docker Hub name: never guessed at.
 		rows: []Row{{"data.values", "/data/values", "docker.io/istio", "proxy.example.internal/dockerhub/istio", rewrite.OutcomeRewritten}},
+	}, {
+		name: "configmap in an audit namespace", resource: "configmaps", status: StatusUnchanged,
+		manifests: []string{`
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: addon-images, namespace: trial, labels: {app: my-addon}}
+data: {images.yaml: "image: quay.io/calico/node:v3.28.0"}`},
+		rows: []Row{{"data.images.yaml", "/data/images.yaml", "quay.io/calico/node:v3.28.0", "proxy.example.internal/quay/calico/node:v3.28.0", rewrite.OutcomeAudit}},
+	}, {
+		name: "configmap in an off namespace", resource: "configmaps", status: StatusUnchanged,
+		manifests: []string{`
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: addon-images, namespace: quiet, labels: {app: my-addon}}
+data: {images.yaml: "image: quay.io/calico/node:v3.28.0"}`},
+		rows: []Row{{"data.images.yaml", "/data/images.yaml", "quay.io/calico/node:v3.28.0", "quay.io/calico/node:v3.28.0", rewrite.OutcomeExcludedNamespace}},
 	}, {
 		// Two field targets, one object: one object, one patch.
 		name: "custom resource with two fields", resource: "installations", status: StatusPlanned,
@@ -255,6 +314,30 @@ func TestDecideUndo(t *testing.T) {
 		name: "recorded path gone", status: StatusPlanned,
 		obj:  migrated(`{"/spec/template/spec/containers/7/image":"nginx:1.27"}`),
 		rows: []Row{{"/spec/template/spec/containers/7/image", "/spec/template/spec/containers/7/image", "", "nginx:1.27", OutcomeChangedSince}},
+	}, {
+		// Undo takes back what pullthrough wrote, whatever the namespace's
+		// pullthrough.dev/mode label says now.
+		name: "off namespace is restored all the same", status: StatusPlanned,
+		obj: inNamespace("quiet", migrated(both, "proxy.example.internal/dockerhub/library/nginx:1.27", "proxy.example.internal/ghcr/acme/web:2")),
+		rows: []Row{
+			{"nginx", image0, "proxy.example.internal/dockerhub/library/nginx:1.27", "nginx:1.27", OutcomeRestored},
+			{"app", image2, "proxy.example.internal/ghcr/acme/web:2", "ghcr.io/acme/web:2", OutcomeRestored},
+		},
+	}, {
+		name: "audit namespace is restored all the same", status: StatusPlanned,
+		obj: inNamespace("trial", migrated(both, "proxy.example.internal/dockerhub/library/nginx:1.27", "proxy.example.internal/ghcr/acme/web:2")),
+		rows: []Row{
+			{"nginx", image0, "proxy.example.internal/dockerhub/library/nginx:1.27", "nginx:1.27", OutcomeRestored},
+			{"app", image2, "proxy.example.internal/ghcr/acme/web:2", "ghcr.io/acme/web:2", OutcomeRestored},
+		},
+	}, {
+		// exclude.namespaces, by contrast, is never touched.
+		name: "excluded namespace is left alone", status: StatusUnchanged,
+		obj: inNamespace("legacy-shop", migrated(both, "proxy.example.internal/dockerhub/library/nginx:1.27", "proxy.example.internal/ghcr/acme/web:2")),
+		rows: []Row{
+			{"nginx", image0, "proxy.example.internal/dockerhub/library/nginx:1.27", "proxy.example.internal/dockerhub/library/nginx:1.27", rewrite.OutcomeExcludedNamespace},
+			{"app", image2, "proxy.example.internal/ghcr/acme/web:2", "proxy.example.internal/ghcr/acme/web:2", rewrite.OutcomeExcludedNamespace},
+		},
 	}, {
 		name: "not our JSON", status: StatusFailed, obj: migrated("nginx"),
 	}}

@@ -15,6 +15,20 @@
 //     operator's custom resource) are reported, never patched.
 //   - Objects in exclude.namespaces get outcome excluded-namespace and are
 //     never patched, by Apply or by undo.
+//   - The namespace label LabelMode (pullthrough.dev/mode), which routes the
+//     webhook, is honoured alike: a forward plan reads the namespaces once
+//     (a paged list, or a get of each -n namespace) before anything else.
+//     In an "off" namespace every value gets outcome excluded-namespace; in
+//     an "audit" namespace every rewrite gets outcome audit, shown as the
+//     row's New value, and nothing is patched ((*rewrite.Rewriter).Withholding);
+//     any other value, or none, is enforce. A namespace whose label cannot be
+//     read fails the plan, and an object in a namespace created after the
+//     read fails: neither is taken for enforce. Cluster-scoped objects have
+//     no namespace and are unaffected.
+//   - Undo ignores the label: it takes back what an earlier apply wrote, in
+//     off and audit namespaces too (a namespace labelled off after the
+//     migration is rolled back like any other), and needs no access to
+//     namespaces.
 //   - Apply sends one JSON patch per object, so an object is never half
 //     migrated. Its test operations hold every old value: a concurrent edit
 //     makes the patch fail rather than be overwritten; the object is then

@@ -2,6 +2,7 @@ package migrate
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"maps"
 	"slices"
@@ -16,6 +17,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
 // TestE2EPermissions runs the migrator as users with no rights but RBAC's:
@@ -89,11 +91,63 @@ func TestE2EPermissions(t *testing.T) {
 	t.Run("a missing list verb fails the plan", func(t *testing.T) {
 		blind := shipped.DeepCopy()
 		blind.Name = "pullthrough-migrator-blind"
-		blind.Rules = []rbacv1.PolicyRule{{APIGroups: []string{"apps"}, Resources: []string{"deployments"}, Verbs: []string{"list"}}}
+		blind.Rules = []rbacv1.PolicyRule{
+			{APIGroups: []string{"apps"}, Resources: []string{"deployments"}, Verbs: []string{"list"}},
+			{APIGroups: []string{""}, Resources: []string{"namespaces"}, Verbs: []string{"get"}},
+		}
 		m := env.migrator(t, env.userBoundTo(t, "blind", blind), opts)
 		_, err := m.Plan(t.Context())
 		if err == nil || !strings.Contains(err.Error(), "statefulsets.apps: list in namespace locked") || !strings.Contains(err.Error(), "forbidden") {
 			t.Fatalf("Plan error = %v; want a forbidden list of statefulsets", err)
+		}
+	})
+
+	// A namespace whose pullthrough.dev/mode label cannot be read must not
+	// be taken for enforce: the plan fails before anything is patched.
+	t.Run("no access to namespaces fails the plan", func(t *testing.T) {
+		unlabelled := shipped.DeepCopy()
+		unlabelled.Name = "pullthrough-migrator-without-namespaces"
+		unlabelled.Rules = slices.DeleteFunc(unlabelled.Rules, func(r rbacv1.PolicyRule) bool {
+			return slices.Contains(r.Resources, "namespaces")
+		})
+		user := env.userBoundTo(t, "unlabelled", unlabelled)
+		before := env.resourceVersions(t, seeded)
+		for _, tt := range []struct {
+			name string
+			opts Options
+			want string
+		}{
+			{"get with -n", opts, `cannot get resource "namespaces"`},
+			{"list without -n", Options{Kinds: opts.Kinds}, `cannot list resource "namespaces"`},
+		} {
+			r, err := carryOut(t, env.migrator(t, user, tt.opts), false)
+			if err == nil || !strings.Contains(err.Error(), LabelMode) || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("%s: report %v, error %v; want a failed plan: %s", tt.name, r, err, tt.want)
+			}
+		}
+		if !maps.Equal(before, env.resourceVersions(t, seeded)) {
+			t.Error("objects were written")
+		}
+	})
+
+	// The chart's migrator.namespaces binds the ClusterRole in each
+	// namespace: a RoleBinding grants get on that namespace itself.
+	t.Run("a RoleBinding in the namespace suffices with -n", func(t *testing.T) {
+		env.seed(t, []*unstructured.Unstructured{
+			newNamespace("tenant"),
+			newDeployment("Deployment", "tenant", "web", "nginx:1.27"),
+			newDeployment("StatefulSet", "tenant", "db", "docker.io/library/postgres:16"),
+		}, nil)
+		user := env.userBoundIn(t, "tenant", shipped, "tenant")
+		tenant := Options{Namespaces: []string{"tenant"}, Kinds: opts.Kinds}
+		for _, undo := range []bool{false, true} {
+			r, err := carryOut(t, env.migrator(t, user, tenant), undo)
+			if err != nil {
+				t.Fatalf("undo=%t: %v", undo, err)
+			}
+			if got := r.Totals.Objects[StatusPatched]; got != 2 || r.Totals.Failed != 0 {
+				t.Fatalf("undo=%t: %s; want 2 patched", undo, countStatusMap(r.Totals.Objects))
+			}
 		}
 	})
 }
@@ -124,17 +178,26 @@ func withoutPatch(role *rbacv1.ClusterRole, resource string) *rbacv1.ClusterRole
 	return limited
 }
 
-// userBoundTo creates role and a user bound to it, and waits until RBAC
-// lets the user list Deployments (bindings take effect asynchronously).
+// userBoundTo creates role and a user bound to it cluster-wide, and waits
+// until RBAC lets the user list Deployments (bindings take effect
+// asynchronously).
 func (e *e2eEnv) userBoundTo(t *testing.T, name string, role *rbacv1.ClusterRole) *rest.Config {
+	t.Helper()
+	return e.userBoundIn(t, name, role, "")
+}
+
+// userBoundIn is userBoundTo with a RoleBinding in namespace instead, as the
+// chart's migrator.namespaces does; "" binds cluster-wide.
+func (e *e2eEnv) userBoundIn(t *testing.T, name string, role *rbacv1.ClusterRole, namespace string) *rest.Config {
 	t.Helper()
 	if err := e.client.Create(t.Context(), role.DeepCopy()); err != nil && !apierrors.IsAlreadyExists(err) {
 		t.Fatal(err)
 	}
-	binding := &rbacv1.ClusterRoleBinding{
-		ObjectMeta: metav1.ObjectMeta{Name: name},
-		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: role.Name},
-		Subjects:   []rbacv1.Subject{{APIGroup: rbacv1.GroupName, Kind: rbacv1.UserKind, Name: name}},
+	roleRef := rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: role.Name}
+	subjects := []rbacv1.Subject{{APIGroup: rbacv1.GroupName, Kind: rbacv1.UserKind, Name: name}}
+	var binding client.Object = &rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: name}, RoleRef: roleRef, Subjects: subjects}
+	if namespace != "" {
+		binding = &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: namespace}, RoleRef: roleRef, Subjects: subjects}
 	}
 	if err := e.client.Create(t.Context(), binding); err != nil {
 		t.Fatal(err)
@@ -147,9 +210,9 @@ func (e *e2eEnv) userBoundTo(t *testing.T, name string, role *rbacv1.ClusterRole
 	if err != nil {
 		t.Fatal(err)
 	}
-	deployments := workloads[0].gvr
+	deployments, probe := workloads[0].gvr, cmp.Or(namespace, "locked")
 	err = wait.PollUntilContextTimeout(t.Context(), 50*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
-		_, err := dyn.Resource(deployments).Namespace("locked").List(ctx, metav1.ListOptions{Limit: 1})
+		_, err := dyn.Resource(deployments).Namespace(probe).List(ctx, metav1.ListOptions{Limit: 1})
 		return err == nil, nil
 	})
 	if err != nil {

@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"maps"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/pullthrough/pullthrough/rewrite"
 )
 
 // migratedValues is what --apply must leave in each object of
@@ -60,6 +63,7 @@ func TestE2ELifecycle(t *testing.T) {
 	}
 	golden(t, "e2e-plan.golden", table.String())
 	env.assertUnwritten(t, seeded, nil, "after the plan")
+	assertLabelledNamespaces(t, plan, StatusUnchanged)
 
 	if err := m.Apply(t.Context(), plan); err != nil {
 		t.Fatal(err)
@@ -72,6 +76,12 @@ func TestE2ELifecycle(t *testing.T) {
 	}
 	env.assertMigrated(t, seeded)
 	env.assertUnwritten(t, seeded, migratedValues, "after the apply")
+	assertLabelledNamespaces(t, plan, StatusUnchanged)
+	for _, key := range []string{"Deployment/frozen/kiosk", "Deployment/trial/canary"} {
+		if now := env.fetch(t, seeded[key]); now.GetResourceVersion() != seeded[key].GetResourceVersion() {
+			t.Errorf("%s, in a namespace labelled %s, was written by the apply", key, LabelMode)
+		}
+	}
 
 	t.Run("a second apply changes nothing", func(t *testing.T) {
 		before := env.resourceVersions(t, seeded)
@@ -123,6 +133,36 @@ func TestE2ELifecycle(t *testing.T) {
 			t.Errorf("objects still carry the record: %+v", again.Objects)
 		}
 	})
+}
+
+// labelledRows are the rows of the seeded workloads in namespaces labelled
+// pullthrough.dev/mode: off (frozen) excludes them, audit (trial) shows the
+// rewrite without making it.
+var labelledRows = map[string][]Row{
+	"Deployment/frozen/kiosk": {{
+		Field: "nginx", Path: "/spec/template/spec/containers/0/image",
+		Old: "docker.io/library/nginx:1.26", New: "docker.io/library/nginx:1.26", Outcome: rewrite.OutcomeExcludedNamespace,
+	}},
+	"Deployment/trial/canary": {{
+		Field: "app", Path: "/spec/template/spec/containers/0/image",
+		Old: "ghcr.io/acme/canary:1", New: "proxy.example.internal/ghcr/acme/canary:1", Outcome: rewrite.OutcomeAudit,
+	}},
+}
+
+// assertLabelledNamespaces checks the report's objects of labelledRows: their
+// rows, and status (nothing planned, nothing patched).
+func assertLabelledNamespaces(t *testing.T, r *Report, status Status) {
+	t.Helper()
+	for key, want := range labelledRows {
+		i := slices.IndexFunc(r.Objects, func(o *Object) bool { return o.Kind+"/"+o.Namespace+"/"+o.Name == key })
+		if i < 0 {
+			t.Errorf("%s is not in the %s report", key, r.Action)
+			continue
+		}
+		if o := r.Objects[i]; o.Status != status || !reflect.DeepEqual(o.Rows, want) {
+			t.Errorf("%s in the %s report: status %s, rows %+v; want %s, %+v", key, r.Action, o.Status, o.Rows, status, want)
+		}
+	}
 }
 
 // assertMigrated checks every patched object's new values, its record of

@@ -70,7 +70,7 @@ func (p podSpecInspector) inspect(rw *rewrite.Rewriter, obj map[string]any, excl
 	var edits []edit
 	for _, c := range changes {
 		path := pointer(append(slices.Clone(segments), c.Field, strconv.Itoa(c.Index), "image")...)
-		rows = append(rows, Row{Field: containerLabel(c), Path: path, Old: c.Old, New: c.Image, Outcome: c.Outcome})
+		rows = append(rows, Row{Field: containerLabel(c), Path: path, Old: c.Old, New: shown(c.Result), Outcome: c.Outcome})
 		if c.Outcome == rewrite.OutcomeRewritten {
 			edits = append(edits, edit{path: path, old: c.Old, new: c.Image})
 		}
@@ -108,7 +108,7 @@ func (configMapInspector) inspect(rw *rewrite.Rewriter, obj map[string]any, excl
 		path := pointer("data", key)
 		rewritten, changes := rw.Text(text)
 		for _, c := range changes {
-			row := Row{Field: "data." + key, Path: path, Old: c.Old, New: c.Image, Outcome: c.Outcome}
+			row := Row{Field: "data." + key, Path: path, Old: c.Old, New: shown(c.Result), Outcome: c.Outcome}
 			if excluded {
 				row.New, row.Outcome = c.Old, rewrite.OutcomeExcludedNamespace
 			}
@@ -151,7 +151,7 @@ func (f fieldInspector) inspect(rw *rewrite.Rewriter, obj map[string]any, exclud
 		res = rw.Rewrite(old)
 	}
 	path := pointer(strings.Split(f.path, ".")...)
-	rows := []Row{{Field: f.path, Path: path, Old: old, New: res.Image, Outcome: res.Outcome}}
+	rows := []Row{{Field: f.path, Path: path, Old: old, New: shown(res), Outcome: res.Outcome}}
 	if res.Outcome != rewrite.OutcomeRewritten {
 		return rows, nil, nil
 	}

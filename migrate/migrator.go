@@ -56,6 +56,9 @@ type Migrator struct {
 	client dynamic.Interface
 	// rw routes exactly as the webhook does with the same config.
 	rw *rewrite.Rewriter
+	// audit is rw withholding every rewrite, for namespaces labelled
+	// LabelMode=audit: the rewrites are shown, none is applied.
+	audit *rewrite.Rewriter
 	// restore is rw in enforce mode: undo recomputes what an earlier apply
 	// wrote, even if the config has since been switched to audit.
 	restore *rewrite.Rewriter
@@ -90,6 +93,7 @@ func New(client dynamic.Interface, cfg *rewrite.Config, opts Options) (*Migrator
 	return &Migrator{
 		client:  client,
 		rw:      rw,
+		audit:   rw.Withholding(rewrite.OutcomeAudit),
 		restore: restore,
 		sources: sources(cfg.Migrate, kinds, opts),
 		opts:    opts,

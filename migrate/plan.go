@@ -27,13 +27,22 @@ func (m *Migrator) PlanUndo(ctx context.Context) (*Report, error) {
 
 func (m *Migrator) plan(ctx context.Context, action Action) (*Report, error) {
 	r := &Report{Action: action, Objects: []*Object{}}
+	// Undo takes back what an earlier apply wrote, whatever the labels
+	// say now, so only a forward plan reads them.
+	var modes namespaceModes
+	if action != ActionUndo {
+		var err error
+		if modes, err = m.readNamespaceModes(ctx); err != nil {
+			return nil, err
+		}
+	}
 	index := map[string]*Object{}
 	for _, s := range m.sources {
 		if action == ActionUndo && s.reportOnly {
 			continue
 		}
 		err := m.list(ctx, s, func(u *unstructured.Unstructured) {
-			m.found(r, index, s, u)
+			m.found(r, index, modes, s, u)
 		})
 		if err != nil {
 			return nil, err
@@ -47,10 +56,11 @@ func (m *Migrator) plan(ctx context.Context, action Action) (*Report, error) {
 	return r, nil
 }
 
-// found adds one listed object to the report, or, when another target
-// selected it already, adds this target's inspector to it, so that an object
-// still gets a single patch.
-func (m *Migrator) found(r *Report, index map[string]*Object, s *source, u *unstructured.Unstructured) {
+// found adds one listed object to the report, with the mode of its
+// namespace (from modes; unused by undo), or, when another target selected
+// it already, adds this target's inspector to it, so that an object still
+// gets a single patch.
+func (m *Migrator) found(r *Report, index map[string]*Object, modes namespaceModes, s *source, u *unstructured.Unstructured) {
 	undo := r.Action == ActionUndo
 	if undo {
 		if _, ok := u.GetAnnotations()[AnnotationMigratedImages]; !ok {
@@ -74,6 +84,9 @@ func (m *Migrator) found(r *Report, index map[string]*Object, s *source, u *unst
 			gvr:        s.gvr,
 			reportOnly: s.reportOnly || controller != "",
 		}
+		if !undo {
+			o.mode = modes.of(u.GetNamespace())
+		}
 		if controller != "" {
 			o.ManagedBy = append(o.ManagedBy, controller)
 		}
@@ -92,12 +105,12 @@ func (m *Migrator) found(r *Report, index map[string]*Object, s *source, u *unst
 // change.
 func (m *Migrator) decide(o *Object, u *unstructured.Unstructured, undo bool) {
 	o.ops, o.Error, o.Diff = nil, "", ""
-	excluded := u.GetNamespace() != "" && m.rw.NamespaceExcluded(u.GetNamespace())
 	var err error
 	if undo {
+		excluded := u.GetNamespace() != "" && m.rw.NamespaceExcluded(u.GetNamespace())
 		err = m.decideUndo(o, u, excluded)
 	} else {
-		err = m.decideApply(o, u, excluded)
+		err = m.decideApply(o, u)
 	}
 	switch {
 	case err != nil:
@@ -116,9 +129,15 @@ func (m *Migrator) decide(o *Object, u *unstructured.Unstructured, undo bool) {
 	}
 }
 
-// decideApply plans the forward patch: every rewritten value, and the record.
-func (m *Migrator) decideApply(o *Object, u *unstructured.Unstructured, excluded bool) error {
-	rows, edits, err := inspectAll(o.inspectors, m.rw, u.Object, excluded)
+// decideApply plans the forward patch: every rewritten value, and the
+// record; in an excluded, off or audit namespace, no patch.
+func (m *Migrator) decideApply(o *Object, u *unstructured.Unstructured) error {
+	rw, excluded, err := m.routing(u.GetNamespace(), o.mode)
+	if err != nil {
+		o.Rows = nil
+		return err
+	}
+	rows, edits, err := inspectAll(o.inspectors, rw, u.Object, excluded)
 	o.Rows = rows
 	if err != nil || o.reportOnly || len(edits) == 0 {
 		return err

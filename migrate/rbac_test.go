@@ -34,7 +34,8 @@ func loadClusterRole(t *testing.T) *rbacv1.ClusterRole {
 
 // TestShippedClusterRole holds deploy/rbac/migrator-clusterrole.yaml to
 // exactly the verbs the migrator uses: list to plan, get to re-read after a
-// conflict, patch to migrate; nothing on what it only reports.
+// conflict, patch to migrate; nothing on what it only reports, nor on
+// namespaces, whose labels it only reads (list, or get with -n).
 func TestShippedClusterRole(t *testing.T) {
 	t.Parallel()
 	want := map[string][]string{
@@ -47,6 +48,7 @@ func TestShippedClusterRole(t *testing.T) {
 		"/configmaps":             {"get", "list", "patch"},
 		"batch/jobs":              {"get", "list"},
 		"/pods":                   {"get", "list"},
+		"/namespaces":             {"get", "list"},
 	}
 	got := map[string][]string{}
 	for _, rule := range loadClusterRole(t).Rules {

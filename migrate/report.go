@@ -65,7 +65,10 @@ type Row struct {
 	Path string `json:"path"`
 	// Old is the value as found.
 	Old string `json:"old"`
-	// New is the value after the migration; equal to Old when it is left alone.
+	// New is the value after the migration; equal to Old when it is left
+	// alone, except for outcome audit, where it is the rewrite that is shown
+	// and not applied (audit mode, or a namespace labelled
+	// pullthrough.dev/mode=audit).
 	New string `json:"new"`
 	// Outcome says why.
 	Outcome rewrite.Outcome `json:"outcome"`
@@ -95,6 +98,7 @@ type Object struct {
 	gvr        schema.GroupVersionResource // where to patch and re-read it
 	inspectors []inspector                 // of every target that selected it
 	reportOnly bool                        // never patched: a Job, a bare Pod, or a foreign controller's
+	mode       nsMode                      // of its namespace, read at the start of a forward run
 	ops        []operation                 // the planned patch
 }
 

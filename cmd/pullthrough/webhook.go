@@ -36,9 +36,10 @@ type webhookFlags struct {
 	zap                                     zap.Options
 }
 
-func runWebhook(args []string, _, stderr io.Writer) error {
+// parseWebhookFlags reads the flags; a missing --config is a usage error.
+func parseWebhookFlags(args []string, stderr io.Writer) (*webhookFlags, error) {
 	fs := newFlagSet("webhook", stderr)
-	f := webhookFlags{zap: zap.Options{Development: false}}
+	f := &webhookFlags{zap: zap.Options{Development: false}}
 	fs.StringVar(&f.config, "config", "", "config file (YAML); reloaded when it changes")
 	fs.StringVar(&f.certDir, certs.FlagCertDir, "/tmp/k8s-webhook-server/serving-certs", "directory holding tls.crt and tls.key (reloaded when they change)")
 	fs.IntVar(&f.port, "port", 9443, "webhook HTTPS port")
@@ -55,17 +56,26 @@ func runWebhook(args []string, _, stderr io.Writer) error {
 	fs.StringVar(&f.localHosts, "local-cert-hosts", "", "development only: write a fresh CA (ca.crt) and serving certificate for these comma-separated hosts into --cert-dir before serving")
 	f.zap.BindFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
-		return err
+		return nil, err
 	}
-	if fs.NArg() > 0 {
-		return usagef("unexpected arguments: %v", fs.Args())
+	switch {
+	case fs.NArg() > 0:
+		return nil, usagef("unexpected arguments: %v", fs.Args())
+	case f.config == "":
+		return nil, usagef("--config is required")
+	}
+	return f, nil
+}
+
+// runWebhook wires the config, the webhook server, the reload watcher, the
+// proxy probe, metrics and health, and runs them until SIGTERM.
+func runWebhook(args []string, _, stderr io.Writer) error {
+	f, err := parseWebhookFlags(args, stderr)
+	if err != nil {
+		return err
 	}
 	log := zap.New(zap.UseFlagOptions(&f.zap), zap.WriteTo(stderr))
 	ctrl.SetLogger(log)
-
-	if f.config == "" {
-		return usagef("--config is required")
-	}
 	cfg, loaded, err := webhook.LoadInitial(f.config)
 	if err != nil {
 		return usageError{err}
@@ -109,7 +119,7 @@ func runWebhook(args []string, _, stderr io.Writer) error {
 	if f.secret == "" {
 		return runAll(ctx, append(runnables, server))
 	}
-	return runSelfSigned(ctx, f, runnables, server)
+	return runSelfSigned(ctx, *f, runnables, server)
 }
 
 // runAll runs the pieces of a standalone webhook, which needs no API server,
