@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -9,12 +8,9 @@ import (
 	"testing"
 	"time"
 
-	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/wait"
-	"k8s.io/client-go/kubernetes"
 
 	"github.com/pullthrough/pullthrough/webhook"
 )
@@ -65,6 +61,7 @@ func TestWebhook(t *testing.T) {
 	t.Run("off, excluded and release namespaces untouched", func(t *testing.T) { untouched(t, e) })
 	t.Run("reinvocation rewrites an injected sidecar", func(t *testing.T) { reinvocation(t, e) })
 	t.Run("server-side dry run", func(t *testing.T) { dryRun(t, e) })
+	t.Run("already-proxied pod gets the pull secrets", func(t *testing.T) { alreadyProxied(t, e) })
 	t.Run("update of an unrelated field restarts nothing", func(t *testing.T) { updateUnrelated(t, e) })
 	t.Run("deployment and daemonset pods", func(t *testing.T) { workloads(t, e) })
 	// Last: it stops the webhook server.
@@ -189,6 +186,22 @@ func dryRun(t *testing.T, e *env) {
 	}
 }
 
+func alreadyProxied(t *testing.T, e *env) {
+	// As a migrated template makes it: the image already points at the proxy.
+	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "migrated"},
+		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "app", Image: hub + "library/nginx:1.27"}}}}
+	got, err := e.client(t, nil).CoreV1().Pods("shop").Create(t.Context(), pod, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Spec.ImagePullSecrets) != 1 || got.Spec.ImagePullSecrets[0].Name != "proxy-pull" || got.Spec.Containers[0].Image != hub+"library/nginx:1.27" {
+		t.Errorf("pull secrets %v, image %q: want [proxy-pull] and the image unchanged", got.Spec.ImagePullSecrets, got.Spec.Containers[0].Image)
+	}
+	if _, ok := got.Annotations[webhook.AnnotationOriginalImages]; ok {
+		t.Error("nothing was rewritten, so nothing is recorded")
+	}
+}
+
 func updateUnrelated(t *testing.T, e *env) {
 	cs := e.client(t, nil)
 	// Admitted while the webhook was not looking (off namespace), then moved
@@ -222,78 +235,6 @@ func updateUnrelated(t *testing.T, e *env) {
 	}
 	if im := images(got.Spec); im["app"] != hub+"library/nginx:1.28" || im["install-cni"] != "quay.io/calico/cni:v3.28.0" {
 		t.Errorf("after setting app's image: %v (only app must change)", im)
-	}
-}
-
-func workloads(t *testing.T, e *env) {
-	cs := e.client(t, nil)
-	ctx := t.Context()
-	if _, err := e.cluster.CreateNodes(ctx, 2); err != nil {
-		t.Fatal(err)
-	}
-	labels := map[string]string{"app": "calico-node"}
-	template := corev1.PodTemplateSpec{
-		ObjectMeta: metav1.ObjectMeta{Labels: labels},
-		Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "calico-node", Image: "quay.io/calico/node:v3.28.0"}}},
-	}
-	ds := &appsv1.DaemonSet{ObjectMeta: metav1.ObjectMeta{Name: "calico-node"}, Spec: appsv1.DaemonSetSpec{
-		Selector: &metav1.LabelSelector{MatchLabels: labels}, Template: template}}
-	if _, err := cs.AppsV1().DaemonSets("workloads").Create(ctx, ds, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	web := map[string]string{"app": "web"}
-	replicas := int32(2)
-	dep := &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: "web"}, Spec: appsv1.DeploymentSpec{
-		Replicas: &replicas, Selector: &metav1.LabelSelector{MatchLabels: web},
-		Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: web},
-			Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "web", Image: "registry.k8s.io/e2e-test-images/agnhost:2.52"}}}}}}
-	if _, err := cs.AppsV1().Deployments("workloads").Create(ctx, dep, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	waitPods(t, cs, "workloads", "app=calico-node", 2, quay+"calico/node:v3.28.0")
-	waitPods(t, cs, "workloads", "app=web", 2, k8sIO+"e2e-test-images/agnhost:2.52")
-	gotDS, err := cs.AppsV1().DaemonSets("workloads").Get(ctx, "calico-node", metav1.GetOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	gotDep, err := cs.AppsV1().Deployments("workloads").Get(ctx, "web", metav1.GetOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if gotDS.Spec.Template.Spec.Containers[0].Image != "quay.io/calico/node:v3.28.0" ||
-		gotDep.Spec.Template.Spec.Containers[0].Image != "registry.k8s.io/e2e-test-images/agnhost:2.52" {
-		t.Error("templates must stay as written; only pods are rewritten")
-	}
-}
-
-// waitPods waits for n pods matching selector, every one with image.
-func waitPods(t *testing.T, cs kubernetes.Interface, ns, selector string, n int, image string) {
-	t.Helper()
-	var last []string
-	err := wait.PollUntilContextTimeout(t.Context(), 200*time.Millisecond, 90*time.Second, true, func(ctx context.Context) (bool, error) {
-		pods, err := cs.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: selector})
-		if err != nil {
-			return false, err
-		}
-		last = last[:0]
-		for _, p := range pods.Items {
-			last = append(last, p.Spec.Containers[0].Image)
-		}
-		return len(pods.Items) == n, nil
-	})
-	if err != nil {
-		// The controllers explain a missing pod in events (FailedCreate...).
-		if events, lerr := cs.CoreV1().Events(ns).List(context.Background(), metav1.ListOptions{}); lerr == nil {
-			for _, ev := range events.Items {
-				t.Logf("event %s/%s: %s: %s", ev.InvolvedObject.Kind, ev.InvolvedObject.Name, ev.Reason, ev.Message)
-			}
-		}
-		t.Fatalf("%s pods %s: %v (have %v)", ns, selector, err, last)
-	}
-	for _, im := range last {
-		if im != image {
-			t.Errorf("%s pod image %q, want %q", selector, im, image)
-		}
 	}
 }
 
