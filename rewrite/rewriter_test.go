@@ -100,10 +100,7 @@ exclude:
 func TestRewriteBareHostTargets(t *testing.T) {
 	t.Parallel()
 	r := newTestRewriter(t, bareHostConfig)
-	tests := []struct {
-		name, image, want string
-		outcome           Outcome
-	}{
+	checkDecisions(t, "Rewrite", r.Rewrite, []decision{
 		// ghcr.io/acme/app itself would become "proxy.internal:1", which reads
 		// back as docker.io/library/proxy.internal:1.
 		{"whole repository to bare host", "ghcr.io/acme/app:1", "ghcr.io/acme/app:1", OutcomeInvalidResult},
@@ -113,13 +110,25 @@ func TestRewriteBareHostTargets(t *testing.T) {
 		// Exclusion globs are canonicalized like the names they match.
 		{"glob host case and alias folded", "alpine:3.20", "alpine:3.20", OutcomeExcludedImage},
 		{"alias glob matches familiar name", "redis:7", "redis:7", OutcomeExcludedImage},
-	}
+	})
+}
+
+// decision is one input and the image and outcome it must get.
+type decision struct {
+	name, in, want string
+	outcome        Outcome
+}
+
+// checkDecisions runs a table of decisions through decide (Rewrite or
+// RewritePrefix), in parallel subtests.
+func checkDecisions(t *testing.T, fn string, decide func(string) Result, tests []decision) {
+	t.Helper()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got := r.Rewrite(tt.image)
+			got := decide(tt.in)
 			if got.Image != tt.want || got.Outcome != tt.outcome {
-				t.Errorf("Rewrite(%q) = {%q %s}, want {%q %s}", tt.image, got.Image, got.Outcome, tt.want, tt.outcome)
+				t.Errorf("%s(%q) = {%q %s}, want {%q %s}", fn, tt.in, got.Image, got.Outcome, tt.want, tt.outcome)
 			}
 		})
 	}
@@ -164,10 +173,7 @@ func TestRewriteWithholding(t *testing.T) {
 func TestRewritePrefix(t *testing.T) {
 	t.Parallel()
 	r := newTestRewriter(t, testConfig)
-	tests := []struct {
-		name, prefix, want string
-		outcome            Outcome
-	}{
+	checkDecisions(t, "RewritePrefix", r.RewritePrefix, []decision{
 		{"host", "quay.io", "proxy.example.internal/quay", OutcomeRewritten},
 		{"host trailing slash kept", "quay.io/", "proxy.example.internal/quay/", OutcomeRewritten},
 		{"namespace gains no library", "docker.io/istio", "proxy.example.internal/dockerhub/istio", OutcomeRewritten},
@@ -178,16 +184,7 @@ func TestRewritePrefix(t *testing.T) {
 		{"not a host", "istio", "istio", OutcomeUnparseable},
 		{"double slash", "quay.io//", "quay.io//", OutcomeUnparseable},
 		{"excluded prefix", "quay.io/skip/a", "quay.io/skip/a", OutcomeExcludedImage},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			got := r.RewritePrefix(tt.prefix)
-			if got.Image != tt.want || got.Outcome != tt.outcome {
-				t.Errorf("RewritePrefix(%q) = {%q %s}, want {%q %s}", tt.prefix, got.Image, got.Outcome, tt.want, tt.outcome)
-			}
-		})
-	}
+	})
 }
 
 func TestNamespaceExcluded(t *testing.T) {
