@@ -12,7 +12,7 @@ import (
 	"github.com/pullthrough/pullthrough/rewrite"
 )
 
-// ErrUnknownKind: a --kinds name matches no kind the migrator handles.
+// ErrUnknownKind is returned when a --kinds name matches no kind the migrator handles.
 var ErrUnknownKind = errors.New("unknown kind")
 
 // workload is a built-in kind that carries a pod spec.

@@ -68,9 +68,12 @@ type MigrateTargets struct {
 
 // ConfigMapTarget selects ConfigMaps in one namespace, by name or by label selector.
 type ConfigMapTarget struct {
+	// Namespace holds the ConfigMaps; required.
 	Namespace string `json:"namespace"`
-	Name      string `json:"name,omitempty"`
-	Selector  string `json:"selector,omitempty"`
+	// Name selects one ConfigMap; exclusive with Selector.
+	Name string `json:"name,omitempty"`
+	// Selector is a label selector (app=my-addon); exclusive with Name.
+	Selector string `json:"selector,omitempty"`
 }
 
 // FieldValue says how a custom-resource field is read: a whole image, or a
@@ -86,14 +89,19 @@ const (
 
 // FieldTarget names one field of a custom resource.
 type FieldTarget struct {
-	Group     string `json:"group,omitempty"`
-	Version   string `json:"version"`
-	Resource  string `json:"resource"`
+	// Group, Version and Resource name the custom resource, e.g.
+	// operator.tigera.io, v1, installations.
+	Group    string `json:"group,omitempty"`
+	Version  string `json:"version"`
+	Resource string `json:"resource"`
+	// Namespace limits a namespaced resource to one namespace; empty means
+	// every namespace (or a cluster-scoped resource).
 	Namespace string `json:"namespace,omitempty"`
 	// Name of one object; empty means every object of the resource.
 	Name string `json:"name,omitempty"`
 	// Path is the dotted field path, e.g. spec.registry.
-	Path  string     `json:"path"`
+	Path string `json:"path"`
+	// Value says whether the field holds an image or a registry prefix.
 	Value FieldValue `json:"value"`
 }
 
