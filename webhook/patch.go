@@ -40,10 +40,11 @@ func newPodPatch(pod *corev1.Pod, changes []rewrite.Change, record bool) (*podPa
 		return p, nil
 	}
 	var replaced []string
-	for key, entries := range map[string]map[string]string{AnnotationOriginalImages: originals, AnnotationWouldRewrite: proposals} {
-		if !p.mergeAnnotation(pod, key, entries) {
-			replaced = append(replaced, key)
-		}
+	if !p.mergeAnnotation(pod, AnnotationOriginalImages, originals) {
+		replaced = append(replaced, AnnotationOriginalImages)
+	}
+	if !p.mergeAnnotation(pod, AnnotationWouldRewrite, proposals) {
+		replaced = append(replaced, AnnotationWouldRewrite)
 	}
 	return p, replaced
 }

@@ -30,19 +30,15 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
-// loadRewriter loads the config named by --config; any problem is a usage
-// error (exit 2) that names the file, field and value.
-func loadRewriter(path string) (*rewrite.Rewriter, *rewrite.Config, error) {
+// loadConfig loads and validates the config named by --config; any problem
+// is a usage error (exit 2) that names the file, field and value.
+func loadConfig(path string) (*rewrite.Config, error) {
 	if path == "" {
-		return nil, nil, usagef("--config is required")
+		return nil, usagef("--config is required")
 	}
 	cfg, err := rewrite.Load(path)
 	if err != nil {
-		return nil, nil, usageError{err}
+		return nil, usageError{err}
 	}
-	r, err := rewrite.New(cfg)
-	if err != nil {
-		return nil, nil, usageError{err}
-	}
-	return r, cfg, nil
+	return cfg, nil
 }

@@ -31,7 +31,7 @@ func runMigrate(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	_, cfg, err := loadRewriter(f.config)
+	cfg, err := loadConfig(f.config)
 	if err != nil {
 		return err
 	}

@@ -22,9 +22,13 @@ func runRewrite(args []string, stdout, stderr io.Writer) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	r, _, err := loadRewriter(*configPath)
+	cfg, err := loadConfig(*configPath)
 	if err != nil {
 		return err
+	}
+	r, err := rewrite.New(cfg)
+	if err != nil {
+		return usageError{err}
 	}
 	switch {
 	case *file != "" && fs.NArg() > 0:
