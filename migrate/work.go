@@ -1,6 +1,7 @@
 package migrate
 
 import (
+	"gomodules.xyz/jsonpatch/v2"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/pullthrough/pullthrough/config"
@@ -26,7 +27,7 @@ type item struct {
 	inspectors []inspector                 // of every target that selected it
 	reportOnly bool                        // never patched: a Job, a bare Pod, or a foreign controller's
 	mode       config.Mode                 // of its namespace, read at the start of a forward run
-	ops        []operation                 // the planned patch
+	ops        []jsonpatch.Operation       // the planned patch (RFC 6902)
 }
 
 // fail marks the item failed with err, dropping any planned patch.
