@@ -24,6 +24,8 @@ func TestParseRejects(t *testing.T) {
 		{"bad path", "mirrors: [{source: docker.io/Bitnami, target: p.example/x}]\n", []string{"mirrors[0].source", "docker.io/Bitnami", "not a valid repository path"}},
 		{"trailing slash", "mirrors: [{source: quay.io/, target: p.example/x}]\n", []string{"mirrors[0].source", "quay.io/"}},
 		{"duplicate source", "mirrors: [{source: docker.io, target: p.example/a}, {source: index.docker.io, target: p.example/b}]\n", []string{"mirrors[1].source: Duplicate value", "same as mirrors[0].source"}},
+		{"duplicate source by port", "mirrors: [{source: ghcr.io, target: p.example/a}, {source: GHCR.io:443, target: p.example/b}]\n", []string{"mirrors[1].source: Duplicate value", "GHCR.io:443"}},
+		{"target loops by port", "mirrors: [{source: p.example:443, target: p.example/x}]\n", []string{"mirrors[0].target", "p.example/x", "rewriting would loop"}},
 		{"target loops", "mirrors: [{source: docker.io, target: docker.io/proxy}]\n", []string{"mirrors[0].target", "docker.io/proxy", "rewriting would loop"}},
 		{"target loops across mirrors", "mirrors: [{source: ghcr.io, target: quay.io/ghcr}, {source: quay.io, target: p.example/q}]\n", []string{"mirrors[0].target", "quay.io/ghcr", "mirrors[1].source"}},
 		{"source under target", "mirrors: [{source: docker.io, target: p.example/hub}, {source: p.example/hub/x, target: p.example/y}]\n", []string{"mirrors[1].source", "p.example/hub/x", "never match"}},

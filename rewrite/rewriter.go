@@ -12,14 +12,16 @@ import (
 // Rewriter applies one validated Config. It is immutable and safe for
 // concurrent use, so a hot reload swaps a whole Rewriter, never part of one.
 type Rewriter struct {
-	withhold   Outcome // "" applies rewrites; otherwise the outcome that replaces OutcomeRewritten
-	rules      []rule  // longest source first
-	targets    []string
+	withhold   Outcome  // "" applies rewrites; otherwise the outcome that replaces OutcomeRewritten
+	rules      []rule   // longest source first
+	targets    []string // canonical, for already-proxied detection
 	images     []string
 	namespaces []string
 }
 
-// rule is a Mirror in canonical form.
+// rule is a Mirror: its source in canonical form, to match names, and its
+// target as configured, because a rewrite writes the target exactly as the
+// operator spelled it.
 type rule struct {
 	source, target string
 	hostLen        int // length of the target's host, to measure a result's path
@@ -62,8 +64,8 @@ func New(cfg *Config) (*Rewriter, error) {
 	for _, m := range c.Mirrors {
 		source, _ := ParsePrefix(m.Source) // validated above
 		target, _ := ParsePrefix(m.Target)
-		hostLen, _, _ := strings.Cut(target, "/")
-		r.rules = append(r.rules, rule{source: source, target: target, hostLen: len(hostLen)})
+		hostLen, _, _ := strings.Cut(m.Target, "/")
+		r.rules = append(r.rules, rule{source: source, target: m.Target, hostLen: len(hostLen)})
 		r.targets = append(r.targets, target)
 	}
 	if c.Mode == ModeAudit {

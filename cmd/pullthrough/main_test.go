@@ -40,6 +40,10 @@ func TestRun(t *testing.T) {
 		{"images and -f", []string{"rewrite", "--config", cfg, "-f", "x.yaml", "nginx"}, exitUsage, "", "not both", ""},
 		{"unreadable manifests", []string{"rewrite", "--config", cfg, "-f", filepath.Join(dir, "none.yaml")}, exitUsage, "", "read manifests", ""},
 		{"manifests", []string{"rewrite", "--config", cfg, "-f", "../../rewrite/manifest/testdata/stream.in.json"}, exitOK, "", "2 images: 2 rewritten", "proxy.example.internal/ghcr/acme/app:1"},
+		{"manifest spellings", []string{"rewrite", "--config", cfg, "-f", "../../rewrite/manifest/testdata/spellings.in.yaml"}, exitOK, "",
+			"7 images: 5 rewritten 1 already-proxied 1 no-rule", "image: proxy.example.internal/dockerhub/library/nginx\n"},
+		{"explain spellings", []string{"rewrite", "--config", cfg, "--explain", "Docker.IO:443/nginx", "ghcr.io:5000/a/b"}, exitOK,
+			"Docker.IO:443/nginx\tproxy.example.internal/dockerhub/library/nginx\trewritten\tdocker.io\nghcr.io:5000/a/b\tghcr.io:5000/a/b\tno-rule\t-\n", "", ""},
 		{"bad flag", []string{"rewrite", "--nope"}, exitUsage, "", "flag provided but not defined", ""},
 		{"webhook without config", []string{"webhook"}, exitUsage, "", "--config is required", ""},
 	}
