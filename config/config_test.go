@@ -41,6 +41,9 @@ func TestParseRejects(t *testing.T) {
 		{"configmap bad selector", "mirrors: [{source: docker.io, target: p.example/x}]\nmigrate: {configMaps: [{namespace: a, selector: '=bad'}]}\n", []string{"migrate.configMaps[0].selector", "=bad"}},
 		{"field bad value", "mirrors: [{source: docker.io, target: p.example/x}]\nmigrate: {fields: [{version: v1, resource: installations, path: spec.registry, value: host}]}\n", []string{"migrate.fields[0].value", `"host"`}},
 		{"field bad path", "mirrors: [{source: docker.io, target: p.example/x}]\nmigrate: {fields: [{version: v1, resource: r, path: spec..registry, value: image}]}\n", []string{"migrate.fields[0].path", "spec..registry"}},
+		{"bad public registry", "mirrors: [{source: docker.io, target: p.example/x}]\npublicRegistries: {add: ['*.io:5000']}\n", []string{"publicRegistries.add[0]", "*.io:5000", "wildcard"}},
+		{"remove not built in", "mirrors: [{source: docker.io, target: p.example/x}]\npublicRegistries: {remove: [mcr.microsoft.con]}\n", []string{"publicRegistries.remove[0]", "mcr.microsoft.con", "supported values"}},
+		{"bad unrouted", "mirrors: [{source: docker.io, target: p.example/x}]\nunrouted: reject\n", []string{"unrouted: Unsupported value", `"reject"`}},
 		{"not yaml", "mirrors: [\n", []string{"not valid YAML"}},
 	}
 	for _, tt := range tests {
@@ -67,6 +70,9 @@ func TestParseDefaults(t *testing.T) {
 	}
 	if cfg.Mode != ModeEnforce {
 		t.Errorf("Mode = %q, want enforce", cfg.Mode)
+	}
+	if cfg.Unrouted != UnroutedWarn {
+		t.Errorf("Unrouted = %q, want warn", cfg.Unrouted)
 	}
 	if cfg.ProxyHealth.Interval.Duration != 10*time.Second || cfg.ProxyHealth.FailOpen == nil || !*cfg.ProxyHealth.FailOpen {
 		t.Errorf("proxyHealth defaults = %+v", cfg.ProxyHealth)

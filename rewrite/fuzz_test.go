@@ -13,13 +13,14 @@ import (
 // keeps its rule's target host and starts with its target as configured, and
 // is a fixed point; an image whose registry is a mirror source is never
 // no-rule; and every other spelling of the image's registry gets the same
-// decision.
+// decision, and an unrouted public image is labelled by a list entry.
 func FuzzRewrite(f *testing.F) {
 	for _, s := range []string{
 		"nginx", "nginx:1.27@" + digest, "docker.io/bitnami/redis:7", "registry-1.docker.io/x",
 		"Docker.IO/nginx", "ghcr.io/acme/app", "registry.local:5000/a/b:c", "docker.io.evil.com/x",
 		"proxy.example.internal/dockerhub/library/nginx", "", "a:b@c", "[::1]:5000/x",
 		"ghcr.io:443/acme/app:1", "registry-1.docker.io:443/library/nginx", "Docker.IO:0443/nginx",
+		"mcr.microsoft.com/dotnet/runtime:8.0", "EU.gcr.io:443/p/a", "europe-docker.pkg.dev/p/r/a:1",
 	} {
 		f.Add(s)
 	}
@@ -42,6 +43,9 @@ func checkSpellings(t *testing.T, r *Rewriter, image string) {
 		return
 	}
 	res := r.Rewrite(image)
+	if res.Outcome == OutcomeUnroutedPublic && !defaultLabels[res.Public] {
+		t.Fatalf("%q is unrouted-public under %q, which is not a list entry: the label would be unbounded", image, res.Public)
+	}
 	host := reference.Domain(named)
 	for _, rl := range r.rules {
 		if rl.source == canonicalHost(host) && res.Outcome == OutcomeNoRule {
@@ -61,12 +65,23 @@ func checkSpellings(t *testing.T, r *Rewriter, image string) {
 			continue // the longer host outgrew the grammar's limit
 		}
 		got := r.Rewrite(respelled)
-		if got.Outcome != res.Outcome || got.Rule != res.Rule || (res.Outcome == OutcomeRewritten && got.Image != res.Image) {
+		if got.Outcome != res.Outcome || got.Registry() != res.Registry() || (res.Outcome == OutcomeRewritten && got.Image != res.Image) {
 			t.Fatalf("%q -> {%q %s %q} but its spelling %q -> {%q %s %q}",
-				image, res.Image, res.Outcome, res.Rule, respelled, got.Image, got.Outcome, got.Rule)
+				image, res.Image, res.Outcome, res.Registry(), respelled, got.Image, got.Outcome, got.Registry())
 		}
 	}
 }
+
+// defaultLabels are the canonical entries of DefaultPublicRegistries, the
+// only registry labels an unrouted-public image may carry in FuzzRewrite.
+var defaultLabels = func() map[string]bool {
+	m := map[string]bool{}
+	for _, e := range DefaultPublicRegistries {
+		canonical, _ := ParsePublicRegistry(e)
+		m[canonical] = true
+	}
+	return m
+}()
 
 func checkRewrite(t *testing.T, r *Rewriter, image string) {
 	targets := map[string]string{}

@@ -1,6 +1,10 @@
 package rewrite
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/distribution/reference"
+)
 
 // dockerHub is the canonical Docker Hub host that the reference library uses.
 const dockerHub = "docker.io"
@@ -31,10 +35,10 @@ func canonicalHost(host string) string {
 	host = strings.ToLower(host)
 	// A port follows the last ':' outside an IPv6 literal's brackets.
 	if i := strings.LastIndexByte(host, ':'); i > strings.LastIndexByte(host, ']') {
-		switch port := strings.TrimLeft(host[i+1:], "0"); port {
-		case defaultHTTPSPort:
+		switch port := strings.TrimLeft(host[i+1:], "0"); {
+		case port == defaultHTTPSPort:
 			host = host[:i]
-		case "":
+		case port == "" && i+1 < len(host):
 			host = host[:i+1] + "0"
 		default:
 			host = host[:i+1] + port
@@ -44,4 +48,15 @@ func canonicalHost(host string) string {
 		return dockerHub
 	}
 	return host
+}
+
+// RegistryOf is the identity (canonicalHost) of the registry image is pulled
+// from, docker.io for a familiar name such as "nginx", or "" when image is
+// not a valid reference. It names the mirror source an image is missing.
+func RegistryOf(image string) string {
+	named, err := reference.ParseNormalizedNamed(image)
+	if err != nil {
+		return ""
+	}
+	return canonicalHost(reference.Domain(named))
 }

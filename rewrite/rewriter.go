@@ -17,6 +17,7 @@ type Rewriter struct {
 	rules    []rule   // longest source first
 	targets  []string // canonical, for already-proxied detection
 	images   []string // canonical exclusion globs
+	public   publicRegistries
 }
 
 // rule is a Mirror: its source in canonical form, to match names, and its
@@ -38,8 +39,21 @@ type Result struct {
 	// Outcome says what happened and why.
 	Outcome Outcome
 	// Rule is the canonical source of the matching mirror, or "" when none
-	// matched; it is the bounded "registry" label of the metrics.
+	// matched.
 	Rule string
+	// Public is, for OutcomeUnroutedPublic, the public-registry entry that
+	// covers the image's registry (docker.io, *.gcr.io); "" otherwise.
+	Public string
+}
+
+// Registry is the bounded "registry" label of the image: its mirror's
+// source, or the public-registry entry no mirror covers, or "" for neither.
+// It never carries a raw host from the input.
+func (r Result) Registry() string {
+	if r.Rule != "" {
+		return r.Rule
+	}
+	return r.Public
 }
 
 // New builds a Rewriter from rules. Package config validates them first
@@ -47,7 +61,11 @@ type Result struct {
 // cannot route by (a malformed prefix or glob, mirrors that conflict), so it
 // can never route with a looping set.
 func New(rules Rules) (*Rewriter, error) {
-	r := &Rewriter{}
+	public, err := newPublicRegistries(rules.PublicRegistries)
+	if err != nil {
+		return nil, err
+	}
+	r := &Rewriter{public: public}
 	for i, g := range rules.ExcludeImages {
 		canonical, err := ParseImageGlob(g)
 		if err != nil {
@@ -128,7 +146,8 @@ func (r *Rewriter) RewritePrefix(prefix string) Result {
 // decide maps a canonical name to its target, keeping suffix (tag, digest or
 // trailing slash) as written; a withholding Rewriter reports the rewrite
 // without applying it. An image needs a path after the host; a prefix may
-// be a bare host.
+// be a bare host. A name no mirror covers is unrouted-public when its
+// registry is a listed public one, no-rule otherwise.
 //
 // The proposal needs no second parse: the target's host is a host (ParsePrefix
 // insists), and the target's path and the rest of the name are each valid, so
@@ -156,6 +175,10 @@ func (r *Rewriter) decide(input, name, suffix string, image bool) Result {
 		default:
 			return Result{Image: proposed, Proposed: proposed, Outcome: OutcomeRewritten, Rule: rl.source}
 		}
+	}
+	host, _, _ := strings.Cut(name, "/")
+	if entry := r.public.entry(host); entry != "" {
+		return Result{Image: input, Outcome: OutcomeUnroutedPublic, Public: entry}
 	}
 	return Result{Image: input, Outcome: OutcomeNoRule}
 }
