@@ -43,6 +43,9 @@ func TestHandlerGolden(t *testing.T) {
 		// Every spelling of a mirrored registry (default port, case, Docker
 		// Hub alias) is rewritten; another port is another registry.
 		{"spellings", false, true},
+		// Public registries no mirror covers are warned about (unrouted: warn).
+		{"unrouted-public", false, true},
+		{"unrouted-public", true, true},
 		{"update", false, true},
 		{"ephemeral-subresource", false, true},
 		{"opted-out", false, false},
