@@ -60,6 +60,9 @@ func TestE2EUnroutedAndSpellings(t *testing.T) {
 	if got := plan.Report.Totals.Outcomes[rewrite.OutcomeUnroutedPublic]; got != 4 {
 		t.Errorf("plan totals: %d unrouted-public, want 4 (three containers and the ConfigMap's hub)", got)
 	}
+	if s := Summary(plan.Report); !strings.Contains(s, "4 values still on public registries no mirror covers") {
+		t.Errorf("summary %q does not count the unrouted-public values", s)
+	}
 	var table bytes.Buffer
 	if err := WriteTable(&table, plan.Report); err != nil {
 		t.Fatal(err)
