@@ -39,6 +39,12 @@ type env struct {
 
 func startEnv(t *testing.T, controllers bool) *env {
 	t.Helper()
+	return startEnvWith(t, controllers, "testdata/config.yaml")
+}
+
+// startEnvWith is startEnv with the webhook configured from configPath.
+func startEnvWith(t *testing.T, controllers bool, configPath string) *env {
+	t.Helper()
 	shipped, err := WebhookConfig()
 	if err != nil {
 		t.Fatal(err)
@@ -47,7 +53,7 @@ func startEnv(t *testing.T, controllers bool) *env {
 		ControllerManager: controllers,
 		WebhookConfigs:    []*admissionregistrationv1.MutatingWebhookConfiguration{shipped, injectorConfig()},
 	})
-	cfg, _, err := webhook.LoadInitial("testdata/config.yaml")
+	cfg, _, err := webhook.LoadInitial(configPath)
 	if err != nil {
 		t.Fatal(err)
 	}
