@@ -1,9 +1,12 @@
 package webhook
 
 import (
+	"fmt"
+	"net/http"
 	"sync/atomic"
 	"time"
 
+	"github.com/pullthrough/pullthrough/resolve"
 	"github.com/pullthrough/pullthrough/rewrite"
 )
 
@@ -25,6 +28,11 @@ type Config struct {
 	ProxyURL string
 	// ProxyInterval is the time between two probes.
 	ProxyInterval time.Duration
+	// ProxyClient sends the probes; it trusts proxyHealth.caBundle besides the system roots.
+	ProxyClient *http.Client
+	// FailureThreshold consecutive failed probes mark the proxy down; SuccessThreshold
+	// consecutive successes mark it up again.
+	FailureThreshold, SuccessThreshold int
 }
 
 // NewConfig builds a Config from a loaded rewrite.Config.
@@ -43,6 +51,12 @@ func NewConfig(cfg *rewrite.Config) (*Config, error) {
 	if h := cfg.ProxyHealth; h != nil {
 		c.ProxyURL, c.ProxyInterval = h.URL, h.Interval.Duration
 		c.FailOpen = h.FailOpen == nil || *h.FailOpen
+		c.FailureThreshold, c.SuccessThreshold = h.FailureThreshold, h.SuccessThreshold
+		transport, err := resolve.Transport(h.CABundle, nil)
+		if err != nil {
+			return nil, fmt.Errorf("proxyHealth.caBundle: %w", err)
+		}
+		c.ProxyClient = &http.Client{Transport: transport, Timeout: probeTimeout}
 	}
 	return c, nil
 }
