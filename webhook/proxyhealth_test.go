@@ -76,11 +76,11 @@ func TestProxyHealthGate(t *testing.T) {
 func TestProxyHysteresis(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		name      string
-		probes    string // u: a probe succeeded, d: it failed
-		up        bool
-		toDown    float64
-		toUp      float64
+		name   string
+		probes string // u: a probe succeeded, d: it failed
+		up     bool
+		toDown float64
+		toUp   float64
 	}{
 		{"one failure changes nothing", "d", true, 0, 0},
 		{"two failures, then a success, change nothing", "ddudd", true, 0, 0},
