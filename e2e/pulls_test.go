@@ -68,8 +68,13 @@ func startPullEnv(t *testing.T) *pullEnv {
 	return &pullEnv{env: startEnvWith(t, true, config), set: set, digests: digests, config: config}
 }
 
-// pullConfig maps each played registry to its proxy, excludes one image and names
-// the pull secret that holds the proxies' login.
+// probeInterval is the proxy probe's: long enough that restarting a registry takes
+// fewer than failureThreshold probes, short enough for the test.
+const probeInterval = 2 * time.Second
+
+// pullConfig maps each played registry to its proxy, excludes one image, names the
+// pull secret that holds the proxies' login, and probes the Docker Hub proxy over
+// TLS with the test CA.
 func pullConfig(set *registry.Set) string {
 	var b strings.Builder
 	b.WriteString("mirrors:\n")
@@ -78,6 +83,8 @@ func pullConfig(set *registry.Set) string {
 	}
 	b.WriteString("exclude:\n  images: [docker.io/library/postgres]\n")
 	b.WriteString("imagePullSecrets: [proxy-pull]\n")
+	fmt.Fprintf(&b, "proxyHealth: {url: %q, caBundle: %q, interval: %s, failureThreshold: 3, successThreshold: 2}\n",
+		"https://"+set.Proxy("docker.io").Addr+"/v2/", set.CAFile, probeInterval)
 	return b.String()
 }
 
@@ -106,6 +113,8 @@ func TestPulls(t *testing.T) {
 	}
 	t.Run("every admitted image pulls through its proxy", func(t *testing.T) { pullsResolve(t, p) })
 	t.Run("upstream load through the proxies vs direct", func(t *testing.T) { upstreamLoad(t, p) })
+	// Last: it stops and restarts the Docker Hub proxy.
+	t.Run("proxy health over TLS with hysteresis", func(t *testing.T) { proxyHealth(t, p) })
 }
 
 // upstreamLoad runs 50 pods of three Deployments, pulls each one's image through the
@@ -267,4 +276,92 @@ func podImages(pods []corev1.Pod) []string {
 		EachContainer(pod, func(name, image, _ string) { out = append(out, pod.Name+"/"+name+"="+image) })
 	}
 	return out
+}
+
+// proxyHealth stops and restarts the real Docker Hub proxy under the probe: one
+// failed probe changes nothing; a stop long enough goes down (pods admitted
+// unchanged, outcome proxy-unhealthy); a restart comes back and rewriting resumes.
+func proxyHealth(t *testing.T, p *pullEnv) {
+	p.namespace(t, "health")
+	cs := p.client(t, nil)
+	hub := p.set.Proxy("docker.io")
+	probes := func(result string) float64 { return p.metric(t, "pullthrough_proxy_probes_total", "result", result) }
+	transitions := func(to string) float64 { return p.metric(t, "pullthrough_proxy_transitions_total", "to", to) }
+	up := func() float64 { return p.metric(t, "pullthrough_proxy_up", "", "") }
+	if probes("success") == 0 && !p.eventually(t, func() bool { return probes("success") > 0 }) {
+		t.Fatal("the proxy was never probed")
+	}
+	if up() != 1 {
+		t.Fatalf("pullthrough_proxy_up = %v before any stop, want 1 (the probe trusts caBundle)", up())
+	}
+
+	// One failed probe, then the proxy is back before the threshold.
+	failed := probes("failure")
+	if err := hub.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if !p.eventually(t, func() bool { return probes("failure") > failed }) {
+		t.Fatal("no failed probe while the proxy was stopped")
+	}
+	if err := hub.Start(); err != nil {
+		t.Fatal(err)
+	}
+	succeeded := probes("success")
+	if !p.eventually(t, func() bool { return probes("success") > succeeded }) {
+		t.Fatal("no successful probe after the restart")
+	}
+	if n := probes("failure") - failed; n >= 3 {
+		t.Fatalf("%v probes failed during a restart (registry slow to start?); the single-failure case was not exercised", n)
+	}
+	if transitions("down") != 0 || up() != 1 {
+		t.Fatalf("after %v failed probe(s): transitions to down %v, up %v; want 0 and 1", probes("failure")-failed, transitions("down"), up())
+	}
+	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "during"}, Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "app", Image: officialIndex}}}}
+
+	// Down: three failed probes in a row.
+	if err := hub.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if !p.eventually(t, func() bool { return up() == 0 }) {
+		t.Fatal("pullthrough_proxy_up never went to 0 with the proxy stopped")
+	}
+	unhealthy := p.metric(t, "pullthrough_images_total", "outcome", "proxy-unhealthy")
+	got, err := cs.CoreV1().Pods("health").Create(t.Context(), pod, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Spec.Containers[0].Image != officialIndex || p.metric(t, "pullthrough_images_total", "outcome", "proxy-unhealthy") != unhealthy+1 {
+		t.Errorf("with the proxy down and failOpen: image %q (want %q unchanged), proxy-unhealthy count %v (want %v)",
+			got.Spec.Containers[0].Image, officialIndex, p.metric(t, "pullthrough_images_total", "outcome", "proxy-unhealthy"), unhealthy+1)
+	}
+
+	// Up again: two successful probes in a row; rewriting resumes and the image pulls.
+	if err := hub.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if !p.eventually(t, func() bool { return up() == 1 }) {
+		t.Fatal("pullthrough_proxy_up never came back to 1 after the restart")
+	}
+	pod.Name = "after"
+	if got, err = cs.CoreV1().Pods("health").Create(t.Context(), pod, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	pulled, err := PullPods(t.Context(), cs, p.set, []corev1.Pod{*got})
+	if err != nil || len(pulled) != 1 || pulled[0].Digest != p.digests[officialIndex] {
+		t.Fatalf("after recovery: pulled %+v, %v; want %s rewritten and resolving to %s", pulled, err, officialIndex, p.digests[officialIndex])
+	}
+	t.Logf("probe transitions observed: down %v, up %v; failed probes %v, successful %v",
+		transitions("down"), transitions("up"), probes("failure"), probes("success"))
+	if transitions("down") != 1 || transitions("up") != 1 {
+		t.Errorf("transitions down %v, up %v; want 1 and 1", transitions("down"), transitions("up"))
+	}
+}
+
+// eventually polls cond until it holds or a bound of many probe intervals passes.
+func (e *env) eventually(t *testing.T, cond func() bool) bool {
+	t.Helper()
+	err := wait.PollUntilContextTimeout(t.Context(), 100*time.Millisecond, 10*probeInterval, true, func(context.Context) (bool, error) {
+		return cond(), nil
+	})
+	return err == nil
 }
