@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/pullthrough/pullthrough/config"
 	"github.com/pullthrough/pullthrough/resolve"
 	"github.com/pullthrough/pullthrough/rewrite"
 )
@@ -16,19 +17,19 @@ type Verifier interface {
 }
 
 // Verify is the preflight of --verify: it checks the new image of every rewritten
-// row of r's planned objects (and of objects reported only, for information) and
-// records the answer in the row. A planned object with a row not served becomes
-// StatusNotServed, which Apply skips, unless force keeps it planned. Each image is
-// checked once per namespace.
-func Verify(ctx context.Context, r *Report, v Verifier, force bool) {
-	defer r.count()
-	r.Verified = true
+// row of p's objects and records the answer in the object's Verify. A planned object
+// with an image not served becomes StatusNotServed, which Apply skips, unless force
+// keeps it planned. Each image is checked once per namespace.
+func Verify(ctx context.Context, p *Plan, v Verifier, force bool) {
+	defer p.Report.count()
+	p.Report.Verified = true
 	seen := map[[2]string]resolve.Result{}
-	for _, o := range r.Objects {
+	for _, it := range p.items {
+		o := &it.row
 		var notServed []string
 		for i := range o.Rows {
 			row := &o.Rows[i]
-			if row.Outcome != rewrite.OutcomeRewritten || o.isPrefix(row.Path) {
+			if row.Outcome != rewrite.OutcomeRewritten || it.isPrefix(row.Path) {
 				continue
 			}
 			key := [2]string{o.Namespace, row.New}
@@ -53,9 +54,9 @@ func Verify(ctx context.Context, r *Report, v Verifier, force bool) {
 
 // isPrefix reports whether the value at path is a registry prefix (a field target
 // of value registry), which names no image a registry could serve.
-func (o *Object) isPrefix(path string) bool {
-	for _, in := range o.inspectors {
-		if f, ok := in.(fieldInspector); ok && f.value == rewrite.FieldRegistry && pointer(strings.Split(f.path, ".")...) == path {
+func (it *item) isPrefix(path string) bool {
+	for _, in := range it.inspectors {
+		if f, ok := in.(fieldInspector); ok && f.value == config.FieldRegistry && pointer(strings.Split(f.path, ".")...) == path {
 			return true
 		}
 	}

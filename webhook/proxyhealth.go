@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
+
+	"github.com/pullthrough/pullthrough/config"
 )
 
 // idleRecheck is how often the prober looks again at a config that has no
@@ -36,18 +38,19 @@ type ProxyProber struct {
 // Start probes until ctx ends; it satisfies controller-runtime's Runnable.
 func (p *ProxyProber) Start(ctx context.Context) error {
 	for {
-		cfg := p.State.Config()
+		routing := p.State.Routing()
+		health := routing.Config.ProxyHealth
 		wait := idleRecheck
-		if cfg.ProxyURL == "" {
+		if health == nil {
 			p.failures, p.successes = 0, 0
 			p.set(true, nil)
 		} else {
-			wait = cfg.ProxyInterval
-			err := p.probe(ctx, cfg)
+			wait = health.Interval.Duration
+			err := p.probe(ctx, routing)
 			if ctx.Err() != nil {
 				return nil // shutting down: a cancelled probe says nothing of the proxy
 			}
-			p.record(cfg, err)
+			p.record(health, err)
 		}
 		select {
 		case <-ctx.Done():
@@ -63,31 +66,32 @@ const probeTimeout = 5 * time.Second
 
 // probe asks the registry API once; nil means the proxy is serving: 2xx, or
 // 401 (the registry API's "authenticate first").
-func (p *ProxyProber) probe(ctx context.Context, cfg *Config) error {
+func (p *ProxyProber) probe(ctx context.Context, r *Routing) error {
+	url := r.Config.ProxyHealth.URL
 	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, cfg.ProxyURL, nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return err
 	}
-	resp, err := cfg.ProxyClient.Do(req)
+	resp, err := r.ProxyClient.Do(req)
 	if err != nil {
 		return err
 	}
 	// Drained and closed so the connection is reused by the next probe.
 	_, drainErr := io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	if err := errors.Join(drainErr, resp.Body.Close()); err != nil {
-		return fmt.Errorf("GET %s: reading the answer: %w", cfg.ProxyURL, err)
+		return fmt.Errorf("GET %s: reading the answer: %w", url, err)
 	}
 	if resp.StatusCode/100 == 2 || resp.StatusCode == http.StatusUnauthorized {
 		return nil
 	}
-	return fmt.Errorf("GET %s: %s", cfg.ProxyURL, resp.Status)
+	return fmt.Errorf("GET %s: %s", url, resp.Status)
 }
 
 // record counts one probe result and changes the state once a threshold of
 // consecutive results against it is reached.
-func (p *ProxyProber) record(cfg *Config, err error) {
+func (p *ProxyProber) record(cfg *config.ProxyHealth, err error) {
 	p.Metrics.countProbe(err)
 	up := p.State.ProxyUp()
 	if err == nil {

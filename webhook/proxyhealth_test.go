@@ -15,6 +15,7 @@ import (
 	"github.com/go-logr/logr"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"github.com/pullthrough/pullthrough/config"
 	"github.com/pullthrough/pullthrough/rewrite"
 )
 
@@ -62,7 +63,7 @@ func TestProxyHealthGate(t *testing.T) {
 			if err := <-done; err != nil {
 				t.Fatal(err)
 			}
-			_, rw := f.state.rewriter(false)
+			_, rw := f.state.rewriter(config.ModeEnforce)
 			if got := rw.Rewrite("nginx").Outcome; got != tt.outcome {
 				t.Errorf("outcome = %s, want %s", got, tt.outcome)
 			}
@@ -94,7 +95,7 @@ func TestProxyHysteresis(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			f := newFixture(t, "testdata/config.yaml")
-			cfg := &Config{FailureThreshold: 3, SuccessThreshold: 2}
+			cfg := &config.ProxyHealth{FailureThreshold: 3, SuccessThreshold: 2}
 			p := &ProxyProber{State: f.state, Metrics: f.metrics, Log: logr.Discard()}
 			for _, r := range tt.probes {
 				var err error
@@ -146,15 +147,15 @@ func TestProxyCABundle(t *testing.T) {
 				t.Fatal(err)
 			}
 			f := newFixture(t, path)
-			err := (&ProxyProber{State: f.state, Metrics: f.metrics, Log: logr.Discard()}).probe(t.Context(), f.state.Config())
+			err := (&ProxyProber{State: f.state, Metrics: f.metrics, Log: logr.Discard()}).probe(t.Context(), f.state.Routing())
 			if (tt.wantErr == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), tt.wantErr)) {
 				t.Errorf("probe error = %v, want %q", err, tt.wantErr)
 			}
 		})
 	}
 	missing := filepath.Join(dir, "missing.crt")
-	_, err := NewConfig(&rewrite.Config{Mirrors: []rewrite.Mirror{{Source: "docker.io", Target: "p.example/x"}},
-		ProxyHealth: &rewrite.ProxyHealth{URL: proxy.URL, CABundle: missing}})
+	_, err := NewRouting(&config.Config{Mirrors: []rewrite.Mirror{{Source: "docker.io", Target: "p.example/x"}},
+		ProxyHealth: &config.ProxyHealth{URL: proxy.URL, CABundle: missing}})
 	if err == nil || !strings.Contains(err.Error(), "proxyHealth.caBundle") || !strings.Contains(err.Error(), missing) {
 		t.Errorf("a missing CA bundle: err = %v, want one naming proxyHealth.caBundle and %s", err, missing)
 	}

@@ -92,17 +92,17 @@ func migrateRun(ctx context.Context, m *migrate.Migrator, f *migrateFlags, verif
 	if f.undo {
 		plan = m.PlanUndo
 	}
-	report, err := plan(ctx)
+	p, err := plan(ctx)
 	if err != nil {
-		return report, err
+		return nil, err
 	}
 	if verifier != nil {
-		migrate.Verify(ctx, report, verifier, f.force)
+		migrate.Verify(ctx, p, verifier, f.force)
 	}
 	if !f.apply && !f.undo {
-		return report, nil
+		return p.Report, nil
 	}
-	return report, m.Apply(ctx, report)
+	return m.Apply(ctx, p)
 }
 
 func parseMigrateFlags(args []string, stderr io.Writer) (*migrateFlags, error) {

@@ -9,8 +9,8 @@ import (
 
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/pullthrough/pullthrough/config"
 	"github.com/pullthrough/pullthrough/resolve"
-	"github.com/pullthrough/pullthrough/rewrite"
 )
 
 // verifyFlags choose how --verify and `pullthrough verify` reach the proxy.
@@ -37,7 +37,7 @@ type proxyVerifier struct {
 
 // newVerifier builds the transport (TLS to every mirror target's host, the CA bundle)
 // and the credentials' source. Errors are usage errors: they name a flag or file.
-func newVerifier(cfg *rewrite.Config, f verifyFlags, cs kubernetes.Interface) (*proxyVerifier, error) {
+func newVerifier(cfg *config.Config, f verifyFlags, cs kubernetes.Interface) (*proxyVerifier, error) {
 	ca := f.caBundle
 	if ca == "" && cfg.ProxyHealth != nil {
 		ca = cfg.ProxyHealth.CABundle

@@ -12,6 +12,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/pullthrough/pullthrough/podspec"
 	"github.com/pullthrough/pullthrough/resolve"
 	"github.com/pullthrough/pullthrough/rewrite"
 )
@@ -45,7 +46,7 @@ func runVerify(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	rw, err := rewrite.New(cfg)
+	rw, err := cfg.Rewriter()
 	if err != nil {
 		return usageError{err}
 	}
@@ -72,7 +73,7 @@ func runVerify(args []string, stdout, stderr io.Writer) error {
 	checked := map[string]resolve.Result{}
 	var notServed, total int
 	for _, pod := range pods.Items {
-		for _, c := range rw.PodSpec(&pod.Spec) {
+		for _, c := range podspec.Decide(rw, &pod.Spec) {
 			if c.Outcome != rewrite.OutcomeRewritten && c.Outcome != rewrite.OutcomeAlreadyProxied {
 				_, _ = fmt.Fprintf(tw, "%s\t%s\t%s\t-\t%s\n", pod.Name, c.Container, c.Old, c.Outcome)
 				continue
