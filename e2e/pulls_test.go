@@ -65,7 +65,7 @@ func startPullEnv(t *testing.T) *pullEnv {
 	if err := os.WriteFile(config, []byte(pullConfig(set)), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	return &pullEnv{env: startEnvWith(t, true, config), set: set, digests: digests, config: config}
+	return &pullEnv{env: startEnvConfig(t, true, config), set: set, digests: digests, config: config}
 }
 
 // probeInterval is the proxy probe's: long enough that restarting a registry takes

@@ -43,11 +43,11 @@ type env struct {
 
 func startEnv(t *testing.T, controllers bool) *env {
 	t.Helper()
-	return startEnvWith(t, controllers, "testdata/config.yaml")
+	return startEnvConfig(t, controllers, "testdata/config.yaml")
 }
 
-// startEnvWith is startEnv with the webhook configured from configPath.
-func startEnvWith(t *testing.T, controllers bool, configPath string) *env {
+// startEnvConfig is startEnv with the webhook serving the config at configPath.
+func startEnvConfig(t *testing.T, controllers bool, configPath string) *env {
 	t.Helper()
 	shipped, err := WebhookConfig()
 	if err != nil {
