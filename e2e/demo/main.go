@@ -71,7 +71,11 @@ func run(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
+	defer func() {
+		if err := os.RemoveAll(dir); err != nil {
+			fmt.Fprintln(os.Stderr, "removing the demo's directory:", err)
+		}
+	}()
 	step("starting real registries on 127.0.0.1: an upstream per public registry, seeded with small images, and a TLS pull-through proxy in front of each (private CA, htpasswd on Docker Hub's)")
 	set, digests, cfgPath, err := startRegistries(ctx, dir, logs)
 	if err != nil {
