@@ -84,9 +84,7 @@ func TestWebhookUnroutedDeny(t *testing.T) {
 		}
 		var public int
 		for _, warning := range w.get() {
-			// The long form names the image; a warning over the length
-			// limit keeps the container and the registry only.
-			if strings.Contains(warning, "public registry") {
+			if strings.Contains(warning, "public registry") { // long or short form
 				public++
 			}
 		}
