@@ -3,10 +3,13 @@
 #   1. helm lint --strict with the default values and with every optional part on;
 #   2. helm template in each certificate mode, with every optional part on, and with
 #      one replica (no PodDisruptionBudget), checking what each must and must not render;
-#   3. every rendering decoded strictly into the Kubernetes API types (go test ./deploy),
-#      so a misspelt field fails here rather than at kubectl apply;
+#   3. every rendering decoded strictly into the Kubernetes API types, its migrator RBAC
+#      checked, and every document sent to a real API server as a server-side dry run with
+#      the CRDs of cert-manager and the Prometheus Operator installed (go test ./deploy),
+#      so a misspelt field or an invalid value fails here rather than at kubectl apply;
 #   4. values the chart must refuse (values.schema.json or a template check) are refused;
-#   5. deploy/manifests is what hack/render-manifests.sh renders now.
+#   5. promtool test rules on the chart's alerts (deploy/prometheus/alerts_test.yaml);
+#   6. deploy/manifests is what hack/render-manifests.sh renders now.
 # Exits non-zero on the first failure, saying which check failed.
 set -euo pipefail
 
@@ -27,10 +30,20 @@ cat >"$tmp/all-optional.yaml" <<'EOF'
 image:
   digest: sha256:0000000000000000000000000000000000000000000000000000000000000000
 imagePullSecrets: [registry-credentials]
+podAnnotations: {example.com/team: platform}
+podLabels: {team: platform}
+# OpenShift: its SCC assigns the IDs.
+podSecurityContext: {runAsUser: null, runAsGroup: null, fsGroup: null}
+securityContext: {runAsUser: null, runAsGroup: null}
+proxyHealth:
+  caBundle: {configMap: proxy-ca, key: bundle.pem}
 config:
+  mirrors:
+    - {source: docker.io, target: harbor.platform.internal/dockerhub}
+    - {source: ghcr.io, target: "harbor.platform.internal:8443/ghcr"}
   mode: enforce
   imagePullSecrets: [proxy-credentials]
-  proxyHealth: {url: "https://proxy.example.internal/v2/", interval: 15s, failOpen: true}
+  proxyHealth: {url: "https://harbor.platform.internal/v2/", interval: 15s, failOpen: true}
   migrate:
     configMaps:
       - {namespace: istio-system, name: istio-sidecar-injector}
@@ -48,18 +61,56 @@ webhook:
   tolerations: [{key: CriticalAddonsOnly, operator: Exists}]
   topologySpread: {enabled: true}
   log: {level: debug, encoder: console}
+  env: [{name: HTTPS_PROXY, value: "http://egress.platform.internal:3128"}]
+  extraVolumes: [{name: scratch, emptyDir: {sizeLimit: 1Mi}}]
+  extraVolumeMounts: [{name: scratch, mountPath: /scratch}]
+  objectSelectorExpressions: [{key: team, operator: NotIn, values: [legacy]}]
+  matchConditions:
+    - {name: not-node-users, expression: "!request.userInfo.username.startsWith('system:node:')"}
 metrics:
   serviceMonitor: {enabled: true, labels: {release: prometheus}}
+  prometheusRule: {enabled: true, labels: {release: prometheus}, migratedRegistries: [docker.io, ghcr.io]}
+  dashboard: {enabled: true, annotations: {grafana_folder: Platform}}
 networkPolicy:
   enabled: true
+test:
+  namespace: shop
+  auditNamespace: shop-audit
 migrator:
   enabled: true
   apply: true
   serverDryRun: true
   namespaces: [team-a, team-b]
+  runId: "2026-11-28"
+  ttlSecondsAfterFinished: 86400
+  activeDeadlineSeconds: 3600
+  nodeSelector: {kubernetes.io/os: linux}
+  tolerations: [{key: CriticalAddonsOnly, operator: Exists}]
   extraRules:
     - {apiGroups: [operator.tigera.io], resources: [installations], verbs: [get, list, patch]}
 EOF
+
+# ensure_promtool prints the path of promtool $PROMTOOL_VERSION, built from the Go
+# module proxy into bin/tools/ once (several minutes on 2 cores; nothing after).
+PROMTOOL_VERSION=${PROMTOOL_VERSION:-v0.316.0}
+ensure_promtool() {
+	local dir=$root/bin/tools/promtool-$PROMTOOL_VERSION
+	if [[ ! -x $dir/promtool ]]; then
+		log "building promtool $PROMTOOL_VERSION from the Go module proxy (several minutes the first time)"
+		local tmp
+		mkdir -p "$root/bin/tools"
+		tmp=$(mktemp -d "$root/bin/tools/.promtool.XXXXXX")
+		if ! GOFLAGS='' CGO_ENABLED=0 GOBIN=$tmp go install -trimpath -ldflags '-s -w' \
+			"github.com/prometheus/prometheus/cmd/promtool@$PROMTOOL_VERSION" >&2; then
+			rm -rf "$tmp"
+			return 1
+		fi
+		mkdir -p "$dir"
+		mv "$tmp/promtool" "$dir/promtool"
+		rm -rf "$tmp"
+	fi
+	echo "$dir/promtool"
+}
 
 template() { "$helm" template pullthrough "$chart" --namespace pullthrough-system "$@"; }
 
@@ -76,14 +127,30 @@ log "1. helm lint --strict"
 log "2. helm template in each mode"
 mkdir "$tmp/rendered"
 template >"$tmp/rendered/self-signed.yaml" || fail "template, self-signed"
-template --set certs.mode=cert-manager >"$tmp/rendered/cert-manager.yaml" || fail "template, cert-manager"
+# Without the helm test, whose own Role would hide the webhook's RBAC.
+template --set certs.mode=cert-manager --skip-tests >"$tmp/rendered/cert-manager.yaml" || fail "template, cert-manager"
 template -f "$tmp/all-optional.yaml" >"$tmp/rendered/all-optional.yaml" || fail "template, all optional parts"
 template --set webhook.replicas=1 >"$tmp/rendered/one-replica.yaml" || fail "template, one replica"
+# The CNI bootstrap: the host network, on ports of its own.
+template -f - >"$tmp/rendered/host-network.yaml" <<'EOF2' || fail "template, host network"
+config:
+  mirrors: [{source: docker.io, target: harbor.platform.internal/dockerhub}]
+  mode: enforce
+webhook:
+  hostNetwork: true
+  ports: {webhook: 10443, metrics: 10480, health: 10481}
+  tolerations: [{key: CriticalAddonsOnly, operator: Exists}]
+EOF2
+# A migrator that only plans, with an extra rule that asks for patch.
+template --set migrator.enabled=true --set migrator.undo=true \
+	--set 'migrator.extraRules[0].apiGroups[0]=operator.tigera.io' --set 'migrator.extraRules[0].resources[0]=installations' \
+	--set 'migrator.extraRules[0].verbs={get,list,patch}' >"$tmp/rendered/migrator-plan.yaml" || fail "template, migrator plan"
 
 f=$tmp/rendered/self-signed.yaml
 expect "$f" '^kind: Role$' "self-signed mode needs its Role on the Secret"
 expect "$f" '--self-signed-secret=pullthrough-system/pullthrough-webhook-tls' "self-signed flags"
 expect "$f" '^kind: PodDisruptionBudget$' "two replicas get a PodDisruptionBudget"
+expect "$f" 'unhealthyPodEvictionPolicy: AlwaysAllow' "crash-looping replicas must not block drains"
 expect "$f" 'helm.sh/hook: test' "the helm test pod"
 refuse "$f" 'cert-manager.io' "no cert-manager object or annotation in self-signed mode"
 
@@ -96,7 +163,7 @@ refuse "$f" '^kind: (Cluster)?Role(Binding)?$' "no RBAC for the webhook with cer
 refuse "$f" '--self-signed-|--webhook-config' "no self-signed flags with cert-manager"
 
 f=$tmp/rendered/all-optional.yaml
-for kind in ServiceMonitor NetworkPolicy Job Certificate; do
+for kind in ServiceMonitor PrometheusRule NetworkPolicy Job Certificate; do
 	expect "$f" "^kind: $kind\$" "every optional part on renders a $kind"
 done
 refuse "$f" '^kind: Issuer$' "an issuerRef replaces the chart's own Issuer"
@@ -108,12 +175,43 @@ expect "$f" 'values: \["pullthrough-system","legacy"\]' "excludedNamespaces reac
 expect "$f" 'topologySpreadConstraints:' "topologySpread.enabled"
 expect "$f" 'image: ghcr.io/pullthrough/pullthrough:0.1.0@sha256:0{64}$' "a digest pins the image"
 
+f=$tmp/rendered/host-network.yaml
+expect "$f" 'hostNetwork: true' "webhook.hostNetwork"
+expect "$f" 'dnsPolicy: ClusterFirstWithHostNet' "the host network keeps cluster DNS"
+expect "$f" 'key: node.kubernetes.io/network-unavailable' "the bootstrap tolerates a node without CNI"
+expect "$f" 'key: CriticalAddonsOnly' "webhook.tolerations are kept next to the bootstrap's"
+expect "$f" '--port=10443$' "webhook.ports.webhook reaches the flag"
+expect "$f" 'containerPort: 10481$' "webhook.ports.health reaches the container"
+expect "$f" 'maxSurge: 0$' "a host-network rollout replaces one replica at a time"
+
+f=$tmp/rendered/all-optional.yaml
+expect "$f" 'SSL_CERT_DIR' "proxyHealth.caBundle is trusted"
+expect "$f" 'name: proxy-ca$' "proxyHealth.caBundle is mounted"
+expect "$f" 'name: not-node-users' "matchConditions reach the webhooks"
+expect "$f" 'key: team$' "objectSelectorExpressions reach the webhooks"
+expect "$f" 'ttlSecondsAfterFinished: 86400' "migrator.ttlSecondsAfterFinished"
+expect "$f" '- -n=shop-audit=audit$' "helm test probes the audit namespace too"
+refuse "$f" 'runAsUser' "null drops a securityContext key (OpenShift)"
+refuse "$f" 'docker\.io/|curlimages' "the chart runs no image but its own"
+
 refuse "$tmp/rendered/one-replica.yaml" '^kind: PodDisruptionBudget$' \
 	"one replica gets no PodDisruptionBudget (it would block drains)"
 
-log "3. strict decoding into the API types"
-(cd "$root" && PULLTHROUGH_RENDERED_DIR=$tmp/rendered go test -count=1 -run '^TestRenderedDecodesStrictly$' ./deploy >/dev/null) ||
-	fail "a rendering does not decode strictly: PULLTHROUGH_RENDERED_DIR=... go test -v -run TestRenderedDecodesStrictly ./deploy"
+f=$tmp/rendered/migrator-plan.yaml
+refuse "$f" 'patch' "a migrator that only plans holds no patch, extraRules included"
+expect "$f" '"resources":\["installations"\],"verbs":\["get","list"\]' "extraRules keep their read verbs"
+expect "$f" '- --undo$' "migrator.undo passes --undo"
+
+log "3. strict decoding, RBAC per variant, and a server-side dry run on a real API server"
+# The dry run needs the e2e control plane (built once into the cache that make
+# test uses too) and the CRDs of the optional objects.
+"$root/hack/e2e-bins.sh" >/dev/null || fail "building the e2e control plane (hack/e2e-bins.sh)"
+crds=$("$root/hack/crds.sh") || fail "fetching the CRDs (hack/crds.sh)"
+tests='^(TestRenderedDecodesStrictly|TestMigratorWritesOnlyWithApply|TestRenderedDryRun)$'
+if ! out=$(cd "$root" && PULLTHROUGH_RENDERED_DIR=$tmp/rendered PULLTHROUGH_CRDS_DIR=$crds go test -count=1 -run "$tests" ./deploy 2>&1); then
+	echo "$out" >&2
+	fail "a rendering is refused: the test output above names the variant, the object and the field"
+fi
 
 log "4. values the chart must refuse"
 # refused WHY HELM-ARGS...: helm template must fail, for a reason that names the value.
@@ -134,8 +232,28 @@ refused "config keys are closed, as in the binary's strict decoding" "targte" \
 refused "replicas is a positive integer" "replicas" --set webhook.replicas=0
 refused "a server dry run needs apply" "serverDryRun" \
 	--set migrator.enabled=true --set migrator.serverDryRun=true
+refused "enforce with the placeholder proxy would send every pod to a host that does not exist" \
+	"example hosts (proxy.example.internal/dockerhub" --set config.mode=enforce
+refused "enforce with any documented example host" "harbor.corp.example/ghcr" --set config.mode=enforce \
+	--set 'config.mirrors[0].source=ghcr.io' --set 'config.mirrors[0].target=harbor.corp.example/ghcr'
+refused "two ports on one number collide" "webhook.ports" --set webhook.ports.metrics=8081
+refused "podLabels cannot override the chart's own" "podLabels" --set 'podLabels.pullthrough\.dev/skip=false'
+refused "a proxy CA from a ConfigMap or a Secret, not both" "caBundle" \
+	--set proxyHealth.caBundle.configMap=a --set proxyHealth.caBundle.secret=b
+refused "matchConditions need a name and an expression" "matchConditions" --set 'webhook.matchConditions[0].name=x'
 
-log "5. deploy/manifests up to date"
+log "5. promtool test rules on the PrometheusRule (deploy/prometheus/alerts_test.yaml)"
+promtool=$(ensure_promtool) || fail "building promtool $PROMTOOL_VERSION"
+mkdir "$tmp/rules"
+# The rules file is the PrometheusRule's spec (groups:), lifted out of the object.
+template --set metrics.prometheusRule.enabled=true --set 'metrics.prometheusRule.migratedRegistries={docker.io}' \
+	--show-only templates/prometheusrule.yaml | awk 'found { print substr($0, 3) } /^spec:$/ { found = 1 }' >"$tmp/rules/rules.yaml" ||
+	fail "template, the PrometheusRule"
+cp "$root/deploy/prometheus/alerts_test.yaml" "$tmp/rules/"
+"$promtool" check rules "$tmp/rules/rules.yaml" >/dev/null || fail "promtool check rules"
+(cd "$tmp/rules" && "$promtool" test rules alerts_test.yaml) >&2 || fail "promtool test rules deploy/prometheus/alerts_test.yaml"
+
+log "6. deploy/manifests up to date"
 "$root/hack/render-manifests.sh" --check || fail "deploy/manifests is stale: run hack/render-manifests.sh"
 
 log "ok"

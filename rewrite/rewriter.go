@@ -73,6 +73,10 @@ func New(cfg *Config) (*Rewriter, error) {
 	return r, nil
 }
 
+// Targets returns the canonical mirror targets in config order, for checks
+// made once at startup (a target on a documented example host).
+func (r *Rewriter) Targets() []string { return slices.Clone(r.targets) }
+
 // Withholding returns a Rewriter that computes the same rewrites but applies
 // none, giving them the outcome why instead: OutcomeAudit for the webhook's
 // audit path, OutcomeProxyUnhealthy while the proxy is down. An existing
