@@ -150,4 +150,3 @@ func waitEstablished(ctx context.Context, k8s client.Client, name string) error 
 		return false, nil
 	})
 }
-

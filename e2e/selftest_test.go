@@ -4,26 +4,18 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/pullthrough/pullthrough/rewrite"
+	"github.com/pullthrough/pullthrough/config"
 	"github.com/pullthrough/pullthrough/selftest"
 )
 
 // selftestRun runs the selftest with testdata/config.yaml, as the webhook of startEnv.
 func selftestRun(t *testing.T, e *env, targets []selftest.Target) ([]selftest.Check, error) {
 	t.Helper()
-	cfg, err := rewrite.Load("testdata/config.yaml")
+	cfg, err := config.Load("testdata/config.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	rw, err := rewrite.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sources := make([]string, len(cfg.Mirrors))
-	for i, m := range cfg.Mirrors {
-		sources[i] = m.Source
-	}
-	return selftest.Run(t.Context(), e.client(t, nil), rw, sources, "pullthrough-selftest", targets)
+	return selftest.Run(t.Context(), e.client(t, nil), cfg, "pullthrough-selftest", targets)
 }
 
 // selftestPasses runs what `helm test` runs against the real API server: a

@@ -11,6 +11,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/utils/ptr"
 
+	"github.com/pullthrough/pullthrough/config"
 	"github.com/pullthrough/pullthrough/rewrite"
 	"github.com/pullthrough/pullthrough/webhook"
 )
@@ -49,29 +50,33 @@ type Check struct {
 	Err error
 }
 
-// ProbeImage returns an image under the first mirror source that the config
-// would rewrite in namespace ns, with the rewrite; an error when no mirror
-// applies (every probe excluded, or ns itself excluded).
-func ProbeImage(rw *rewrite.Rewriter, sources []string, ns string) (string, rewrite.Result, error) {
-	if rw.NamespaceExcluded(ns) {
+// ProbeImage returns an image under the first mirror source that cfg would
+// rewrite in namespace ns, with the rewrite; an error when no mirror applies
+// (every probe excluded, or ns itself excluded).
+func ProbeImage(cfg *config.Config, ns string) (string, rewrite.Result, error) {
+	if cfg.NamespaceExcluded(ns) {
 		return "", rewrite.Result{}, fmt.Errorf("namespace %s is excluded by the config's exclude.namespaces: probe another", ns)
 	}
-	for _, source := range sources {
-		image := source + "/pullthrough-selftest/probe:1"
+	rw, err := cfg.Rewriter()
+	if err != nil {
+		return "", rewrite.Result{}, err
+	}
+	for _, m := range cfg.Mirrors {
+		image := m.Source + "/pullthrough-selftest/probe:1"
 		if res := rw.Rewrite(image); res.Proposed != "" {
 			return image, res, nil
 		}
 	}
-	return "", rewrite.Result{}, fmt.Errorf("no mirror source %v yields a rewrite of a probe image (exclude.images?)", sources)
+	return "", rewrite.Result{}, errors.New("no mirror source yields a rewrite of a probe image (exclude.images?)")
 }
 
 // Run probes each target with a dry-run Pod named name and returns what it
 // found; the error joins every failed Check's error.
-func Run(ctx context.Context, client kubernetes.Interface, rw *rewrite.Rewriter, sources []string, name string, targets []Target) ([]Check, error) {
+func Run(ctx context.Context, client kubernetes.Interface, cfg *config.Config, name string, targets []Target) ([]Check, error) {
 	var checks []Check
 	var errs []error
 	for _, t := range targets {
-		c := probe(ctx, client, rw, sources, name, t)
+		c := probe(ctx, client, cfg, name, t)
 		if c.Err != nil {
 			errs = append(errs, fmt.Errorf("namespace %s (%s): %w", t.Namespace, t.Path, c.Err))
 		}
@@ -81,9 +86,9 @@ func Run(ctx context.Context, client kubernetes.Interface, rw *rewrite.Rewriter,
 }
 
 // probe creates one dry-run Pod and compares the answer with the expectation.
-func probe(ctx context.Context, client kubernetes.Interface, rw *rewrite.Rewriter, sources []string, name string, t Target) Check {
+func probe(ctx context.Context, client kubernetes.Interface, cfg *config.Config, name string, t Target) Check {
 	c := Check{Target: t}
-	image, res, err := ProbeImage(rw, sources, t.Namespace)
+	image, res, err := ProbeImage(cfg, t.Namespace)
 	if err != nil {
 		c.Err = err
 		return c

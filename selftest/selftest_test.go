@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/pullthrough/pullthrough/config"
 	"github.com/pullthrough/pullthrough/rewrite"
 )
 
@@ -35,40 +36,40 @@ func TestParseTargets(t *testing.T) {
 
 func TestProbeImage(t *testing.T) {
 	t.Parallel()
-	cfg := func(mode rewrite.Mode) *rewrite.Rewriter {
-		rw, err := rewrite.New(&rewrite.Config{
+	cfg := func(mode config.Mode) *config.Config {
+		c := &config.Config{
 			Mirrors: []rewrite.Mirror{{Source: "ghcr.io", Target: "proxy.corp.internal/ghcr"}, {Source: "docker.io", Target: "proxy.corp.internal/hub"}},
-			Exclude: rewrite.Exclude{Images: []string{"ghcr.io/pullthrough-selftest/*"}, Namespaces: []string{"kube-*"}},
+			Exclude: config.Exclude{Images: []string{"ghcr.io/pullthrough-selftest/*"}, Namespaces: []string{"kube-*"}},
 			Mode:    mode,
-		})
-		if err != nil {
+		}
+		c.Default()
+		if err := c.Validate(); err != nil {
 			t.Fatal(err)
 		}
-		return rw
+		return c
 	}
-	sources := []string{"ghcr.io", "docker.io"}
 	tests := []struct {
 		name                string
-		rw                  *rewrite.Rewriter
+		cfg                 *config.Config
 		ns                  string
 		path                Path
 		probe, want, annotn string
 		wantErr             bool
 	}{
 		// The first source's probe is excluded: the next one is used.
-		{"enforce", cfg(rewrite.ModeEnforce), "shop", PathEnforce, "docker.io/pullthrough-selftest/probe:1",
+		{"enforce", cfg(config.ModeEnforce), "shop", PathEnforce, "docker.io/pullthrough-selftest/probe:1",
 			"proxy.corp.internal/hub/pullthrough-selftest/probe:1", "pullthrough.dev/original-images", false},
-		{"audit path", cfg(rewrite.ModeEnforce), "shop", PathAudit, "docker.io/pullthrough-selftest/probe:1",
+		{"audit path", cfg(config.ModeEnforce), "shop", PathAudit, "docker.io/pullthrough-selftest/probe:1",
 			"docker.io/pullthrough-selftest/probe:1", "pullthrough.dev/would-rewrite", false},
 		// The config's audit mode withholds on the enforce path too.
-		{"audit mode", cfg(rewrite.ModeAudit), "shop", PathEnforce, "docker.io/pullthrough-selftest/probe:1",
+		{"audit mode", cfg(config.ModeAudit), "shop", PathEnforce, "docker.io/pullthrough-selftest/probe:1",
 			"docker.io/pullthrough-selftest/probe:1", "pullthrough.dev/would-rewrite", false},
-		{"excluded namespace", cfg(rewrite.ModeEnforce), "kube-system", PathEnforce, "", "", "", true},
+		{"excluded namespace", cfg(config.ModeEnforce), "kube-system", PathEnforce, "", "", "", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			probe, res, err := ProbeImage(tt.rw, sources, tt.ns)
+			probe, res, err := ProbeImage(tt.cfg, tt.ns)
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("error %v, want error %v", err, tt.wantErr)
 			}

@@ -4,6 +4,8 @@ import (
 	"net"
 	"slices"
 	"strings"
+
+	"github.com/pullthrough/pullthrough/rewrite"
 )
 
 // exampleTargets returns the mirror targets whose host is a documented
@@ -13,9 +15,10 @@ import (
 // refuses enforce with one (templates/_helpers.tpl, pullthrough.exampleTargets
 // applies the same rule); the binary warns at start, as a config may come
 // from elsewhere.
-func exampleTargets(targets []string) []string {
+func exampleTargets(mirrors []rewrite.Mirror) []string {
 	var found []string
-	for _, t := range targets {
+	for _, m := range mirrors {
+		t := m.Target
 		host, _, _ := strings.Cut(t, "/")
 		if h, _, err := net.SplitHostPort(host); err == nil {
 			host = h

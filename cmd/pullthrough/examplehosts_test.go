@@ -3,6 +3,8 @@ package main
 import (
 	"slices"
 	"testing"
+
+	"github.com/pullthrough/pullthrough/rewrite"
 )
 
 func TestExampleTargets(t *testing.T) {
@@ -29,7 +31,11 @@ func TestExampleTargets(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			if got := exampleTargets(tt.targets); !slices.Equal(got, tt.want) {
+			var mirrors []rewrite.Mirror
+			for _, target := range tt.targets {
+				mirrors = append(mirrors, rewrite.Mirror{Source: "docker.io", Target: target})
+			}
+			if got := exampleTargets(mirrors); !slices.Equal(got, tt.want) {
 				t.Errorf("exampleTargets(%q) = %q, want %q", tt.targets, got, tt.want)
 			}
 		})

@@ -11,7 +11,6 @@ import (
 
 	"k8s.io/client-go/kubernetes"
 
-	"github.com/pullthrough/pullthrough/rewrite"
 	"github.com/pullthrough/pullthrough/selftest"
 )
 
@@ -59,10 +58,6 @@ func runSelftest(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	rw, err := rewrite.New(cfg)
-	if err != nil {
-		return usageError{err}
-	}
 	targets, err := selftest.ParseTargets(f.namespaces)
 	if err != nil {
 		return usageError{fmt.Errorf("-n: %w", err)}
@@ -79,11 +74,7 @@ func runSelftest(args []string, stdout, stderr io.Writer) error {
 	defer stop()
 	ctx, cancel := context.WithTimeout(ctx, f.timeout)
 	defer cancel()
-	sources := make([]string, len(cfg.Mirrors))
-	for i, m := range cfg.Mirrors {
-		sources[i] = m.Source
-	}
-	checks, err := selftest.Run(ctx, client, rw, sources, f.name, targets)
+	checks, err := selftest.Run(ctx, client, cfg, f.name, targets)
 	for _, c := range checks {
 		status := "ok"
 		if c.Err != nil {
