@@ -156,6 +156,7 @@ refuse "$f" 'cert-manager.io' "no cert-manager object or annotation in self-sign
 
 f=$tmp/rendered/cert-manager.yaml
 expect "$f" '^kind: Certificate$' "cert-manager mode creates a Certificate"
+expect "$f" 'secretName: pullthrough-webhook-tls$' "both certificate modes keep one Secret, so switching is an upgrade"
 expect "$f" '^kind: Issuer$' "without issuerRef, a self-signed Issuer"
 expect "$f" 'cert-manager.io/inject-ca-from: pullthrough-system/pullthrough-webhook$' "cainjector annotation names the Certificate"
 expect "$f" 'automountServiceAccountToken: false' "no API credentials with cert-manager"
