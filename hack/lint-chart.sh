@@ -8,8 +8,10 @@
 #      the CRDs of cert-manager and the Prometheus Operator installed (go test ./deploy),
 #      so a misspelt field or an invalid value fails here rather than at kubectl apply;
 #   4. values the chart must refuse (values.schema.json or a template check) are refused;
-#   5. promtool test rules on the chart's alerts (deploy/prometheus/alerts_test.yaml);
-#   6. deploy/manifests is what hack/render-manifests.sh renders now.
+#   5. promtool test rules on the chart's alerts (deploy/prometheus/alerts_test.yaml), and
+#      every query of the alerts and the dashboard parsed, naming exported metrics;
+#   6. the chart's README is what helm-docs generates (make chart-docs);
+#   7. deploy/manifests is what hack/render-manifests.sh renders now.
 # Exits non-zero on the first failure, saying which check failed.
 set -euo pipefail
 
@@ -90,26 +92,29 @@ migrator:
     - {apiGroups: [operator.tigera.io], resources: [installations], verbs: [get, list, patch]}
 EOF
 
-# ensure_promtool prints the path of promtool $PROMTOOL_VERSION, built from the Go
-# module proxy into bin/tools/ once (several minutes on 2 cores; nothing after).
+# go_tool NAME PACKAGE VERSION prints the path of NAME built from PACKAGE@VERSION
+# through the Go module proxy into bin/tools/NAME-VERSION/, once (promtool takes
+# several minutes on 2 cores the first time, helm-docs one; nothing after).
 PROMTOOL_VERSION=${PROMTOOL_VERSION:-v0.316.0}
-ensure_promtool() {
-	local dir=$root/bin/tools/promtool-$PROMTOOL_VERSION
-	if [[ ! -x $dir/promtool ]]; then
-		log "building promtool $PROMTOOL_VERSION from the Go module proxy (several minutes the first time)"
+HELM_DOCS_VERSION=${HELM_DOCS_VERSION:-v1.14.2}
+go_tool() {
+	local name=$1 pkg=$2 version=$3
+	local dir=$root/bin/tools/$name-$version
+	if [[ ! -x $dir/$name ]]; then
+		log "building $name $version from the Go module proxy"
 		local tmp
 		mkdir -p "$root/bin/tools"
-		tmp=$(mktemp -d "$root/bin/tools/.promtool.XXXXXX")
-		if ! GOFLAGS='' CGO_ENABLED=0 GOBIN=$tmp go install -trimpath -ldflags '-s -w' \
-			"github.com/prometheus/prometheus/cmd/promtool@$PROMTOOL_VERSION" >&2; then
+		tmp=$(mktemp -d "$root/bin/tools/.$name.XXXXXX")
+		# GOFLAGS cleared: the repository's settings are not the tool's.
+		if ! GOFLAGS='' CGO_ENABLED=0 GOBIN=$tmp go install -trimpath -ldflags '-s -w' "$pkg@$version" >&2; then
 			rm -rf "$tmp"
 			return 1
 		fi
 		mkdir -p "$dir"
-		mv "$tmp/promtool" "$dir/promtool"
+		mv "$tmp/$name" "$dir/$name"
 		rm -rf "$tmp"
 	fi
-	echo "$dir/promtool"
+	echo "$dir/$name"
 }
 
 template() { "$helm" template pullthrough "$chart" --namespace pullthrough-system "$@"; }
@@ -244,7 +249,8 @@ refused "a proxy CA from a ConfigMap or a Secret, not both" "caBundle" \
 refused "matchConditions need a name and an expression" "matchConditions" --set 'webhook.matchConditions[0].name=x'
 
 log "5. promtool test rules on the PrometheusRule (deploy/prometheus/alerts_test.yaml)"
-promtool=$(ensure_promtool) || fail "building promtool $PROMTOOL_VERSION"
+promtool=$(go_tool promtool github.com/prometheus/prometheus/cmd/promtool "$PROMTOOL_VERSION") ||
+	fail "building promtool $PROMTOOL_VERSION"
 mkdir "$tmp/rules"
 # The rules file is the PrometheusRule's spec (groups:), lifted out of the object.
 template --set metrics.prometheusRule.enabled=true --set 'metrics.prometheusRule.migratedRegistries={docker.io}' \
@@ -253,8 +259,20 @@ template --set metrics.prometheusRule.enabled=true --set 'metrics.prometheusRule
 cp "$root/deploy/prometheus/alerts_test.yaml" "$tmp/rules/"
 "$promtool" check rules "$tmp/rules/rules.yaml" >/dev/null || fail "promtool check rules"
 (cd "$tmp/rules" && "$promtool" test rules alerts_test.yaml) >&2 || fail "promtool test rules deploy/prometheus/alerts_test.yaml"
+# Every query of the rules and of the dashboard parses and names an exported metric.
+if ! out=$(cd "$root/hack/tools/promql" && GOFLAGS='' PULLTHROUGH_RULES=$tmp/rules/rules.yaml go test -count=1 . 2>&1); then
+	echo "$out" >&2
+	fail "a query of the PrometheusRule or the dashboard (hack/tools/promql)"
+fi
 
-log "6. deploy/manifests up to date"
+log "6. the chart's README is what helm-docs generates from values.yaml"
+helm_docs=$(go_tool helm-docs github.com/norwoodj/helm-docs/cmd/helm-docs "$HELM_DOCS_VERSION") ||
+	fail "building helm-docs $HELM_DOCS_VERSION"
+cp -r "$chart" "$tmp/chart"
+"$helm_docs" --chart-search-root "$tmp/chart" --log-level warning >&2 || fail "helm-docs"
+diff -u "$chart/README.md" "$tmp/chart/README.md" >&2 || fail "deploy/charts/pullthrough/README.md is stale: run make chart-docs"
+
+log "7. deploy/manifests up to date"
 "$root/hack/render-manifests.sh" --check || fail "deploy/manifests is stale: run hack/render-manifests.sh"
 
 log "ok"
