@@ -37,20 +37,20 @@ podLabels: {team: platform}
 # OpenShift: its SCC assigns the IDs.
 podSecurityContext: {runAsUser: null, runAsGroup: null, fsGroup: null}
 securityContext: {runAsUser: null, runAsGroup: null}
-proxyHealth:
-  caBundle: {configMap: proxy-ca, key: bundle.pem}
 config:
   mirrors:
     - {source: docker.io, target: harbor.platform.internal/dockerhub}
     - {source: ghcr.io, target: "harbor.platform.internal:8443/ghcr"}
   mode: enforce
   imagePullSecrets: [proxy-credentials]
-  proxyHealth: {url: "https://harbor.platform.internal/v2/", interval: 15s, failOpen: true}
+  proxyHealth: {url: "https://harbor.platform.internal/v2/", interval: 15s, failOpen: true, failureThreshold: 3, successThreshold: 2}
   migrate:
     configMaps:
       - {namespace: istio-system, name: istio-sidecar-injector}
     fields:
       - {group: operator.tigera.io, version: v1, resource: installations, name: default, path: spec.registry, value: registry}
+proxyHealth:
+  caBundle: {configMap: {name: corp-ca, key: ca.crt}}
 excludedNamespaces: [legacy]
 certs:
   mode: cert-manager
@@ -180,6 +180,8 @@ expect "$f" '- --server-dry-run$' "migrator.serverDryRun passes --server-dry-run
 expect "$f" 'values: \["pullthrough-system","legacy"\]' "excludedNamespaces reach the namespaceSelector"
 expect "$f" 'topologySpreadConstraints:' "topologySpread.enabled"
 expect "$f" 'image: ghcr.io/pullthrough/pullthrough:0.1.0@sha256:0{64}$' "a digest pins the image"
+expect "$f" 'caBundle: /etc/pullthrough/proxy-ca/ca.crt$' "proxyHealth.caBundle points the config at the mounted bundle"
+expect "$f" 'mountPath: /etc/pullthrough/proxy-ca$' "proxyHealth.caBundle is mounted"
 
 f=$tmp/rendered/host-network.yaml
 expect "$f" 'hostNetwork: true' "webhook.hostNetwork"
@@ -191,8 +193,6 @@ expect "$f" 'containerPort: 10481$' "webhook.ports.health reaches the container"
 expect "$f" 'maxSurge: 0$' "a host-network rollout replaces one replica at a time"
 
 f=$tmp/rendered/all-optional.yaml
-expect "$f" 'SSL_CERT_DIR' "proxyHealth.caBundle is trusted"
-expect "$f" 'name: proxy-ca$' "proxyHealth.caBundle is mounted"
 expect "$f" 'name: not-node-users' "matchConditions reach the webhooks"
 expect "$f" 'key: team$' "objectSelectorExpressions reach the webhooks"
 expect "$f" 'ttlSecondsAfterFinished: 86400' "migrator.ttlSecondsAfterFinished"
@@ -236,6 +236,9 @@ refused "top-level keys are closed (a misspelt key must not be ignored)" "replic
 refused "config keys are closed, as in the binary's strict decoding" "targte" \
 	--set 'config.mirrors[0].source=docker.io' --set 'config.mirrors[0].targte=proxy/dockerhub'
 refused "replicas is a positive integer" "replicas" --set webhook.replicas=0
+refused "the proxy's CA comes from a ConfigMap or a Secret, not both" "caBundle" \
+	--set proxyHealth.caBundle.configMap.name=a --set proxyHealth.caBundle.configMap.key=k \
+	--set proxyHealth.caBundle.secret.name=b --set proxyHealth.caBundle.secret.key=k
 refused "a server dry run needs apply" "serverDryRun" \
 	--set migrator.enabled=true --set migrator.serverDryRun=true
 refused "enforce with the placeholder proxy would send every pod to a host that does not exist" \
@@ -244,8 +247,6 @@ refused "enforce with any documented example host" "harbor.corp.example/ghcr" --
 	--set 'config.mirrors[0].source=ghcr.io' --set 'config.mirrors[0].target=harbor.corp.example/ghcr'
 refused "two ports on one number collide" "webhook.ports" --set webhook.ports.metrics=8081
 refused "podLabels cannot override the chart's own" "podLabels" --set 'podLabels.pullthrough\.dev/skip=false'
-refused "a proxy CA from a ConfigMap or a Secret, not both" "caBundle" \
-	--set proxyHealth.caBundle.configMap=a --set proxyHealth.caBundle.secret=b
 refused "matchConditions need a name and an expression" "matchConditions" --set 'webhook.matchConditions[0].name=x'
 
 log "5. promtool test rules on the PrometheusRule (deploy/prometheus/alerts_test.yaml)"

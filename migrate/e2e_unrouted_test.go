@@ -42,7 +42,7 @@ func TestE2EUnroutedAndSpellings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, o := range plan.Objects {
+	for _, o := range plan.Report.Objects {
 		want, ok := unroutedRows[o.Kind+"/"+o.Namespace+"/"+o.Name]
 		if !ok {
 			continue
@@ -57,11 +57,14 @@ func TestE2EUnroutedAndSpellings(t *testing.T) {
 			}
 		}
 	}
-	if got := plan.Totals.Outcomes[rewrite.OutcomeUnroutedPublic]; got != 4 {
+	if got := plan.Report.Totals.Outcomes[rewrite.OutcomeUnroutedPublic]; got != 4 {
 		t.Errorf("plan totals: %d unrouted-public, want 4 (three containers and the ConfigMap's hub)", got)
 	}
+	if s := Summary(plan.Report); !strings.Contains(s, "4 values still on public registries no mirror covers") {
+		t.Errorf("summary %q does not count the unrouted-public values", s)
+	}
 	var table bytes.Buffer
-	if err := WriteTable(&table, plan); err != nil {
+	if err := WriteTable(&table, plan.Report); err != nil {
 		t.Fatal(err)
 	}
 	if !slices.ContainsFunc(strings.Split(table.String(), "\n"), func(line string) bool {
@@ -70,8 +73,12 @@ func TestE2EUnroutedAndSpellings(t *testing.T) {
 		t.Errorf("the plan table does not show the unrouted image:\n%s", table.String())
 	}
 
-	if err := m.Apply(t.Context(), plan); err != nil {
+	applied, err := m.Apply(t.Context(), plan)
+	if err != nil {
 		t.Fatal(err)
+	}
+	if applied.Totals.Failed != 0 {
+		t.Fatalf("apply: %d failed: %+v", applied.Totals.Failed, applied.Failed())
 	}
 	now := env.fetch(t, seeded["Deployment/spell/spellings"])
 	for i, want := range []string{

@@ -39,6 +39,7 @@ var commands = map[string]command{
 	"rewrite":  {"show how images and manifests are rewritten", runRewrite},
 	"webhook":  {"serve the mutating admission webhook", runWebhook},
 	"migrate":  {"plan, apply or undo the move of existing workloads", runMigrate},
+	"verify":   {"check that the proxy serves a namespace's images before enforce", runVerify},
 	"selftest": {"prove through the API server that new pods are rewritten", runSelftest},
 	"version":  {"print the version", runVersion},
 }

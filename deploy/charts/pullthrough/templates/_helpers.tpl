@@ -82,7 +82,23 @@ never sees.
 {{- $namespaces := concat (include "pullthrough.excludedNamespaces" . | fromJsonArray) ($exclude.namespaces | default list) | uniq -}}
 {{- $_ := set $exclude "namespaces" $namespaces -}}
 {{- $_ := set $config "exclude" $exclude -}}
+{{- $ca := .Values.proxyHealth.caBundle -}}
+{{- if and $ca (get $config "proxyHealth") -}}
+{{- $_ := set $config.proxyHealth "caBundle" (printf "%s/%s" (include "pullthrough.caBundleDir" .) (include "pullthrough.caBundleKey" .)) -}}
+{{- end -}}
 {{- toYaml $config -}}
+{{- end -}}
+
+{{/*
+Where the webhook mounts proxyHealth.caBundle, and the key of the ConfigMap or
+Secret that holds it.
+*/}}
+{{- define "pullthrough.caBundleDir" -}}
+/etc/pullthrough/proxy-ca
+{{- end -}}
+{{- define "pullthrough.caBundleKey" -}}
+{{- $ca := .Values.proxyHealth.caBundle -}}
+{{- if $ca.configMap }}{{ $ca.configMap.key }}{{ else }}{{ $ca.secret.key }}{{ end -}}
 {{- end -}}
 
 {{/* imagePullSecrets of the chart's own pods; empty when none are set. */}}
@@ -152,45 +168,5 @@ of the bootstrap; then webhook.tolerations.
 {{- end -}}
 {{- with concat $tolerations .Values.webhook.tolerations -}}
 {{- toYaml . -}}
-{{- end -}}
-{{- end -}}
-
-{{/*
-The proxy's CA bundle (proxyHealth.caBundle), for the proxy probe of a proxy
-whose certificate a private CA signed: mounted read-only and added to the
-Go runtime's trusted roots through SSL_CERT_DIR, next to the image's own.
-*/}}
-{{- define "pullthrough.proxyCADir" -}}/etc/pullthrough/proxy-ca{{- end -}}
-{{- define "pullthrough.proxyCAEnv" -}}
-{{- with .Values.proxyHealth.caBundle -}}
-{{- if or .configMap .secret -}}
-- name: SSL_CERT_DIR
-  value: /etc/ssl/certs:{{ include "pullthrough.proxyCADir" $ }}
-{{- end -}}
-{{- end -}}
-{{- end -}}
-{{- define "pullthrough.proxyCAMount" -}}
-{{- with .Values.proxyHealth.caBundle -}}
-{{- if or .configMap .secret -}}
-- name: proxy-ca
-  mountPath: {{ include "pullthrough.proxyCADir" $ }}
-  readOnly: true
-{{- end -}}
-{{- end -}}
-{{- end -}}
-{{- define "pullthrough.proxyCAVolume" -}}
-{{- with .Values.proxyHealth.caBundle -}}
-{{- $items := list (dict "key" .key "path" "ca.crt") -}}
-{{- if .configMap -}}
-- name: proxy-ca
-  configMap:
-    name: {{ .configMap }}
-    items: {{ toJson $items }}
-{{- else if .secret -}}
-- name: proxy-ca
-  secret:
-    secretName: {{ .secret }}
-    items: {{ toJson $items }}
-{{- end -}}
 {{- end -}}
 {{- end -}}
