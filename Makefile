@@ -10,6 +10,8 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 export GOTOOLCHAIN ?= $(shell sed -n 's/^toolchain //p' go.mod)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 GOLANGCI_LINT_VERSION ?= v2.15.0
+# helm-docs, which make chart-docs runs and hack/lint-chart.sh checks against.
+export HELM_DOCS_VERSION ?= v1.14.2
 TOOLS := $(CURDIR)/bin/tools
 
 .PHONY: help
@@ -39,6 +41,11 @@ lint: ## gofmt, go vet, golangci-lint and the Helm chart (helm built from the mo
 	@if [ ! -x $(TOOLS)/golangci-lint ]; then GOBIN=$(TOOLS) go install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION); fi
 	$(TOOLS)/golangci-lint run --allow-parallel-runners ./...
 	hack/lint-chart.sh
+
+.PHONY: chart-docs
+chart-docs: ## regenerate deploy/charts/pullthrough/README.md from values.yaml (helm-docs from the module proxy)
+	@if [ ! -x $(TOOLS)/helm-docs-$(HELM_DOCS_VERSION)/helm-docs ]; then GOFLAGS= CGO_ENABLED=0 GOBIN=$(TOOLS)/helm-docs-$(HELM_DOCS_VERSION) go install -trimpath github.com/norwoodj/helm-docs/cmd/helm-docs@$(HELM_DOCS_VERSION); fi
+	$(TOOLS)/helm-docs-$(HELM_DOCS_VERSION)/helm-docs --chart-search-root deploy/charts/pullthrough --log-level warning
 
 .PHONY: manifests
 manifests: ## re-render deploy/manifests after changing deploy/charts
