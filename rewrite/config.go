@@ -27,6 +27,9 @@ type Config struct {
 	ProxyHealth *ProxyHealth `json:"proxyHealth,omitempty"`
 	// Migrate names the extra objects `pullthrough migrate` may edit.
 	Migrate MigrateTargets `json:"migrate,omitempty"`
+	// Node shapes the containerd registry host files `pullthrough nodeconfig`
+	// writes from the mirrors.
+	Node Node `json:"node,omitempty"`
 }
 
 // Mirror routes every image under Source to the same path under Target.
@@ -159,4 +162,5 @@ func (c *Config) Default() {
 			h.FailOpen = &failOpen
 		}
 	}
+	c.Node.Default()
 }

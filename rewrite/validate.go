@@ -34,6 +34,7 @@ func (c *Config) Validate() error {
 		errs = append(errs, validateProxyHealth(c.ProxyHealth, field.NewPath("proxyHealth"))...)
 	}
 	errs = append(errs, validateMigrate(c.Migrate, field.NewPath("migrate"))...)
+	errs = append(errs, c.Node.validate(field.NewPath("node"))...)
 	return errs.ToAggregate()
 }
 
