@@ -15,6 +15,13 @@ func TestRun(t *testing.T) {
 	if err := os.WriteFile(bad, []byte("mirrors: [{source: docker.io, target: docker.io/loop}]\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	foreign := filepath.Join(dir, "certs-foreign", "ghcr.io", "hosts.toml")
+	if err := os.MkdirAll(filepath.Dir(foreign), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(foreign, []byte("server = \"https://ghcr.io\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	const cfg = "../../examples/config.yaml"
 	tests := []struct {
 		name      string
@@ -41,6 +48,13 @@ func TestRun(t *testing.T) {
 		{"unreadable manifests", []string{"rewrite", "--config", cfg, "-f", filepath.Join(dir, "none.yaml")}, exitUsage, "", "read manifests", ""},
 		{"manifests", []string{"rewrite", "--config", cfg, "-f", "../../rewrite/manifest/testdata/stream.in.json"}, exitOK, "", "2 images: 2 rewritten", "proxy.example.internal/ghcr/acme/app:1"},
 		{"bad flag", []string{"rewrite", "--nope"}, exitUsage, "", "flag provided but not defined", ""},
+		{"nodeconfig prints", []string{"nodeconfig", "--config", cfg, "-o", "-"}, exitOK, "", "warning: exclude.images[0]", "==> docker.io/hosts.toml <==\n# Managed by pullthrough"},
+		{"nodeconfig writes", []string{"nodeconfig", "--config", cfg, "--out", filepath.Join(dir, "certs")}, exitOK, "", "wrote quay.io/hosts.toml", ""},
+		{"nodeconfig leaves a foreign file", []string{"nodeconfig", "--config", cfg, "--out", filepath.Join(dir, "certs-foreign")}, exitFailed, "", "ghcr.io/hosts.toml: exists and is not managed", ""},
+		{"nodeconfig cleanup needs no config", []string{"nodeconfig", "--cleanup", "--out", filepath.Join(dir, "certs-none")}, exitOK, "", "", ""},
+		{"nodeconfig needs a destination", []string{"nodeconfig", "--config", cfg}, exitUsage, "", "--out DIR or -o - is required", ""},
+		{"nodeconfig prints only to stdout", []string{"nodeconfig", "--config", cfg, "-o", "x"}, exitUsage, "", "-o takes only -", ""},
+		{"nodeconfig bad config", []string{"nodeconfig", "--config", bad, "-o", "-"}, exitUsage, "", "mirrors[0].target", ""},
 		{"webhook without config", []string{"webhook"}, exitUsage, "", "--config is required", ""},
 	}
 	for _, tt := range tests {
