@@ -144,3 +144,13 @@ func TestGenerate(t *testing.T) {
 		})
 	}
 }
+
+// TestGenerateUndefaulted: a Config built in code, never defaulted, gets the
+// default fallback rather than a nil dereference.
+func TestGenerateUndefaulted(t *testing.T) {
+	t.Parallel()
+	files, _, err := Generate(&rewrite.Config{Mirrors: []rewrite.Mirror{{Source: "quay.io", Target: "proxy.internal/quay"}}})
+	if err != nil || len(files) != 1 || !bytes.Contains(files[0].Content, []byte(`server = "https://quay.io"`)) {
+		t.Fatalf("files %v, error %v", files, err)
+	}
+}
