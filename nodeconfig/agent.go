@@ -7,7 +7,7 @@ import (
 
 	"github.com/go-logr/logr"
 
-	"github.com/pullthrough/pullthrough/rewrite"
+	"github.com/pullthrough/pullthrough/config"
 )
 
 // Agent keeps a certs.d directory in step with a config file. It re-reads
@@ -48,7 +48,7 @@ func (a *Agent) step() error {
 		}
 		return err
 	}
-	cfg, err := rewrite.Load(a.ConfigPath)
+	cfg, err := config.Load(a.ConfigPath)
 	if err != nil {
 		return fmt.Errorf("config unchanged on disk: %w", err)
 	}

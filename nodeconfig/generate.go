@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/pullthrough/pullthrough/config"
 	"github.com/pullthrough/pullthrough/rewrite"
 )
 
@@ -52,7 +53,7 @@ func (w Warning) String() string { return fmt.Sprintf("%s %s: %s", w.Field, w.Va
 
 // Generate turns a validated config into host files and the warnings about
 // what they cannot express.
-func Generate(cfg *rewrite.Config) ([]File, []Warning, error) {
+func Generate(cfg *config.Config) ([]File, []Warning, error) {
 	hostMirrors := map[string]int{} // registry host -> index of its whole-host mirror
 	for i, m := range cfg.Mirrors {
 		source, err := rewrite.ParsePrefix(m.Source)
@@ -82,7 +83,7 @@ func Generate(cfg *rewrite.Config) ([]File, []Warning, error) {
 }
 
 // warnings lists the rules that hold for the webhook but not on the nodes.
-func warnings(cfg *rewrite.Config, hostMirrors map[string]int) []Warning {
+func warnings(cfg *config.Config, hostMirrors map[string]int) []Warning {
 	var ws []Warning
 	for i, m := range cfg.Mirrors {
 		source, _ := rewrite.ParsePrefix(m.Source) // validated by Generate
@@ -100,7 +101,7 @@ func warnings(cfg *rewrite.Config, hostMirrors map[string]int) []Warning {
 		ws = append(ws, Warning{Field: fmt.Sprintf("exclude.images[%d]", i), Value: g,
 			Reason: "host files cannot exclude images; nodes pull matching images through the proxy"})
 	}
-	if cfg.Mode == rewrite.ModeAudit {
+	if cfg.Mode == config.ModeAudit {
 		ws = append(ws, Warning{Field: "mode", Value: string(cfg.Mode),
 			Reason: "the webhook changes no image, but the host files route every pull of a mirrored registry through the proxy"})
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pullthrough/pullthrough/config"
 	"github.com/pullthrough/pullthrough/rewrite"
 )
 
@@ -25,7 +26,7 @@ func TestGolden(t *testing.T) {
 	for _, path := range configs {
 		t.Run(strings.TrimSuffix(filepath.Base(path), ".yaml"), func(t *testing.T) {
 			t.Parallel()
-			cfg, err := rewrite.Load(path)
+			cfg, err := config.Load(path)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -57,9 +58,9 @@ func TestGolden(t *testing.T) {
 	}
 }
 
-func mustParse(t *testing.T, yaml string) *rewrite.Config {
+func mustParse(t *testing.T, yaml string) *config.Config {
 	t.Helper()
-	cfg, err := rewrite.Parse([]byte(yaml))
+	cfg, err := config.Parse([]byte(yaml))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +150,7 @@ func TestGenerate(t *testing.T) {
 // default fallback rather than a nil dereference.
 func TestGenerateUndefaulted(t *testing.T) {
 	t.Parallel()
-	files, _, err := Generate(&rewrite.Config{Mirrors: []rewrite.Mirror{{Source: "quay.io", Target: "proxy.internal/quay"}}})
+	files, _, err := Generate(&config.Config{Mirrors: []rewrite.Mirror{{Source: "quay.io", Target: "proxy.internal/quay"}}})
 	if err != nil || len(files) != 1 || !bytes.Contains(files[0].Content, []byte(`server = "https://quay.io"`)) {
 		t.Fatalf("files %v, error %v", files, err)
 	}

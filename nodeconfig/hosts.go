@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/pullthrough/pullthrough/rewrite"
+	"github.com/pullthrough/pullthrough/config"
 )
 
 // Marker is the first line of every file pullthrough writes. Sync touches
@@ -17,7 +17,7 @@ type hosts struct {
 	source string // the registry, e.g. docker.io
 	mirror int    // index of the mirror in the config, for the comment
 	target string // canonical target, e.g. proxy.example.internal/dockerhub
-	node   rewrite.Node
+	node   config.Node
 }
 
 // proxyURL is the proxy's registry API root for the target. A bare host is

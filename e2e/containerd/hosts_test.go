@@ -10,13 +10,13 @@ import (
 	"github.com/containerd/containerd/v2/core/remotes/docker"
 	"github.com/containerd/containerd/v2/core/remotes/docker/config"
 
+	pconfig "github.com/pullthrough/pullthrough/config"
 	"github.com/pullthrough/pullthrough/nodeconfig"
-	"github.com/pullthrough/pullthrough/rewrite"
 )
 
 // writeHostDir generates the host files for cfg into a fresh certs.d
 // directory, as `pullthrough nodeconfig --out` does.
-func writeHostDir(t *testing.T, cfg *rewrite.Config) string {
+func writeHostDir(t *testing.T, cfg *pconfig.Config) string {
 	t.Helper()
 	files, _, err := nodeconfig.Generate(cfg)
 	if err != nil {
@@ -84,7 +84,7 @@ func TestLayoutsAsContainerdReadsThem(t *testing.T) {
 		},
 	}} {
 		t.Run(tc.layout, func(t *testing.T) {
-			cfg, err := rewrite.Load(filepath.Join("..", "..", "nodeconfig", "testdata", "layouts", tc.layout+".yaml"))
+			cfg, err := pconfig.Load(filepath.Join("..", "..", "nodeconfig", "testdata", "layouts", tc.layout+".yaml"))
 			if err != nil {
 				t.Fatal(err)
 			}
