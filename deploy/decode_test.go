@@ -19,7 +19,7 @@ import (
 // whose types this module does not have, need only a kind.
 func TestRenderedDecodesStrictly(t *testing.T) {
 	t.Parallel()
-	files := []string{manifestsFile, migratorFile}
+	files := []string{manifestsFile, migratorFile, nodeconfigFile}
 	if dir := os.Getenv("PULLTHROUGH_RENDERED_DIR"); dir != "" {
 		more, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
 		if err != nil || len(more) == 0 {

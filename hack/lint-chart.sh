@@ -52,6 +52,11 @@ metrics:
   serviceMonitor: {enabled: true, labels: {release: prometheus}}
 networkPolicy:
   enabled: true
+nodeConfig:
+  enabled: true
+  namespace: kube-system
+  priorityClassName: system-node-critical
+  nodeSelector: {kubernetes.io/os: linux}
 migrator:
   enabled: true
   apply: true
@@ -96,7 +101,7 @@ refuse "$f" '^kind: (Cluster)?Role(Binding)?$' "no RBAC for the webhook with cer
 refuse "$f" '--self-signed-|--webhook-config' "no self-signed flags with cert-manager"
 
 f=$tmp/rendered/all-optional.yaml
-for kind in ServiceMonitor NetworkPolicy Job Certificate; do
+for kind in ServiceMonitor NetworkPolicy Job Certificate DaemonSet; do
 	expect "$f" "^kind: $kind\$" "every optional part on renders a $kind"
 done
 refuse "$f" '^kind: Issuer$' "an issuerRef replaces the chart's own Issuer"
@@ -132,6 +137,7 @@ refused "top-level keys are closed (a misspelt key must not be ignored)" "replic
 refused "config keys are closed, as in the binary's strict decoding" "targte" \
 	--set 'config.mirrors[0].source=docker.io' --set 'config.mirrors[0].targte=proxy/dockerhub'
 refused "replicas is a positive integer" "replicas" --set webhook.replicas=0
+refused "the node agent's hostPath is absolute" "hostPath" --set nodeConfig.enabled=true --set nodeConfig.hostPath=etc/certs.d
 refused "a server dry run needs apply" "serverDryRun" \
 	--set migrator.enabled=true --set migrator.serverDryRun=true
 
