@@ -42,7 +42,7 @@ func TestE2EUnroutedAndSpellings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, o := range plan.Objects {
+	for _, o := range plan.Report.Objects {
 		want, ok := unroutedRows[o.Kind+"/"+o.Namespace+"/"+o.Name]
 		if !ok {
 			continue
@@ -57,11 +57,11 @@ func TestE2EUnroutedAndSpellings(t *testing.T) {
 			}
 		}
 	}
-	if got := plan.Totals.Outcomes[rewrite.OutcomeUnroutedPublic]; got != 4 {
+	if got := plan.Report.Totals.Outcomes[rewrite.OutcomeUnroutedPublic]; got != 4 {
 		t.Errorf("plan totals: %d unrouted-public, want 4 (three containers and the ConfigMap's hub)", got)
 	}
 	var table bytes.Buffer
-	if err := WriteTable(&table, plan); err != nil {
+	if err := WriteTable(&table, plan.Report); err != nil {
 		t.Fatal(err)
 	}
 	if !slices.ContainsFunc(strings.Split(table.String(), "\n"), func(line string) bool {
