@@ -67,6 +67,7 @@ fuzz: ## run each fuzz target for FUZZTIME (default 30s)
 	go test ./config -run '^$$' -fuzz FuzzParse -fuzztime $${FUZZTIME:-30s}
 	go test ./rewrite/manifest -run '^$$' -fuzz FuzzManifest -fuzztime $${FUZZTIME:-30s}
 	go test ./webhook -run '^$$' -fuzz FuzzHandler -fuzztime $${FUZZTIME:-30s}
+	go test ./resolve -run '^$$' -fuzz FuzzCredentialsAdd -fuzztime $${FUZZTIME:-30s}
 
 .PHONY: demo
 demo: build e2e-bins ## the main job: a local control plane, the webhook and the migrator, before and after

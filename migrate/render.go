@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -23,7 +24,11 @@ var tableHeader = []string{"NAMESPACE", "KIND", "NAME", "CONTAINER/FIELD", "OLD"
 // error, and the totals.
 func WriteTable(w io.Writer, r *Report) error {
 	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
-	if err := writeLine(tw, tableHeader); err != nil {
+	header := tableHeader
+	if r.Verified {
+		header = append(slices.Clone(tableHeader[:7]), "VERIFY", tableHeader[7], tableHeader[8])
+	}
+	if err := writeLine(tw, header); err != nil {
 		return err
 	}
 	for _, o := range r.Objects {
@@ -35,10 +40,17 @@ func WriteTable(w io.Writer, r *Report) error {
 			if newValue == row.Old {
 				newValue = "-"
 			}
-			lines = append(lines, []string{row.Field, row.Old, newValue, string(row.Outcome)})
+			line := []string{row.Field, row.Old, newValue, string(row.Outcome)}
+			if r.Verified {
+				line = append(line, orDash(string(o.Verify[row.Path])))
+			}
+			lines = append(lines, line)
 		}
 		if len(lines) == 0 {
 			lines = append(lines, []string{"-", "-", "-", "-"})
+			if r.Verified {
+				lines[0] = append(lines[0], "-")
+			}
 		}
 		for _, line := range lines {
 			if err := writeLine(tw, object, line, tail); err != nil {

@@ -46,19 +46,14 @@ func (s *Set) Seed(ctx context.Context, images ...Image) (map[string]string, err
 }
 
 func (s *Set) seed(ctx context.Context, img Image) (string, error) {
-	named, err := reference.ParseNormalizedNamed(img.Ref)
+	up, path, err := s.locate(img.Ref)
 	if err != nil {
 		return "", err
 	}
-	tagged, ok := named.(reference.Tagged)
-	if !ok {
-		return "", fmt.Errorf("%q: seeding needs a tag", img.Ref)
+	if strings.Contains(path, "@") {
+		return "", fmt.Errorf("%q: seeding needs a tag, not a digest", img.Ref)
 	}
-	up := s.upstreams[reference.Domain(named)]
-	if up == nil {
-		return "", fmt.Errorf("no upstream plays %s", reference.Domain(named))
-	}
-	ref, err := name.NewTag(up.direct+"/"+reference.Path(named)+":"+tagged.Tag(), name.StrictValidation)
+	ref, err := name.NewTag(up.direct+"/"+path, name.StrictValidation)
 	if err != nil {
 		return "", err
 	}
@@ -87,6 +82,37 @@ func (s *Set) seed(ctx context.Context, img Image) (string, error) {
 		return "", err
 	}
 	return d.String(), nil
+}
+
+// UpstreamRef returns public (as a pod names it: "nginx:1.27", "quay.io/org/app@sha256:...")
+// on its upstream's counted address: the reference of a direct pull, bypassing the proxy.
+func (s *Set) UpstreamRef(public string) (string, error) {
+	up, path, err := s.locate(public)
+	if err != nil {
+		return "", err
+	}
+	return up.Addr + "/" + path, nil
+}
+
+// locate finds public's upstream and its repository path with the tag or digest
+// (":latest" when it has neither, as a runtime assumes).
+func (s *Set) locate(public string) (*Upstream, string, error) {
+	named, err := reference.ParseNormalizedNamed(public)
+	if err != nil {
+		return nil, "", fmt.Errorf("image %q: %w", public, err)
+	}
+	up := s.upstreams[reference.Domain(named)]
+	if up == nil {
+		return nil, "", fmt.Errorf("image %q: no upstream plays %s", public, reference.Domain(named))
+	}
+	path := reference.Path(reference.TagNameOnly(named))
+	switch r := reference.TagNameOnly(named).(type) {
+	case reference.Digested:
+		path += "@" + r.Digest().String()
+	case reference.Tagged:
+		path += ":" + r.Tag()
+	}
+	return up, path, nil
 }
 
 // randomIndex is a Docker manifest list with one random image per os/arch platform.

@@ -218,6 +218,17 @@ func freeAddr() (string, error) {
 // Upstream returns the upstream playing host, or nil.
 func (s *Set) Upstream(host string) *Upstream { return s.upstreams[host] }
 
+// Counts returns the requests all upstreams received so far, summed.
+func (s *Set) Counts() Counts {
+	sum := Counts{}
+	for _, u := range s.upstreams {
+		for k, v := range u.Counts() {
+			sum[k] += v
+		}
+	}
+	return sum
+}
+
 // Proxy returns the pull-through proxy for host, or nil.
 func (s *Set) Proxy(host string) *Proxy { return s.proxies[host] }
 
