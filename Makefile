@@ -29,6 +29,14 @@ e2e-bins: ## build etcd, kube-apiserver, kube-controller-manager and the registr
 .PHONY: test
 test: e2e-bins ## run every test: unit, fuzz seeds, golden files and the e2e suite on a real API server
 	go test -count=1 -timeout 30m ./...
+	$(MAKE) test-containerd
+
+# Separate modules with heavy test-only graphs, each tested from its own directory.
+TEST_MODULES := e2e/containerd
+
+.PHONY: test-containerd
+test-containerd: ## containerd's own resolver on the host files of `pullthrough nodeconfig` (its own module)
+	cd e2e/containerd && go test -count=1 -timeout 15m ./...
 
 .PHONY: test-short
 test-short: ## unit tests only (skips the e2e suite)
@@ -40,6 +48,7 @@ lint: ## gofmt, go vet, golangci-lint and the Helm chart (helm built from the mo
 	go vet ./...
 	@if [ ! -x $(TOOLS)/golangci-lint ]; then GOBIN=$(TOOLS) go install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION); fi
 	$(TOOLS)/golangci-lint run --allow-parallel-runners ./...
+	for m in $(TEST_MODULES); do (cd $$m && go vet ./... && $(TOOLS)/golangci-lint run --allow-parallel-runners ./...); done
 	hack/lint-chart.sh
 
 .PHONY: chart-docs
