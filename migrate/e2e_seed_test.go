@@ -17,6 +17,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/pullthrough/pullthrough/e2e/cluster"
+	"github.com/pullthrough/pullthrough/rewrite"
 )
 
 // seedOwners gives objects of testdata/seed.yaml their controller (child ->
@@ -57,6 +58,18 @@ func startE2E(t testing.TB) *e2eEnv {
 // migrator builds a Migrator on cfg (admin when nil) with the test config.
 func (e *e2eEnv) migrator(t testing.TB, cfg *rest.Config, opts Options) *Migrator {
 	t.Helper()
+	return e.migratorAs(t, cfg, loadTestConfig(t), opts)
+}
+
+// migratorWith builds an admin Migrator that routes with config.
+func (e *e2eEnv) migratorWith(t testing.TB, config *rewrite.Config, opts Options) *Migrator {
+	t.Helper()
+	return e.migratorAs(t, nil, config, opts)
+}
+
+// migratorAs builds a Migrator on cfg (admin when nil) that routes with config.
+func (e *e2eEnv) migratorAs(t testing.TB, cfg *rest.Config, config *rewrite.Config, opts Options) *Migrator {
+	t.Helper()
 	if cfg == nil {
 		cfg = e.admin
 	}
@@ -66,7 +79,7 @@ func (e *e2eEnv) migrator(t testing.TB, cfg *rest.Config, opts Options) *Migrato
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := New(dyn, loadTestConfig(t), opts)
+	m, err := New(dyn, config, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -57,17 +57,24 @@ func applyOps(edits []edit, annotations map[string]string) ([]operation, error) 
 
 // restoreOps builds the undo patch: each restorable value is tested against
 // what the migrator wrote and replaced by its original; then the record
-// annotation, tested unchanged, is removed.
-func restoreOps(restores []edit, annotations map[string]string) []operation {
+// annotation, tested unchanged, is removed, or, when some values were not
+// restored (kept), replaced by the record of those alone.
+func restoreOps(restores []edit, annotations, kept map[string]string) ([]operation, error) {
 	ops := make([]operation, 0, 2*len(restores)+2)
 	for _, e := range restores {
 		ops = append(ops,
 			operation{Op: "test", Path: e.path, Value: e.old},
 			operation{Op: "replace", Path: e.path, Value: e.new})
 	}
-	return append(ops,
-		operation{Op: "test", Path: annotationPath, Value: annotations[AnnotationMigratedImages]},
-		operation{Op: "remove", Path: annotationPath})
+	ops = append(ops, operation{Op: "test", Path: annotationPath, Value: annotations[AnnotationMigratedImages]})
+	if len(kept) == 0 {
+		return append(ops, operation{Op: "remove", Path: annotationPath}), nil
+	}
+	value, err := encodeRecord(kept)
+	if err != nil {
+		return nil, err
+	}
+	return append(ops, operation{Op: "replace", Path: annotationPath, Value: value}), nil
 }
 
 // writeAnnotation sets the record annotation to value, testing its current

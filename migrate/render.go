@@ -108,13 +108,25 @@ func Summary(r *Report) string {
 	t := r.Totals
 	acted := t.Objects[StatusPlanned] + t.Objects[StatusPatched] + t.Objects[StatusDryRun] + t.Failed
 	if acted == 0 {
-		return fmt.Sprintf("migrate %s: nothing to change (%d objects checked: %s)", verb, len(r.Objects), countStatusMap(t.Objects))
+		return fmt.Sprintf("migrate %s: nothing to change (%d objects checked: %s)", verb, len(r.Objects), countStatusMap(t.Objects)) + keptNote(r)
 	}
 	line := fmt.Sprintf("migrate %s: %s", verb, countStatusMap(t.Objects))
-	if r.Action == ActionPlan {
+	switch {
+	case r.Action == ActionPlan:
 		line += "; run with --apply to patch the planned objects"
+	case r.Action == ActionUndo && t.Objects[StatusPlanned] > 0:
+		line += "; run with --undo --apply to restore the planned values"
 	}
-	return line
+	return line + keptNote(r)
+}
+
+// keptNote tells an undo's reader that the values it did not restore are
+// still recorded, so a later undo (with the config of the forward run) can.
+func keptNote(r *Report) string {
+	if n := r.Totals.Outcomes[OutcomeChangedSince]; r.Action == ActionUndo && n > 0 {
+		return fmt.Sprintf("; %d values not restored (changed-since) stay recorded in %s", n, AnnotationMigratedImages)
+	}
+	return ""
 }
 
 // objectName is namespace/name, or name for a cluster-scoped object.

@@ -72,15 +72,17 @@ func runMigrate(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// migrateRun plans, and with --apply or --undo carries the plan out. A
-// report comes back whenever one exists, even when the run was interrupted.
+// migrateRun plans (the migration, or with --undo its undo), and with
+// --apply carries the plan out: --undo alone changes nothing, like a forward
+// run. A report comes back whenever one exists, even when the run was
+// interrupted.
 func migrateRun(ctx context.Context, m *migrate.Migrator, f *migrateFlags) (*migrate.Report, error) {
 	plan := m.Plan
 	if f.undo {
 		plan = m.PlanUndo
 	}
 	report, err := plan(ctx)
-	if err != nil || (!f.apply && !f.undo) {
+	if err != nil || !f.apply {
 		return report, err
 	}
 	return report, m.Apply(ctx, report)
@@ -95,7 +97,7 @@ func parseMigrateFlags(args []string, stderr io.Writer) (*migrateFlags, error) {
 	fs.StringVar(&f.kinds, "kinds", "", "comma-separated kinds to migrate, e.g. deploy,sts,configmaps,installations (default: all)")
 	fs.StringVar(&f.opts.Selector, "l", "", "label selector every object must match")
 	fs.BoolVar(&f.apply, "apply", false, "patch the planned objects (default: print the plan only)")
-	fs.BoolVar(&f.undo, "undo", false, "restore the values recorded in "+migrate.AnnotationMigratedImages)
+	fs.BoolVar(&f.undo, "undo", false, "plan the restore of the values recorded in "+migrate.AnnotationMigratedImages+"; with --apply, restore them")
 	fs.StringVar(&f.output, "o", "table", "report format: table or json")
 	fs.BoolVar(&f.opts.Diff, "diff", false, "show a unified diff of each object to patch")
 	fs.IntVar(&f.opts.BatchSize, "batch-size", migrate.DefaultBatchSize, "objects patched per batch")
@@ -105,7 +107,7 @@ func parseMigrateFlags(args []string, stderr io.Writer) (*migrateFlags, error) {
 	fs.BoolVar(&f.opts.ServerDryRun, "server-dry-run", false, "send every patch with dryRun=All: validated and admitted, not persisted")
 	fs.Usage = func() {
 		_, _ = fmt.Fprintln(stderr, "usage: pullthrough migrate --config FILE [--kubeconfig F] [-n NS]... [--kinds K,K] [-l SELECTOR]\n"+
-			"                           [--apply | --undo] [-o table|json] [--diff] [--batch-size N] [--pause D]\n"+
+			"                           [--undo] [--apply] [-o table|json] [--diff] [--batch-size N] [--pause D]\n"+
 			"                           [--qps Q --burst B] [--server-dry-run]")
 		fs.PrintDefaults()
 	}
@@ -115,10 +117,8 @@ func parseMigrateFlags(args []string, stderr io.Writer) (*migrateFlags, error) {
 	switch {
 	case fs.NArg() > 0:
 		return nil, usagef("unexpected arguments %q", fs.Args())
-	case f.apply && f.undo:
-		return nil, usagef("give --apply or --undo, not both")
-	case f.opts.ServerDryRun && !f.apply && !f.undo:
-		return nil, usagef("--server-dry-run needs --apply or --undo (a plan sends no patch)")
+	case f.opts.ServerDryRun && !f.apply:
+		return nil, usagef("--server-dry-run needs --apply (a plan sends no patch)")
 	case f.output != "table" && f.output != "json":
 		return nil, usagef("-o %q: want table or json", f.output)
 	case f.qps <= 0 || f.burst <= 0:
