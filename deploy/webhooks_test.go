@@ -10,13 +10,13 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 )
 
-// TestWebhookSafety checks the settings of both webhooks that decide what a
+// TestWebhookSafety checks the settings of every webhook that decide what a
 // broken, slow or reinvoked webhook can do to the cluster's pods.
 func TestWebhookSafety(t *testing.T) {
 	t.Parallel()
 	mwc := only[*admissionregistrationv1.MutatingWebhookConfiguration](t, load(t, manifestsFile))
-	if len(mwc.Webhooks) != 2 {
-		t.Fatalf("want 2 webhooks (enforce and audit), got %d", len(mwc.Webhooks))
+	if len(mwc.Webhooks) != len(webhookPaths) {
+		t.Fatalf("want %d webhooks (enforce, labelled or not; audit; an unknown mode), got %d", len(webhookPaths), len(mwc.Webhooks))
 	}
 	tests := []struct {
 		name string
@@ -69,11 +69,20 @@ func TestWebhookSafety(t *testing.T) {
 				paths[w.Name] = *s.Path
 			}
 		}
-		wantPaths := map[string]string{"enforce.pullthrough.dev": "/mutate-pods", "audit.pullthrough.dev": "/audit-pods"}
-		if problem := wantEqual(paths, wantPaths); problem != "" {
+		if problem := wantEqual(paths, webhookPaths); problem != "" {
 			t.Error(problem)
 		}
 	})
+}
+
+// webhookPaths is the path each webhook calls. A label selector cannot say
+// "absent or enforce", so enforce takes two webhooks; an unknown mode has its
+// own path, which audits and warns that the label is not a mode.
+var webhookPaths = map[string]string{
+	"enforce.pullthrough.dev":          "/mutate-pods",
+	"enforce-labelled.pullthrough.dev": "/mutate-pods",
+	"audit.pullthrough.dev":            "/audit-pods",
+	"unknown-mode.pullthrough.dev":     "/audit-pods-unknown-mode",
 }
 
 // want compares an optional field with the value it must have.
@@ -117,7 +126,7 @@ func ruleSet(rules []admissionregistrationv1.RuleWithOperations) []string {
 	return set
 }
 
-// TestRouting evaluates both webhooks' selectors as the API server does:
+// TestRouting evaluates the webhooks' selectors as the API server does:
 // which webhook, if any, sees a pod in a namespace with given labels.
 func TestRouting(t *testing.T) {
 	t.Parallel()
@@ -130,9 +139,16 @@ func TestRouting(t *testing.T) {
 		want      string // the webhook that sees the pod; "" for none
 	}{
 		{name: "unlabelled namespace is enforced", namespace: "shop", want: "enforce.pullthrough.dev"},
-		{name: "explicit enforce", namespace: "shop", mode: "enforce", want: "enforce.pullthrough.dev"},
+		{name: "explicit enforce", namespace: "shop", mode: "enforce", want: "enforce-labelled.pullthrough.dev"},
 		{name: "audit namespace", namespace: "shop", mode: "audit", want: "audit.pullthrough.dev"},
 		{name: "off namespace", namespace: "shop", mode: "off"},
+		// A mistyped label must never enforce: it audits (changes nothing)
+		// and warns.
+		{name: "Audit, capitalised", namespace: "shop", mode: "Audit", want: "unknown-mode.pullthrough.dev"},
+		{name: "audti, mistyped", namespace: "shop", mode: "audti", want: "unknown-mode.pullthrough.dev"},
+		{name: "disabled, not a mode", namespace: "shop", mode: "disabled", want: "unknown-mode.pullthrough.dev"},
+		{name: "empty value", namespace: "shop", mode: "=", want: "unknown-mode.pullthrough.dev"},
+		{name: "release namespace with an unknown mode", namespace: releaseNamespace, mode: "Audit"},
 		// The incident: kube-system's CNI and DNS images must be rewritten too.
 		{name: "kube-system is not excluded implicitly", namespace: "kube-system", want: "enforce.pullthrough.dev"},
 		// The webhook must never admit its own pods, whatever the label says.
@@ -146,7 +162,11 @@ func TestRouting(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			nsLabels := labels.Set{"kubernetes.io/metadata.name": tt.namespace}
-			if tt.mode != "" {
+			switch tt.mode {
+			case "":
+			case "=": // present with an empty value
+				nsLabels["pullthrough.dev/mode"] = ""
+			default:
 				nsLabels["pullthrough.dev/mode"] = tt.mode
 			}
 			var matched []string

@@ -18,10 +18,12 @@ import (
 // namespaces alone.
 const LabelMode = "pullthrough.dev/mode"
 
-// The values of LabelMode that change what happens in a namespace. Any other
-// value (enforce, a typo), or no label, is enforce, as in the chart's
-// namespaceSelector.
+// The values of LabelMode, as the chart's namespaceSelectors route them. No
+// label is enforce; any other value (Audit, audti, disabled) is audit, so that
+// a typo never enforces, and is reported.
 const (
+	// ModeEnforce: the images are migrated (also: no label).
+	ModeEnforce = "enforce"
 	// ModeOff: nothing may change; the migrator gives every value outcome
 	// excluded-namespace, as for exclude.namespaces.
 	ModeOff = "off"
@@ -43,15 +45,19 @@ const (
 )
 
 // modeOf reads a namespace's LabelMode exactly as the chart's selectors do:
-// "off" and "audit" are matched as written; anything else is enforce.
-func modeOf(labels map[string]string) nsMode {
-	switch labels[LabelMode] {
-	case ModeOff:
-		return nsOff
-	case ModeAudit:
-		return nsAudit
+// absent or "enforce" is enforce, "off" off, "audit" audit, and any other
+// value audit, with known false so that the run reports it.
+func modeOf(labels map[string]string) (mode nsMode, known bool) {
+	value, ok := labels[LabelMode]
+	switch {
+	case !ok || value == ModeEnforce:
+		return nsEnforce, true
+	case value == ModeOff:
+		return nsOff, true
+	case value == ModeAudit:
+		return nsAudit, true
 	}
-	return nsEnforce
+	return nsAudit, false
 }
 
 // namespaceModes holds the mode of every namespace a run covers, read once
@@ -78,17 +84,24 @@ var namespacesGVR = schema.GroupVersionResource{Version: "v1", Resource: "namesp
 // permits), or every namespace with one paged list. A namespace that does not
 // exist has no objects to list and is left out. Any other error fails the
 // run: a namespace whose label cannot be read must not be taken for enforce.
-func (m *Migrator) readNamespaceModes(ctx context.Context) (namespaceModes, error) {
+// A label value that is not a mode comes back as a warning for the report.
+func (m *Migrator) readNamespaceModes(ctx context.Context) (namespaceModes, []string, error) {
 	modes := namespaceModes{}
+	var warnings []string
+	add := func(u *unstructured.Unstructured) {
+		mode, known := modeOf(u.GetLabels())
+		modes[u.GetName()] = mode
+		if !known {
+			warnings = append(warnings, fmt.Sprintf("namespace %s: label %s=%q is not %s, %s or %s; treated as %s (nothing is patched there)",
+				u.GetName(), LabelMode, u.GetLabels()[LabelMode], ModeEnforce, ModeAudit, ModeOff, ModeAudit))
+		}
+	}
 	if len(m.opts.Namespaces) == 0 {
 		s := &source{origin: "namespaces", gvr: namespacesGVR, kind: "Namespace"}
-		err := m.list(ctx, s, func(u *unstructured.Unstructured) {
-			modes[u.GetName()] = modeOf(u.GetLabels())
-		})
-		if err != nil {
-			return nil, fmt.Errorf("read the %s label of the namespaces: %w", LabelMode, err)
+		if err := m.list(ctx, s, add); err != nil {
+			return nil, nil, fmt.Errorf("read the %s label of the namespaces: %w", LabelMode, err)
 		}
-		return modes, nil
+		return modes, warnings, nil
 	}
 	for _, ns := range m.opts.Namespaces {
 		u, err := m.client.Resource(namespacesGVR).Get(ctx, ns, metav1.GetOptions{})
@@ -96,11 +109,11 @@ func (m *Migrator) readNamespaceModes(ctx context.Context) (namespaceModes, erro
 		case apierrors.IsNotFound(err):
 			continue
 		case err != nil:
-			return nil, fmt.Errorf("read the %s label of namespace %s: %w", LabelMode, ns, err)
+			return nil, nil, fmt.Errorf("read the %s label of namespace %s: %w", LabelMode, ns, err)
 		}
-		modes[ns] = modeOf(u.GetLabels())
+		add(u)
 	}
-	return modes, nil
+	return modes, warnings, nil
 }
 
 // routing picks how the values of an object in namespace ns are decided:

@@ -32,7 +32,7 @@ func (m *Migrator) plan(ctx context.Context, action Action) (*Report, error) {
 	var modes namespaceModes
 	if action != ActionUndo {
 		var err error
-		if modes, err = m.readNamespaceModes(ctx); err != nil {
+		if modes, r.Warnings, err = m.readNamespaceModes(ctx); err != nil {
 			return nil, err
 		}
 	}

@@ -55,6 +55,12 @@ func WriteTable(w io.Writer, r *Report) error {
 			b.WriteString("\n" + o.Diff)
 		}
 	}
+	if len(r.Warnings) > 0 {
+		b.WriteString("\nwarnings:\n")
+		for _, w := range r.Warnings {
+			fmt.Fprintf(&b, "  %s\n", w)
+		}
+	}
 	if failed := r.Failed(); len(failed) > 0 {
 		b.WriteString("\nfailed:\n")
 		for _, o := range failed {

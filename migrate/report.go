@@ -107,9 +107,12 @@ type Object struct {
 type Report struct {
 	Action Action `json:"action"`
 	// ServerDryRun is set when every patch was sent with dryRun=All.
-	ServerDryRun bool      `json:"serverDryRun,omitempty"`
-	Objects      []*Object `json:"objects"`
-	Totals       Totals    `json:"totals"`
+	ServerDryRun bool `json:"serverDryRun,omitempty"`
+	// Warnings are what a person must fix though nothing failed: a
+	// namespace whose pullthrough.dev/mode label is not a mode.
+	Warnings []string  `json:"warnings,omitempty"`
+	Objects  []*Object `json:"objects"`
+	Totals   Totals    `json:"totals"`
 }
 
 // Totals count rows by outcome and objects by status, so that a script can

@@ -3,10 +3,11 @@
 // JSON patch.
 //
 // Contract:
-//   - Two paths, chosen by the API server from the namespace label
+//   - Three paths, chosen by the API server from the namespace label
 //     pullthrough.dev/mode, so the handler makes no API call and keeps no
 //     cache: PathMutate applies rewrites, PathAudit only counts, warns and
-//     annotates.
+//     annotates, and PathAuditUnknownMode (a label value that is not a mode)
+//     audits and also warns that the label is unknown.
 //   - CREATE rewrites every image. UPDATE (of pods, or of the
 //     pods/ephemeralcontainers subresource) rewrites only images that differ
 //     from oldObject, so an unrelated change never restarts a container.

@@ -16,11 +16,18 @@ import (
 )
 
 // Paths the API server calls; the webhook configuration picks one per
-// namespace by the label pullthrough.dev/mode.
+// namespace by the label pullthrough.dev/mode: PathMutate for no label or
+// enforce, PathAudit for audit, PathAuditUnknownMode for any value that is
+// not a mode (a typo must never enforce), none for off.
 const (
-	PathMutate = "/mutate-pods"
-	PathAudit  = "/audit-pods"
+	PathMutate           = "/mutate-pods"
+	PathAudit            = "/audit-pods"
+	PathAuditUnknownMode = "/audit-pods-unknown-mode"
 )
+
+// WarningUnknownMode is the warning of every answer on PathAuditUnknownMode:
+// the person whose pod was left alone learns why.
+const WarningUnknownMode = "pullthrough: the namespace label pullthrough.dev/mode is not enforce, audit or off; treated as audit, nothing changed"
 
 // Names on pods that pullthrough reads or writes.
 const (
@@ -51,6 +58,9 @@ type PodHandler struct {
 	Metrics *Metrics
 	// Audit computes, counts, warns and annotates but changes no image.
 	Audit bool
+	// Notice, when set, is a warning sent with every answer, before the
+	// per-container ones.
+	Notice string
 }
 
 var _ admission.Handler = (*PodHandler)(nil)
@@ -93,6 +103,9 @@ func (h *PodHandler) handle(ctx context.Context, req admission.Request) (admissi
 		p.addPullSecrets(pod, cfg.PullSecrets)
 	}
 	warnings := warningsFor(changes)
+	if h.Notice != "" {
+		warnings = append([]string{h.Notice}, warnings...)
+	}
 	if p.empty() {
 		return admission.Allowed("").WithWarnings(warnings...), resultUnchanged
 	}

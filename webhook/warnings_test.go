@@ -1,6 +1,9 @@
 package webhook
 
 import (
+	"bytes"
+	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -62,5 +65,24 @@ func TestWarningsFor(t *testing.T) {
 				t.Fatalf("warning of %d characters: the API server may truncate past %d", len(got[0]), maxWarning)
 			}
 		})
+	}
+}
+
+// TestUnknownModePath: a namespace label that is not a mode audits (the same
+// answer as the audit path) and says why first.
+func TestUnknownModePath(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, "testdata/config.yaml")
+	body, err := os.ReadFile("testdata/requests/typical-pod.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	audit := post(t, f.audit, body)
+	unknown := post(t, Handlers(f.state, f.metrics)[PathAuditUnknownMode], body)
+	if want := append([]string{WarningUnknownMode}, audit.Warnings...); !slices.Equal(unknown.Warnings, want) {
+		t.Errorf("warnings %q, want %q", unknown.Warnings, want)
+	}
+	if !unknown.Allowed || !bytes.Equal(unknown.Patch, audit.Patch) {
+		t.Errorf("answer: allowed %v, patch %s; want the audit path's patch %s", unknown.Allowed, unknown.Patch, audit.Patch)
 	}
 }
