@@ -8,6 +8,8 @@ import (
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+
+	"github.com/pullthrough/pullthrough/config"
 )
 
 // TestWebhookSafety checks the settings of every webhook that decide what a
@@ -85,6 +87,15 @@ var webhookPaths = map[string]string{
 	"unknown-mode.pullthrough.dev":     "/audit-pods-unknown-mode",
 }
 
+// modeOfWebhook is the mode each webhook applies ("": none, off).
+var modeOfWebhook = map[string]config.Mode{
+	"enforce.pullthrough.dev":          config.ModeEnforce,
+	"enforce-labelled.pullthrough.dev": config.ModeEnforce,
+	"audit.pullthrough.dev":            config.ModeAudit,
+	"unknown-mode.pullthrough.dev":     config.ModeAudit,
+	"":                                 config.ModeOff,
+}
+
 // want compares an optional field with the value it must have.
 func want[T comparable](got *T, value T) string {
 	if got == nil {
@@ -134,14 +145,14 @@ func TestRouting(t *testing.T) {
 	tests := []struct {
 		name      string
 		namespace string
-		mode      string // the pullthrough.dev/mode label; "" for none
+		mode      config.Mode // the config.LabelMode label; "" for none
 		podLabels map[string]string
 		want      string // the webhook that sees the pod; "" for none
 	}{
 		{name: "unlabelled namespace is enforced", namespace: "shop", want: "enforce.pullthrough.dev"},
-		{name: "explicit enforce", namespace: "shop", mode: "enforce", want: "enforce-labelled.pullthrough.dev"},
-		{name: "audit namespace", namespace: "shop", mode: "audit", want: "audit.pullthrough.dev"},
-		{name: "off namespace", namespace: "shop", mode: "off"},
+		{name: "explicit enforce", namespace: "shop", mode: config.ModeEnforce, want: "enforce-labelled.pullthrough.dev"},
+		{name: "audit namespace", namespace: "shop", mode: config.ModeAudit, want: "audit.pullthrough.dev"},
+		{name: "off namespace", namespace: "shop", mode: config.ModeOff},
 		// A mistyped label must never enforce: it audits (changes nothing)
 		// and warns.
 		{name: "Audit, capitalised", namespace: "shop", mode: "Audit", want: "unknown-mode.pullthrough.dev"},
@@ -153,8 +164,8 @@ func TestRouting(t *testing.T) {
 		{name: "kube-system is not excluded implicitly", namespace: "kube-system", want: "enforce.pullthrough.dev"},
 		// The webhook must never admit its own pods, whatever the label says.
 		{name: "release namespace", namespace: releaseNamespace},
-		{name: "release namespace labelled audit", namespace: releaseNamespace, mode: "audit"},
-		{name: "release namespace labelled enforce", namespace: releaseNamespace, mode: "enforce"},
+		{name: "release namespace labelled audit", namespace: releaseNamespace, mode: config.ModeAudit},
+		{name: "release namespace labelled enforce", namespace: releaseNamespace, mode: config.ModeEnforce},
 		{name: "pod opted out", namespace: "shop", podLabels: map[string]string{"pullthrough.dev/skip": "true"}},
 		{name: "skip label with another value", namespace: "shop", podLabels: map[string]string{"pullthrough.dev/skip": "no"}, want: "enforce.pullthrough.dev"},
 	}
@@ -165,9 +176,9 @@ func TestRouting(t *testing.T) {
 			switch tt.mode {
 			case "":
 			case "=": // present with an empty value
-				nsLabels["pullthrough.dev/mode"] = ""
+				nsLabels[config.LabelMode] = ""
 			default:
-				nsLabels["pullthrough.dev/mode"] = tt.mode
+				nsLabels[config.LabelMode] = string(tt.mode)
 			}
 			var matched []string
 			for _, w := range mwc.Webhooks {
@@ -181,6 +192,15 @@ func TestRouting(t *testing.T) {
 			}
 			if !slices.Equal(matched, want) {
 				t.Errorf("matched by %v, want %v", matched, want)
+			}
+			// The migrator reads the label with config.ModeOf: it must
+			// leave alone the namespaces the webhooks leave alone.
+			if tt.namespace == releaseNamespace || tt.podLabels != nil {
+				return
+			}
+			mode, known := config.ModeOf(nsLabels)
+			if wantMode := modeOfWebhook[tt.want]; mode != wantMode || known != (tt.want != "unknown-mode.pullthrough.dev") {
+				t.Errorf("config.ModeOf = %s (known %v); the chart routes to %q (%s)", mode, known, tt.want, wantMode)
 			}
 		})
 	}

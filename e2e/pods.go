@@ -5,7 +5,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 
-	"github.com/pullthrough/pullthrough/rewrite"
+	"github.com/pullthrough/pullthrough/podspec"
 	"github.com/pullthrough/pullthrough/webhook"
 )
 
@@ -21,7 +21,7 @@ func EachContainer(pod corev1.Pod, fn func(name, image, note string)) {
 		}
 		return originals[name]
 	}
-	for _, c := range rewrite.Images(&pod.Spec) {
+	for _, c := range podspec.Images(&pod.Spec) {
 		fn(c.Container, c.Old, note(c.Container))
 	}
 }

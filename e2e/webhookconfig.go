@@ -15,8 +15,6 @@ import (
 
 // Names shared by the chart, the tests and the demo.
 const (
-	// ModeLabel on a namespace picks the path: off, audit or enforce (default).
-	ModeLabel = "pullthrough.dev/mode"
 	// ReleaseNamespace is where the rendered manifests install pullthrough;
 	// it matches neither webhook.
 	ReleaseNamespace = "pullthrough-system"

@@ -9,6 +9,7 @@ import (
 	jsonpatch "gopkg.in/evanphx/json-patch.v4"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
+	"github.com/pullthrough/pullthrough/config"
 	"github.com/pullthrough/pullthrough/rewrite"
 )
 
@@ -16,8 +17,8 @@ import (
 // read them: quiet is labelled pullthrough.dev/mode=off and trial audit;
 // a namespace not listed here was not there when the run started.
 var testModes = namespaceModes{
-	"shop": nsEnforce, "legacy-shop": nsEnforce, "calico-system": nsEnforce, "istio-system": nsEnforce,
-	"quiet": nsOff, "trial": nsAudit,
+	"shop": config.ModeEnforce, "legacy-shop": config.ModeEnforce, "calico-system": config.ModeEnforce, "istio-system": config.ModeEnforce,
+	"quiet": config.ModeOff, "trial": config.ModeAudit,
 }
 
 // decideOffline runs the objects through the Migrator's sources for their

@@ -6,6 +6,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
+	"github.com/pullthrough/pullthrough/config"
 	"github.com/pullthrough/pullthrough/rewrite"
 )
 
@@ -15,7 +16,7 @@ import (
 func TestE2EUnknownMode(t *testing.T) {
 	env := startE2E(t)
 	ns := newNamespace("typo")
-	ns.SetLabels(map[string]string{LabelMode: "Audit"})
+	ns.SetLabels(map[string]string{config.LabelMode: "Audit"})
 	seeded := env.seed(t, []*unstructured.Unstructured{ns, newDeployment("Deployment", "typo", "web", "nginx:1.27")}, nil)
 	for _, opts := range []Options{{}, {Namespaces: []string{"typo"}}} {
 		m := env.migrator(t, nil, opts)

@@ -16,8 +16,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 
+	"github.com/pullthrough/pullthrough/config"
 	"github.com/pullthrough/pullthrough/e2e/cluster"
-	"github.com/pullthrough/pullthrough/rewrite"
 )
 
 // seedOwners gives objects of testdata/seed.yaml their controller (child ->
@@ -61,14 +61,14 @@ func (e *e2eEnv) migrator(t testing.TB, cfg *rest.Config, opts Options) *Migrato
 	return e.migratorAs(t, cfg, loadTestConfig(t), opts)
 }
 
-// migratorWith builds an admin Migrator that routes with config.
-func (e *e2eEnv) migratorWith(t testing.TB, config *rewrite.Config, opts Options) *Migrator {
+// migratorWith builds an admin Migrator that routes with routes.
+func (e *e2eEnv) migratorWith(t testing.TB, routes *config.Config, opts Options) *Migrator {
 	t.Helper()
-	return e.migratorAs(t, nil, config, opts)
+	return e.migratorAs(t, nil, routes, opts)
 }
 
-// migratorAs builds a Migrator on cfg (admin when nil) that routes with config.
-func (e *e2eEnv) migratorAs(t testing.TB, cfg *rest.Config, config *rewrite.Config, opts Options) *Migrator {
+// migratorAs builds a Migrator on cfg (admin when nil) that routes with routes.
+func (e *e2eEnv) migratorAs(t testing.TB, cfg *rest.Config, routes *config.Config, opts Options) *Migrator {
 	t.Helper()
 	if cfg == nil {
 		cfg = e.admin
@@ -79,7 +79,7 @@ func (e *e2eEnv) migratorAs(t testing.TB, cfg *rest.Config, config *rewrite.Conf
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := New(dyn, config, opts)
+	m, err := New(dyn, routes, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

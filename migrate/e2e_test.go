@@ -10,6 +10,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
+	"github.com/pullthrough/pullthrough/config"
 	"github.com/pullthrough/pullthrough/rewrite"
 )
 
@@ -79,7 +80,7 @@ func TestE2ELifecycle(t *testing.T) {
 	assertLabelledNamespaces(t, plan, StatusUnchanged)
 	for _, key := range []string{"Deployment/frozen/kiosk", "Deployment/trial/canary"} {
 		if now := env.fetch(t, seeded[key]); now.GetResourceVersion() != seeded[key].GetResourceVersion() {
-			t.Errorf("%s, in a namespace labelled %s, was written by the apply", key, LabelMode)
+			t.Errorf("%s, in a namespace labelled %s, was written by the apply", key, config.LabelMode)
 		}
 	}
 

@@ -107,7 +107,7 @@ func (m *Migrator) decide(o *Object, u *unstructured.Unstructured, undo bool) {
 	o.ops, o.Error, o.Diff = nil, "", ""
 	var err error
 	if undo {
-		excluded := u.GetNamespace() != "" && m.rw.NamespaceExcluded(u.GetNamespace())
+		excluded := u.GetNamespace() != "" && m.cfg.NamespaceExcluded(u.GetNamespace())
 		err = m.decideUndo(o, u, excluded)
 	} else {
 		err = m.decideApply(o, u)

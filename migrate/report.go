@@ -3,6 +3,7 @@ package migrate
 import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
+	"github.com/pullthrough/pullthrough/config"
 	"github.com/pullthrough/pullthrough/rewrite"
 )
 
@@ -98,7 +99,7 @@ type Object struct {
 	gvr        schema.GroupVersionResource // where to patch and re-read it
 	inspectors []inspector                 // of every target that selected it
 	reportOnly bool                        // never patched: a Job, a bare Pod, or a foreign controller's
-	mode       nsMode                      // of its namespace, read at the start of a forward run
+	mode       config.Mode                 // of its namespace, read at the start of a forward run
 	ops        []operation                 // the planned patch
 }
 

@@ -1,10 +1,11 @@
 // Package rewrite decides, for one image reference at a time, whether and how it
 // moves from a public registry to the internal pull-through proxy.
 //
-// It is the pure core of pullthrough: it takes strings, a Config and k8s.io/api
-// structs and returns values. It holds no clients, serves no HTTP and keeps no
-// globals, so the webhook, the migrator and the CLI all give the same answer for
-// the same image.
+// It is the pure core of pullthrough: it takes strings and Rules and returns
+// values. It imports no Kubernetes package, holds no clients, serves no HTTP
+// and keeps no globals, so the webhook, the migrator and the CLI all give the
+// same answer for the same image. Loading the configuration is package
+// config's job; walking a pod spec is package podspec's.
 //
 // The contract, in full:
 //
@@ -25,7 +26,7 @@
 //   - Every decision carries one Outcome from a closed set, used alike in logs,
 //     metrics, warnings and --explain.
 //
-// A Config is rejected at load when any mirror, glob, mode or migrate target is
-// malformed, or when rewriting would loop (a target matched by a source); the
-// error names the file, the field path and the value.
+// New refuses Rules with a malformed mirror or glob, or whose mirrors
+// conflict (a target matched by a source: rewriting would loop); package
+// config reports the same problems at load with the file, field path and value.
 package rewrite

@@ -38,14 +38,3 @@ var Outcomes = []Outcome{
 	OutcomeExcludedNamespace, OutcomeOptedOut, OutcomeUnparseable,
 	OutcomeInvalidResult, OutcomeAudit, OutcomeProxyUnhealthy,
 }
-
-// Mode chooses whether matching images are changed or only reported.
-type Mode string
-
-const (
-	// ModeEnforce rewrites matching images.
-	ModeEnforce Mode = "enforce"
-	// ModeAudit computes, counts and reports rewrites but changes no image, so
-	// a team can see the effect before turning it on.
-	ModeAudit Mode = "audit"
-)

@@ -2,6 +2,7 @@ package rewrite
 
 import (
 	"cmp"
+	"fmt"
 	"path"
 	"slices"
 	"strings"
@@ -9,14 +10,13 @@ import (
 	"github.com/distribution/reference"
 )
 
-// Rewriter applies one validated Config. It is immutable and safe for
+// Rewriter applies one set of Rules. It is immutable and safe for
 // concurrent use, so a hot reload swaps a whole Rewriter, never part of one.
 type Rewriter struct {
-	withhold   Outcome // "" applies rewrites; otherwise the outcome that replaces OutcomeRewritten
-	rules      []rule  // longest source first
-	targets    []string
-	images     []string
-	namespaces []string
+	withhold Outcome // "" applies rewrites; otherwise the outcome that replaces OutcomeRewritten
+	rules    []rule  // longest source first
+	targets  []string
+	images   []string // canonical exclusion globs
 }
 
 // rule is a Mirror in canonical form.
@@ -40,43 +40,44 @@ type Result struct {
 	Rule string
 }
 
-// New builds a Rewriter from a config that has been defaulted and validated
-// (Load and Parse do both); it revalidates so that it can never route with a
-// looping config.
-func New(cfg *Config) (*Rewriter, error) {
-	c := *cfg
-	if c.ProxyHealth != nil {
-		// Default writes through this pointer; the caller's config stays as given.
-		ph := *c.ProxyHealth
-		c.ProxyHealth = &ph
-	}
-	c.Default()
-	if err := c.Validate(); err != nil {
-		return nil, err
-	}
-	r := &Rewriter{namespaces: c.Exclude.Namespaces}
-	for _, g := range c.Exclude.Images {
-		canonical, _ := canonicalGlob(g) // validated above
+// New builds a Rewriter from rules. Package config validates them first
+// and reports every problem with its field path; New refuses any rules it
+// cannot route by (a malformed prefix or glob, mirrors that conflict), so it
+// can never route with a looping set.
+func New(rules Rules) (*Rewriter, error) {
+	r := &Rewriter{}
+	for i, g := range rules.ExcludeImages {
+		canonical, err := ParseImageGlob(g)
+		if err != nil {
+			return nil, fmt.Errorf("exclude.images[%d]: %w", i, err)
+		}
 		r.images = append(r.images, canonical)
 	}
-	for _, m := range c.Mirrors {
-		source, _ := ParsePrefix(m.Source) // validated above
-		target, _ := ParsePrefix(m.Target)
+	for i, m := range rules.Mirrors {
+		source, err := ParsePrefix(m.Source)
+		if err != nil {
+			return nil, fmt.Errorf("mirrors[%d].source: %w", i, err)
+		}
+		target, err := ParsePrefix(m.Target)
+		if err != nil {
+			return nil, fmt.Errorf("mirrors[%d].target: %w", i, err)
+		}
 		hostLen, _, _ := strings.Cut(target, "/")
 		r.rules = append(r.rules, rule{source: source, target: target, hostLen: len(hostLen)})
 		r.targets = append(r.targets, target)
 	}
-	if c.Mode == ModeAudit {
-		r.withhold = OutcomeAudit
+	if c := Conflicts(rules.Mirrors); len(c) > 0 {
+		return nil, fmt.Errorf("mirrors[%d].%s %q: %s", c[0].Index, c[0].Field, c[0].Value, c[0].Detail)
 	}
 	slices.SortStableFunc(r.rules, func(a, b rule) int { return cmp.Compare(len(b.source), len(a.source)) })
 	return r, nil
 }
 
 // Withholding returns a Rewriter that computes the same rewrites but applies
-// none, giving them the outcome why instead: OutcomeAudit for the webhook's
-// audit path, OutcomeProxyUnhealthy while the proxy is down. An existing
-// withholding (audit mode in the config) is kept, as it was asked for first.
+// none, giving them the outcome why instead: OutcomeAudit for audit mode and
+// the webhook's audit path, OutcomeProxyUnhealthy while the proxy is down. An
+// existing withholding (audit mode in the config) is kept, as it was asked
+// for first.
 func (r *Rewriter) Withholding(why Outcome) *Rewriter {
 	if r.withhold != "" {
 		return r
@@ -84,11 +85,6 @@ func (r *Rewriter) Withholding(why Outcome) *Rewriter {
 	c := *r
 	c.withhold = why
 	return &c
-}
-
-// NamespaceExcluded reports whether exclude.namespaces names ns.
-func (r *Rewriter) NamespaceExcluded(ns string) bool {
-	return matchAny(r.namespaces, ns)
 }
 
 // Rewrite decides what happens to one image reference.
@@ -175,7 +171,7 @@ func tagAndDigest(named reference.Named) string {
 }
 
 // matchAny reports whether any path.Match glob matches s. Globs were
-// validated at load, so a match error cannot happen here.
+// validated by New, so a match error cannot happen here.
 func matchAny(globs []string, s string) bool {
 	for _, g := range globs {
 		if ok, _ := path.Match(g, s); ok {

@@ -137,7 +137,8 @@ func checkDecisions(t *testing.T, fn string, decide func(string) Result, tests [
 func TestRewriteWithholding(t *testing.T) {
 	t.Parallel()
 	enforce := newTestRewriter(t, testConfig)
-	audit := newTestRewriter(t, testConfig+"mode: audit\n")
+	// What config.Config.Rewriter builds for mode: audit.
+	audit := enforce.Withholding(OutcomeAudit)
 	tests := []struct {
 		name    string
 		r       *Rewriter
@@ -185,19 +186,4 @@ func TestRewritePrefix(t *testing.T) {
 		{"double slash", "quay.io//", "quay.io//", OutcomeUnparseable},
 		{"excluded prefix", "quay.io/skip/a", "quay.io/skip/a", OutcomeExcludedImage},
 	})
-}
-
-func TestNamespaceExcluded(t *testing.T) {
-	t.Parallel()
-	r := newTestRewriter(t, testConfig)
-	for ns, want := range map[string]bool{
-		"pullthrough-system": true,
-		"sandbox-42":         true,
-		"kube-system":        false, // never implicit: Calico and CoreDNS live there
-		"default":            false,
-	} {
-		if got := r.NamespaceExcluded(ns); got != want {
-			t.Errorf("NamespaceExcluded(%q) = %v, want %v", ns, got, want)
-		}
-	}
 }

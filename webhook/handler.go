@@ -12,13 +12,16 @@ import (
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
+	"github.com/pullthrough/pullthrough/config"
+	"github.com/pullthrough/pullthrough/podspec"
 	"github.com/pullthrough/pullthrough/rewrite"
 )
 
 // Paths the API server calls; the webhook configuration picks one per
-// namespace by the label pullthrough.dev/mode: PathMutate for no label or
-// enforce, PathAudit for audit, PathAuditUnknownMode for any value that is
-// not a mode (a typo must never enforce), none for off.
+// namespace by the label config.LabelMode (pullthrough.dev/mode): PathMutate
+// for no label or config.ModeEnforce, PathAudit for config.ModeAudit,
+// PathAuditUnknownMode for any value that is not a mode (a typo must never
+// enforce), none for config.ModeOff.
 const (
 	PathMutate           = "/mutate-pods"
 	PathAudit            = "/audit-pods"
@@ -56,8 +59,9 @@ type PodHandler struct {
 	State *State
 	// Metrics counts every request and image.
 	Metrics *Metrics
-	// Audit computes, counts, warns and annotates but changes no image.
-	Audit bool
+	// Mode is the path's: config.ModeAudit computes, counts, warns and
+	// annotates but changes no image; config.ModeEnforce applies the config.
+	Mode config.Mode
 	// Notice, when set, is a warning sent with every answer, before the
 	// per-container ones.
 	Notice string
@@ -87,8 +91,9 @@ func (h *PodHandler) handle(ctx context.Context, req admission.Request) (admissi
 	if pod == nil {
 		return early, result
 	}
-	cfg, rw := h.State.rewriter(h.Audit)
-	changes := decide(rw, pod, old, req.Namespace)
+	routing, rw := h.State.rewriter(h.Mode)
+	cfg := routing.Config
+	changes := decide(rw, pod, old, cfg.NamespaceExcluded(req.Namespace))
 	h.Metrics.countImages(changes)
 	// The ephemeralcontainers subresource stores only ephemeral containers:
 	// the API server puts the old metadata back, so annotations are not sent.
@@ -99,8 +104,8 @@ func (h *PodHandler) handle(ctx context.Context, req admission.Request) (admissi
 	}
 	// Only on CREATE (a running pod's imagePullSecrets are immutable), and
 	// never when auditing, which changes nothing.
-	if req.Operation == admissionv1.Create && !h.Audit && !cfg.Audit && pullsFromProxy(changes) {
-		p.addPullSecrets(pod, cfg.PullSecrets)
+	if req.Operation == admissionv1.Create && h.Mode != config.ModeAudit && cfg.Mode != config.ModeAudit && pullsFromProxy(changes) {
+		p.addPullSecrets(pod, cfg.ImagePullSecrets)
 	}
 	warnings := warningsFor(changes)
 	if h.Notice != "" {
@@ -121,7 +126,7 @@ func (h *PodHandler) handle(ctx context.Context, req admission.Request) (admissi
 		return resp.WithWarnings(warnings...), resultUnchanged
 	}
 	logf.FromContext(ctx).V(1).Info("patched pod", "uid", req.UID, "namespace", req.Namespace,
-		"name", podName(pod, req), "rewritten", p.rewritten, "audit", h.Audit)
+		"name", podName(pod, req), "rewritten", p.rewritten, "mode", h.Mode)
 	return resp.WithWarnings(warnings...), resultPatched
 }
 
@@ -154,7 +159,7 @@ func decodeRequest(req admission.Request) (pod, old *corev1.Pod, early admission
 // from the proxy: rewritten now, or already proxied (a migrated template, a
 // manifest run through `pullthrough rewrite -f`), which needs the pull
 // secrets just the same.
-func pullsFromProxy(changes []rewrite.Change) bool {
+func pullsFromProxy(changes []podspec.Change) bool {
 	for _, c := range changes {
 		if c.Outcome == rewrite.OutcomeRewritten || c.Outcome == rewrite.OutcomeAlreadyProxied {
 			return true
@@ -175,24 +180,25 @@ func podName(pod *corev1.Pod, req admission.Request) string {
 	}
 }
 
-// decide returns the decision for each image the request sets. Pod-level
-// opt-outs are counted per image; on UPDATE, an image the old pod already
-// had is not this request's business and is left out (and not counted again).
-func decide(rw *rewrite.Rewriter, pod, old *corev1.Pod, namespace string) []rewrite.Change {
-	var changes []rewrite.Change
+// decide returns the decision for each image the request sets, in a
+// namespace that exclude.namespaces names or not. Pod-level opt-outs are
+// counted per image; on UPDATE, an image the old pod already had is not this
+// request's business and is left out (and not counted again).
+func decide(rw *rewrite.Rewriter, pod, old *corev1.Pod, nsExcluded bool) []podspec.Change {
+	var changes []podspec.Change
 	switch {
 	case pod.Annotations[corev1.MirrorPodAnnotationKey] != "", pod.Labels[LabelSkip] == "true":
-		changes = rewrite.Skipped(&pod.Spec, rewrite.OutcomeOptedOut)
-	case rw.NamespaceExcluded(namespace):
-		changes = rewrite.Skipped(&pod.Spec, rewrite.OutcomeExcludedNamespace)
+		changes = podspec.Skipped(&pod.Spec, rewrite.OutcomeOptedOut)
+	case nsExcluded:
+		changes = podspec.Skipped(&pod.Spec, rewrite.OutcomeExcludedNamespace)
 	default:
-		changes = rw.PodSpec(&pod.Spec)
+		changes = podspec.Decide(rw, &pod.Spec)
 	}
 	if old == nil {
 		return changes
 	}
 	before := map[string]string{}
-	for _, c := range rewrite.Images(&old.Spec) {
+	for _, c := range podspec.Images(&old.Spec) {
 		before[c.Field+"/"+c.Container] = c.Old
 	}
 	kept := changes[:0]

@@ -5,7 +5,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/pullthrough/pullthrough/rewrite"
+	"github.com/pullthrough/pullthrough/podspec"
 )
 
 // registryOther is the registry label of an image that no mirror matched:
@@ -76,7 +76,7 @@ func (m *Metrics) observeRequest(operation, result string, d time.Duration) {
 	m.duration.WithLabelValues(operation).Observe(d.Seconds())
 }
 
-func (m *Metrics) countImages(changes []rewrite.Change) {
+func (m *Metrics) countImages(changes []podspec.Change) {
 	for _, c := range changes {
 		registry := c.Rule
 		if registry == "" {

@@ -8,12 +8,13 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
+	"github.com/pullthrough/pullthrough/podspec"
 	"github.com/pullthrough/pullthrough/rewrite"
 )
 
 // podPatch is everything the handler will change on one pod.
 type podPatch struct {
-	images      []rewrite.Change  // rewritten changes, applied by field and index
+	images      []podspec.Change  // rewritten changes, applied by field and index
 	annotations map[string]string // annotation key -> new value
 	pullSecrets []string          // names to append to spec.imagePullSecrets
 	rewritten   int
@@ -23,7 +24,7 @@ type podPatch struct {
 // annotations that record them, merged into any that an earlier call
 // (reinvocation) wrote. It returns the keys of annotations whose value was
 // not pullthrough's JSON and is replaced.
-func newPodPatch(pod *corev1.Pod, changes []rewrite.Change, record bool) (*podPatch, []string) {
+func newPodPatch(pod *corev1.Pod, changes []podspec.Change, record bool) (*podPatch, []string) {
 	p := &podPatch{annotations: map[string]string{}}
 	originals, proposals := map[string]string{}, map[string]string{}
 	for _, c := range changes {

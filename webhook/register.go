@@ -4,6 +4,8 @@ import (
 	"net/http"
 
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
+
+	"github.com/pullthrough/pullthrough/config"
 )
 
 // Handlers returns the HTTP handler for each path, all reading state. The
@@ -12,9 +14,9 @@ import (
 // answers HTTP 200 with an error response for anything it cannot read.
 func Handlers(state *State, m *Metrics) map[string]http.Handler {
 	return map[string]http.Handler{
-		PathMutate: &admission.Webhook{Handler: &PodHandler{State: state, Metrics: m}},
-		PathAudit:  &admission.Webhook{Handler: &PodHandler{State: state, Metrics: m, Audit: true}},
+		PathMutate: &admission.Webhook{Handler: &PodHandler{State: state, Metrics: m, Mode: config.ModeEnforce}},
+		PathAudit:  &admission.Webhook{Handler: &PodHandler{State: state, Metrics: m, Mode: config.ModeAudit}},
 		PathAuditUnknownMode: &admission.Webhook{Handler: &PodHandler{
-			State: state, Metrics: m, Audit: true, Notice: WarningUnknownMode}},
+			State: state, Metrics: m, Mode: config.ModeAudit, Notice: WarningUnknownMode}},
 	}
 }

@@ -3,6 +3,7 @@ package webhook
 import (
 	"fmt"
 
+	"github.com/pullthrough/pullthrough/podspec"
 	"github.com/pullthrough/pullthrough/rewrite"
 )
 
@@ -16,7 +17,7 @@ const maxWarning = 256
 // warningsFor says, one line per container, what was rewritten, what audit
 // would rewrite and what was withheld because the proxy is down; kubectl
 // prints these, so the person creating the pod sees the change.
-func warningsFor(changes []rewrite.Change) []string {
+func warningsFor(changes []podspec.Change) []string {
 	var out []string
 	for _, c := range changes {
 		var long, short string

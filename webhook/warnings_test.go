@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pullthrough/pullthrough/podspec"
 	"github.com/pullthrough/pullthrough/rewrite"
 )
 
@@ -19,39 +20,39 @@ func TestWarningsFor(t *testing.T) {
 	hugeProxied := "proxy.example.internal/ghcr/" + strings.Repeat("x", 240) + ":1"
 	tests := []struct {
 		name   string
-		change rewrite.Change
+		change podspec.Change
 		want   string
 	}{{
 		name:   "short pair whole",
-		change: rewrite.Change{Container: "app", Old: "nginx", Result: rewrite.Result{Image: "proxy.example.internal/dockerhub/library/nginx", Outcome: rewrite.OutcomeRewritten}},
+		change: podspec.Change{Container: "app", Old: "nginx", Result: rewrite.Result{Image: "proxy.example.internal/dockerhub/library/nginx", Outcome: rewrite.OutcomeRewritten}},
 		want:   "pullthrough: app: nginx -> proxy.example.internal/dockerhub/library/nginx",
 	}, {
 		// A digest-pinned pair is ~240 characters: past the 120 the API
 		// docs ask for "if possible", within the 256 it may truncate past,
 		// so the person sees both images whole.
 		name:   "digest-pinned pair whole",
-		change: rewrite.Change{Container: "gateway", Old: pinned, Result: rewrite.Result{Image: pinnedProxied, Outcome: rewrite.OutcomeRewritten}},
+		change: podspec.Change{Container: "gateway", Old: pinned, Result: rewrite.Result{Image: pinnedProxied, Outcome: rewrite.OutcomeRewritten}},
 		want:   "pullthrough: gateway: " + pinned + " -> " + pinnedProxied,
 	}, {
 		name:   "audit pair whole",
-		change: rewrite.Change{Container: "gateway", Old: pinned, Result: rewrite.Result{Proposed: pinnedProxied, Outcome: rewrite.OutcomeAudit}},
+		change: podspec.Change{Container: "gateway", Old: pinned, Result: rewrite.Result{Proposed: pinnedProxied, Outcome: rewrite.OutcomeAudit}},
 		want:   "pullthrough audit: gateway: " + pinned + " would be " + pinnedProxied,
 	}, {
 		name:   "pair past 256: the new image alone",
-		change: rewrite.Change{Container: "app", Old: "ghcr.io/" + strings.Repeat("x", 100) + ":1", Result: rewrite.Result{Image: "proxy.example.internal/ghcr/" + strings.Repeat("x", 100) + ":1", Outcome: rewrite.OutcomeRewritten}},
+		change: podspec.Change{Container: "app", Old: "ghcr.io/" + strings.Repeat("x", 100) + ":1", Result: rewrite.Result{Image: "proxy.example.internal/ghcr/" + strings.Repeat("x", 100) + ":1", Outcome: rewrite.OutcomeRewritten}},
 		want:   "pullthrough: app: -> proxy.example.internal/ghcr/" + strings.Repeat("x", 100) + ":1",
 	}, {
 		name:   "new image alone past 256: cut to 256",
-		change: rewrite.Change{Container: "app", Old: huge, Result: rewrite.Result{Image: hugeProxied, Outcome: rewrite.OutcomeRewritten}},
+		change: podspec.Change{Container: "app", Old: huge, Result: rewrite.Result{Image: hugeProxied, Outcome: rewrite.OutcomeRewritten}},
 		want:   ("pullthrough: app: -> " + hugeProxied)[:maxWarning-3] + "...",
 	}, {
 		name:   "unchanged says nothing",
-		change: rewrite.Change{Container: "app", Old: "nginx", Result: rewrite.Result{Image: "nginx", Outcome: rewrite.OutcomeExcludedImage}},
+		change: podspec.Change{Container: "app", Old: "nginx", Result: rewrite.Result{Image: "nginx", Outcome: rewrite.OutcomeExcludedImage}},
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got := warningsFor([]rewrite.Change{tt.change})
+			got := warningsFor([]podspec.Change{tt.change})
 			if tt.want == "" {
 				if len(got) != 0 {
 					t.Fatalf("warnings %q, want none", got)

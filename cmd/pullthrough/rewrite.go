@@ -26,7 +26,7 @@ func runRewrite(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	r, err := rewrite.New(cfg)
+	r, err := cfg.Rewriter()
 	if err != nil {
 		return usageError{err}
 	}

@@ -1,7 +1,9 @@
-package rewrite
+package podspec
 
 import (
 	corev1 "k8s.io/api/core/v1"
+
+	"github.com/pullthrough/pullthrough/rewrite"
 )
 
 // Container lists of a PodSpec, by their JSON field names. Every one of them
@@ -26,26 +28,26 @@ type Change struct {
 	Container string
 	// Old is the image as written.
 	Old string
-	Result
+	rewrite.Result
 }
 
-// PodSpec decides every image of spec, in ContainerFields order, without
-// changing spec; Apply makes the rewritten ones take effect.
-func (r *Rewriter) PodSpec(spec *corev1.PodSpec) []Change {
-	return eachImage(spec, func(image string) Result { return r.Rewrite(image) })
+// Decide decides every image of spec with rw, in ContainerFields order,
+// without changing spec; Apply makes the rewritten ones take effect.
+func Decide(rw *rewrite.Rewriter, spec *corev1.PodSpec) []Change {
+	return eachImage(spec, rw.Rewrite)
 }
 
 // Skipped gives every image of spec the same outcome and changes nothing, for
 // decisions made about the whole pod (opted out, excluded namespace) that
 // must still be counted per image.
-func Skipped(spec *corev1.PodSpec, why Outcome) []Change {
-	return eachImage(spec, func(image string) Result { return Result{Image: image, Outcome: why} })
+func Skipped(spec *corev1.PodSpec, why rewrite.Outcome) []Change {
+	return eachImage(spec, func(image string) rewrite.Result { return rewrite.Result{Image: image, Outcome: why} })
 }
 
 // Images lists every container image of spec with no decision made (empty
 // Outcome), for callers that compare two versions of a pod or show them.
 func Images(spec *corev1.PodSpec) []Change {
-	return eachImage(spec, func(image string) Result { return Result{Image: image} })
+	return eachImage(spec, func(image string) rewrite.Result { return rewrite.Result{Image: image} })
 }
 
 // Apply sets the image of every rewritten Change in spec and returns how many
@@ -53,7 +55,7 @@ func Images(spec *corev1.PodSpec) []Change {
 func Apply(spec *corev1.PodSpec, changes []Change) int {
 	n := 0
 	for _, c := range changes {
-		if c.Outcome != OutcomeRewritten {
+		if c.Outcome != rewrite.OutcomeRewritten {
 			continue
 		}
 		switch c.Field {
@@ -70,7 +72,7 @@ func Apply(spec *corev1.PodSpec, changes []Change) int {
 }
 
 // eachImage calls decide for every container image of spec.
-func eachImage(spec *corev1.PodSpec, decide func(image string) Result) []Change {
+func eachImage(spec *corev1.PodSpec, decide func(image string) rewrite.Result) []Change {
 	changes := make([]Change, 0, len(spec.InitContainers)+len(spec.Containers)+len(spec.EphemeralContainers))
 	add := func(field string, i int, name, image string) {
 		changes = append(changes, Change{Field: field, Index: i, Container: name, Old: image, Result: decide(image)})

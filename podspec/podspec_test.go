@@ -1,15 +1,17 @@
-package rewrite
+package podspec
 
 import (
 	"reflect"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
+
+	"github.com/pullthrough/pullthrough/rewrite"
 )
 
-func TestPodSpec(t *testing.T) {
+func TestDecide(t *testing.T) {
 	t.Parallel()
-	r := newTestRewriter(t, testConfig)
+	r := newTestRewriter(t)
 	always := corev1.ContainerRestartPolicyAlways
 	spec := &corev1.PodSpec{
 		InitContainers: []corev1.Container{
@@ -27,16 +29,16 @@ func TestPodSpec(t *testing.T) {
 	}
 	want := []struct {
 		field, container, image string
-		outcome                 Outcome
+		outcome                 rewrite.Outcome
 	}{
-		{FieldInitContainers, "init", "busybox:1.36", OutcomeExcludedImage},
-		{FieldInitContainers, "istio-proxy", "proxy.example.internal/dockerhub/istio/proxyv2:1.22.0", OutcomeRewritten},
-		{FieldContainers, "app", "proxy.example.internal/ghcr/acme/app:1", OutcomeRewritten},
-		{FieldContainers, "cached", "proxy.example.internal/quay/calico/node:v3", OutcomeAlreadyProxied},
-		{FieldContainers, "private", "registry.corp.example/team/app:2", OutcomeNoRule},
-		{FieldEphemeralContainers, "debug", "proxy.example.internal/dockerhub/nicolaka/netshoot", OutcomeRewritten},
+		{FieldInitContainers, "init", "busybox:1.36", rewrite.OutcomeExcludedImage},
+		{FieldInitContainers, "istio-proxy", "proxy.example.internal/dockerhub/istio/proxyv2:1.22.0", rewrite.OutcomeRewritten},
+		{FieldContainers, "app", "proxy.example.internal/ghcr/acme/app:1", rewrite.OutcomeRewritten},
+		{FieldContainers, "cached", "proxy.example.internal/quay/calico/node:v3", rewrite.OutcomeAlreadyProxied},
+		{FieldContainers, "private", "registry.corp.example/team/app:2", rewrite.OutcomeNoRule},
+		{FieldEphemeralContainers, "debug", "proxy.example.internal/dockerhub/nicolaka/netshoot", rewrite.OutcomeRewritten},
 	}
-	changes := r.PodSpec(spec)
+	changes := Decide(r, spec)
 	if len(changes) != len(want) {
 		t.Fatalf("got %d changes, want %d", len(changes), len(want))
 	}
@@ -47,7 +49,7 @@ func TestPodSpec(t *testing.T) {
 		}
 	}
 	if spec.Containers[0].Image != "ghcr.io/acme/app:1" {
-		t.Fatal("PodSpec changed the spec; only Apply may")
+		t.Fatal("Decide changed the spec; only Apply may")
 	}
 	if n := Apply(spec, changes); n != 3 {
 		t.Errorf("Apply set %d images, want 3", n)
@@ -59,7 +61,7 @@ func TestPodSpec(t *testing.T) {
 			t.Errorf("after Apply, %s = %q, want %q", w.container, got[i], w.image)
 		}
 	}
-	if again := r.PodSpec(spec); Apply(spec, again) != 0 {
+	if again := Decide(r, spec); Apply(spec, again) != 0 {
 		t.Error("a second pass rewrote something: not a fixed point")
 	}
 }
@@ -67,12 +69,12 @@ func TestPodSpec(t *testing.T) {
 func TestSkipped(t *testing.T) {
 	t.Parallel()
 	spec := &corev1.PodSpec{Containers: []corev1.Container{{Name: "a", Image: "nginx"}, {Name: "b", Image: "redis"}}}
-	changes := Skipped(spec, OutcomeOptedOut)
-	var outcomes []Outcome
+	changes := Skipped(spec, rewrite.OutcomeOptedOut)
+	var outcomes []rewrite.Outcome
 	for _, c := range changes {
 		outcomes = append(outcomes, c.Outcome)
 	}
-	if !reflect.DeepEqual(outcomes, []Outcome{OutcomeOptedOut, OutcomeOptedOut}) || Apply(spec, changes) != 0 {
+	if !reflect.DeepEqual(outcomes, []rewrite.Outcome{rewrite.OutcomeOptedOut, rewrite.OutcomeOptedOut}) || Apply(spec, changes) != 0 {
 		t.Errorf("Skipped = %v; it must count every image and change none", outcomes)
 	}
 }
@@ -97,12 +99,48 @@ func TestImages(t *testing.T) {
 	}
 }
 
-func TestPodSpecPath(t *testing.T) {
+func TestPathOf(t *testing.T) {
 	t.Parallel()
 	for kind, want := range map[string]int{"Pod": 1, "Deployment": 3, "CronJob": 5, "ConfigMap": 0} {
-		p, ok := PodSpecPath(kind)
+		p, ok := PathOf(kind)
 		if len(p) != want || ok != (want > 0) {
-			t.Errorf("PodSpecPath(%s) = %v, %v", kind, p, ok)
+			t.Errorf("PathOf(%s) = %v, %v", kind, p, ok)
+		}
+	}
+}
+
+// newTestRewriter routes the registries of TestDecide; it excludes busybox.
+func newTestRewriter(t *testing.T) *rewrite.Rewriter {
+	t.Helper()
+	r, err := rewrite.New(rewrite.Rules{
+		Mirrors: []rewrite.Mirror{
+			{Source: "docker.io", Target: "proxy.example.internal/dockerhub"},
+			{Source: "ghcr.io", Target: "proxy.example.internal/ghcr"},
+			{Source: "quay.io", Target: "proxy.example.internal/quay"},
+		},
+		ExcludeImages: []string{"docker.io/library/busybox*"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// TestKinds: every kind is listed once, with a pod-spec path that ends in a
+// spec and an API resource; PathOf agrees with the table.
+func TestKinds(t *testing.T) {
+	t.Parallel()
+	seen := map[string]bool{}
+	for _, k := range Kinds {
+		if seen[k.Kind] {
+			t.Errorf("%s is listed twice", k.Kind)
+		}
+		seen[k.Kind] = true
+		if len(k.Path) == 0 || k.Path[len(k.Path)-1] != "spec" || k.Resource.Resource == "" {
+			t.Errorf("%s: path %v, resource %v", k.Kind, k.Path, k.Resource)
+		}
+		if p, ok := PathOf(k.Kind); !ok || !reflect.DeepEqual(p, k.Path) {
+			t.Errorf("PathOf(%s) = %v, %v; want %v", k.Kind, p, ok, k.Path)
 		}
 	}
 }

@@ -1,0 +1,118 @@
+package config
+
+import (
+	"testing"
+
+	"github.com/pullthrough/pullthrough/rewrite"
+)
+
+// routingConfig is a small config with excluded namespaces.
+const routingConfig = `
+mirrors:
+  - {source: docker.io, target: proxy.example.internal/dockerhub}
+exclude:
+  namespaces: ["pullthrough-system", "sandbox-*"]
+`
+
+func mustParse(t *testing.T, yaml string) *Config {
+	t.Helper()
+	cfg, err := Parse([]byte(yaml))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+func TestNamespaceExcluded(t *testing.T) {
+	t.Parallel()
+	cfg := mustParse(t, routingConfig)
+	for ns, want := range map[string]bool{
+		"pullthrough-system": true,
+		"sandbox-42":         true,
+		"kube-system":        false, // never implicit: Calico and CoreDNS live there
+		"default":            false,
+	} {
+		if got := cfg.NamespaceExcluded(ns); got != want {
+			t.Errorf("NamespaceExcluded(%q) = %v, want %v", ns, got, want)
+		}
+	}
+}
+
+// TestRewriterMode: audit mode in the config withholds every rewrite, and
+// stays audit when the proxy is also down.
+func TestRewriterMode(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		yaml    string
+		outcome rewrite.Outcome
+	}{
+		{"enforce applies", routingConfig, rewrite.OutcomeRewritten},
+		{"audit config withholds", routingConfig + "mode: audit\n", rewrite.OutcomeAudit},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			rw, err := mustParse(t, tt.yaml).Rewriter()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := rw.Rewrite("nginx").Outcome; got != tt.outcome {
+				t.Errorf("outcome = %s, want %s", got, tt.outcome)
+			}
+			if tt.outcome == rewrite.OutcomeAudit {
+				if got := rw.Withholding(rewrite.OutcomeProxyUnhealthy).Rewrite("nginx").Outcome; got != rewrite.OutcomeAudit {
+					t.Errorf("audit config with the proxy down: outcome = %s, want audit", got)
+				}
+			}
+		})
+	}
+}
+
+func TestFailOpen(t *testing.T) {
+	t.Parallel()
+	for yaml, want := range map[string]bool{
+		routingConfig: false, // no probe, nothing to fail open on
+		routingConfig + "proxyHealth: {url: 'https://p.example/v2/'}\n":                  true,
+		routingConfig + "proxyHealth: {url: 'https://p.example/v2/', failOpen: false}\n": false,
+	} {
+		if got := mustParse(t, yaml).FailOpen(); got != want {
+			t.Errorf("FailOpen() = %v, want %v for\n%s", got, want, yaml)
+		}
+	}
+}
+
+// TestModeOf holds every reader of the label to the chart's routing: no
+// label or enforce is enforce, off off, audit audit, and any other value
+// audit and unknown (deploy's TestRouting checks the rendered selectors
+// agree).
+func TestModeOf(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name      string
+		labels    map[string]string
+		want      Mode
+		wantKnown bool
+	}{
+		{name: "no labels", want: ModeEnforce, wantKnown: true},
+		{name: "other labels", labels: map[string]string{"team": "shop"}, want: ModeEnforce, wantKnown: true},
+		{name: "enforce", labels: map[string]string{LabelMode: "enforce"}, want: ModeEnforce, wantKnown: true},
+		{name: "off", labels: map[string]string{LabelMode: "off"}, want: ModeOff, wantKnown: true},
+		{name: "audit", labels: map[string]string{LabelMode: "audit"}, want: ModeAudit, wantKnown: true},
+		// A typo must never enforce: it audits, and is reported.
+		{name: "upper case", labels: map[string]string{LabelMode: "Off"}, want: ModeAudit},
+		{name: "Audit", labels: map[string]string{LabelMode: "Audit"}, want: ModeAudit},
+		{name: "audti", labels: map[string]string{LabelMode: "audti"}, want: ModeAudit},
+		{name: "empty value", labels: map[string]string{LabelMode: ""}, want: ModeAudit},
+		{name: "unknown value", labels: map[string]string{LabelMode: "disabled"}, want: ModeAudit},
+		{name: "another prefix", labels: map[string]string{"example.com/mode": "off"}, want: ModeEnforce, wantKnown: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if got, known := ModeOf(tt.labels); got != tt.want || known != tt.wantKnown {
+				t.Errorf("ModeOf(%v) = %s, %v; want %s, %v", tt.labels, got, known, tt.want, tt.wantKnown)
+			}
+		})
+	}
+}
