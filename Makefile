@@ -34,6 +34,13 @@ test: e2e-bins ## run every test: unit, fuzz seeds, golden files and the e2e sui
 	go build -o bin/testcheck ./hack/testcheck
 	go test -count=1 -timeout 30m -json ./... | bin/testcheck $$(go list $(E2E_PKGS))
 
+.PHONY: test-faults
+test-faults: e2e-bins ## the fault suite: kill, hang, roll and flood the webhook under a stream of pod creations (~3 min)
+	go build -o bin/testcheck ./hack/testcheck
+	PT_FAULT_REPORT=$${PT_FAULT_REPORT:-bin/faults.md} go test -count=1 -timeout 15m -tags faults -json ./e2e/faults \
+		| bin/testcheck $$(go list ./e2e/faults)
+	@cat $${PT_FAULT_REPORT:-bin/faults.md}
+
 .PHONY: test-short
 test-short: ## unit tests only (skips the e2e suite)
 	go test -short ./...

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -58,13 +59,18 @@ func (m *Migrator) Apply(ctx context.Context, r *Report) error {
 // (422), the object is read again: if its values changed, a test operation
 // failed, and the patch is recomputed and sent once more; if they did not,
 // the server refused the patch itself, and the object fails with its error.
+// A transient failure (see transient) is sent again, up to maxTransient
+// times: the patch's test operations make that safe even when the lost
+// answer was a success, since the repeat then fails its tests and the
+// re-read finds nothing left to change.
 func (m *Migrator) patch(ctx context.Context, o *Object, undo bool) {
 	resource := m.client.Resource(o.gvr).Namespace(o.Namespace)
 	opts := metav1.PatchOptions{FieldManager: fieldManager}
 	if m.opts.ServerDryRun {
 		opts.DryRun = []string{metav1.DryRunAll}
 	}
-	for attempt := 1; ; attempt++ {
+	attempt, transients := 1, 0
+	for {
 		if m.beforePatch != nil {
 			m.beforePatch(ctx, o)
 		}
@@ -81,7 +87,18 @@ func (m *Migrator) patch(ctx context.Context, o *Object, undo bool) {
 				o.Status = StatusDryRun
 			}
 			return
+		case transient(ctx, err) && transients < maxTransient:
+			transients++
+			o.Retried = true
+			if sleep(ctx, retryBackoff<<transients) != nil {
+				o.fail(fmt.Errorf("stopped while retrying (%w)", err))
+				return
+			}
+			continue
 		case !apierrors.IsInvalid(err):
+			if transients > 0 {
+				err = fmt.Errorf("%d attempts: %w", transients+1, err)
+			}
 			o.fail(err)
 			return
 		}
@@ -108,7 +125,34 @@ func (m *Migrator) patch(ctx context.Context, o *Object, undo bool) {
 			return
 		}
 		o.Retried = true
+		attempt++
 	}
+}
+
+// maxTransient is how many times one patch is sent again after a transient
+// failure, with retryBackoff doubling from twice its value in between.
+const (
+	maxTransient = 3
+	retryBackoff = 100 * time.Millisecond
+)
+
+// transient reports whether a failed patch may succeed if sent again: the
+// API server was busy, failed inside, timed out or lost the conflict race
+// (409), or the request did not complete (a client timeout, a dropped
+// connection). Never when ctx ended: the run was stopped.
+func transient(ctx context.Context, err error) bool {
+	if ctx.Err() != nil {
+		return false
+	}
+	if apierrors.IsConflict(err) || apierrors.IsInternalError(err) || apierrors.IsServerTimeout(err) ||
+		apierrors.IsTimeout(err) || apierrors.IsTooManyRequests(err) || apierrors.IsServiceUnavailable(err) {
+		return true
+	}
+	var status apierrors.APIStatus
+	if errors.As(err, &status) {
+		return false // any other answer of the API server is final
+	}
+	return !errors.Is(err, context.Canceled) // no answer at all: a timeout or a broken connection
 }
 
 // fieldManager names the migrator in managedFields, so that server-side

@@ -8,6 +8,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"k8s.io/client-go/dynamic"
 
@@ -21,6 +22,7 @@ type migrateFlags struct {
 	apply, undo                       bool
 	qps                               float64
 	burst                             int
+	timeout                           time.Duration
 	opts                              migrate.Options
 }
 
@@ -39,7 +41,7 @@ func runMigrate(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return usageError{fmt.Errorf("kubeconfig: %w", err)}
 	}
-	rc.QPS, rc.Burst = float32(f.qps), f.burst
+	rc.QPS, rc.Burst, rc.Timeout = float32(f.qps), f.burst, f.timeout
 	client, err := dynamic.NewForConfig(rc)
 	if err != nil {
 		return usageError{fmt.Errorf("kubeconfig: %w", err)}
@@ -104,11 +106,12 @@ func parseMigrateFlags(args []string, stderr io.Writer) (*migrateFlags, error) {
 	fs.DurationVar(&f.opts.Pause, "pause", 0, "wait between batches, e.g. 30s, to let rollouts settle")
 	fs.Float64Var(&f.qps, "qps", 20, "client requests per second to the API server")
 	fs.IntVar(&f.burst, "burst", 40, "client request burst")
+	fs.DurationVar(&f.timeout, "request-timeout", 30*time.Second, "give up on one API request after this long (a timed-out patch is retried, safely)")
 	fs.BoolVar(&f.opts.ServerDryRun, "server-dry-run", false, "send every patch with dryRun=All: validated and admitted, not persisted")
 	fs.Usage = func() {
 		_, _ = fmt.Fprintln(stderr, "usage: pullthrough migrate --config FILE [--kubeconfig F] [-n NS]... [--kinds K,K] [-l SELECTOR]\n"+
 			"                           [--undo] [--apply] [-o table|json] [--diff] [--batch-size N] [--pause D]\n"+
-			"                           [--qps Q --burst B] [--server-dry-run]")
+			"                           [--qps Q --burst B] [--request-timeout D] [--server-dry-run]")
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args); err != nil {
@@ -123,6 +126,8 @@ func parseMigrateFlags(args []string, stderr io.Writer) (*migrateFlags, error) {
 		return nil, usagef("-o %q: want table or json", f.output)
 	case f.qps <= 0 || f.burst <= 0:
 		return nil, usagef("--qps and --burst must be positive")
+	case f.timeout <= 0:
+		return nil, usagef("--request-timeout %s: must be positive", f.timeout)
 	case f.opts.BatchSize <= 0:
 		return nil, usagef("--batch-size %d: must be positive", f.opts.BatchSize)
 	}
