@@ -68,6 +68,7 @@ bench: ## benchmarks (compare ratios, not absolute times)
 .PHONY: fuzz
 fuzz: ## run each fuzz target for FUZZTIME (default 30s)
 	for t in FuzzRewrite FuzzText; do go test ./rewrite -run '^$$' -fuzz "^$$t$$" -fuzztime $${FUZZTIME:-30s}; done
+	go test ./config -run '^$$' -fuzz FuzzParse -fuzztime $${FUZZTIME:-30s}
 	go test ./rewrite/manifest -run '^$$' -fuzz FuzzManifest -fuzztime $${FUZZTIME:-30s}
 	go test ./webhook -run '^$$' -fuzz FuzzHandler -fuzztime $${FUZZTIME:-30s}
 

@@ -30,6 +30,12 @@ type Config struct {
 	ProxyHealth *ProxyHealth `json:"proxyHealth,omitempty"`
 	// Migrate names the extra objects `pullthrough migrate` may edit.
 	Migrate MigrateTargets `json:"migrate,omitempty"`
+	// PublicRegistries extends or replaces the built-in list of public
+	// registries, whose images no mirror covers are unrouted-public.
+	PublicRegistries PublicRegistries `json:"publicRegistries,omitempty"`
+	// Unrouted is warn (default) or deny: what the webhook's enforce path
+	// does with a pod that has an unrouted-public image.
+	Unrouted Unrouted `json:"unrouted,omitempty"`
 }
 
 // Exclude lists what is never rewritten.
@@ -152,6 +158,9 @@ func Parse(data []byte) (*Config, error) {
 func (c *Config) Default() {
 	if c.Mode == "" {
 		c.Mode = ModeEnforce
+	}
+	if c.Unrouted == "" {
+		c.Unrouted = UnroutedWarn
 	}
 	if h := c.ProxyHealth; h != nil {
 		if h.Interval.Duration == 0 {

@@ -6,10 +6,11 @@
 //
 //   - A file is YAML or JSON, decoded strictly: an unknown or duplicate field
 //     is an error, so a typo never silently turns a setting off.
-//   - Defaults are filled in one place (Default): mode enforce; proxyHealth
-//     interval 10s and failOpen true.
+//   - Defaults are filled in one place (Default): mode enforce; unrouted
+//     warn; proxyHealth interval 10s and failOpen true; publicRegistries the
+//     built-in list (rewrite.DefaultPublicRegistries).
 //   - A config is rejected when any mirror, glob, mode, pull secret, proxy
-//     URL or migrate target is malformed, or when rewriting would loop (a
+//     URL, migrate target, public registry or unrouted policy is malformed, or when rewriting would loop (a
 //     target matched by a source); every problem is reported at once, each
 //     naming the file, the field path and the value.
 //   - Rules and Rewriter hand the routing part to package rewrite, which

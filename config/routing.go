@@ -8,7 +8,7 @@ import (
 
 // Rules are the parts of the config that route an image.
 func (c *Config) Rules() rewrite.Rules {
-	return rewrite.Rules{Mirrors: c.Mirrors, ExcludeImages: c.Exclude.Images}
+	return rewrite.Rules{Mirrors: c.Mirrors, ExcludeImages: c.Exclude.Images, PublicRegistries: c.PublicRegistries.List()}
 }
 
 // Rewriter routes as the config says: its Rules, with every rewrite withheld

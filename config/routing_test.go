@@ -116,3 +116,44 @@ func TestModeOf(t *testing.T) {
 		})
 	}
 }
+
+// TestPublicRegistries: the built-in list by default, extended by add,
+// shortened by remove, replaced when builtIn is false; the rewriter routes by
+// the effective list.
+func TestPublicRegistries(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, yaml string
+		want       map[string]rewrite.Outcome
+	}{
+		{"built in", routingConfig, map[string]rewrite.Outcome{
+			"mcr.microsoft.com/dotnet/runtime:8": rewrite.OutcomeUnroutedPublic,
+			"eu.gcr.io/p/a:1":                    rewrite.OutcomeUnroutedPublic,
+			"registry.vendor.example/a:1":        rewrite.OutcomeNoRule,
+		}},
+		{"extended and shortened", routingConfig + "publicRegistries: {add: [registry.vendor.example], remove: [mcr.microsoft.com]}\n", map[string]rewrite.Outcome{
+			"mcr.microsoft.com/dotnet/runtime:8": rewrite.OutcomeNoRule,
+			"eu.gcr.io/p/a:1":                    rewrite.OutcomeUnroutedPublic,
+			"registry.vendor.example/a:1":        rewrite.OutcomeUnroutedPublic,
+		}},
+		{"replaced", routingConfig + "publicRegistries: {builtIn: false, add: ['*.vendor.example']}\n", map[string]rewrite.Outcome{
+			"mcr.microsoft.com/dotnet/runtime:8": rewrite.OutcomeNoRule,
+			"eu.gcr.io/p/a:1":                    rewrite.OutcomeNoRule,
+			"registry.vendor.example/a:1":        rewrite.OutcomeUnroutedPublic,
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			rw, err := mustParse(t, tt.yaml).Rewriter()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for image, want := range tt.want {
+				if got := rw.Rewrite(image).Outcome; got != want {
+					t.Errorf("Rewrite(%q) = %s, want %s", image, got, want)
+				}
+			}
+		})
+	}
+}

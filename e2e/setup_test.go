@@ -40,6 +40,12 @@ type env struct {
 
 func startEnv(t *testing.T, controllers bool) *env {
 	t.Helper()
+	return startEnvConfig(t, controllers, "testdata/config.yaml")
+}
+
+// startEnvConfig is startEnv with the webhook serving the config at configPath.
+func startEnvConfig(t *testing.T, controllers bool, configPath string) *env {
+	t.Helper()
 	shipped, err := WebhookConfig()
 	if err != nil {
 		t.Fatal(err)
@@ -48,7 +54,7 @@ func startEnv(t *testing.T, controllers bool) *env {
 		ControllerManager: controllers,
 		WebhookConfigs:    []*admissionregistrationv1.MutatingWebhookConfiguration{shipped, injectorConfig()},
 	})
-	cfg, _, err := webhook.LoadInitial("testdata/config.yaml")
+	cfg, _, err := webhook.LoadInitial(configPath)
 	if err != nil {
 		t.Fatal(err)
 	}

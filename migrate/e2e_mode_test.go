@@ -20,11 +20,12 @@ func TestE2EUnknownMode(t *testing.T) {
 	seeded := env.seed(t, []*unstructured.Unstructured{ns, newDeployment("Deployment", "typo", "web", "nginx:1.27")}, nil)
 	for _, opts := range []Options{{}, {Namespaces: []string{"typo"}}} {
 		m := env.migrator(t, nil, opts)
-		plan, err := m.Plan(t.Context())
+		p, err := m.Plan(t.Context())
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := m.Apply(t.Context(), plan); err != nil {
+		plan, err := m.Apply(t.Context(), p)
+		if err != nil {
 			t.Fatal(err)
 		}
 		want := `namespace typo: label pullthrough.dev/mode="Audit" is not enforce, audit or off; treated as audit`

@@ -160,11 +160,11 @@ func carryOut(t *testing.T, m *Migrator, undo bool) (*Report, error) {
 	if undo {
 		plan = m.PlanUndo
 	}
-	r, err := plan(t.Context())
+	p, err := plan(t.Context())
 	if err != nil {
 		return nil, err
 	}
-	return r, m.Apply(t.Context(), r)
+	return m.Apply(t.Context(), p)
 }
 
 // withoutPatch is role, renamed, without the patch verb on resource.

@@ -28,8 +28,8 @@ func TestE2EUndoWithChangedConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := forward.Apply(t.Context(), plan); err != nil || plan.Totals.Objects[StatusPatched] != 1 {
-		t.Fatalf("forward apply: %v, %s", err, countStatusMap(plan.Totals.Objects))
+	if done, err := forward.Apply(t.Context(), plan); err != nil || done.Totals.Objects[StatusPatched] != 1 {
+		t.Fatalf("forward apply: %v, %s", err, countStatusMap(done.Totals.Objects))
 	}
 
 	changed := loadTestConfig(t)
@@ -47,9 +47,9 @@ func TestE2EUndoWithChangedConfig(t *testing.T) {
 		{"nginx", image0, "proxy.example.internal/dockerhub/library/nginx:1.27", "nginx:1.27", OutcomeChangedSince},
 		{"app", image1, "proxy.example.internal/ghcr/acme/web:2", "ghcr.io/acme/web:2", OutcomeRestored},
 	}
-	assertUndoObject(t, undo, StatusPlanned, wantRows)
-	if err := undoChanged.Apply(t.Context(), undo); err != nil || undo.Totals.Objects[StatusPatched] != 1 {
-		t.Fatalf("undo apply: %v, %s", err, countStatusMap(undo.Totals.Objects))
+	assertUndoObject(t, undo.Report, StatusPlanned, wantRows)
+	if done, err := undoChanged.Apply(t.Context(), undo); err != nil || done.Totals.Objects[StatusPatched] != 1 {
+		t.Fatalf("undo apply: %v, %s", err, countStatusMap(done.Totals.Objects))
 	}
 	now := env.fetch(t, web)
 	assertValues(t, now, map[string]string{
@@ -65,9 +65,9 @@ func TestE2EUndoWithChangedConfig(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		assertUndoObject(t, again, StatusUnchanged, wantRows[:1])
+		assertUndoObject(t, again.Report, StatusUnchanged, wantRows[:1])
 		before := env.fetch(t, web).GetResourceVersion()
-		if err := undoChanged.Apply(t.Context(), again); err != nil {
+		if _, err := undoChanged.Apply(t.Context(), again); err != nil {
 			t.Fatal(err)
 		}
 		if after := env.fetch(t, web).GetResourceVersion(); after != before {
@@ -79,8 +79,8 @@ func TestE2EUndoWithChangedConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := forward.Apply(t.Context(), undoForward); err != nil || undoForward.Totals.Objects[StatusPatched] != 1 {
-		t.Fatalf("undo with the forward config: %v, %s", err, countStatusMap(undoForward.Totals.Objects))
+	if done, err := forward.Apply(t.Context(), undoForward); err != nil || done.Totals.Objects[StatusPatched] != 1 {
+		t.Fatalf("undo with the forward config: %v, %s", err, countStatusMap(done.Totals.Objects))
 	}
 	now = env.fetch(t, web)
 	assertValues(t, now, map[string]string{image0: "nginx:1.27", image1: "ghcr.io/acme/web:2"})

@@ -1,7 +1,6 @@
 package migrate
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -67,9 +66,6 @@ type Migrator struct {
 	restore *rewrite.Rewriter
 	sources []*source
 	opts    Options
-	// beforePatch, when set (by tests), runs before every patch request, to
-	// make a concurrent change happen at a known moment.
-	beforePatch func(ctx context.Context, o *Object)
 }
 
 // New builds a Migrator that lists through client and routes with cfg (the

@@ -10,9 +10,13 @@
 // The contract, in full:
 //
 //   - An image is parsed with github.com/distribution/reference
-//     (ParseNormalizedNamed): "nginx" is "docker.io/library/nginx". The Docker Hub
-//     aliases index.docker.io, registry-1.docker.io and registry.hub.docker.com
-//     count as docker.io; registry hosts compare case-insensitively.
+//     (ParseNormalizedNamed): "nginx" is "docker.io/library/nginx".
+//   - Registries are compared by one identity, everywhere (sources, targets,
+//     exclusions, already-proxied detection, free text, prefixes): the host
+//     lower-cased, the default HTTPS port dropped (ghcr.io:443 is ghcr.io),
+//     and Docker Hub's aliases index.docker.io, registry-1.docker.io and
+//     registry.hub.docker.com folded into docker.io. Another port is another
+//     registry. A rewrite writes the target exactly as configured.
 //   - A Mirror's source matches a normalized name that equals it or continues
 //     with "/" after it, so "docker.io/bit" never matches "docker.io/bitnami/x"
 //     and "docker.io" never matches "docker.io.evil.com/x". The longest matching

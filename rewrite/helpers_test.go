@@ -25,7 +25,8 @@ exclude:
 `
 
 // newTestRewriter builds a Rewriter from the mirrors and exclude.images of
-// YAML in the config file's layout, or fails the test.
+// YAML in the config file's layout, and a plain list publicRegistries
+// (DefaultPublicRegistries when absent), or fails the test.
 func newTestRewriter(t testing.TB, doc string) *Rewriter {
 	t.Helper()
 	var cfg struct {
@@ -33,11 +34,16 @@ func newTestRewriter(t testing.TB, doc string) *Rewriter {
 		Exclude struct {
 			Images []string `json:"images"`
 		} `json:"exclude"`
+		PublicRegistries *[]string `json:"publicRegistries"`
 	}
 	if err := yaml.UnmarshalStrict([]byte(doc), &cfg); err != nil {
 		t.Fatalf("test config: %v", err)
 	}
-	r, err := New(Rules{Mirrors: cfg.Mirrors, ExcludeImages: cfg.Exclude.Images})
+	public := DefaultPublicRegistries
+	if cfg.PublicRegistries != nil {
+		public = *cfg.PublicRegistries
+	}
+	r, err := New(Rules{Mirrors: cfg.Mirrors, ExcludeImages: cfg.Exclude.Images, PublicRegistries: public})
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}

@@ -13,13 +13,16 @@ import (
 // Rewriter applies one set of Rules. It is immutable and safe for
 // concurrent use, so a hot reload swaps a whole Rewriter, never part of one.
 type Rewriter struct {
-	withhold Outcome // "" applies rewrites; otherwise the outcome that replaces OutcomeRewritten
-	rules    []rule  // longest source first
-	targets  []string
+	withhold Outcome  // "" applies rewrites; otherwise the outcome that replaces OutcomeRewritten
+	rules    []rule   // longest source first
+	targets  []string // canonical, for already-proxied detection
 	images   []string // canonical exclusion globs
+	public   publicRegistries
 }
 
-// rule is a Mirror in canonical form.
+// rule is a Mirror: its source in canonical form, to match names, and its
+// target as configured, because a rewrite writes the target exactly as the
+// operator spelled it.
 type rule struct {
 	source, target string
 	hostLen        int // length of the target's host, to measure a result's path
@@ -36,8 +39,21 @@ type Result struct {
 	// Outcome says what happened and why.
 	Outcome Outcome
 	// Rule is the canonical source of the matching mirror, or "" when none
-	// matched; it is the bounded "registry" label of the metrics.
+	// matched.
 	Rule string
+	// Public is, for OutcomeUnroutedPublic, the public-registry entry that
+	// covers the image's registry (docker.io, *.gcr.io); "" otherwise.
+	Public string
+}
+
+// Registry is the bounded "registry" label of the image: its mirror's
+// source, or the public-registry entry no mirror covers, or "" for neither.
+// It never carries a raw host from the input.
+func (r Result) Registry() string {
+	if r.Rule != "" {
+		return r.Rule
+	}
+	return r.Public
 }
 
 // New builds a Rewriter from rules. Package config validates them first
@@ -45,7 +61,11 @@ type Result struct {
 // cannot route by (a malformed prefix or glob, mirrors that conflict), so it
 // can never route with a looping set.
 func New(rules Rules) (*Rewriter, error) {
-	r := &Rewriter{}
+	public, err := newPublicRegistries(rules.PublicRegistries)
+	if err != nil {
+		return nil, err
+	}
+	r := &Rewriter{public: public}
 	for i, g := range rules.ExcludeImages {
 		canonical, err := ParseImageGlob(g)
 		if err != nil {
@@ -62,8 +82,8 @@ func New(rules Rules) (*Rewriter, error) {
 		if err != nil {
 			return nil, fmt.Errorf("mirrors[%d].target: %w", i, err)
 		}
-		hostLen, _, _ := strings.Cut(target, "/")
-		r.rules = append(r.rules, rule{source: source, target: target, hostLen: len(hostLen)})
+		hostLen, _, _ := strings.Cut(m.Target, "/")
+		r.rules = append(r.rules, rule{source: source, target: m.Target, hostLen: len(hostLen)})
 		r.targets = append(r.targets, target)
 	}
 	if c := Conflicts(rules.Mirrors); len(c) > 0 {
@@ -126,7 +146,8 @@ func (r *Rewriter) RewritePrefix(prefix string) Result {
 // decide maps a canonical name to its target, keeping suffix (tag, digest or
 // trailing slash) as written; a withholding Rewriter reports the rewrite
 // without applying it. An image needs a path after the host; a prefix may
-// be a bare host.
+// be a bare host. A name no mirror covers is unrouted-public when its
+// registry is a listed public one, no-rule otherwise.
 //
 // The proposal needs no second parse: the target's host is a host (ParsePrefix
 // insists), and the target's path and the rest of the name are each valid, so
@@ -154,6 +175,10 @@ func (r *Rewriter) decide(input, name, suffix string, image bool) Result {
 		default:
 			return Result{Image: proposed, Proposed: proposed, Outcome: OutcomeRewritten, Rule: rl.source}
 		}
+	}
+	host, _, _ := strings.Cut(name, "/")
+	if entry := r.public.entry(host); entry != "" {
+		return Result{Image: input, Outcome: OutcomeUnroutedPublic, Public: entry}
 	}
 	return Result{Image: input, Outcome: OutcomeNoRule}
 }

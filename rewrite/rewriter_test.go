@@ -49,7 +49,7 @@ func TestRewrite(t *testing.T) {
 		{"suffix host", "docker.io.evil.com/x/y:1", "docker.io.evil.com/x/y:1", OutcomeNoRule, ""},
 		{"host in path", "evil.com/docker.io/library/nginx", "evil.com/docker.io/library/nginx", OutcomeNoRule, ""},
 		{"prefix host", "mydocker.io/x", "mydocker.io/x", OutcomeNoRule, ""},
-		{"sub-domain of source", "eu.gcr.io/proj/img", "eu.gcr.io/proj/img", OutcomeNoRule, ""},
+		{"sub-domain of source", "eu.gcr.io/proj/img", "eu.gcr.io/proj/img", OutcomeUnroutedPublic, ""},
 		{"k8s registry", "registry.k8s.io/coredns/coredns:v1.11.1", "proxy.example.internal/k8s/coredns/coredns:v1.11.1", OutcomeRewritten, "registry.k8s.io"},
 		{"localhost no rule", "localhost/app", "localhost/app", OutcomeNoRule, ""},
 		// Fixed point: targets are never rewritten again.

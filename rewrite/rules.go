@@ -15,6 +15,11 @@ type Rules struct {
 	// reference; a glob that matches the name alone excludes every tag and
 	// digest of it.
 	ExcludeImages []string
+	// PublicRegistries are the registries (ParsePublicRegistry entries) whose
+	// images no mirror covers are OutcomeUnroutedPublic rather than
+	// OutcomeNoRule; package config fills them from DefaultPublicRegistries
+	// and the config file. None leaves every such image no-rule.
+	PublicRegistries []string
 }
 
 // Mirror routes every image under Source to the same path under Target.

@@ -50,6 +50,7 @@ const (
 	resultPatched   = "patched"   // allowed with a patch
 	resultUnchanged = "unchanged" // allowed, nothing to patch
 	resultRejected  = "rejected"  // not a Pod, or unreadable: error response
+	resultDenied    = "denied"    // unrouted: deny, and an image no mirror covers
 	resultError     = "error"     // internal error: allowed unchanged
 )
 
@@ -95,6 +96,11 @@ func (h *PodHandler) handle(ctx context.Context, req admission.Request) (admissi
 	cfg := routing.Config
 	changes := decide(rw, pod, old, cfg.NamespaceExcluded(req.Namespace))
 	h.Metrics.countImages(changes)
+	if reason := unroutedDenial(h.Mode, cfg, changes); reason != "" {
+		logf.FromContext(ctx).Info("denied pod: an image would be pulled from a public registry no mirror covers",
+			"uid", req.UID, "namespace", req.Namespace, "name", podName(pod, req))
+		return admission.Denied(reason), resultDenied
+	}
 	// The ephemeralcontainers subresource stores only ephemeral containers:
 	// the API server puts the old metadata back, so annotations are not sent.
 	p, replaced := newPodPatch(pod, changes, req.SubResource == "")

@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	jsonpatch "github.com/evanphx/json-patch/v5"
+	jsonpatch "gopkg.in/evanphx/json-patch.v4"
 	admissionv1 "k8s.io/api/admission/v1"
 )
 
@@ -40,6 +40,12 @@ func TestHandlerGolden(t *testing.T) {
 		{"reinvocation-istio", false, true},
 		// Already proxied: no image changes, but the kubelet needs the proxy's pull secrets.
 		{"already-proxied", false, true},
+		// Every spelling of a mirrored registry (default port, case, Docker
+		// Hub alias) is rewritten; another port is another registry.
+		{"spellings", false, true},
+		// Public registries no mirror covers are warned about (unrouted: warn).
+		{"unrouted-public", false, true},
+		{"unrouted-public", true, true},
 		{"update", false, true},
 		{"ephemeral-subresource", false, true},
 		{"opted-out", false, false},
