@@ -18,7 +18,7 @@ func TestE2EUnknownMode(t *testing.T) {
 	ns := newNamespace("typo")
 	ns.SetLabels(map[string]string{config.LabelMode: "Audit"})
 	seeded := env.seed(t, []*unstructured.Unstructured{ns, newDeployment("Deployment", "typo", "web", "nginx:1.27")}, nil)
-	for _, opts := range []Options{{}, {Namespaces: []string{"typo"}}} {
+	for _, opts := range []Options{{Kinds: []string{"deploy"}}, {Kinds: []string{"deploy"}, Namespaces: []string{"typo"}}} {
 		m := env.migrator(t, nil, opts)
 		p, err := m.Plan(t.Context())
 		if err != nil {
