@@ -19,11 +19,11 @@ func TestE2EUndoWithChangedConfig(t *testing.T) {
 	const image1 = "/spec/template/spec/containers/1/image"
 	web := newDeployment("Deployment", "moved", "web", "nginx:1.27")
 	containers := web.Object["spec"].(map[string]any)["template"].(map[string]any)["spec"].(map[string]any)
-	containers["containers"] = append(containers["containers"].([]any), map[string]any{"name": "app", "image": "ghcr.io/acme/web:2"})
+	containers["containers"] = append(containers["containers"].([]any), map[string]any{"name": "side", "image": "ghcr.io/acme/web:2"})
 	seeded := env.seed(t, []*unstructured.Unstructured{newNamespace("moved"), web}, nil)
 	web = seeded["Deployment/moved/web"]
 
-	forward := env.migrator(t, nil, Options{Namespaces: []string{"moved"}})
+	forward := env.migrator(t, nil, Options{Kinds: []string{"deploy"}, Namespaces: []string{"moved"}})
 	plan, err := forward.Plan(t.Context())
 	if err != nil {
 		t.Fatal(err)
@@ -38,14 +38,14 @@ func TestE2EUndoWithChangedConfig(t *testing.T) {
 			changed.Mirrors[i].Target = "proxy.example.internal/hub"
 		}
 	}
-	undoChanged := env.migratorWith(t, changed, Options{Namespaces: []string{"moved"}})
+	undoChanged := env.migratorWith(t, changed, Options{Kinds: []string{"deploy"}, Namespaces: []string{"moved"}})
 	undo, err := undoChanged.PlanUndo(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
 	wantRows := []Row{
-		{"nginx", image0, "proxy.example.internal/dockerhub/library/nginx:1.27", "nginx:1.27", OutcomeChangedSince},
-		{"app", image1, "proxy.example.internal/ghcr/acme/web:2", "ghcr.io/acme/web:2", OutcomeRestored},
+		{"app", image0, "proxy.example.internal/dockerhub/library/nginx:1.27", "nginx:1.27", OutcomeChangedSince},
+		{"side", image1, "proxy.example.internal/ghcr/acme/web:2", "ghcr.io/acme/web:2", OutcomeRestored},
 	}
 	assertUndoObject(t, undo.Report, StatusPlanned, wantRows)
 	if done, err := undoChanged.Apply(t.Context(), undo); err != nil || done.Totals.Objects[StatusPatched] != 1 {
