@@ -209,6 +209,7 @@ func (s *suite) rolling(t *testing.T) {
 	a, c := start(), start()
 	b.set(a, c)
 	s.waitRewriting(t, "rolling")
+	b.refused.Store(0) // count from the stream on, not while the probes warmed up
 	f, st := s.measure(t, "rolling", "rolling restart (SIGTERM, replace; twice)", func(d time.Duration) {
 		replace := func(old, other *webhookProc) *webhookProc {
 			old.signal(t, syscall.SIGTERM)

@@ -44,7 +44,9 @@ func writeConfig(t *testing.T, dir, text string) {
 }
 
 // reload: the config file is swapped among a, b and the invalid one every
-// 100ms while pods are created; every pod matches exactly one of a or b.
+// 300ms (the watcher waits 200ms for writes to settle, so faster swaps
+// would never be read) while pods are created; every pod matches exactly
+// one of a or b.
 func (s *suite) reload(t *testing.T) {
 	s.namespace(t, "reload")
 	dir := t.TempDir()
@@ -67,10 +69,10 @@ func (s *suite) reload(t *testing.T) {
 			return nil
 		}}
 	swaps := 0
-	f := s.measureStream(t, st, "config hot reload (a, b, invalid; every 100ms)", func(d time.Duration) {
+	f := s.measureStream(t, st, "config hot reload (a, b, invalid; every 300ms)", func(d time.Duration) {
 		for end := time.Now().Add(d - time.Second); time.Now().Before(end); swaps++ {
 			writeConfig(t, dir, reloadConfigs[swaps%len(reloadConfigs)].text)
-			time.Sleep(100 * time.Millisecond)
+			time.Sleep(300 * time.Millisecond)
 		}
 	})
 	noneLost(t, f, st)
