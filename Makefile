@@ -21,7 +21,7 @@ build: ## build bin/pullthrough
 	CGO_ENABLED=0 go build -trimpath -ldflags '$(LDFLAGS)' -o bin/pullthrough ./cmd/pullthrough
 
 .PHONY: e2e-bins
-e2e-bins: ## build etcd, kube-apiserver, kube-controller-manager into the cache (first time ~10 min)
+e2e-bins: ## build etcd, kube-apiserver, kube-controller-manager and the registry into the cache (first time ~12 min)
 	hack/e2e-bins.sh >/dev/null
 
 # The packages whose tests run on a real API server: `make test` fails unless
@@ -71,6 +71,7 @@ fuzz: ## run each fuzz target for FUZZTIME (default 30s)
 	go test ./config -run '^$$' -fuzz FuzzParse -fuzztime $${FUZZTIME:-30s}
 	go test ./rewrite/manifest -run '^$$' -fuzz FuzzManifest -fuzztime $${FUZZTIME:-30s}
 	go test ./webhook -run '^$$' -fuzz FuzzHandler -fuzztime $${FUZZTIME:-30s}
+	go test ./resolve -run '^$$' -fuzz FuzzCredentialsAdd -fuzztime $${FUZZTIME:-30s}
 
 .PHONY: demo
 demo: build e2e-bins ## the main job: a local control plane, the webhook and the migrator, before and after

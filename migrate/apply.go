@@ -44,6 +44,7 @@ func (m *Migrator) apply(ctx context.Context, p *Plan, beforePatch func(context.
 	report := func() *Report {
 		r := newReport(action, m.opts.ServerDryRun, work)
 		r.Warnings = p.Report.Warnings
+		r.Verified = p.Report.Verified
 		return r
 	}
 	batches := (len(planned) + m.opts.BatchSize - 1) / m.opts.BatchSize

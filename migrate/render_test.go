@@ -86,6 +86,12 @@ func TestSummary(t *testing.T) {
 			"migrate undo: 1 planned, 1 unchanged; run with --undo --apply to restore the planned values"},
 		{"undo keeps what it could not restore", keptReport(2),
 			"migrate undo: nothing to change (1 objects checked: 1 unchanged); 2 values not restored (changed-since) stay recorded in " + AnnotationMigratedImages},
+		{"unrouted public images", func() *Report {
+			r := report(ActionPlan, false, StatusUnchanged)
+			r.Objects[0].Rows = []Row{{Outcome: rewrite.OutcomeUnroutedPublic}, {Outcome: rewrite.OutcomeUnroutedPublic}, {Outcome: rewrite.OutcomeNoRule}}
+			r.count()
+			return r
+		}(), "migrate plan: nothing to change (1 objects checked: 1 unchanged); 2 values still on public registries no mirror covers (unrouted-public)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
 
 	"github.com/pullthrough/pullthrough/migrate"
 )
@@ -19,7 +20,8 @@ import (
 type migrateFlags struct {
 	config, kubeconfig, kinds, output string
 	namespaces                        stringList
-	apply, undo                       bool
+	apply, undo, verify, force        bool
+	verifyFlags                       verifyFlags
 	qps                               float64
 	burst                             int
 	timeout                           time.Duration
@@ -50,9 +52,19 @@ func runMigrate(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return usageError{err}
 	}
+	var verifier migrate.Verifier
+	if f.verify {
+		cs, err := kubernetes.NewForConfig(rc)
+		if err != nil {
+			return usageError{fmt.Errorf("kubeconfig: %w", err)}
+		}
+		if verifier, err = newVerifier(cfg, f.verifyFlags, cs); err != nil {
+			return err
+		}
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	report, runErr := migrateRun(ctx, m, f)
+	report, runErr := migrateRun(ctx, m, f, verifier)
 	if report == nil {
 		return runErr
 	}
@@ -74,20 +86,23 @@ func runMigrate(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// migrateRun plans (the migration, or with --undo its undo), and with
-// --apply carries the plan out: --undo alone changes nothing, like a forward
-// run. A report comes back whenever one exists, even when the run was
-// interrupted.
-func migrateRun(ctx context.Context, m *migrate.Migrator, f *migrateFlags) (*migrate.Report, error) {
+// migrateRun plans (the migration, or with --undo its undo), with --verify
+// checks the new images against the proxy, and with --apply carries the plan
+// out: --undo alone changes nothing, like a forward run. A report comes back
+// whenever one exists, even when the run was interrupted.
+func migrateRun(ctx context.Context, m *migrate.Migrator, f *migrateFlags, verifier migrate.Verifier) (*migrate.Report, error) {
 	plan := m.Plan
 	if f.undo {
 		plan = m.PlanUndo
 	}
 	p, err := plan(ctx)
-	switch {
-	case err != nil:
+	if err != nil {
 		return nil, err
-	case !f.apply:
+	}
+	if verifier != nil {
+		migrate.Verify(ctx, p, verifier, f.force)
+	}
+	if !f.apply {
 		return p.Report, nil
 	}
 	return m.Apply(ctx, p)
@@ -111,10 +126,14 @@ func parseMigrateFlags(args []string, stderr io.Writer) (*migrateFlags, error) {
 	fs.IntVar(&f.burst, "burst", 40, "client request burst")
 	fs.DurationVar(&f.timeout, "request-timeout", 30*time.Second, "give up on one API request after this long (a timed-out patch is retried, safely)")
 	fs.BoolVar(&f.opts.ServerDryRun, "server-dry-run", false, "send every patch with dryRun=All: validated and admitted, not persisted")
+	fs.BoolVar(&f.verify, "verify", false, "check every new image against the proxy (manifest HEAD); --apply then skips objects whose new image is not served")
+	fs.BoolVar(&f.force, "force", false, "with --verify --apply: patch objects whose new image is not served too")
+	f.verifyFlags.register(fs)
 	fs.Usage = func() {
 		_, _ = fmt.Fprintln(stderr, "usage: pullthrough migrate --config FILE [--kubeconfig F] [-n NS]... [--kinds K,K] [-l SELECTOR]\n"+
 			"                           [--undo] [--apply] [-o table|json] [--diff] [--batch-size N] [--pause D]\n"+
-			"                           [--qps Q --burst B] [--request-timeout D] [--server-dry-run]")
+			"                           [--qps Q --burst B] [--request-timeout D] [--server-dry-run]\n"+
+			"                           [--verify [--force] [--docker-config F] [--ca-bundle F]]")
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args); err != nil {
@@ -123,6 +142,10 @@ func parseMigrateFlags(args []string, stderr io.Writer) (*migrateFlags, error) {
 	switch {
 	case fs.NArg() > 0:
 		return nil, usagef("unexpected arguments %q", fs.Args())
+	case f.verify && f.undo:
+		return nil, usagef("--verify checks the proxy's images; --undo restores public ones")
+	case f.force && (!f.verify || !f.apply):
+		return nil, usagef("--force needs --verify and --apply")
 	case f.opts.ServerDryRun && !f.apply:
 		return nil, usagef("--server-dry-run needs --apply (a plan sends no patch)")
 	case f.output != "table" && f.output != "json":
