@@ -26,9 +26,30 @@ build: ## build bin/pullthrough
 e2e-bins: ## build etcd, kube-apiserver, kube-controller-manager and the registry into the cache (first time ~12 min)
 	hack/e2e-bins.sh >/dev/null
 
+# The packages whose tests run on a real API server: `make test` fails unless
+# each of them ran tests and skipped none (hack/testcheck), so that neither
+# GOFLAGS=-short nor a skipped test can turn CI green without the e2e suite.
+E2E_PKGS := ./certs ./deploy ./e2e ./e2e/cluster ./migrate
+
 .PHONY: test
 test: e2e-bins ## run every test: unit, fuzz seeds, golden files and the e2e suite on a real API server
-	go test -count=1 -timeout 30m ./...
+	go build -o bin/testcheck ./hack/testcheck
+	go test -count=1 -timeout 30m -json ./... | bin/testcheck $$(go list $(E2E_PKGS))
+	$(MAKE) test-containerd
+
+# Separate modules with heavy test-only graphs, each tested from its own directory.
+TEST_MODULES := e2e/containerd
+
+.PHONY: test-containerd
+test-containerd: ## containerd's own resolver on the host files of `pullthrough nodeconfig` (its own module)
+	cd e2e/containerd && go test -count=1 -timeout 15m ./...
+
+.PHONY: test-faults
+test-faults: e2e-bins ## the fault suite: kill, hang, roll and flood the webhook under a stream of pod creations (~3 min)
+	go build -o bin/testcheck ./hack/testcheck
+	PT_FAULT_REPORT=$${PT_FAULT_REPORT:-bin/faults.md} go test -count=1 -timeout 15m -tags faults -json ./e2e/faults \
+		| bin/testcheck $$(go list ./e2e/faults)
+	@cat $${PT_FAULT_REPORT:-bin/faults.md}
 
 .PHONY: test-short
 test-short: ## unit tests only (skips the e2e suite)
@@ -40,6 +61,7 @@ lint: ## gofmt, go vet, golangci-lint and the Helm chart (helm built from the mo
 	go vet ./...
 	@if [ ! -x $(TOOLS)/golangci-lint ]; then GOBIN=$(TOOLS) go install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION); fi
 	$(TOOLS)/golangci-lint run --allow-parallel-runners ./...
+	for m in $(TEST_MODULES); do (cd $$m && go vet ./... && $(TOOLS)/golangci-lint run --allow-parallel-runners ./...); done
 	hack/lint-chart.sh
 
 .PHONY: chart-docs

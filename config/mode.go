@@ -2,7 +2,8 @@ package config
 
 // LabelMode is the namespace label that says what pullthrough does in a
 // namespace. The chart's webhook configuration routes pods by it (its
-// namespaceSelectors pick the enforce or the audit path, or neither), and
+// namespaceSelectors pick the enforce, the audit or the unknown-mode path,
+// or none), and
 // the migrator reads it, so that both leave the same namespaces alone.
 const LabelMode = "pullthrough.dev/mode"
 
@@ -21,13 +22,18 @@ const (
 	ModeOff Mode = "off"
 )
 
-// ModeOf reads a namespace's LabelMode exactly as the chart's selectors do:
-// "off" and "audit" are matched as written; anything else (enforce, a typo,
-// no label) is enforce.
-func ModeOf(labels map[string]string) Mode {
-	switch m := Mode(labels[LabelMode]); m {
-	case ModeOff, ModeAudit:
-		return m
+// ModeOf reads a namespace's LabelMode exactly as the chart's selectors
+// route it: no label or "enforce" is enforce, "off" off, "audit" audit, and
+// any other value (Audit, audti, disabled, empty) audit with known false: a
+// typo must never enforce, and a reader reports it.
+func ModeOf(labels map[string]string) (mode Mode, known bool) {
+	value, ok := labels[LabelMode]
+	if !ok {
+		return ModeEnforce, true
 	}
-	return ModeEnforce
+	switch m := Mode(value); m {
+	case ModeEnforce, ModeOff, ModeAudit:
+		return m, true
+	}
+	return ModeAudit, false
 }

@@ -82,33 +82,36 @@ func TestFailOpen(t *testing.T) {
 	}
 }
 
-// TestModeOf holds every reader of the label to the chart's
-// namespaceSelectors: the enforce webhook matches pullthrough.dev/mode NotIn
-// [off, audit], the audit webhook In [audit], so anything else is enforce.
+// TestModeOf holds every reader of the label to the chart's routing: no
+// label or enforce is enforce, off off, audit audit, and any other value
+// audit and unknown (deploy's TestRouting checks the rendered selectors
+// agree).
 func TestModeOf(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		name   string
-		labels map[string]string
-		want   Mode
+		name      string
+		labels    map[string]string
+		want      Mode
+		wantKnown bool
 	}{
-		{name: "no labels", want: ModeEnforce},
-		{name: "other labels", labels: map[string]string{"team": "shop"}, want: ModeEnforce},
-		{name: "enforce", labels: map[string]string{LabelMode: "enforce"}, want: ModeEnforce},
-		{name: "off", labels: map[string]string{LabelMode: "off"}, want: ModeOff},
-		{name: "audit", labels: map[string]string{LabelMode: "audit"}, want: ModeAudit},
-		// Selectors match values exactly: the webhook enforces these, and
-		// so does the migrator.
-		{name: "upper case", labels: map[string]string{LabelMode: "Off"}, want: ModeEnforce},
-		{name: "empty value", labels: map[string]string{LabelMode: ""}, want: ModeEnforce},
-		{name: "unknown value", labels: map[string]string{LabelMode: "disabled"}, want: ModeEnforce},
-		{name: "another prefix", labels: map[string]string{"example.com/mode": "off"}, want: ModeEnforce},
+		{name: "no labels", want: ModeEnforce, wantKnown: true},
+		{name: "other labels", labels: map[string]string{"team": "shop"}, want: ModeEnforce, wantKnown: true},
+		{name: "enforce", labels: map[string]string{LabelMode: "enforce"}, want: ModeEnforce, wantKnown: true},
+		{name: "off", labels: map[string]string{LabelMode: "off"}, want: ModeOff, wantKnown: true},
+		{name: "audit", labels: map[string]string{LabelMode: "audit"}, want: ModeAudit, wantKnown: true},
+		// A typo must never enforce: it audits, and is reported.
+		{name: "upper case", labels: map[string]string{LabelMode: "Off"}, want: ModeAudit},
+		{name: "Audit", labels: map[string]string{LabelMode: "Audit"}, want: ModeAudit},
+		{name: "audti", labels: map[string]string{LabelMode: "audti"}, want: ModeAudit},
+		{name: "empty value", labels: map[string]string{LabelMode: ""}, want: ModeAudit},
+		{name: "unknown value", labels: map[string]string{LabelMode: "disabled"}, want: ModeAudit},
+		{name: "another prefix", labels: map[string]string{"example.com/mode": "off"}, want: ModeEnforce, wantKnown: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			if got := ModeOf(tt.labels); got != tt.want {
-				t.Errorf("ModeOf(%v) = %s, want %s", tt.labels, got, tt.want)
+			if got, known := ModeOf(tt.labels); got != tt.want || known != tt.wantKnown {
+				t.Errorf("ModeOf(%v) = %s, %v; want %s, %v", tt.labels, got, known, tt.want, tt.wantKnown)
 			}
 		})
 	}

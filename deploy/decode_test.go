@@ -45,7 +45,7 @@ func TestRenderedDecodesStrictly(t *testing.T) {
 // variant.
 func renderedFiles(t *testing.T) []string {
 	t.Helper()
-	files := []string{manifestsFile, migratorFile}
+	files := []string{manifestsFile, migratorFile, nodeconfigFile}
 	if dir := os.Getenv("PULLTHROUGH_RENDERED_DIR"); dir != "" {
 		more, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
 		if err != nil || len(more) == 0 {

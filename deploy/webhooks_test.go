@@ -12,13 +12,13 @@ import (
 	"github.com/pullthrough/pullthrough/config"
 )
 
-// TestWebhookSafety checks the settings of both webhooks that decide what a
+// TestWebhookSafety checks the settings of every webhook that decide what a
 // broken, slow or reinvoked webhook can do to the cluster's pods.
 func TestWebhookSafety(t *testing.T) {
 	t.Parallel()
 	mwc := only[*admissionregistrationv1.MutatingWebhookConfiguration](t, load(t, manifestsFile))
-	if len(mwc.Webhooks) != 2 {
-		t.Fatalf("want 2 webhooks (enforce and audit), got %d", len(mwc.Webhooks))
+	if len(mwc.Webhooks) != len(webhookPaths) {
+		t.Fatalf("want %d webhooks (enforce, labelled or not; audit; an unknown mode), got %d", len(webhookPaths), len(mwc.Webhooks))
 	}
 	tests := []struct {
 		name string
@@ -71,11 +71,29 @@ func TestWebhookSafety(t *testing.T) {
 				paths[w.Name] = *s.Path
 			}
 		}
-		wantPaths := map[string]string{"enforce.pullthrough.dev": "/mutate-pods", "audit.pullthrough.dev": "/audit-pods"}
-		if problem := wantEqual(paths, wantPaths); problem != "" {
+		if problem := wantEqual(paths, webhookPaths); problem != "" {
 			t.Error(problem)
 		}
 	})
+}
+
+// webhookPaths is the path each webhook calls. A label selector cannot say
+// "absent or enforce", so enforce takes two webhooks; an unknown mode has its
+// own path, which audits and warns that the label is not a mode.
+var webhookPaths = map[string]string{
+	"enforce.pullthrough.dev":          "/mutate-pods",
+	"enforce-labelled.pullthrough.dev": "/mutate-pods",
+	"audit.pullthrough.dev":            "/audit-pods",
+	"unknown-mode.pullthrough.dev":     "/audit-pods-unknown-mode",
+}
+
+// modeOfWebhook is the mode each webhook applies ("": none, off).
+var modeOfWebhook = map[string]config.Mode{
+	"enforce.pullthrough.dev":          config.ModeEnforce,
+	"enforce-labelled.pullthrough.dev": config.ModeEnforce,
+	"audit.pullthrough.dev":            config.ModeAudit,
+	"unknown-mode.pullthrough.dev":     config.ModeAudit,
+	"":                                 config.ModeOff,
 }
 
 // want compares an optional field with the value it must have.
@@ -119,7 +137,7 @@ func ruleSet(rules []admissionregistrationv1.RuleWithOperations) []string {
 	return set
 }
 
-// TestRouting evaluates both webhooks' selectors as the API server does:
+// TestRouting evaluates the webhooks' selectors as the API server does:
 // which webhook, if any, sees a pod in a namespace with given labels.
 func TestRouting(t *testing.T) {
 	t.Parallel()
@@ -132,9 +150,16 @@ func TestRouting(t *testing.T) {
 		want      string // the webhook that sees the pod; "" for none
 	}{
 		{name: "unlabelled namespace is enforced", namespace: "shop", want: "enforce.pullthrough.dev"},
-		{name: "explicit enforce", namespace: "shop", mode: config.ModeEnforce, want: "enforce.pullthrough.dev"},
+		{name: "explicit enforce", namespace: "shop", mode: config.ModeEnforce, want: "enforce-labelled.pullthrough.dev"},
 		{name: "audit namespace", namespace: "shop", mode: config.ModeAudit, want: "audit.pullthrough.dev"},
 		{name: "off namespace", namespace: "shop", mode: config.ModeOff},
+		// A mistyped label must never enforce: it audits (changes nothing)
+		// and warns.
+		{name: "Audit, capitalised", namespace: "shop", mode: "Audit", want: "unknown-mode.pullthrough.dev"},
+		{name: "audti, mistyped", namespace: "shop", mode: "audti", want: "unknown-mode.pullthrough.dev"},
+		{name: "disabled, not a mode", namespace: "shop", mode: "disabled", want: "unknown-mode.pullthrough.dev"},
+		{name: "empty value", namespace: "shop", mode: "=", want: "unknown-mode.pullthrough.dev"},
+		{name: "release namespace with an unknown mode", namespace: releaseNamespace, mode: "Audit"},
 		// The incident: kube-system's CNI and DNS images must be rewritten too.
 		{name: "kube-system is not excluded implicitly", namespace: "kube-system", want: "enforce.pullthrough.dev"},
 		// The webhook must never admit its own pods, whatever the label says.
@@ -148,7 +173,11 @@ func TestRouting(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			nsLabels := labels.Set{"kubernetes.io/metadata.name": tt.namespace}
-			if tt.mode != "" {
+			switch tt.mode {
+			case "":
+			case "=": // present with an empty value
+				nsLabels[config.LabelMode] = ""
+			default:
 				nsLabels[config.LabelMode] = string(tt.mode)
 			}
 			var matched []string
@@ -163,6 +192,15 @@ func TestRouting(t *testing.T) {
 			}
 			if !slices.Equal(matched, want) {
 				t.Errorf("matched by %v, want %v", matched, want)
+			}
+			// The migrator reads the label with config.ModeOf: it must
+			// leave alone the namespaces the webhooks leave alone.
+			if tt.namespace == releaseNamespace || tt.podLabels != nil {
+				return
+			}
+			mode, known := config.ModeOf(nsLabels)
+			if wantMode := modeOfWebhook[tt.want]; mode != wantMode || known != (tt.want != "unknown-mode.pullthrough.dev") {
+				t.Errorf("config.ModeOf = %s (known %v); the chart routes to %q (%s)", mode, known, tt.want, wantMode)
 			}
 		})
 	}

@@ -57,12 +57,14 @@ func TestWebhook(t *testing.T) {
 		mode config.Mode
 	}{
 		{"shop", ""}, {"audited", config.ModeAudit}, {"off", config.ModeOff}, {"excluded", ""}, {ReleaseNamespace, ""}, {"mesh", ""}, {"workloads", config.ModeEnforce},
+		{"typo-caps", "Audit"}, {"typo-audti", "audti"}, {"typo-disabled", "disabled"}, {"labelled-enforce", config.ModeEnforce},
 	} {
 		e.namespace(t, ns.name, ns.mode)
 	}
 	t.Run("create rewrites every container list", func(t *testing.T) { createRewrites(t, e) })
 	t.Run("ephemeral container via subresource", func(t *testing.T) { ephemeralRewritten(t, e) })
 	t.Run("audit namespace annotates and warns", func(t *testing.T) { auditAnnotates(t, e) })
+	t.Run("a mode label that is not a mode audits and says so", func(t *testing.T) { unknownModeAudits(t, e) })
 	t.Run("off, excluded and release namespaces untouched", func(t *testing.T) { untouched(t, e) })
 	t.Run("reinvocation rewrites an injected sidecar", func(t *testing.T) { reinvocation(t, e) })
 	t.Run("server-side dry run", func(t *testing.T) { dryRun(t, e) })
@@ -142,6 +144,35 @@ func auditAnnotates(t *testing.T, e *env) {
 	}
 	if ws := w.get(); len(ws) != 3 || !strings.HasPrefix(ws[0], "pullthrough audit: ") {
 		t.Errorf("warnings = %q, want 3 audit warnings", ws)
+	}
+}
+
+// unknownModeAudits: a mistyped pullthrough.dev/mode never enforces; the
+// pod is admitted unchanged, annotated as in audit, with a warning that
+// names the label first. An explicit enforce label rewrites.
+func unknownModeAudits(t *testing.T, e *env) {
+	for _, ns := range []string{"typo-caps", "typo-audti", "typo-disabled"} {
+		w := &warnings{}
+		got, err := e.client(t, w).CoreV1().Pods(ns).Create(t.Context(), allListsPod("web"), metav1.CreateOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if im := images(got.Spec); !maps.Equal(im, images(allListsPod("").Spec)) {
+			t.Errorf("%s: images changed: %v", ns, im)
+		}
+		if _, ok := got.Annotations[webhook.AnnotationWouldRewrite]; !ok {
+			t.Errorf("%s: no %s annotation: the pod was not audited", ns, webhook.AnnotationWouldRewrite)
+		}
+		if ws := w.get(); len(ws) != 4 || ws[0] != webhook.WarningUnknownMode || !strings.HasPrefix(ws[1], "pullthrough audit: ") {
+			t.Errorf("%s: warnings = %q, want the unknown-mode warning, then 3 audit warnings", ns, ws)
+		}
+	}
+	got, err := e.client(t, nil).CoreV1().Pods("labelled-enforce").Create(t.Context(), allListsPod("web"), metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if im := images(got.Spec); !maps.Equal(im, allListsRewritten) {
+		t.Errorf("labelled enforce: images = %v, want %v", im, allListsRewritten)
 	}
 }
 

@@ -78,6 +78,11 @@ networkPolicy:
 test:
   namespace: shop
   auditNamespace: shop-audit
+nodeConfig:
+  enabled: true
+  namespace: kube-system
+  priorityClassName: system-node-critical
+  nodeSelector: {kubernetes.io/os: linux}
 migrator:
   enabled: true
   apply: true
@@ -169,7 +174,7 @@ refuse "$f" '^kind: (Cluster)?Role(Binding)?$' "no RBAC for the webhook with cer
 refuse "$f" '--self-signed-|--webhook-config' "no self-signed flags with cert-manager"
 
 f=$tmp/rendered/all-optional.yaml
-for kind in ServiceMonitor PrometheusRule NetworkPolicy Job Certificate; do
+for kind in ServiceMonitor PrometheusRule NetworkPolicy Job Certificate DaemonSet; do
 	expect "$f" "^kind: $kind\$" "every optional part on renders a $kind"
 done
 refuse "$f" '^kind: Issuer$' "an issuerRef replaces the chart's own Issuer"
@@ -236,6 +241,7 @@ refused "top-level keys are closed (a misspelt key must not be ignored)" "replic
 refused "config keys are closed, as in the binary's strict decoding" "targte" \
 	--set 'config.mirrors[0].source=docker.io' --set 'config.mirrors[0].targte=proxy/dockerhub'
 refused "replicas is a positive integer" "replicas" --set webhook.replicas=0
+refused "the node agent's hostPath is absolute" "hostPath" --set nodeConfig.enabled=true --set nodeConfig.hostPath=etc/certs.d
 refused "the proxy's CA comes from a ConfigMap or a Secret, not both" "caBundle" \
 	--set proxyHealth.caBundle.configMap.name=a --set proxyHealth.caBundle.configMap.key=k \
 	--set proxyHealth.caBundle.secret.name=b --set proxyHealth.caBundle.secret.key=k

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -42,6 +43,7 @@ func (m *Migrator) apply(ctx context.Context, p *Plan, beforePatch func(context.
 	}
 	report := func() *Report {
 		r := newReport(action, m.opts.ServerDryRun, work)
+		r.Warnings = p.Report.Warnings
 		r.Verified = p.Report.Verified
 		return r
 	}
@@ -71,13 +73,18 @@ func (m *Migrator) apply(ctx context.Context, p *Plan, beforePatch func(context.
 // (422), the object is read again: if its values changed, a test operation
 // failed, and the patch is recomputed and sent once more; if they did not,
 // the server refused the patch itself, and the object fails with its error.
+// A transient failure (see transient) is sent again, up to maxTransient
+// times: the patch's test operations make that safe even when the lost
+// answer was a success, since the repeat then fails its tests and the
+// re-read finds nothing left to change.
 func (m *Migrator) patch(ctx context.Context, it *item, undo bool, beforePatch func(context.Context, *Object)) {
 	resource := m.client.Resource(it.gvr).Namespace(it.row.Namespace)
 	opts := metav1.PatchOptions{FieldManager: fieldManager}
 	if m.opts.ServerDryRun {
 		opts.DryRun = []string{metav1.DryRunAll}
 	}
-	for attempt := 1; ; attempt++ {
+	attempt, transients := 1, 0
+	for {
 		if beforePatch != nil {
 			beforePatch(ctx, &it.row)
 		}
@@ -94,7 +101,18 @@ func (m *Migrator) patch(ctx context.Context, it *item, undo bool, beforePatch f
 				it.row.Status = StatusDryRun
 			}
 			return
+		case transient(ctx, err) && transients < maxTransient:
+			transients++
+			it.row.Retried = true
+			if sleep(ctx, retryBackoff<<transients) != nil {
+				it.fail(fmt.Errorf("stopped while retrying (%w)", err))
+				return
+			}
+			continue
 		case !apierrors.IsInvalid(err):
+			if transients > 0 {
+				err = fmt.Errorf("%d attempts: %w", transients+1, err)
+			}
 			it.fail(err)
 			return
 		}
@@ -121,7 +139,34 @@ func (m *Migrator) patch(ctx context.Context, it *item, undo bool, beforePatch f
 			return
 		}
 		it.row.Retried = true
+		attempt++
 	}
+}
+
+// maxTransient is how many times one patch is sent again after a transient
+// failure, with retryBackoff doubling from twice its value in between.
+const (
+	maxTransient = 3
+	retryBackoff = 100 * time.Millisecond
+)
+
+// transient reports whether a failed patch may succeed if sent again: the
+// API server was busy, failed inside, timed out or lost the conflict race
+// (409), or the request did not complete (a client timeout, a dropped
+// connection). Never when ctx ended: the run was stopped.
+func transient(ctx context.Context, err error) bool {
+	if ctx.Err() != nil {
+		return false
+	}
+	if apierrors.IsConflict(err) || apierrors.IsInternalError(err) || apierrors.IsServerTimeout(err) ||
+		apierrors.IsTimeout(err) || apierrors.IsTooManyRequests(err) || apierrors.IsServiceUnavailable(err) {
+		return true
+	}
+	var status apierrors.APIStatus
+	if errors.As(err, &status) {
+		return false // any other answer of the API server is final
+	}
+	return !errors.Is(err, context.Canceled) // no answer at all: a timeout or a broken connection
 }
 
 // fieldManager names the migrator in managedFields, so that server-side

@@ -307,7 +307,8 @@ func TestDecideUndo(t *testing.T) {
 			{"app", image2, "proxy.example.internal/ghcr/acme/web:2", "ghcr.io/acme/web:2", OutcomeRestored},
 		},
 	}, {
-		// The team moved to a new tag after the migration: keep it.
+		// The team moved to a new tag after the migration: keep it, and
+		// its original in the record.
 		name: "changed since", status: StatusPlanned,
 		obj: migrated(both, "proxy.example.internal/dockerhub/library/nginx:1.28", "proxy.example.internal/ghcr/acme/web:2"),
 		rows: []Row{
@@ -315,8 +316,9 @@ func TestDecideUndo(t *testing.T) {
 			{"app", image2, "proxy.example.internal/ghcr/acme/web:2", "ghcr.io/acme/web:2", OutcomeRestored},
 		},
 	}, {
-		// The container was removed after the migration.
-		name: "recorded path gone", status: StatusPlanned,
+		// The container was removed after the migration: nothing to
+		// restore, no patch, and the record stays whole.
+		name: "recorded path gone", status: StatusUnchanged,
 		obj:  migrated(`{"/spec/template/spec/containers/7/image":"nginx:1.27"}`),
 		rows: []Row{{"/spec/template/spec/containers/7/image", "/spec/template/spec/containers/7/image", "", "nginx:1.27", OutcomeChangedSince}},
 	}, {
@@ -363,17 +365,24 @@ func TestDecideUndo(t *testing.T) {
 				return
 			}
 			after := patched(t, p, tt.obj)
-			if _, ok := after.GetAnnotations()[AnnotationMigratedImages]; ok {
-				t.Fatal("undo keeps the record annotation")
-			}
+			kept := map[string]string{}
 			for _, row := range o.Rows {
 				want := row.Old
 				if row.Outcome == OutcomeRestored {
 					want = row.New
+				} else {
+					kept[row.Path] = row.New
 				}
 				if got, _ := lookupString(after.Object, row.Path); got != want {
 					t.Errorf("%s = %q after undo, want %q", row.Path, got, want)
 				}
+			}
+			record, ok := after.GetAnnotations()[AnnotationMigratedImages]
+			switch want, _ := encodeRecord(kept); {
+			case len(kept) == 0 && ok:
+				t.Errorf("undo restored everything and kept the record %s", record)
+			case len(kept) > 0 && record != want:
+				t.Errorf("record after undo = %q, want %q: only restored values leave it", record, want)
 			}
 		})
 	}

@@ -22,7 +22,8 @@
 //     In an "off" namespace every value gets outcome excluded-namespace; in
 //     an "audit" namespace every rewrite gets outcome audit, shown as the
 //     row's New value, and nothing is patched ((*rewrite.Rewriter).Withholding);
-//     any other value, or none, is enforce. A namespace whose label cannot be
+//     "enforce", or no label, is enforce; any other value is audit, and is
+//     named in Report.Warnings (a typo never enforces). A namespace whose label cannot be
 //     read fails the plan, and an object in a namespace created after the
 //     read fails: neither is taken for enforce. Cluster-scoped objects have
 //     no namespace and are unaffected.

@@ -16,6 +16,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 
+	"github.com/pullthrough/pullthrough/config"
 	"github.com/pullthrough/pullthrough/e2e/cluster"
 )
 
@@ -57,6 +58,18 @@ func startE2E(t testing.TB) *e2eEnv {
 // migrator builds a Migrator on cfg (admin when nil) with the test config.
 func (e *e2eEnv) migrator(t testing.TB, cfg *rest.Config, opts Options) *Migrator {
 	t.Helper()
+	return e.migratorAs(t, cfg, loadTestConfig(t), opts)
+}
+
+// migratorWith builds an admin Migrator that routes with routes.
+func (e *e2eEnv) migratorWith(t testing.TB, routes *config.Config, opts Options) *Migrator {
+	t.Helper()
+	return e.migratorAs(t, nil, routes, opts)
+}
+
+// migratorAs builds a Migrator on cfg (admin when nil) that routes with routes.
+func (e *e2eEnv) migratorAs(t testing.TB, cfg *rest.Config, routes *config.Config, opts Options) *Migrator {
+	t.Helper()
 	if cfg == nil {
 		cfg = e.admin
 	}
@@ -66,7 +79,7 @@ func (e *e2eEnv) migrator(t testing.TB, cfg *rest.Config, opts Options) *Migrato
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := New(dyn, loadTestConfig(t), opts)
+	m, err := New(dyn, routes, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -41,17 +41,24 @@ var namespacesGVR = schema.GroupVersionResource{Version: "v1", Resource: "namesp
 // permits), or every namespace with one paged list. A namespace that does not
 // exist has no objects to list and is left out. Any other error fails the
 // run: a namespace whose label cannot be read must not be taken for enforce.
-func (m *Migrator) readNamespaceModes(ctx context.Context) (namespaceModes, error) {
+// A label value that is not a mode comes back as a warning for the report.
+func (m *Migrator) readNamespaceModes(ctx context.Context) (namespaceModes, []string, error) {
 	modes := namespaceModes{}
+	var warnings []string
+	add := func(u *unstructured.Unstructured) {
+		mode, known := config.ModeOf(u.GetLabels())
+		modes[u.GetName()] = mode
+		if !known {
+			warnings = append(warnings, fmt.Sprintf("namespace %s: label %s=%q is not %s, %s or %s; treated as %s (nothing is patched there)",
+				u.GetName(), config.LabelMode, u.GetLabels()[config.LabelMode], config.ModeEnforce, config.ModeAudit, config.ModeOff, config.ModeAudit))
+		}
+	}
 	if len(m.opts.Namespaces) == 0 {
 		s := &source{origin: "namespaces", gvr: namespacesGVR, kind: "Namespace"}
-		err := m.list(ctx, s, func(u *unstructured.Unstructured) {
-			modes[u.GetName()] = config.ModeOf(u.GetLabels())
-		})
-		if err != nil {
-			return nil, fmt.Errorf("read the %s label of the namespaces: %w", config.LabelMode, err)
+		if err := m.list(ctx, s, add); err != nil {
+			return nil, nil, fmt.Errorf("read the %s label of the namespaces: %w", config.LabelMode, err)
 		}
-		return modes, nil
+		return modes, warnings, nil
 	}
 	for _, ns := range m.opts.Namespaces {
 		u, err := m.client.Resource(namespacesGVR).Get(ctx, ns, metav1.GetOptions{})
@@ -59,11 +66,11 @@ func (m *Migrator) readNamespaceModes(ctx context.Context) (namespaceModes, erro
 		case apierrors.IsNotFound(err):
 			continue
 		case err != nil:
-			return nil, fmt.Errorf("read the %s label of namespace %s: %w", config.LabelMode, ns, err)
+			return nil, nil, fmt.Errorf("read the %s label of namespace %s: %w", config.LabelMode, ns, err)
 		}
-		modes[ns] = config.ModeOf(u.GetLabels())
+		add(u)
 	}
-	return modes, nil
+	return modes, warnings, nil
 }
 
 // routing picks how the values of an object in namespace ns are decided:

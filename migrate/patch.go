@@ -52,17 +52,24 @@ func applyOps(edits []edit, annotations map[string]string) ([]jsonpatch.Operatio
 
 // restoreOps builds the undo patch: each restorable value is tested against
 // what the migrator wrote and replaced by its original; then the record
-// annotation, tested unchanged, is removed.
-func restoreOps(restores []edit, annotations map[string]string) []jsonpatch.Operation {
+// annotation, tested unchanged, is removed, or, when some values were not
+// restored (kept), replaced by the record of those alone.
+func restoreOps(restores []edit, annotations, kept map[string]string) ([]jsonpatch.Operation, error) {
 	ops := make([]jsonpatch.Operation, 0, 2*len(restores)+2)
 	for _, e := range restores {
 		ops = append(ops,
 			jsonpatch.Operation{Operation: "test", Path: e.path, Value: e.old},
 			jsonpatch.Operation{Operation: "replace", Path: e.path, Value: e.new})
 	}
-	return append(ops,
-		jsonpatch.Operation{Operation: "test", Path: annotationPath, Value: annotations[AnnotationMigratedImages]},
-		jsonpatch.Operation{Operation: "remove", Path: annotationPath})
+	ops = append(ops, jsonpatch.Operation{Operation: "test", Path: annotationPath, Value: annotations[AnnotationMigratedImages]})
+	if len(kept) == 0 {
+		return append(ops, jsonpatch.Operation{Operation: "remove", Path: annotationPath}), nil
+	}
+	value, err := encodeRecord(kept)
+	if err != nil {
+		return nil, err
+	}
+	return append(ops, jsonpatch.Operation{Operation: "replace", Path: annotationPath, Value: value}), nil
 }
 
 // writeAnnotation sets the record annotation to value, testing its current

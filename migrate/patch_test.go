@@ -99,18 +99,45 @@ func TestApplyOps(t *testing.T) {
 
 func TestRestoreOps(t *testing.T) {
 	t.Parallel()
-	record := `{"/spec/template/spec/containers/0/image":"nginx:1.27"}`
+	const image2 = "/spec/template/spec/containers/2/image"
 	restore := edit{path: nginxEdit.path, old: nginxEdit.new, new: nginxEdit.old}
-	got, err := json.Marshal(restoreOps([]edit{restore}, map[string]string{AnnotationMigratedImages: record}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := `[{"op":"test","path":"/spec/template/spec/containers/0/image","value":"proxy.example.internal/dockerhub/library/nginx:1.27"},` +
-		`{"op":"replace","path":"/spec/template/spec/containers/0/image","value":"nginx:1.27"},` +
-		`{"op":"test","path":"/metadata/annotations/pullthrough.dev~1migrated-images","value":"{\"/spec/template/spec/containers/0/image\":\"nginx:1.27\"}"},` +
-		`{"op":"remove","path":"/metadata/annotations/pullthrough.dev~1migrated-images"}]`
-	if string(got) != want {
-		t.Fatalf("patch:\n got %s\nwant %s", got, want)
+	const restoreNginx = `{"op":"test","path":"/spec/template/spec/containers/0/image","value":"proxy.example.internal/dockerhub/library/nginx:1.27"},` +
+		`{"op":"replace","path":"/spec/template/spec/containers/0/image","value":"nginx:1.27"},`
+	tests := []struct {
+		name   string
+		record string
+		kept   map[string]string
+		want   string
+	}{{
+		name:   "everything restored: the record goes",
+		record: `{"/spec/template/spec/containers/0/image":"nginx:1.27"}`,
+		want: `[` + restoreNginx +
+			`{"op":"test","path":"/metadata/annotations/pullthrough.dev~1migrated-images","value":"{\"/spec/template/spec/containers/0/image\":\"nginx:1.27\"}"},` +
+			`{"op":"remove","path":"/metadata/annotations/pullthrough.dev~1migrated-images"}]`,
+	}, {
+		// The record is the only copy of an original not restored.
+		name:   "a value not restored stays recorded",
+		record: `{"/spec/template/spec/containers/0/image":"nginx:1.27","` + image2 + `":"ghcr.io/acme/web:2"}`,
+		kept:   map[string]string{image2: "ghcr.io/acme/web:2"},
+		want: `[` + restoreNginx +
+			`{"op":"test","path":"/metadata/annotations/pullthrough.dev~1migrated-images","value":"{\"/spec/template/spec/containers/0/image\":\"nginx:1.27\",\"/spec/template/spec/containers/2/image\":\"ghcr.io/acme/web:2\"}"},` +
+			`{"op":"replace","path":"/metadata/annotations/pullthrough.dev~1migrated-images","value":"{\"/spec/template/spec/containers/2/image\":\"ghcr.io/acme/web:2\"}"}]`,
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ops, err := restoreOps([]edit{restore}, map[string]string{AnnotationMigratedImages: tt.record}, tt.kept)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := json.Marshal(ops)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(got) != tt.want {
+				t.Fatalf("patch:\n got %s\nwant %s", got, tt.want)
+			}
+		})
 	}
 }
 

@@ -30,9 +30,10 @@ func (m *Migrator) plan(ctx context.Context, action Action) (*Plan, error) {
 	// Undo takes back what an earlier apply wrote, whatever the labels
 	// say now, so only a forward plan reads them.
 	var modes namespaceModes
+	var warnings []string
 	if action != ActionUndo {
 		var err error
-		if modes, err = m.readNamespaceModes(ctx); err != nil {
+		if modes, warnings, err = m.readNamespaceModes(ctx); err != nil {
 			return nil, err
 		}
 	}
@@ -50,7 +51,9 @@ func (m *Migrator) plan(ctx context.Context, action Action) (*Plan, error) {
 			return nil, err
 		}
 	}
-	return newPlan(action, items), nil
+	p := newPlan(action, items)
+	p.Report.Warnings = warnings
+	return p, nil
 }
 
 // newPlan puts items in report order and builds their report.

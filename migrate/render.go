@@ -67,6 +67,12 @@ func WriteTable(w io.Writer, r *Report) error {
 			b.WriteString("\n" + o.Diff)
 		}
 	}
+	if len(r.Warnings) > 0 {
+		b.WriteString("\nwarnings:\n")
+		for _, w := range r.Warnings {
+			fmt.Fprintf(&b, "  %s\n", w)
+		}
+	}
 	if failed := r.Failed(); len(failed) > 0 {
 		b.WriteString("\nfailed:\n")
 		for _, o := range failed {
@@ -125,6 +131,8 @@ func Summary(r *Report) string {
 		line = fmt.Sprintf("migrate %s: nothing to change (%d objects checked: %s)", verb, len(r.Objects), countStatusMap(t.Objects))
 	case r.Action == ActionPlan:
 		line = fmt.Sprintf("migrate %s: %s; run with --apply to patch the planned objects", verb, countStatusMap(t.Objects))
+	case r.Action == ActionUndo && t.Objects[StatusPlanned] > 0:
+		line = fmt.Sprintf("migrate %s: %s; run with --undo --apply to restore the planned values", verb, countStatusMap(t.Objects))
 	default:
 		line = fmt.Sprintf("migrate %s: %s", verb, countStatusMap(t.Objects))
 	}
@@ -132,7 +140,16 @@ func Summary(r *Report) string {
 	if n := t.Outcomes[rewrite.OutcomeUnroutedPublic]; n > 0 {
 		line += fmt.Sprintf("; %d values still on public registries no mirror covers (unrouted-public)", n)
 	}
-	return line
+	return line + keptNote(r)
+}
+
+// keptNote tells an undo's reader that the values it did not restore are
+// still recorded, so a later undo (with the config of the forward run) can.
+func keptNote(r *Report) string {
+	if n := r.Totals.Outcomes[OutcomeChangedSince]; r.Action == ActionUndo && n > 0 {
+		return fmt.Sprintf("; %d values not restored (changed-since) stay recorded in %s", n, AnnotationMigratedImages)
+	}
+	return ""
 }
 
 // objectName is namespace/name, or name for a cluster-scoped object.

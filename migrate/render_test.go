@@ -81,6 +81,11 @@ func TestSummary(t *testing.T) {
 			"migrate apply (server dry-run): 1 dry-run"},
 		{"empty cluster", report(ActionUndo, false),
 			"migrate undo: nothing to change (0 objects checked: none)"},
+		// --undo alone plans; the summary says how to act on it.
+		{"undo plan", report(ActionUndo, false, StatusPlanned, StatusUnchanged),
+			"migrate undo: 1 planned, 1 unchanged; run with --undo --apply to restore the planned values"},
+		{"undo keeps what it could not restore", keptReport(2),
+			"migrate undo: nothing to change (1 objects checked: 1 unchanged); 2 values not restored (changed-since) stay recorded in " + AnnotationMigratedImages},
 		{"unrouted public images", func() *Report {
 			r := report(ActionPlan, false, StatusUnchanged)
 			r.Objects[0].Rows = []Row{{Outcome: rewrite.OutcomeUnroutedPublic}, {Outcome: rewrite.OutcomeUnroutedPublic}, {Outcome: rewrite.OutcomeNoRule}}
@@ -115,4 +120,15 @@ func TestCell(t *testing.T) {
 			}
 		})
 	}
+}
+
+// keptReport is an undo that found n values changed since the forward run.
+func keptReport(n int) *Report {
+	o := &Object{Status: StatusUnchanged}
+	for range n {
+		o.Rows = append(o.Rows, Row{Outcome: OutcomeChangedSince})
+	}
+	r := &Report{Action: ActionUndo, Objects: []*Object{o}}
+	r.count()
+	return r
 }

@@ -109,6 +109,9 @@ type Report struct {
 	Action Action `json:"action"`
 	// ServerDryRun is set when every patch was sent with dryRun=All.
 	ServerDryRun bool `json:"serverDryRun,omitempty"`
+	// Warnings are what a person must fix though nothing failed: a
+	// namespace whose pullthrough.dev/mode label is not a mode.
+	Warnings []string `json:"warnings,omitempty"`
 	// Verified is set when --verify checked the new images against the proxy.
 	Verified bool      `json:"verified,omitempty"`
 	Objects  []*Object `json:"objects"`

@@ -11,9 +11,11 @@ import (
 // decideUndo plans the restore of an object from its record annotation. A
 // value is restored only where it still holds what the migrator wrote, which
 // is recomputed (in enforce mode) from the recorded original: the record
-// keeps originals only, so --undo needs the config that --apply used, and a
-// value that does not match, for whatever reason, is reported, never
-// overwritten. The record is removed either way.
+// keeps originals only, so --undo needs the config that --apply used. A
+// value that does not match, for whatever reason (changed since, or a config
+// with another target), is reported and never overwritten, and its entry
+// stays in the record: the record is the only copy of the original, so an
+// entry leaves it only with the value it restores.
 func (m *Migrator) decideUndo(it *item, u *unstructured.Unstructured, excluded bool) error {
 	record, err := readRecord(u.GetAnnotations())
 	if err != nil {
@@ -49,6 +51,7 @@ func (m *Migrator) decideUndo(it *item, u *unstructured.Unstructured, excluded b
 		wrote[e.path] = e.new
 	}
 	var restores []edit
+	kept := map[string]string{}
 	for _, path := range recordedPaths(record) {
 		cur, ok := current[path]
 		if w, planned := wrote[path]; ok && planned && cur == w {
@@ -56,10 +59,14 @@ func (m *Migrator) decideUndo(it *item, u *unstructured.Unstructured, excluded b
 			it.row.Rows = append(it.row.Rows, restoredRows(rows, path)...)
 			continue
 		}
+		kept[path] = record[path]
 		it.row.Rows = append(it.row.Rows, Row{Field: fieldOf(rows, path), Path: path, Old: cur, New: record[path], Outcome: OutcomeChangedSince})
 	}
-	it.ops = restoreOps(restores, u.GetAnnotations())
-	return nil
+	if len(restores) == 0 {
+		return nil // nothing to restore, and the record stays whole
+	}
+	it.ops, err = restoreOps(restores, u.GetAnnotations(), kept)
+	return err
 }
 
 // restoredRows turns the forward rows of a restored value into undo rows:

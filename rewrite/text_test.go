@@ -18,6 +18,13 @@ func TestText(t *testing.T) {
 		// Implicit Docker Hub names are never guessed at in free text.
 		{"implicit name untouched", "image: nginx:1.27", "image: nginx:1.27", 0},
 		{"url untouched", "endpoint: https://quay.io/v2/", "endpoint: https://quay.io/v2/", 0},
+		// A link to a repository page names a registry host but is no
+		// reference: ConfigMap text keeps its URLs.
+		{"repository page url untouched", "docs: https://quay.io/repository/calico/node?tab=tags", "docs: https://quay.io/repository/calico/node?tab=tags", 0},
+		{"http url untouched", `"link": "http://ghcr.io/acme/app:1"`, `"link": "http://ghcr.io/acme/app:1"`, 0},
+		{"url beside a reference", "see https://quay.io/repository/calico/node image: quay.io/calico/node:v3.28.0",
+			"see https://quay.io/repository/calico/node image: proxy.example.internal/quay/calico/node:v3.28.0", 1},
+		{"oci url untouched", "chart: oci://ghcr.io/acme/charts/app", "chart: oci://ghcr.io/acme/charts/app", 0},
 		{"host in path untouched", "evil.com/docker.io/x", "evil.com/docker.io/x", 0},
 		{"suffix host untouched", "docker.io.evil.com/x", "docker.io.evil.com/x", 0},
 		{"already proxied untouched", "proxy.example.internal/ghcr/x:1", "proxy.example.internal/ghcr/x:1", 0},

@@ -3,10 +3,12 @@
 // JSON patch.
 //
 // Contract:
-//   - Two paths, chosen by the API server from the namespace label
+//   - Three paths, chosen by the API server from the namespace label
 //     config.LabelMode (pullthrough.dev/mode), so the handler makes no API
 //     call and keeps no cache: PathMutate applies the config's mode,
-//     PathAudit (config.ModeAudit) only counts, warns and annotates.
+//     PathAudit (config.ModeAudit) only counts, warns and annotates, and
+//     PathAuditUnknownMode (a label value that is not a mode) audits and
+//     also warns that the label is unknown.
 //   - CREATE rewrites every image. UPDATE (of pods, or of the
 //     pods/ephemeralcontainers subresource) rewrites only images that differ
 //     from oldObject, so an unrelated change never restarts a container.

@@ -18,13 +18,19 @@ import (
 )
 
 // Paths the API server calls; the webhook configuration picks one per
-// namespace by the label config.LabelMode (pullthrough.dev/mode): the audit
-// path for config.ModeAudit, no webhook for config.ModeOff, the mutate path
-// otherwise.
+// namespace by the label config.LabelMode (pullthrough.dev/mode): PathMutate
+// for no label or config.ModeEnforce, PathAudit for config.ModeAudit,
+// PathAuditUnknownMode for any value that is not a mode (a typo must never
+// enforce), none for config.ModeOff.
 const (
-	PathMutate = "/mutate-pods"
-	PathAudit  = "/audit-pods"
+	PathMutate           = "/mutate-pods"
+	PathAudit            = "/audit-pods"
+	PathAuditUnknownMode = "/audit-pods-unknown-mode"
 )
+
+// WarningUnknownMode is the warning of every answer on PathAuditUnknownMode:
+// the person whose pod was left alone learns why.
+const WarningUnknownMode = "pullthrough: the namespace label pullthrough.dev/mode is not enforce, audit or off; treated as audit, nothing changed"
 
 // Names on pods that pullthrough reads or writes.
 const (
@@ -57,6 +63,9 @@ type PodHandler struct {
 	// Mode is the path's: config.ModeAudit computes, counts, warns and
 	// annotates but changes no image; config.ModeEnforce applies the config.
 	Mode config.Mode
+	// Notice, when set, is a warning sent with every answer, before the
+	// per-container ones.
+	Notice string
 }
 
 var _ admission.Handler = (*PodHandler)(nil)
@@ -105,6 +114,9 @@ func (h *PodHandler) handle(ctx context.Context, req admission.Request) (admissi
 		p.addPullSecrets(pod, cfg.ImagePullSecrets)
 	}
 	warnings := warningsFor(changes)
+	if h.Notice != "" {
+		warnings = append([]string{h.Notice}, warnings...)
+	}
 	if p.empty() {
 		return admission.Allowed("").WithWarnings(warnings...), resultUnchanged
 	}

@@ -78,8 +78,8 @@ func TestHandlerGolden(t *testing.T) {
 				got.Code, got.Message = resp.Result.Code, resp.Result.Message
 			}
 			for _, w := range resp.Warnings {
-				if len(w) >= 120 {
-					t.Errorf("warning of %d characters may be truncated by the API server: %q", len(w), w)
+				if len(w) > maxWarning {
+					t.Errorf("warning of %d characters may be truncated by the API server (past 256): %q", len(w), w)
 				}
 			}
 			if (len(resp.Patch) > 0) != tt.patched {

@@ -7,9 +7,12 @@ import (
 	"github.com/pullthrough/pullthrough/rewrite"
 )
 
-// maxWarning keeps each warning under the length past which the API server
-// may truncate it (it caps warnings at 120 characters each).
-const maxWarning = 119
+// maxWarning is the longest warning sent. The AdmissionResponse API
+// (k8s.io/api admission/v1, Warnings) asks for 120 characters "if possible"
+// and says warnings over 256 may be truncated: an image pair (a digest-pinned
+// one runs past 120) is worth the length, so it is kept whole up to 256, and
+// only past that does the warning fall back to the new image alone.
+const maxWarning = 256
 
 // warningsFor says, one line per container, what was rewritten, what audit
 // would rewrite, what was withheld because the proxy is down and what is

@@ -8,6 +8,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
@@ -23,6 +24,7 @@ type migrateFlags struct {
 	verifyFlags                       verifyFlags
 	qps                               float64
 	burst                             int
+	timeout                           time.Duration
 	opts                              migrate.Options
 }
 
@@ -41,7 +43,7 @@ func runMigrate(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return usageError{fmt.Errorf("kubeconfig: %w", err)}
 	}
-	rc.QPS, rc.Burst = float32(f.qps), f.burst
+	rc.QPS, rc.Burst, rc.Timeout = float32(f.qps), f.burst, f.timeout
 	client, err := dynamic.NewForConfig(rc)
 	if err != nil {
 		return usageError{fmt.Errorf("kubeconfig: %w", err)}
@@ -84,9 +86,10 @@ func runMigrate(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// migrateRun plans, with --verify checks the new images against the proxy, and
-// with --apply or --undo carries the plan out. A report comes back whenever one
-// exists, even when the run was interrupted.
+// migrateRun plans (the migration, or with --undo its undo), with --verify
+// checks the new images against the proxy, and with --apply carries the plan
+// out: --undo alone changes nothing, like a forward run. A report comes back
+// whenever one exists, even when the run was interrupted.
 func migrateRun(ctx context.Context, m *migrate.Migrator, f *migrateFlags, verifier migrate.Verifier) (*migrate.Report, error) {
 	plan := m.Plan
 	if f.undo {
@@ -99,7 +102,7 @@ func migrateRun(ctx context.Context, m *migrate.Migrator, f *migrateFlags, verif
 	if verifier != nil {
 		migrate.Verify(ctx, p, verifier, f.force)
 	}
-	if !f.apply && !f.undo {
+	if !f.apply {
 		return p.Report, nil
 	}
 	return m.Apply(ctx, p)
@@ -114,21 +117,22 @@ func parseMigrateFlags(args []string, stderr io.Writer) (*migrateFlags, error) {
 	fs.StringVar(&f.kinds, "kinds", "", "comma-separated kinds to migrate, e.g. deploy,sts,configmaps,installations (default: all)")
 	fs.StringVar(&f.opts.Selector, "l", "", "label selector every object must match")
 	fs.BoolVar(&f.apply, "apply", false, "patch the planned objects (default: print the plan only)")
-	fs.BoolVar(&f.undo, "undo", false, "restore the values recorded in "+migrate.AnnotationMigratedImages)
+	fs.BoolVar(&f.undo, "undo", false, "plan the restore of the values recorded in "+migrate.AnnotationMigratedImages+"; with --apply, restore them")
 	fs.StringVar(&f.output, "o", "table", "report format: table or json")
 	fs.BoolVar(&f.opts.Diff, "diff", false, "show a unified diff of each object to patch")
 	fs.IntVar(&f.opts.BatchSize, "batch-size", migrate.DefaultBatchSize, "objects patched per batch")
 	fs.DurationVar(&f.opts.Pause, "pause", 0, "wait between batches, e.g. 30s, to let rollouts settle")
 	fs.Float64Var(&f.qps, "qps", 20, "client requests per second to the API server")
 	fs.IntVar(&f.burst, "burst", 40, "client request burst")
+	fs.DurationVar(&f.timeout, "request-timeout", 30*time.Second, "give up on one API request after this long (a timed-out patch is retried, safely)")
 	fs.BoolVar(&f.opts.ServerDryRun, "server-dry-run", false, "send every patch with dryRun=All: validated and admitted, not persisted")
 	fs.BoolVar(&f.verify, "verify", false, "check every new image against the proxy (manifest HEAD); --apply then skips objects whose new image is not served")
 	fs.BoolVar(&f.force, "force", false, "with --verify --apply: patch objects whose new image is not served too")
 	f.verifyFlags.register(fs)
 	fs.Usage = func() {
 		_, _ = fmt.Fprintln(stderr, "usage: pullthrough migrate --config FILE [--kubeconfig F] [-n NS]... [--kinds K,K] [-l SELECTOR]\n"+
-			"                           [--apply | --undo] [-o table|json] [--diff] [--batch-size N] [--pause D]\n"+
-			"                           [--qps Q --burst B] [--server-dry-run]\n"+
+			"                           [--undo] [--apply] [-o table|json] [--diff] [--batch-size N] [--pause D]\n"+
+			"                           [--qps Q --burst B] [--request-timeout D] [--server-dry-run]\n"+
 			"                           [--verify [--force] [--docker-config F] [--ca-bundle F]]")
 		fs.PrintDefaults()
 	}
@@ -138,18 +142,18 @@ func parseMigrateFlags(args []string, stderr io.Writer) (*migrateFlags, error) {
 	switch {
 	case fs.NArg() > 0:
 		return nil, usagef("unexpected arguments %q", fs.Args())
-	case f.apply && f.undo:
-		return nil, usagef("give --apply or --undo, not both")
 	case f.verify && f.undo:
 		return nil, usagef("--verify checks the proxy's images; --undo restores public ones")
 	case f.force && (!f.verify || !f.apply):
 		return nil, usagef("--force needs --verify and --apply")
-	case f.opts.ServerDryRun && !f.apply && !f.undo:
-		return nil, usagef("--server-dry-run needs --apply or --undo (a plan sends no patch)")
+	case f.opts.ServerDryRun && !f.apply:
+		return nil, usagef("--server-dry-run needs --apply (a plan sends no patch)")
 	case f.output != "table" && f.output != "json":
 		return nil, usagef("-o %q: want table or json", f.output)
 	case f.qps <= 0 || f.burst <= 0:
 		return nil, usagef("--qps and --burst must be positive")
+	case f.timeout <= 0:
+		return nil, usagef("--request-timeout %s: must be positive", f.timeout)
 	case f.opts.BatchSize <= 0:
 		return nil, usagef("--batch-size %d: must be positive", f.opts.BatchSize)
 	}

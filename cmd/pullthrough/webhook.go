@@ -33,6 +33,7 @@ type webhookFlags struct {
 	secret, service, webhookConfig          string
 	kubeconfig                              string
 	localHosts                              string
+	shutdownDelay                           time.Duration
 	zap                                     zap.Options
 }
 
@@ -54,6 +55,7 @@ func parseWebhookFlags(args []string, stderr io.Writer) (*webhookFlags, error) {
 	fs.StringVar(&f.webhookConfig, certs.FlagWebhookConfig, "", "MutatingWebhookConfiguration whose caBundle to keep current (with --"+certs.FlagSecret+")")
 	fs.StringVar(&f.kubeconfig, "kubeconfig", "", "kubeconfig for --"+certs.FlagSecret+" (default: in-cluster or $KUBECONFIG)")
 	fs.StringVar(&f.localHosts, "local-cert-hosts", "", "development only: write a fresh CA (ca.crt) and serving certificate for these comma-separated hosts into --cert-dir before serving")
+	fs.DurationVar(&f.shutdownDelay, "shutdown-delay", 5*time.Second, "on SIGTERM, report not ready and keep answering (closing each connection) this long before draining in-flight requests and exiting, so no request reaches a closed port during a rolling restart; keep it under terminationGracePeriodSeconds")
 	f.zap.BindFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return nil, err
@@ -99,13 +101,14 @@ func runWebhook(args []string, _, stderr io.Writer) error {
 			}
 		},
 	}})
+	drain := &webhook.Drain{Delay: f.shutdownDelay}
 	for path, h := range webhook.Handlers(state, metrics) {
-		server.Register(path, h)
+		server.Register(path, drain.Wrap(h))
 	}
 	runnables := []manager.Runnable{
 		webhook.NewConfigWatcher(f.config, loaded, state, metrics, log.WithName("config")),
 		&webhook.ProxyProber{State: state, Metrics: metrics, Log: log.WithName("proxy")},
-		healthServer(f.probeAddr, server),
+		healthServer(f.probeAddr, server, drain),
 	}
 	if f.metricsAddr != "0" {
 		ms, err := metricsserver.NewServer(metricsserver.Options{BindAddress: f.metricsAddr}, nil, nil)
@@ -120,10 +123,11 @@ func runWebhook(args []string, _, stderr io.Writer) error {
 		log.Info("WARNING: mirror targets are documented example hosts, from which no pull can succeed; set mirrors[].target to your proxy before enforcing",
 			"config", f.config, "targets", examples, "mode", cfg.Config.Mode)
 	}
+	serve := manager.RunnableFunc(func(ctx context.Context) error { return server.Start(drain.After(ctx)) })
 	if f.secret == "" {
-		return runAll(ctx, append(runnables, server))
+		return runAll(ctx, append(runnables, serve))
 	}
-	return runSelfSigned(ctx, *f, runnables, server)
+	return runSelfSigned(ctx, *f, runnables, serve)
 }
 
 // runAll runs the pieces of a standalone webhook, which needs no API server,
@@ -139,7 +143,7 @@ func runAll(ctx context.Context, runnables []manager.Runnable) error {
 // runSelfSigned runs the same pieces under a manager that also keeps the
 // self-signed certificate; the webhook server starts once its certificate
 // is on disk, as controller-runtime's server cannot start without one.
-func runSelfSigned(ctx context.Context, f webhookFlags, runnables []manager.Runnable, server ctrlwebhook.Server) error {
+func runSelfSigned(ctx context.Context, f webhookFlags, runnables []manager.Runnable, server manager.Runnable) error {
 	secret, err := certs.ParseNamespacedName(certs.FlagSecret, f.secret)
 	if err != nil {
 		return usageError{err}
@@ -196,14 +200,17 @@ func restConfig(path string) (*rest.Config, error) {
 }
 
 // healthServer serves /healthz (the process runs) and /readyz (the webhook
-// server answers TLS), so the Service sends traffic only to a replica that
-// can answer it. The config is loaded before anything starts, so it needs no
-// check of its own.
-func healthServer(addr string, server ctrlwebhook.Server) manager.Runnable {
+// server answers TLS and is not draining), so the Service sends traffic only
+// to a replica that can answer it, and stops as soon as one begins to shut
+// down. It lives as long as the webhook server (drain's delay). The config is
+// loaded before anything starts, so it needs no check of its own.
+func healthServer(addr string, server ctrlwebhook.Server, drain *webhook.Drain) manager.Runnable {
 	return manager.RunnableFunc(func(ctx context.Context) error {
+		ctx = drain.After(ctx)
 		mux := http.NewServeMux()
 		mux.Handle("/healthz", http.StripPrefix("/healthz", &healthz.Handler{Checks: map[string]healthz.Checker{"ping": healthz.Ping}}))
-		mux.Handle("/readyz", http.StripPrefix("/readyz", &healthz.Handler{Checks: map[string]healthz.Checker{"webhook": server.StartedChecker()}}))
+		mux.Handle("/readyz", http.StripPrefix("/readyz", &healthz.Handler{Checks: map[string]healthz.Checker{
+			"webhook": server.StartedChecker(), "draining": drain.Ready}}))
 		srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 		go func() {
 			<-ctx.Done()

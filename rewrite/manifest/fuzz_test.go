@@ -23,6 +23,9 @@ func FuzzManifest(f *testing.F) {
 		f.Add(b)
 	}
 	f.Add([]byte("kind: Pod\nspec:\n  containers: [{name: a, image: \"nginx\"}]\n"))
+	// Merge keys, shared and inline, and an anchor merged into itself.
+	f.Add([]byte("kind: Pod\nmetadata: {x: &d {image: nginx:1}}\nspec:\n  containers:\n  - <<: [*d, {name: a}]\n"))
+	f.Add([]byte("kind: Pod\nspec: &s\n  <<: *s\n  containers:\n  - <<: *s\n"))
 	cfg, err := config.Load("../../examples/config.yaml")
 	if err != nil {
 		f.Fatal(err)

@@ -1,6 +1,7 @@
 package manifest
 
 import (
+	"cmp"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -12,6 +13,10 @@ import (
 type located struct {
 	Image
 	node *yaml.Node
+	// merged is the alias of the YAML merge key (<<: *name) through which
+	// the image was found, or "": a value shared with every user of the
+	// anchor, which spliceFor refuses to edit.
+	merged string
 }
 
 // findImages lists the image scalars of one document: an object of a kind
@@ -37,21 +42,23 @@ func objectImages(obj *yaml.Node, docIndex int) []located {
 	if !ok {
 		return nil
 	}
-	spec := obj
+	spec, specMerged := obj, ""
 	for _, key := range path {
-		if spec = lookup(spec, key); spec == nil {
+		var via string
+		if spec, via = lookupVia(spec, key); spec == nil {
 			return nil
 		}
+		specMerged = cmp.Or(specMerged, via)
 	}
 	object := kind + "/" + scalar(lookup(lookup(obj, "metadata"), "name"))
 	var out []located
 	for _, field := range podspec.ContainerFields {
-		list := lookup(spec, field)
+		list, listMerged := lookupVia(spec, field)
 		if list == nil || list.Kind != yaml.SequenceNode {
 			continue
 		}
 		for _, c := range list.Content {
-			img := lookup(c, "image")
+			img, imgMerged := lookupVia(c, "image")
 			value := img
 			if img != nil && img.Kind == yaml.AliasNode {
 				value = img.Alias // decided on what it stands for; spliceFor refuses to edit it
@@ -59,7 +66,7 @@ func objectImages(obj *yaml.Node, docIndex int) []located {
 			if value == nil || value.Kind != yaml.ScalarNode {
 				continue
 			}
-			out = append(out, located{node: img, Image: Image{
+			out = append(out, located{node: img, merged: cmp.Or(specMerged, listMerged, imgMerged), Image: Image{
 				Document: docIndex, Object: object, Field: field,
 				Container: scalar(lookup(c, "name")), Line: img.Line, Old: value.Value,
 			}})
@@ -76,16 +83,56 @@ func isList(kind string) bool {
 
 // lookup returns the value of key in a mapping node, or nil.
 func lookup(m *yaml.Node, key string) *yaml.Node {
-	if m == nil || m.Kind != yaml.MappingNode {
-		return nil
+	n, _ := lookupVia(m, key)
+	return n
+}
+
+// lookupVia returns the value of key in a mapping node, or nil, following
+// YAML merge keys as a YAML loader does: a key written in the mapping wins,
+// then the merged mappings in order. via names the alias of the merge key
+// the value came through ("*name"), or is "" when the value is written in
+// this mapping or an inline merged one, and so appears nowhere else.
+func lookupVia(m *yaml.Node, key string) (value *yaml.Node, via string) {
+	return lookupSeen(m, key, map[*yaml.Node]bool{})
+}
+
+// lookupSeen is lookupVia that visits each mapping once: an anchor can be
+// merged into itself (&a {<<: *a}), and the input is not trusted.
+func lookupSeen(m *yaml.Node, key string, seen map[*yaml.Node]bool) (value *yaml.Node, via string) {
+	if m == nil || m.Kind != yaml.MappingNode || seen[m] {
+		return nil, ""
 	}
+	seen[m] = true
+	var merges []*yaml.Node
 	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key {
-			return m.Content[i+1]
+		k := m.Content[i]
+		switch {
+		case k.Value == key && k.Tag != mergeTag:
+			return m.Content[i+1], ""
+		case k.Tag == mergeTag:
+			merges = append(merges, m.Content[i+1])
 		}
 	}
-	return nil
+	for _, merge := range merges {
+		sources := []*yaml.Node{merge}
+		if merge.Kind == yaml.SequenceNode {
+			sources = merge.Content
+		}
+		for _, src := range sources {
+			target, alias := src, ""
+			if src.Kind == yaml.AliasNode {
+				target, alias = src.Alias, "*"+src.Value
+			}
+			if n, inner := lookupSeen(target, key, seen); n != nil {
+				return n, cmp.Or(alias, inner)
+			}
+		}
+	}
+	return nil, ""
 }
+
+// mergeTag is the tag the YAML parser gives a merge key (<<).
+const mergeTag = "!!merge"
 
 // scalar returns a scalar node's value, or "" for anything else.
 func scalar(n *yaml.Node) string {

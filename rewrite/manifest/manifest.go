@@ -95,6 +95,8 @@ func documents(in []byte) ([]document, error) {
 // spliceFor builds the edit that replaces img's scalar in its own style.
 func spliceFor(in []byte, d document, img located) (edit, error) {
 	switch {
+	case img.merged != "":
+		return edit{}, fmt.Errorf("document %d, line %d: image of container %s comes through the YAML merge key <<: %s, shared with every user of that anchor; write the image out in the container so it can be rewritten in place", img.Document, img.Line, img.Container, img.merged)
 	case img.node.Kind == yaml.AliasNode:
 		return edit{}, fmt.Errorf("document %d, line %d: image is the YAML alias *%s; write the image out so it can be rewritten in place", img.Document, img.Line, img.node.Value)
 	case img.node.Anchor != "":

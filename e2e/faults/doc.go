@@ -1,0 +1,12 @@
+// Package faults is the fault suite: a real kube-apiserver admits a steady
+// stream of pod creations through `pullthrough webhook` processes while a
+// test hurts them (SIGKILL, SIGSTOP past timeoutSeconds, a rolling restart
+// behind a TCP balancer, hostile admission input), and reports for each
+// fault the pods requested, created (rewritten or unchanged) and failed,
+// with the API server's own fail-open and rejection counters.
+//
+// Its tests carry the build tag "faults", so `make test` leaves them out;
+// `make test-faults` runs them (CI does, after `make test`). PT_FAULT_RATE
+// and PT_FAULT_DURATION set the stream (default 20 pods/s for 15 s), and
+// PT_FAULT_REPORT names a file that receives the figures as a Markdown table.
+package faults

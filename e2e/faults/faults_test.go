@@ -1,0 +1,318 @@
+//go:build faults
+
+package faults
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"fmt"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/pullthrough/pullthrough/e2e"
+	"github.com/pullthrough/pullthrough/e2e/cluster"
+)
+
+// suite is the control plane and binary every fault shares; each fault
+// serves the API server's webhook address in its own way.
+type suite struct {
+	cs      kubernetes.Interface
+	bin     string
+	port    int    // where the API server calls the webhooks
+	certDir string // the serving certificate the API server trusts
+	rate    int
+	d       time.Duration
+
+	mu   sync.Mutex
+	rows []figures
+}
+
+// TestFaults runs every fault against one API server, one after another.
+func TestFaults(t *testing.T) {
+	shipped, err := e2e.WebhookConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := cluster.StartForTest(t, cluster.Options{WebhookConfigs: []*admissionregistrationv1.MutatingWebhookConfiguration{shipped}})
+	cfg := c.Config()
+	cfg.QPS, cfg.Burst = 1000, 2000
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, port, certDir := c.WebhookServing()
+	s := &suite{cs: cs, bin: buildBinary(t), port: port, certDir: certDir}
+	s.rate, s.d = settings(t)
+	t.Run("SIGKILL mid-stream", s.sigkill)
+	t.Run("SIGSTOP past timeoutSeconds", s.sigstop)
+	t.Run("rolling restart behind a balancer", s.rolling)
+	t.Run("hostile admission input", s.hostile)
+	t.Run("config hot reload", s.reload)
+	t.Run("migrator faults", func(t *testing.T) { s.migrator(t, c.Config()) })
+	s.report(t)
+}
+
+// namespace creates an unlabelled (enforce) namespace for one fault.
+func (s *suite) namespace(t *testing.T, name string) {
+	t.Helper()
+	if _, err := s.cs.CoreV1().Namespaces().Create(t.Context(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// waitRewriting probes with dry-run creates until the API server gets a
+// rewrite from the webhook at its address.
+func (s *suite) waitRewriting(t *testing.T, ns string) {
+	t.Helper()
+	s.waitRewrittenTo(t, ns, proxied)
+}
+
+// waitRewrittenTo probes until streamImage comes back as want.
+func (s *suite) waitRewrittenTo(t *testing.T, ns, want string) {
+	t.Helper()
+	probe := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "probe"}, Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "app", Image: streamImage}}}}
+	err := wait.PollUntilContextTimeout(t.Context(), 100*time.Millisecond, 60*time.Second, true, func(ctx context.Context) (bool, error) {
+		got, err := s.cs.CoreV1().Pods(ns).Create(ctx, probe, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
+		return err == nil && got.Spec.Containers[0].Image == want, nil
+	})
+	if err != nil {
+		t.Fatalf("the API server gets no rewrite from the webhook: %v", err)
+	}
+}
+
+// measure runs the stream in ns with fault beside it, and returns the
+// figures with the API server's counters over the same span.
+func (s *suite) measure(t *testing.T, ns, name string, fault func(d time.Duration)) (figures, *stream) {
+	t.Helper()
+	st := &stream{cs: s.cs, ns: ns, rate: s.rate, duration: s.d}
+	return s.measureStream(t, st, name, fault), st
+}
+
+// measureStream is measure with a stream of the caller's.
+func (s *suite) measureStream(t *testing.T, st *stream, name string, fault func(d time.Duration)) figures {
+	t.Helper()
+	openBefore, rejectedBefore := admissionCounters(t, s.cs)
+	st.during(t, st.ns, fault)
+	openAfter, rejectedAfter := admissionCounters(t, s.cs)
+	f := st.figures(name)
+	f.failOpen, f.rejected = openAfter-openBefore, rejectedAfter-rejectedBefore
+	t.Log(f.row())
+	return f
+}
+
+// record keeps a fault's figures for the report.
+func (s *suite) record(f figures) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.rows = append(s.rows, f)
+}
+
+// report logs the table and writes it to PT_FAULT_REPORT, if set.
+func (s *suite) report(t *testing.T) {
+	table := fmt.Sprintf("%d pods/s for %s per fault\n\n%s\n", s.rate, s.d, tableHeader)
+	for _, f := range s.rows {
+		table += f.row() + "\n"
+	}
+	t.Log("\n" + table)
+	if path := os.Getenv("PT_FAULT_REPORT"); path != "" {
+		if err := os.WriteFile(path, []byte(table), 0o644); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// noneLost fails the test if any creation failed: whatever happens to the
+// webhook, failurePolicy Ignore must admit every pod.
+func noneLost(t *testing.T, f figures, st *stream) {
+	t.Helper()
+	if f.failed != 0 || f.created != f.requested {
+		t.Errorf("%s: %d of %d creations failed (%s)", f.fault, f.failed, f.requested, st.firstErrors())
+	}
+}
+
+// sigkill: the only webhook process is killed a third of the way in and
+// started again half way; creations fail open meanwhile and none is lost,
+// and rewriting resumes.
+func (s *suite) sigkill(t *testing.T) {
+	s.namespace(t, "sigkill")
+	p := startWebhook(t, s.bin, s.certDir, s.port)
+	s.waitRewriting(t, "sigkill")
+	f, st := s.measure(t, "sigkill", "SIGKILL, restarted", func(d time.Duration) {
+		time.Sleep(d / 3)
+		p.signal(t, syscall.SIGKILL)
+		_ = p.wait()
+		time.Sleep(d / 6)
+		startWebhook(t, s.bin, s.certDir, s.port)
+	})
+	noneLost(t, f, st)
+	if f.unchanged == 0 || f.rewritten == 0 {
+		t.Errorf("want pods admitted unchanged while the webhook was down and rewritten around it: %+v", f)
+	}
+	s.waitRewriting(t, "sigkill") // rewriting resumes
+	f.note = "unchanged = admitted while no process listened"
+	s.record(f)
+}
+
+// sigstop: the process hangs (SIGSTOP) for longer than the webhooks'
+// timeoutSeconds (5): the API server waits out the timeout, admits
+// unchanged, loses nothing; SIGCONT resumes rewriting.
+func (s *suite) sigstop(t *testing.T) {
+	s.namespace(t, "sigstop")
+	p := startWebhook(t, s.bin, s.certDir, s.port)
+	s.waitRewriting(t, "sigstop")
+	f, st := s.measure(t, "sigstop", "SIGSTOP 7s (timeoutSeconds 5)", func(d time.Duration) {
+		time.Sleep(d / 4)
+		p.signal(t, syscall.SIGSTOP)
+		time.Sleep(7 * time.Second)
+		p.signal(t, syscall.SIGCONT)
+	})
+	noneLost(t, f, st)
+	if f.unchanged == 0 || f.failOpen == 0 {
+		t.Errorf("want pods admitted unchanged after the timeout, counted by the API server as fail-open: %+v", f)
+	}
+	s.waitRewriting(t, "sigstop")
+	p.signal(t, syscall.SIGTERM)
+	if err := p.wait(); err != nil {
+		t.Errorf("exit after SIGTERM: %v", err)
+	}
+	f.note = "unchanged = answered after the timeout"
+	s.record(f)
+}
+
+// rolling: two processes behind a balancer that follows readiness; each in
+// turn gets SIGTERM and is replaced. Shutdown drops readiness first, keeps
+// answering (closing connections) for --shutdown-delay, then drains: no
+// request fails open.
+func (s *suite) rolling(t *testing.T) {
+	s.namespace(t, "rolling")
+	b := startBalancer(t, s.port)
+	start := func() *webhookProc {
+		port, err := cluster.FreePort()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return startWebhook(t, s.bin, s.certDir, port, "--shutdown-delay", "2s")
+	}
+	a, c := start(), start()
+	b.set(a, c)
+	s.waitRewriting(t, "rolling")
+	b.refused.Store(0) // count from the stream on, not while the probes warmed up
+	f, st := s.measure(t, "rolling", "rolling restart (SIGTERM, replace; twice)", func(d time.Duration) {
+		replace := func(old, other *webhookProc) *webhookProc {
+			old.signal(t, syscall.SIGTERM)
+			if err := old.wait(); err != nil {
+				t.Errorf("exit after SIGTERM: %v", err)
+			}
+			fresh := start()
+			b.set(other, fresh)
+			return fresh
+		}
+		time.Sleep(d / 4)
+		a = replace(a, c)
+		time.Sleep(d / 4)
+		replace(c, a)
+	})
+	noneLost(t, f, st)
+	if f.failOpen != 0 || f.unchanged != 0 || b.refused.Load() != 0 {
+		t.Errorf("a rolling restart failed open: %+v, %d connections without a ready backend", f, b.refused.Load())
+	}
+	f.note = "two processes, each replaced in turn"
+	s.record(f)
+}
+
+// hostile: while the stream runs, a pod with 10,000 containers goes through
+// the API server (dry run: etcd would refuse its size, admission does not),
+// and a 7 MiB body is posted straight to the webhook. The big pod must come
+// back rewritten: the API server waited for the answer, so it came within
+// timeoutSeconds; and the stream's pods are all rewritten meanwhile.
+func (s *suite) hostile(t *testing.T) {
+	s.namespace(t, "hostile")
+	startWebhook(t, s.bin, s.certDir, s.port)
+	s.waitRewriting(t, "hostile")
+	var bigRewritten int
+	var bigErr, bodyErr error
+	var bigTook, bodyTook time.Duration
+	var bodyStatus int
+	f, st := s.measure(t, "hostile", "hostile input (10,000 containers; 7 MiB body)", func(d time.Duration) {
+		time.Sleep(d / 4)
+		var wg sync.WaitGroup
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			start := time.Now()
+			bigRewritten, bigErr = s.bigPod(t)
+			bigTook = time.Since(start)
+		}()
+		go func() {
+			defer wg.Done()
+			start := time.Now()
+			bodyStatus, bodyErr = s.postBody(t, 7<<20)
+			bodyTook = time.Since(start)
+		}()
+		wg.Wait()
+	})
+	noneLost(t, f, st)
+	if f.unchanged != 0 || f.failOpen != 0 {
+		t.Errorf("other pods were not answered while the hostile input was: %+v", f)
+	}
+	if bigErr != nil || bigRewritten != 10000 {
+		t.Errorf("10,000-container pod: %d rewritten, error %v; want all 10,000 rewritten", bigRewritten, bigErr)
+	}
+	if bodyErr != nil || bodyStatus != http.StatusOK {
+		t.Errorf("7 MiB body: HTTP %d, error %v; want an HTTP 200 AdmissionReview", bodyStatus, bodyErr)
+	}
+	f.note = fmt.Sprintf("10,000-container pod admitted rewritten in %s; 7 MiB body answered in %s", bigTook.Round(time.Millisecond), bodyTook.Round(time.Millisecond))
+	t.Log(f.note)
+	s.record(f)
+}
+
+// bigPod dry-run creates a pod of 10,000 containers and counts the rewritten.
+func (s *suite) bigPod(t *testing.T) (int, error) {
+	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "big"}}
+	for i := range 10000 {
+		pod.Spec.Containers = append(pod.Spec.Containers, corev1.Container{Name: "c" + strconv.Itoa(i), Image: streamImage})
+	}
+	got, err := s.cs.CoreV1().Pods("hostile").Create(t.Context(), pod, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, c := range got.Spec.Containers {
+		if c.Image == proxied {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// postBody posts size bytes of a JSON AdmissionReview straight to the
+// webhook, as a hostile or broken client could.
+func (s *suite) postBody(t *testing.T, size int) (int, error) {
+	head := `{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"x","kind":{"group":"","version":"v1","kind":"Pod"},"operation":"CREATE","object":{"metadata":{"annotations":{"pad":"`
+	tail := `"}}}}}`
+	body := head + strings.Repeat("a", size-len(head)-len(tail)) + tail
+	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
+		// The body handling is under test here; trust of the serving
+		// certificate is the API server's, tested by every other request.
+		TLSClientConfig: &tls.Config{InsecureSkipVerify: true, MinVersion: tls.VersionTLS12}, //nolint:gosec // loopback test of body handling
+	}}
+	resp, err := client.Post("https://127.0.0.1:"+strconv.Itoa(s.port)+"/mutate-pods", "application/json", bytes.NewReader([]byte(body)))
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	return resp.StatusCode, nil
+}

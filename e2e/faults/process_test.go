@@ -1,0 +1,127 @@
+//go:build faults
+
+package faults
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"k8s.io/apimachinery/pkg/util/wait"
+
+	"github.com/pullthrough/pullthrough/e2e/cluster"
+)
+
+// buildBinary builds cmd/pullthrough once per test binary run.
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "pullthrough")
+	out, err := exec.Command("go", "build", "-o", bin, "../../cmd/pullthrough").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// syncBuffer is a bytes.Buffer safe for the process's two output streams.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// webhookProc is one `pullthrough webhook` process serving certDir on port.
+type webhookProc struct {
+	cmd       *exec.Cmd
+	port      int
+	probeAddr string
+	logs      *syncBuffer
+	exited    chan error
+}
+
+// startWebhook starts the binary on port with the e2e config and waits for
+// it to report ready; it is killed when the test ends.
+func startWebhook(t *testing.T, bin, certDir string, port int, extra ...string) *webhookProc {
+	t.Helper()
+	probePort, err := cluster.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &webhookProc{port: port, probeAddr: "127.0.0.1:" + strconv.Itoa(probePort), logs: &syncBuffer{}, exited: make(chan error, 1)}
+	args := append([]string{"webhook", "--config", "../testdata/config.yaml", "--cert-dir", certDir,
+		"--port", strconv.Itoa(port), "--metrics-bind-address", "0", "--health-probe-bind-address", p.probeAddr}, extra...)
+	p.cmd = exec.Command(bin, args...)
+	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { p.exited <- p.cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = p.cmd.Process.Signal(syscall.SIGCONT) // a stopped process cannot die
+		_ = p.cmd.Process.Kill()
+		<-p.exited
+		p.exited <- nil
+		if t.Failed() {
+			t.Logf("webhook on port %d:\n%s", port, p.logs.String())
+		}
+	})
+	p.waitReady(t)
+	return p
+}
+
+// ready reports whether the process's /readyz answers 200.
+func (p *webhookProc) ready(ctx context.Context) bool {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+p.probeAddr+"/readyz", nil)
+	if err != nil {
+		return false
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return false
+	}
+	_ = resp.Body.Close()
+	return resp.StatusCode == http.StatusOK
+}
+
+func (p *webhookProc) waitReady(t *testing.T) {
+	t.Helper()
+	err := wait.PollUntilContextTimeout(t.Context(), 50*time.Millisecond, 60*time.Second, true, func(ctx context.Context) (bool, error) {
+		return p.ready(ctx), nil
+	})
+	if err != nil {
+		t.Fatalf("webhook on port %d never ready: %v\n%s", p.port, err, p.logs.String())
+	}
+}
+
+// signal sends sig to the process.
+func (p *webhookProc) signal(t *testing.T, sig syscall.Signal) {
+	t.Helper()
+	if err := p.cmd.Process.Signal(sig); err != nil {
+		t.Errorf("signal %v: %v", sig, err)
+	}
+}
+
+// wait waits for the process to exit and returns its error.
+func (p *webhookProc) wait() error {
+	err := <-p.exited
+	p.exited <- err // for the cleanup
+	return err
+}
