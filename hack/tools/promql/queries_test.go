@@ -90,7 +90,7 @@ func TestRuleQueries(t *testing.T) {
 // checkQuery parses expr and checks that every metric it selects is exported.
 func checkQuery(t *testing.T, where, expr string, exported []string) {
 	t.Helper()
-	parsed, err := parser.ParseExpr(expr)
+	parsed, err := parser.NewParser(parser.Options{}).ParseExpr(expr)
 	if err != nil {
 		t.Errorf("%s: %q does not parse: %v", where, expr, err)
 		return
@@ -147,6 +147,8 @@ func (r *recorder) Register(c prometheus.Collector) error {
 	return nil
 }
 
-func (r *recorder) MustRegister(cs ...prometheus.Collector) { r.collectors = append(r.collectors, cs...) }
+func (r *recorder) MustRegister(cs ...prometheus.Collector) {
+	r.collectors = append(r.collectors, cs...)
+}
 
 func (r *recorder) Unregister(prometheus.Collector) bool { return false }
