@@ -10,6 +10,8 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 export GOTOOLCHAIN ?= $(shell sed -n 's/^toolchain //p' go.mod)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 GOLANGCI_LINT_VERSION ?= v2.15.0
+# helm-docs, which make chart-docs runs and hack/lint-chart.sh checks against.
+export HELM_DOCS_VERSION ?= v1.14.2
 TOOLS := $(CURDIR)/bin/tools
 
 .PHONY: help
@@ -27,6 +29,14 @@ e2e-bins: ## build etcd, kube-apiserver, kube-controller-manager and the registr
 .PHONY: test
 test: e2e-bins ## run every test: unit, fuzz seeds, golden files and the e2e suite on a real API server
 	go test -count=1 -timeout 30m ./...
+	$(MAKE) test-containerd
+
+# Separate modules with heavy test-only graphs, each tested from its own directory.
+TEST_MODULES := e2e/containerd
+
+.PHONY: test-containerd
+test-containerd: ## containerd's own resolver on the host files of `pullthrough nodeconfig` (its own module)
+	cd e2e/containerd && go test -count=1 -timeout 15m ./...
 
 .PHONY: test-short
 test-short: ## unit tests only (skips the e2e suite)
@@ -38,7 +48,13 @@ lint: ## gofmt, go vet, golangci-lint and the Helm chart (helm built from the mo
 	go vet ./...
 	@if [ ! -x $(TOOLS)/golangci-lint ]; then GOBIN=$(TOOLS) go install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION); fi
 	$(TOOLS)/golangci-lint run --allow-parallel-runners ./...
+	for m in $(TEST_MODULES); do (cd $$m && go vet ./... && $(TOOLS)/golangci-lint run --allow-parallel-runners ./...); done
 	hack/lint-chart.sh
+
+.PHONY: chart-docs
+chart-docs: ## regenerate deploy/charts/pullthrough/README.md from values.yaml (helm-docs from the module proxy)
+	@if [ ! -x $(TOOLS)/helm-docs-$(HELM_DOCS_VERSION)/helm-docs ]; then GOFLAGS= CGO_ENABLED=0 GOBIN=$(TOOLS)/helm-docs-$(HELM_DOCS_VERSION) go install -trimpath github.com/norwoodj/helm-docs/cmd/helm-docs@$(HELM_DOCS_VERSION); fi
+	$(TOOLS)/helm-docs-$(HELM_DOCS_VERSION)/helm-docs --chart-search-root deploy/charts/pullthrough --log-level warning
 
 .PHONY: manifests
 manifests: ## re-render deploy/manifests after changing deploy/charts

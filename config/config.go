@@ -30,6 +30,9 @@ type Config struct {
 	ProxyHealth *ProxyHealth `json:"proxyHealth,omitempty"`
 	// Migrate names the extra objects `pullthrough migrate` may edit.
 	Migrate MigrateTargets `json:"migrate,omitempty"`
+	// Node shapes the containerd registry host files `pullthrough nodeconfig`
+	// writes from the mirrors.
+	Node Node `json:"node,omitempty"`
 	// PublicRegistries extends or replaces the built-in list of public
 	// registries, whose images no mirror covers are unrouted-public.
 	PublicRegistries PublicRegistries `json:"publicRegistries,omitempty"`
@@ -191,4 +194,5 @@ func (c *Config) Default() {
 			h.SuccessThreshold = defaultSuccessThreshold
 		}
 	}
+	c.Node.Default()
 }

@@ -34,6 +34,7 @@ func TestParseRejects(t *testing.T) {
 		{"bad image glob", "mirrors: [{source: docker.io, target: p.example/x}]\nexclude: {images: ['docker.io/[abc']}\n", []string{"exclude.images[0]", "docker.io/[abc", "not a valid glob"}},
 		{"bad namespace glob", "mirrors: [{source: docker.io, target: p.example/x}]\nexclude: {namespaces: ['']}\n", []string{"exclude.namespaces[0]"}},
 		{"bad mode", "mirrors: [{source: docker.io, target: p.example/x}]\nmode: enforcing\n", []string{"mode: Unsupported value", `"enforcing"`}},
+		{"node CA with a control character", "mirrors: [{source: docker.io, target: p.example/x}]\nnode: {ca: \"/etc/ca\\n.pem\"}\n", []string{"node.ca", "control characters"}},
 		{"empty pull secret", "mirrors: [{source: docker.io, target: p.example/x}]\nimagePullSecrets: ['']\n", []string{"imagePullSecrets[0]"}},
 		{"bad proxy url", "mirrors: [{source: docker.io, target: p.example/x}]\nproxyHealth: {url: 'ftp://x'}\n", []string{"proxyHealth.url", "ftp://x"}},
 		{"bad interval", "mirrors: [{source: docker.io, target: p.example/x}]\nproxyHealth: {url: 'https://p.example/v2/', interval: ten}\n", []string{"ten"}},

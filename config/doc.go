@@ -8,7 +8,7 @@
 //     is an error, so a typo never silently turns a setting off.
 //   - Defaults are filled in one place (Default): mode enforce; unrouted
 //     warn; proxyHealth interval 10s and failOpen true; publicRegistries the
-//     built-in list (rewrite.DefaultPublicRegistries).
+//     built-in list (rewrite.DefaultPublicRegistries); node.fallback true.
 //   - A config is rejected when any mirror, glob, mode, pull secret, proxy
 //     URL, migrate target, public registry or unrouted policy is malformed, or when rewriting would loop (a
 //     target matched by a source); every problem is reported at once, each

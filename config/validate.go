@@ -37,6 +37,7 @@ func (c *Config) Validate() error {
 		errs = append(errs, validateProxyHealth(c.ProxyHealth, field.NewPath("proxyHealth"))...)
 	}
 	errs = append(errs, validateMigrate(c.Migrate, field.NewPath("migrate"))...)
+	errs = append(errs, c.Node.validate(field.NewPath("node"))...)
 	errs = append(errs, validatePublicRegistries(c.PublicRegistries, field.NewPath("publicRegistries"))...)
 	if c.Unrouted != UnroutedWarn && c.Unrouted != UnroutedDeny {
 		errs = append(errs, field.NotSupported(field.NewPath("unrouted"), c.Unrouted, []Unrouted{UnroutedWarn, UnroutedDeny}))

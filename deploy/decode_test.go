@@ -19,14 +19,7 @@ import (
 // whose types this module does not have, need only a kind.
 func TestRenderedDecodesStrictly(t *testing.T) {
 	t.Parallel()
-	files := []string{manifestsFile, migratorFile}
-	if dir := os.Getenv("PULLTHROUGH_RENDERED_DIR"); dir != "" {
-		more, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
-		if err != nil || len(more) == 0 {
-			t.Fatalf("PULLTHROUGH_RENDERED_DIR=%s: no *.yaml (%v)", dir, err)
-		}
-		files = append(files, more...)
-	}
+	files := renderedFiles(t)
 	strict := serializerjson.NewSerializerWithOptions(serializerjson.DefaultMetaFactory, scheme.Scheme, scheme.Scheme,
 		serializerjson.SerializerOptions{Yaml: true, Strict: true})
 	customGroups := []string{"cert-manager.io", "monitoring.coreos.com"}
@@ -45,4 +38,20 @@ func TestRenderedDecodesStrictly(t *testing.T) {
 			}
 		}
 	}
+}
+
+// renderedFiles returns the committed manifests and the files in
+// $PULLTHROUGH_RENDERED_DIR, where hack/lint-chart.sh renders every chart
+// variant.
+func renderedFiles(t *testing.T) []string {
+	t.Helper()
+	files := []string{manifestsFile, migratorFile, nodeconfigFile}
+	if dir := os.Getenv("PULLTHROUGH_RENDERED_DIR"); dir != "" {
+		more, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
+		if err != nil || len(more) == 0 {
+			t.Fatalf("PULLTHROUGH_RENDERED_DIR=%s: no *.yaml (%v)", dir, err)
+		}
+		files = append(files, more...)
+	}
+	return files
 }

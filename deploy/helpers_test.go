@@ -27,6 +27,7 @@ import (
 const (
 	manifestsFile    = "manifests/pullthrough.yaml"
 	migratorFile     = "manifests/pullthrough-migrator.yaml"
+	nodeconfigFile   = "manifests/pullthrough-nodeconfig.yaml"
 	rbacFile         = "rbac/migrator-clusterrole.yaml" // kept by hand; must grant what the chart grants
 	releaseNamespace = "pullthrough-system"
 )

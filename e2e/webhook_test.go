@@ -13,6 +13,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/pullthrough/pullthrough/config"
+	"github.com/pullthrough/pullthrough/selftest"
 	"github.com/pullthrough/pullthrough/webhook"
 )
 
@@ -68,8 +69,16 @@ func TestWebhook(t *testing.T) {
 	t.Run("already-proxied pod gets the pull secrets", func(t *testing.T) { alreadyProxied(t, e) })
 	t.Run("update of an unrelated field restarts nothing", func(t *testing.T) { updateUnrelated(t, e) })
 	t.Run("deployment and daemonset pods", func(t *testing.T) { workloads(t, e) })
-	// Last: it stops the webhook server.
+	t.Run("selftest proves the rewrite", func(t *testing.T) { selftestPasses(t, e) })
+	t.Run("selftest fails where the webhook is not called", func(t *testing.T) {
+		selftestFails(t, e, selftest.Target{Namespace: "off", Path: selftest.PathEnforce})
+		selftestFails(t, e, selftest.Target{Namespace: "audited", Path: selftest.PathEnforce})
+	})
+	// Last: they stop the webhook server.
 	t.Run("webhook down fails open", func(t *testing.T) { webhookDown(t, e) })
+	t.Run("selftest fails while the webhook is down", func(t *testing.T) {
+		selftestFails(t, e, selftest.Target{Namespace: "shop", Path: selftest.PathEnforce})
+	})
 }
 
 func createRewrites(t *testing.T, e *env) {

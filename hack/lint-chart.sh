@@ -3,10 +3,15 @@
 #   1. helm lint --strict with the default values and with every optional part on;
 #   2. helm template in each certificate mode, with every optional part on, and with
 #      one replica (no PodDisruptionBudget), checking what each must and must not render;
-#   3. every rendering decoded strictly into the Kubernetes API types (go test ./deploy),
-#      so a misspelt field fails here rather than at kubectl apply;
+#   3. every rendering decoded strictly into the Kubernetes API types, its migrator RBAC
+#      checked, and every document sent to a real API server as a server-side dry run with
+#      the CRDs of cert-manager and the Prometheus Operator installed (go test ./deploy),
+#      so a misspelt field or an invalid value fails here rather than at kubectl apply;
 #   4. values the chart must refuse (values.schema.json or a template check) are refused;
-#   5. deploy/manifests is what hack/render-manifests.sh renders now.
+#   5. promtool test rules on the chart's alerts (deploy/prometheus/alerts_test.yaml), and
+#      every query of the alerts and the dashboard parsed, naming exported metrics;
+#   6. the chart's README is what helm-docs generates (make chart-docs);
+#   7. deploy/manifests is what hack/render-manifests.sh renders now.
 # Exits non-zero on the first failure, saying which check failed.
 set -euo pipefail
 
@@ -27,10 +32,18 @@ cat >"$tmp/all-optional.yaml" <<'EOF'
 image:
   digest: sha256:0000000000000000000000000000000000000000000000000000000000000000
 imagePullSecrets: [registry-credentials]
+podAnnotations: {example.com/team: platform}
+podLabels: {team: platform}
+# OpenShift: its SCC assigns the IDs.
+podSecurityContext: {runAsUser: null, runAsGroup: null, fsGroup: null}
+securityContext: {runAsUser: null, runAsGroup: null}
 config:
+  mirrors:
+    - {source: docker.io, target: harbor.platform.internal/dockerhub}
+    - {source: ghcr.io, target: "harbor.platform.internal:8443/ghcr"}
   mode: enforce
   imagePullSecrets: [proxy-credentials]
-  proxyHealth: {url: "https://proxy.example.internal/v2/", interval: 15s, failOpen: true, failureThreshold: 3, successThreshold: 2}
+  proxyHealth: {url: "https://harbor.platform.internal/v2/", interval: 15s, failOpen: true, failureThreshold: 3, successThreshold: 2}
   migrate:
     configMaps:
       - {namespace: istio-system, name: istio-sidecar-injector}
@@ -50,18 +63,64 @@ webhook:
   tolerations: [{key: CriticalAddonsOnly, operator: Exists}]
   topologySpread: {enabled: true}
   log: {level: debug, encoder: console}
+  env: [{name: HTTPS_PROXY, value: "http://egress.platform.internal:3128"}]
+  extraVolumes: [{name: scratch, emptyDir: {sizeLimit: 1Mi}}]
+  extraVolumeMounts: [{name: scratch, mountPath: /scratch}]
+  objectSelectorExpressions: [{key: team, operator: NotIn, values: [legacy]}]
+  matchConditions:
+    - {name: not-node-users, expression: "!request.userInfo.username.startsWith('system:node:')"}
 metrics:
   serviceMonitor: {enabled: true, labels: {release: prometheus}}
+  prometheusRule: {enabled: true, labels: {release: prometheus}, migratedRegistries: [docker.io, ghcr.io]}
+  dashboard: {enabled: true, annotations: {grafana_folder: Platform}}
 networkPolicy:
   enabled: true
+test:
+  namespace: shop
+  auditNamespace: shop-audit
+nodeConfig:
+  enabled: true
+  namespace: kube-system
+  priorityClassName: system-node-critical
+  nodeSelector: {kubernetes.io/os: linux}
 migrator:
   enabled: true
   apply: true
   serverDryRun: true
   namespaces: [team-a, team-b]
+  runId: "2026-11-28"
+  ttlSecondsAfterFinished: 86400
+  activeDeadlineSeconds: 3600
+  nodeSelector: {kubernetes.io/os: linux}
+  tolerations: [{key: CriticalAddonsOnly, operator: Exists}]
   extraRules:
     - {apiGroups: [operator.tigera.io], resources: [installations], verbs: [get, list, patch]}
 EOF
+
+# go_tool NAME PACKAGE VERSION prints the path of NAME built from PACKAGE@VERSION
+# through the Go module proxy into bin/tools/NAME-VERSION/, once (promtool takes
+# several minutes on 2 cores the first time, helm-docs one; nothing after).
+PROMTOOL_VERSION=${PROMTOOL_VERSION:-v0.316.0}
+HELM_DOCS_VERSION=${HELM_DOCS_VERSION:-v1.14.2}
+go_tool() {
+	local name=$1 pkg=$2 version=$3
+	local dir=$root/bin/tools/$name-$version
+	if [[ ! -x $dir/$name ]]; then
+		log "building $name $version from the Go module proxy"
+		local tmp
+		mkdir -p "$root/bin/tools"
+		tmp=$(mktemp -d "$root/bin/tools/.$name.XXXXXX")
+		# GOFLAGS cleared: the repository's settings are not the tool's.
+		if ! GOFLAGS='' CGO_ENABLED=0 GOBIN=$tmp go install -trimpath -ldflags '-s -w' "$pkg@$version" >&2; then
+			rm -rf "$tmp"
+			return 1
+		fi
+		mkdir -p "$dir"
+		mv "$tmp/$name" "$dir/$name"
+		rm -rf "$tmp"
+	fi
+	echo "$dir/$name"
+}
 
 template() { "$helm" template pullthrough "$chart" --namespace pullthrough-system "$@"; }
 
@@ -78,19 +137,36 @@ log "1. helm lint --strict"
 log "2. helm template in each mode"
 mkdir "$tmp/rendered"
 template >"$tmp/rendered/self-signed.yaml" || fail "template, self-signed"
-template --set certs.mode=cert-manager >"$tmp/rendered/cert-manager.yaml" || fail "template, cert-manager"
+# Without the helm test, whose own Role would hide the webhook's RBAC.
+template --set certs.mode=cert-manager --skip-tests >"$tmp/rendered/cert-manager.yaml" || fail "template, cert-manager"
 template -f "$tmp/all-optional.yaml" >"$tmp/rendered/all-optional.yaml" || fail "template, all optional parts"
 template --set webhook.replicas=1 >"$tmp/rendered/one-replica.yaml" || fail "template, one replica"
+# The CNI bootstrap: the host network, on ports of its own.
+template -f - >"$tmp/rendered/host-network.yaml" <<'EOF2' || fail "template, host network"
+config:
+  mirrors: [{source: docker.io, target: harbor.platform.internal/dockerhub}]
+  mode: enforce
+webhook:
+  hostNetwork: true
+  ports: {webhook: 10443, metrics: 10480, health: 10481}
+  tolerations: [{key: CriticalAddonsOnly, operator: Exists}]
+EOF2
+# A migrator that only plans, with an extra rule that asks for patch.
+template --set migrator.enabled=true --set migrator.undo=true \
+	--set 'migrator.extraRules[0].apiGroups[0]=operator.tigera.io' --set 'migrator.extraRules[0].resources[0]=installations' \
+	--set 'migrator.extraRules[0].verbs={get,list,patch}' >"$tmp/rendered/migrator-plan.yaml" || fail "template, migrator plan"
 
 f=$tmp/rendered/self-signed.yaml
 expect "$f" '^kind: Role$' "self-signed mode needs its Role on the Secret"
 expect "$f" '--self-signed-secret=pullthrough-system/pullthrough-webhook-tls' "self-signed flags"
 expect "$f" '^kind: PodDisruptionBudget$' "two replicas get a PodDisruptionBudget"
+expect "$f" 'unhealthyPodEvictionPolicy: AlwaysAllow' "crash-looping replicas must not block drains"
 expect "$f" 'helm.sh/hook: test' "the helm test pod"
 refuse "$f" 'cert-manager.io' "no cert-manager object or annotation in self-signed mode"
 
 f=$tmp/rendered/cert-manager.yaml
 expect "$f" '^kind: Certificate$' "cert-manager mode creates a Certificate"
+expect "$f" 'secretName: pullthrough-webhook-tls$' "both certificate modes keep one Secret, so switching is an upgrade"
 expect "$f" '^kind: Issuer$' "without issuerRef, a self-signed Issuer"
 expect "$f" 'cert-manager.io/inject-ca-from: pullthrough-system/pullthrough-webhook$' "cainjector annotation names the Certificate"
 expect "$f" 'automountServiceAccountToken: false' "no API credentials with cert-manager"
@@ -98,7 +174,7 @@ refuse "$f" '^kind: (Cluster)?Role(Binding)?$' "no RBAC for the webhook with cer
 refuse "$f" '--self-signed-|--webhook-config' "no self-signed flags with cert-manager"
 
 f=$tmp/rendered/all-optional.yaml
-for kind in ServiceMonitor NetworkPolicy Job Certificate; do
+for kind in ServiceMonitor PrometheusRule NetworkPolicy Job Certificate DaemonSet; do
 	expect "$f" "^kind: $kind\$" "every optional part on renders a $kind"
 done
 refuse "$f" '^kind: Issuer$' "an issuerRef replaces the chart's own Issuer"
@@ -112,12 +188,41 @@ expect "$f" 'image: ghcr.io/pullthrough/pullthrough:0.1.0@sha256:0{64}$' "a dige
 expect "$f" 'caBundle: /etc/pullthrough/proxy-ca/ca.crt$' "proxyHealth.caBundle points the config at the mounted bundle"
 expect "$f" 'mountPath: /etc/pullthrough/proxy-ca$' "proxyHealth.caBundle is mounted"
 
+f=$tmp/rendered/host-network.yaml
+expect "$f" 'hostNetwork: true' "webhook.hostNetwork"
+expect "$f" 'dnsPolicy: ClusterFirstWithHostNet' "the host network keeps cluster DNS"
+expect "$f" 'key: node.kubernetes.io/network-unavailable' "the bootstrap tolerates a node without CNI"
+expect "$f" 'key: CriticalAddonsOnly' "webhook.tolerations are kept next to the bootstrap's"
+expect "$f" '--port=10443$' "webhook.ports.webhook reaches the flag"
+expect "$f" 'containerPort: 10481$' "webhook.ports.health reaches the container"
+expect "$f" 'maxSurge: 0$' "a host-network rollout replaces one replica at a time"
+
+f=$tmp/rendered/all-optional.yaml
+expect "$f" 'name: not-node-users' "matchConditions reach the webhooks"
+expect "$f" 'key: team$' "objectSelectorExpressions reach the webhooks"
+expect "$f" 'ttlSecondsAfterFinished: 86400' "migrator.ttlSecondsAfterFinished"
+expect "$f" '- -n=shop-audit=audit$' "helm test probes the audit namespace too"
+refuse "$f" 'runAsUser' "null drops a securityContext key (OpenShift)"
+refuse "$f" 'docker\.io/|curlimages' "the chart runs no image but its own"
+
 refuse "$tmp/rendered/one-replica.yaml" '^kind: PodDisruptionBudget$' \
 	"one replica gets no PodDisruptionBudget (it would block drains)"
 
-log "3. strict decoding into the API types"
-(cd "$root" && PULLTHROUGH_RENDERED_DIR=$tmp/rendered go test -count=1 -run '^TestRenderedDecodesStrictly$' ./deploy >/dev/null) ||
-	fail "a rendering does not decode strictly: PULLTHROUGH_RENDERED_DIR=... go test -v -run TestRenderedDecodesStrictly ./deploy"
+f=$tmp/rendered/migrator-plan.yaml
+refuse "$f" 'patch' "a migrator that only plans holds no patch, extraRules included"
+expect "$f" '"resources":\["installations"\],"verbs":\["get","list"\]' "extraRules keep their read verbs"
+expect "$f" '- --undo$' "migrator.undo passes --undo"
+
+log "3. strict decoding, RBAC per variant, and a server-side dry run on a real API server"
+# The dry run needs the e2e control plane (built once into the cache that make
+# test uses too) and the CRDs of the optional objects.
+"$root/hack/e2e-bins.sh" >/dev/null || fail "building the e2e control plane (hack/e2e-bins.sh)"
+crds=$("$root/hack/crds.sh") || fail "fetching the CRDs (hack/crds.sh)"
+tests='^(TestRenderedDecodesStrictly|TestMigratorWritesOnlyWithApply|TestRenderedDryRun)$'
+if ! out=$(cd "$root" && PULLTHROUGH_RENDERED_DIR=$tmp/rendered PULLTHROUGH_CRDS_DIR=$crds go test -count=1 -run "$tests" ./deploy 2>&1); then
+	echo "$out" >&2
+	fail "a rendering is refused: the test output above names the variant, the object and the field"
+fi
 
 log "4. values the chart must refuse"
 # refused WHY HELM-ARGS...: helm template must fail, for a reason that names the value.
@@ -136,13 +241,45 @@ refused "top-level keys are closed (a misspelt key must not be ignored)" "replic
 refused "config keys are closed, as in the binary's strict decoding" "targte" \
 	--set 'config.mirrors[0].source=docker.io' --set 'config.mirrors[0].targte=proxy/dockerhub'
 refused "replicas is a positive integer" "replicas" --set webhook.replicas=0
+refused "the node agent's hostPath is absolute" "hostPath" --set nodeConfig.enabled=true --set nodeConfig.hostPath=etc/certs.d
 refused "the proxy's CA comes from a ConfigMap or a Secret, not both" "caBundle" \
 	--set proxyHealth.caBundle.configMap.name=a --set proxyHealth.caBundle.configMap.key=k \
 	--set proxyHealth.caBundle.secret.name=b --set proxyHealth.caBundle.secret.key=k
 refused "a server dry run needs apply" "serverDryRun" \
 	--set migrator.enabled=true --set migrator.serverDryRun=true
+refused "enforce with the placeholder proxy would send every pod to a host that does not exist" \
+	"example hosts (proxy.example.internal/dockerhub" --set config.mode=enforce
+refused "enforce with any documented example host" "harbor.corp.example/ghcr" --set config.mode=enforce \
+	--set 'config.mirrors[0].source=ghcr.io' --set 'config.mirrors[0].target=harbor.corp.example/ghcr'
+refused "two ports on one number collide" "webhook.ports" --set webhook.ports.metrics=8081
+refused "podLabels cannot override the chart's own" "podLabels" --set 'podLabels.pullthrough\.dev/skip=false'
+refused "matchConditions need a name and an expression" "matchConditions" --set 'webhook.matchConditions[0].name=x'
 
-log "5. deploy/manifests up to date"
+log "5. promtool test rules on the PrometheusRule (deploy/prometheus/alerts_test.yaml)"
+promtool=$(go_tool promtool github.com/prometheus/prometheus/cmd/promtool "$PROMTOOL_VERSION") ||
+	fail "building promtool $PROMTOOL_VERSION"
+mkdir "$tmp/rules"
+# The rules file is the PrometheusRule's spec (groups:), lifted out of the object.
+template --set metrics.prometheusRule.enabled=true --set 'metrics.prometheusRule.migratedRegistries={docker.io}' \
+	--show-only templates/prometheusrule.yaml | awk 'found { print substr($0, 3) } /^spec:$/ { found = 1 }' >"$tmp/rules/rules.yaml" ||
+	fail "template, the PrometheusRule"
+cp "$root/deploy/prometheus/alerts_test.yaml" "$tmp/rules/"
+"$promtool" check rules "$tmp/rules/rules.yaml" >/dev/null || fail "promtool check rules"
+(cd "$tmp/rules" && "$promtool" test rules alerts_test.yaml) >&2 || fail "promtool test rules deploy/prometheus/alerts_test.yaml"
+# Every query of the rules and of the dashboard parses and names an exported metric.
+if ! out=$(cd "$root/hack/tools/promql" && GOFLAGS='' PULLTHROUGH_RULES=$tmp/rules/rules.yaml go test -count=1 . 2>&1); then
+	echo "$out" >&2
+	fail "a query of the PrometheusRule or the dashboard (hack/tools/promql)"
+fi
+
+log "6. the chart's README is what helm-docs generates from values.yaml"
+helm_docs=$(go_tool helm-docs github.com/norwoodj/helm-docs/cmd/helm-docs "$HELM_DOCS_VERSION") ||
+	fail "building helm-docs $HELM_DOCS_VERSION"
+cp -r "$chart" "$tmp/chart"
+"$helm_docs" --chart-search-root "$tmp/chart" --log-level warning >&2 || fail "helm-docs"
+diff -u "$chart/README.md" "$tmp/chart/README.md" >&2 || fail "deploy/charts/pullthrough/README.md is stale: run make chart-docs"
+
+log "7. deploy/manifests up to date"
 "$root/hack/render-manifests.sh" --check || fail "deploy/manifests is stale: run hack/render-manifests.sh"
 
 log "ok"

@@ -14,6 +14,10 @@ import (
 // object and field: every spelling of a mirrored registry is planned for its
 // mirror, and every public registry without one is named.
 var unroutedRows = map[string]map[string]Row{
+	"Installation//default": {
+		"spec.registry":   {Old: "Quay.IO:443/", New: "proxy.example.internal/quay/", Outcome: rewrite.OutcomeRewritten},
+		"spec.node.image": {Old: "docker.io:443/calico/node:v3.28.0", New: "proxy.example.internal/dockerhub/calico/node:v3.28.0", Outcome: rewrite.OutcomeRewritten},
+	},
 	"Deployment/spell/spellings": {
 		"init:k8s":   {Old: "registry.k8s.io:443/pause:3.9", New: "proxy.example.internal/k8s/pause:3.9", Outcome: rewrite.OutcomeRewritten},
 		"ghcr":       {Old: "ghcr.io:443/acme/app:1", New: "proxy.example.internal/ghcr/acme/app:1", Outcome: rewrite.OutcomeRewritten},
@@ -37,16 +41,20 @@ var unroutedRows = map[string]map[string]Row{
 func TestE2EUnroutedAndSpellings(t *testing.T) {
 	env := startE2E(t)
 	seeded := env.seed(t, readManifests(t, "testdata/seed-unrouted.yaml"), nil)
+	// The CRD's status is the API server's to write, and no concern of ours.
+	delete(seeded, "CustomResourceDefinition//installations.operator.example.io")
 	m := env.migrator(t, nil, Options{})
 	plan, err := m.Plan(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, o := range plan.Objects {
+	found := 0
+	for _, o := range plan.Report.Objects {
 		want, ok := unroutedRows[o.Kind+"/"+o.Namespace+"/"+o.Name]
 		if !ok {
 			continue
 		}
+		found++
 		if len(o.Rows) != len(want) {
 			t.Errorf("%s/%s: %d rows, want %d: %+v", o.Namespace, o.Name, len(o.Rows), len(want), o.Rows)
 		}
@@ -57,11 +65,17 @@ func TestE2EUnroutedAndSpellings(t *testing.T) {
 			}
 		}
 	}
-	if got := plan.Totals.Outcomes[rewrite.OutcomeUnroutedPublic]; got != 4 {
+	if found != len(unroutedRows) {
+		t.Errorf("the plan has %d of the %d objects of unroutedRows", found, len(unroutedRows))
+	}
+	if got := plan.Report.Totals.Outcomes[rewrite.OutcomeUnroutedPublic]; got != 4 {
 		t.Errorf("plan totals: %d unrouted-public, want 4 (three containers and the ConfigMap's hub)", got)
 	}
+	if s := Summary(plan.Report); !strings.Contains(s, "4 values still on public registries no mirror covers") {
+		t.Errorf("summary %q does not count the unrouted-public values", s)
+	}
 	var table bytes.Buffer
-	if err := WriteTable(&table, plan); err != nil {
+	if err := WriteTable(&table, plan.Report); err != nil {
 		t.Fatal(err)
 	}
 	if !slices.ContainsFunc(strings.Split(table.String(), "\n"), func(line string) bool {
@@ -70,8 +84,12 @@ func TestE2EUnroutedAndSpellings(t *testing.T) {
 		t.Errorf("the plan table does not show the unrouted image:\n%s", table.String())
 	}
 
-	if err := m.Apply(t.Context(), plan); err != nil {
+	applied, err := m.Apply(t.Context(), plan)
+	if err != nil {
 		t.Fatal(err)
+	}
+	if applied.Totals.Failed != 0 {
+		t.Fatalf("apply: %d failed: %+v", applied.Totals.Failed, applied.Failed())
 	}
 	now := env.fetch(t, seeded["Deployment/spell/spellings"])
 	for i, want := range []string{
@@ -90,7 +108,11 @@ func TestE2EUnroutedAndSpellings(t *testing.T) {
 	if got, _ := lookupString(cm.Object, "/data/images.yaml"); got != "image: proxy.example.internal/quay/calico/node:v3.28.0\nhub: mcr.microsoft.com/oss\n" {
 		t.Errorf("ConfigMap value = %q", got)
 	}
+	installation := env.fetch(t, seeded["Installation//default"])
+	if got, _ := lookupString(installation.Object, "/spec/registry"); got != "proxy.example.internal/quay/" {
+		t.Errorf("Installation spec.registry = %q", got)
+	}
 	env.assertUnwritten(t, seeded, map[string]map[string]string{
-		"Deployment/spell/spellings": nil, "ConfigMap/addons/spelled-images": nil,
+		"Deployment/spell/spellings": nil, "ConfigMap/addons/spelled-images": nil, "Installation//default": nil,
 	}, "after the apply")
 }

@@ -119,12 +119,18 @@ func Summary(r *Report) string {
 	}
 	t := r.Totals
 	acted := t.Objects[StatusPlanned] + t.Objects[StatusPatched] + t.Objects[StatusDryRun] + t.Failed
-	if acted == 0 {
-		return fmt.Sprintf("migrate %s: nothing to change (%d objects checked: %s)", verb, len(r.Objects), countStatusMap(t.Objects))
+	var line string
+	switch {
+	case acted == 0:
+		line = fmt.Sprintf("migrate %s: nothing to change (%d objects checked: %s)", verb, len(r.Objects), countStatusMap(t.Objects))
+	case r.Action == ActionPlan:
+		line = fmt.Sprintf("migrate %s: %s; run with --apply to patch the planned objects", verb, countStatusMap(t.Objects))
+	default:
+		line = fmt.Sprintf("migrate %s: %s", verb, countStatusMap(t.Objects))
 	}
-	line := fmt.Sprintf("migrate %s: %s", verb, countStatusMap(t.Objects))
-	if r.Action == ActionPlan {
-		line += "; run with --apply to patch the planned objects"
+	// Left alone, but not fine: the nodes still pull these from the internet.
+	if n := t.Outcomes[rewrite.OutcomeUnroutedPublic]; n > 0 {
+		line += fmt.Sprintf("; %d values still on public registries no mirror covers (unrouted-public)", n)
 	}
 	return line
 }

@@ -36,11 +36,13 @@ type command struct {
 }
 
 var commands = map[string]command{
-	"rewrite": {"show how images and manifests are rewritten", runRewrite},
-	"webhook": {"serve the mutating admission webhook", runWebhook},
-	"migrate": {"plan, apply or undo the move of existing workloads", runMigrate},
-	"verify":  {"check that the proxy serves a namespace's images before enforce", runVerify},
-	"version": {"print the version", runVersion},
+	"rewrite":    {"show how images and manifests are rewritten", runRewrite},
+	"webhook":    {"serve the mutating admission webhook", runWebhook},
+	"migrate":    {"plan, apply or undo the move of existing workloads", runMigrate},
+	"verify":     {"check that the proxy serves a namespace's images before enforce", runVerify},
+	"selftest":   {"prove through the API server that new pods are rewritten", runSelftest},
+	"nodeconfig": {"write containerd's registry host files (certs.d) from the mirrors", runNodeconfig},
+	"version":    {"print the version", runVersion},
 }
 
 func main() {
@@ -80,8 +82,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: pullthrough COMMAND [flags]\n\ncommands:")
-	for _, name := range []string{"rewrite", "webhook", "migrate", "verify", "version"} {
-		fmt.Fprintf(w, "  %-8s %s\n", name, commands[name].summary)
+	for _, name := range []string{"rewrite", "webhook", "migrate", "verify", "selftest", "nodeconfig", "version"} {
+		fmt.Fprintf(w, "  %-10s %s\n", name, commands[name].summary)
 	}
 	fmt.Fprintln(w, "\nRun 'pullthrough COMMAND -h' for a command's flags.")
 }

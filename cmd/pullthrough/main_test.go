@@ -15,6 +15,13 @@ func TestRun(t *testing.T) {
 	if err := os.WriteFile(bad, []byte("mirrors: [{source: docker.io, target: docker.io/loop}]\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	foreign := filepath.Join(dir, "certs-foreign", "ghcr.io", "hosts.toml")
+	if err := os.MkdirAll(filepath.Dir(foreign), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(foreign, []byte("server = \"https://ghcr.io\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	const cfg = "../../examples/config.yaml"
 	tests := []struct {
 		name      string
@@ -52,6 +59,13 @@ func TestRun(t *testing.T) {
 			"mcr.microsoft.com/dotnet/runtime:8.0\tmcr.microsoft.com/dotnet/runtime:8.0\tunrouted-public\tmcr.microsoft.com\n" +
 				"eu.gcr.io/p/a\teu.gcr.io/p/a\tunrouted-public\t*.gcr.io\nregistry.corp.example/x\tregistry.corp.example/x\tno-rule\t-\n", "", ""},
 		{"bad flag", []string{"rewrite", "--nope"}, exitUsage, "", "flag provided but not defined", ""},
+		{"nodeconfig prints", []string{"nodeconfig", "--config", cfg, "-o", "-"}, exitOK, "", "warning: exclude.images[0]", "==> docker.io/hosts.toml <==\n# Managed by pullthrough"},
+		{"nodeconfig writes", []string{"nodeconfig", "--config", cfg, "--out", filepath.Join(dir, "certs")}, exitOK, "", "wrote quay.io/hosts.toml", ""},
+		{"nodeconfig leaves a foreign file", []string{"nodeconfig", "--config", cfg, "--out", filepath.Join(dir, "certs-foreign")}, exitFailed, "", "ghcr.io/hosts.toml: exists and is not managed", ""},
+		{"nodeconfig cleanup needs no config", []string{"nodeconfig", "--cleanup", "--out", filepath.Join(dir, "certs-none")}, exitOK, "", "", ""},
+		{"nodeconfig needs a destination", []string{"nodeconfig", "--config", cfg}, exitUsage, "", "--out DIR or -o - is required", ""},
+		{"nodeconfig prints only to stdout", []string{"nodeconfig", "--config", cfg, "-o", "x"}, exitUsage, "", "-o takes only -", ""},
+		{"nodeconfig bad config", []string{"nodeconfig", "--config", bad, "-o", "-"}, exitUsage, "", "mirrors[0].target", ""},
 		{"webhook without config", []string{"webhook"}, exitUsage, "", "--config is required", ""},
 	}
 	for _, tt := range tests {

@@ -116,6 +116,10 @@ func runWebhook(args []string, _, stderr io.Writer) error {
 	}
 	ctx := ctrl.SetupSignalHandler()
 	log.Info("starting", "version", version, "config", f.config, "port", f.port, "certDir", f.certDir)
+	if examples := exampleTargets(cfg.Config.Mirrors); len(examples) > 0 {
+		log.Info("WARNING: mirror targets are documented example hosts, from which no pull can succeed; set mirrors[].target to your proxy before enforcing",
+			"config", f.config, "targets", examples, "mode", cfg.Config.Mode)
+	}
 	if f.secret == "" {
 		return runAll(ctx, append(runnables, server))
 	}

@@ -17,6 +17,16 @@ label) and the migrator Job's (a pod label value).
 {{- define "pullthrough.tlsSecretName" -}}{{ include "pullthrough.fullname" . }}-webhook-tls{{- end -}}
 {{- define "pullthrough.migratorName" -}}{{ include "pullthrough.fullname" . }}-migrator{{- end -}}
 
+{{/*
+The migrator Job's name: a hash of its spec, the config it reads and
+migrator.runId (migrator-job.yaml says why). Called with (dict "root" $ "spec" SPEC).
+*/}}
+{{- define "pullthrough.migratorJobName" -}}
+{{- $root := .root -}}
+{{- $inputs := list .spec (include "pullthrough.config" $root) (toString $root.Values.migrator.runId) -}}
+{{- printf "%s-migrate-%s" (include "pullthrough.fullname" $root) (join "\n---\n" $inputs | sha256sum | trunc 10) -}}
+{{- end -}}
+
 {{/* Labels on every object. */}}
 {{- define "pullthrough.labels" -}}
 helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
@@ -34,11 +44,14 @@ app.kubernetes.io/component: webhook
 {{- end -}}
 
 {{/*
-Labels of every pod the chart runs. pullthrough.dev/skip keeps them away from
-the webhook even if the release namespace's exclusion were lost: the webhook
-must never depend on itself (or on the proxy) to start.
+Labels of every pod the chart runs: podLabels, then pullthrough.dev/skip,
+which keeps them away from the webhook even if the release namespace's
+exclusion were lost: the webhook must never depend on itself (or on the
+proxy) to start. The schema keeps podLabels off the keys the chart sets.
 */}}
 {{- define "pullthrough.podLabels" -}}
+{{- with .Values.podLabels }}{{ toYaml . }}
+{{ end -}}
 pullthrough.dev/skip: "true"
 {{- end -}}
 
@@ -88,33 +101,6 @@ Secret that holds it.
 {{- if $ca.configMap }}{{ $ca.configMap.key }}{{ else }}{{ $ca.secret.key }}{{ end -}}
 {{- end -}}
 
-{{/*
-Container securityContext of every pod: what the "restricted" Pod Security
-Standard asks for, and a read-only root filesystem (the pods write only to
-their emptyDir volumes).
-*/}}
-{{- define "pullthrough.containerSecurityContext" -}}
-allowPrivilegeEscalation: false
-readOnlyRootFilesystem: true
-runAsNonRoot: true
-runAsUser: 65532
-runAsGroup: 65532
-capabilities:
-  drop: ["ALL"]
-seccompProfile:
-  type: RuntimeDefault
-{{- end -}}
-
-{{/* Pod securityContext; fsGroup lets the non-root user read the mounted Secret's key. */}}
-{{- define "pullthrough.podSecurityContext" -}}
-runAsNonRoot: true
-runAsUser: 65532
-runAsGroup: 65532
-fsGroup: 65532
-seccompProfile:
-  type: RuntimeDefault
-{{- end -}}
-
 {{/* imagePullSecrets of the chart's own pods; empty when none are set. */}}
 {{- define "pullthrough.imagePullSecrets" -}}
 {{- with .Values.imagePullSecrets -}}
@@ -129,3 +115,58 @@ imagePullSecrets:
 {{- define "pullthrough.configDir" -}}/etc/pullthrough/config{{- end -}}
 {{- define "pullthrough.configFile" -}}{{ include "pullthrough.configDir" . }}/config.yaml{{- end -}}
 {{- define "pullthrough.certDir" -}}/etc/pullthrough/certs{{- end -}}
+
+{{/*
+Mirror targets whose host is a documented example name: a label "example"
+(RFC 2606's example TLD and example.com, the chart's own
+proxy.example.internal, harbor.corp.example in the docs) or the TLD
+"invalid". No pull can succeed from such a host, so enforce with one of them
+would point every new pod of the cluster at a proxy that does not exist. The
+binary's startup warning (cmd/pullthrough, exampleTargets) uses the same rule.
+Prints a JSON list.
+*/}}
+{{- define "pullthrough.exampleTargets" -}}
+{{- $found := list -}}
+{{- range .Values.config.mirrors -}}
+{{- $host := splitList "/" .target | first | splitList ":" | first | lower -}}
+{{- $labels := splitList "." $host -}}
+{{- if or (has "example" $labels) (eq (last $labels) "invalid") -}}
+{{- $found = append $found .target -}}
+{{- end -}}
+{{- end -}}
+{{- toJson $found -}}
+{{- end -}}
+
+{{/*
+Refuses values the schema cannot: enforce with mirrors that still point at
+an example host, which would break the cluster's pulls (the migrator follows
+config.mode, so in audit it patches nothing either), and ports that collide.
+*/}}
+{{- define "pullthrough.validate" -}}
+{{- $examples := include "pullthrough.exampleTargets" . | fromJsonArray -}}
+{{- if and $examples (eq .Values.config.mode "enforce") -}}
+{{- fail (printf "config.mode=enforce with config.mirrors still pointing at example hosts (%s): every new pod would pull from a proxy that does not exist. Set config.mirrors[].target to your proxy first (docs/install.md)" (join ", " $examples)) -}}
+{{- end -}}
+{{- $p := .Values.webhook.ports -}}
+{{- if ne (list $p.webhook $p.metrics $p.health | uniq | len) 3 -}}
+{{- fail (printf "webhook.ports must be three different ports: webhook %v, metrics %v, health %v" $p.webhook $p.metrics $p.health) -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+Tolerations of the webhook pods: on the host network they must run on nodes
+whose CNI is not up yet (not-ready, network-unavailable), which is the point
+of the bootstrap; then webhook.tolerations.
+*/}}
+{{- define "pullthrough.webhookTolerations" -}}
+{{- $tolerations := list -}}
+{{- if .Values.webhook.hostNetwork -}}
+{{- range list "node.kubernetes.io/not-ready" "node.kubernetes.io/network-unavailable" -}}
+{{- $tolerations = append $tolerations (dict "key" . "operator" "Exists" "effect" "NoSchedule") -}}
+{{- end -}}
+{{- $tolerations = append $tolerations (dict "key" "node.kubernetes.io/not-ready" "operator" "Exists" "effect" "NoExecute") -}}
+{{- end -}}
+{{- with concat $tolerations .Values.webhook.tolerations -}}
+{{- toYaml . -}}
+{{- end -}}
+{{- end -}}

@@ -1,0 +1,130 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
+	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	"github.com/pullthrough/pullthrough/nodeconfig"
+)
+
+// nodeconfigFlags are the flags of `pullthrough nodeconfig`.
+type nodeconfigFlags struct {
+	config, out, print, metricsAddr string
+	watch, cleanup                  bool
+	interval                        time.Duration
+	zap                             zap.Options
+}
+
+func parseNodeconfigFlags(args []string, stderr io.Writer) (*nodeconfigFlags, error) {
+	fs := newFlagSet("nodeconfig", stderr)
+	f := &nodeconfigFlags{}
+	fs.StringVar(&f.config, "config", "", "config file (YAML)")
+	fs.StringVar(&f.out, "out", "", "certs.d directory to write hosts.toml files into (containerd's config_path)")
+	fs.StringVar(&f.print, "o", "", "- prints the files to stdout instead of writing them")
+	fs.BoolVar(&f.watch, "watch", false, "keep --out in step with --config until terminated (the node agent)")
+	fs.BoolVar(&f.cleanup, "cleanup", false, "remove every file pullthrough wrote in --out (with --watch: keep it that way)")
+	fs.DurationVar(&f.interval, "interval", 10*time.Second, "with --watch, how often the config is re-read and --out repaired")
+	fs.StringVar(&f.metricsAddr, "metrics-bind-address", ":8080", "with --watch, address of /metrics; 0 disables")
+	f.zap.BindFlags(fs)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: pullthrough nodeconfig --config FILE (--out DIR [--watch] | -o -)\n       pullthrough nodeconfig --cleanup --out DIR [--watch]")
+		fs.PrintDefaults()
+	}
+	if err := parseFlags(fs, args); err != nil {
+		return nil, err
+	}
+	switch {
+	case fs.NArg() > 0:
+		return nil, usagef("unexpected arguments: %v", fs.Args())
+	case f.print != "" && f.print != "-":
+		return nil, usagef("-o takes only - (stdout); use --out DIR to write files")
+	case f.print == "-" && (f.out != "" || f.watch || f.cleanup):
+		return nil, usagef("-o - prints once; it goes with neither --out, --watch nor --cleanup")
+	case f.print == "" && f.out == "":
+		return nil, usagef("--out DIR or -o - is required")
+	case f.interval <= 0:
+		return nil, usagef("--interval must be positive, not %s", f.interval)
+	case !f.cleanup && f.config == "":
+		return nil, usagef("--config is required")
+	}
+	return f, nil
+}
+
+// runNodeconfig prints or writes containerd's host files once, or runs the
+// node agent that keeps them in step.
+func runNodeconfig(args []string, stdout, stderr io.Writer) error {
+	f, err := parseNodeconfigFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+	if f.watch {
+		return runNodeAgent(f, stderr)
+	}
+	if f.cleanup {
+		removed, err := nodeconfig.Cleanup(f.out)
+		for _, p := range removed {
+			fmt.Fprintf(stderr, "removed %s\n", p)
+		}
+		return err
+	}
+	cfg, err := loadConfig(f.config)
+	if err != nil {
+		return err
+	}
+	files, warnings, err := nodeconfig.Generate(cfg)
+	if err != nil {
+		return usageError{err}
+	}
+	for _, w := range warnings {
+		fmt.Fprintf(stderr, "warning: %s\n", w)
+	}
+	if f.print == "-" {
+		return nodeconfig.Print(stdout, files)
+	}
+	res, err := nodeconfig.Sync(f.out, files)
+	for _, p := range res.Written {
+		fmt.Fprintf(stderr, "wrote %s\n", p)
+	}
+	for _, p := range res.Removed {
+		fmt.Fprintf(stderr, "removed %s\n", p)
+	}
+	return err
+}
+
+// runNodeAgent runs the agent and its metrics until SIGTERM. The config is
+// checked once before anything starts, so a typo fails the pod at once
+// rather than only in its log.
+func runNodeAgent(f *nodeconfigFlags, stderr io.Writer) error {
+	log := zap.New(zap.UseFlagOptions(&f.zap), zap.WriteTo(stderr))
+	ctrl.SetLogger(log)
+	if !f.cleanup {
+		if _, err := loadConfig(f.config); err != nil {
+			return err
+		}
+	}
+	node := os.Getenv("NODE_NAME")
+	metrics, err := nodeconfig.NewMetrics(ctrlmetrics.Registry, node)
+	if err != nil {
+		return fmt.Errorf("register metrics: %w", err)
+	}
+	agent := &nodeconfig.Agent{ConfigPath: f.config, Dir: f.out, Cleanup: f.cleanup, Metrics: metrics, Log: log.WithName("nodeconfig")}
+	runnables := []manager.Runnable{manager.RunnableFunc(func(ctx context.Context) error { return agent.Run(ctx, f.interval) })}
+	if f.metricsAddr != "0" {
+		ms, err := metricsserver.NewServer(metricsserver.Options{BindAddress: f.metricsAddr}, nil, nil)
+		if err != nil {
+			return fmt.Errorf("metrics server: %w", err)
+		}
+		runnables = append(runnables, ms)
+	}
+	log.Info("starting the node agent", "version", version, "config", f.config, "dir", f.out, "cleanup", f.cleanup, "node", node)
+	return runAll(ctrl.SetupSignalHandler(), runnables)
+}

@@ -1,0 +1,109 @@
+package nodeconfig
+
+import (
+	"fmt"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/pullthrough/pullthrough/config"
+	"github.com/pullthrough/pullthrough/rewrite"
+)
+
+// FileName is the name containerd reads in each registry's directory.
+const FileName = "hosts.toml"
+
+// dockerHub is the name containerd gives Docker Hub images, and
+// dockerHubServer the host that serves its registry API: containerd's own
+// default for docker.io.
+const (
+	dockerHub       = "docker.io"
+	dockerHubServer = "https://registry-1.docker.io"
+)
+
+// dockerHubAliases are the other names an image may be written with for
+// Docker Hub (the webhook routes them as docker.io). containerd normalizes
+// index.docker.io to docker.io for CRI pulls, but not for every client, so
+// each alias gets its own directory.
+var dockerHubAliases = []string{"index.docker.io", "registry-1.docker.io", "registry.hub.docker.com"}
+
+// File is one registry's hosts.toml.
+type File struct {
+	// Registry is the directory name containerd looks up, e.g. docker.io.
+	Registry string
+	// Content is the whole file, Marker first.
+	Content []byte
+}
+
+// Path is the file's path relative to the certs.d directory.
+func (f File) Path() string { return path.Join(f.Registry, FileName) }
+
+// Warning is a rule of the config that registry-level files cannot carry;
+// the caller must show it, because on the nodes that rule does not hold.
+type Warning struct {
+	// Field is the config field path, e.g. mirrors[1].source.
+	Field string
+	// Value is the field's value.
+	Value string
+	// Reason says what the nodes do instead.
+	Reason string
+}
+
+func (w Warning) String() string { return fmt.Sprintf("%s %s: %s", w.Field, w.Value, w.Reason) }
+
+// Generate turns a validated config into host files and the warnings about
+// what they cannot express.
+func Generate(cfg *config.Config) ([]File, []Warning, error) {
+	hostMirrors := map[string]int{} // registry host -> index of its whole-host mirror
+	for i, m := range cfg.Mirrors {
+		source, err := rewrite.ParsePrefix(m.Source)
+		if err != nil {
+			return nil, nil, fmt.Errorf("mirrors[%d].source: %w", i, err)
+		}
+		if !strings.Contains(source, "/") {
+			hostMirrors[source] = i
+		}
+	}
+	var files []File
+	for source, i := range hostMirrors {
+		target, err := rewrite.ParsePrefix(cfg.Mirrors[i].Target)
+		if err != nil {
+			return nil, nil, fmt.Errorf("mirrors[%d].target: %w", i, err)
+		}
+		h := hosts{source: source, mirror: i, target: target, node: cfg.Node}
+		files = append(files, File{Registry: source, Content: h.render()})
+		if source == dockerHub {
+			for _, alias := range dockerHubAliases {
+				files = append(files, File{Registry: alias, Content: h.render()})
+			}
+		}
+	}
+	sort.Slice(files, func(a, b int) bool { return files[a].Registry < files[b].Registry })
+	return files, warnings(cfg, hostMirrors), nil
+}
+
+// warnings lists the rules that hold for the webhook but not on the nodes.
+func warnings(cfg *config.Config, hostMirrors map[string]int) []Warning {
+	var ws []Warning
+	for i, m := range cfg.Mirrors {
+		source, _ := rewrite.ParsePrefix(m.Source) // validated by Generate
+		host, _, hasPath := strings.Cut(source, "/")
+		if !hasPath {
+			continue
+		}
+		reason := "a host file routes a whole registry; nodes pull these images from the public registry " + host
+		if j, ok := hostMirrors[host]; ok {
+			reason = fmt.Sprintf("a host file routes a whole registry; nodes pull these images through mirrors[%d].target %s", j, cfg.Mirrors[j].Target)
+		}
+		ws = append(ws, Warning{Field: fmt.Sprintf("mirrors[%d].source", i), Value: m.Source, Reason: reason})
+	}
+	for i, g := range cfg.Exclude.Images {
+		ws = append(ws, Warning{Field: fmt.Sprintf("exclude.images[%d]", i), Value: g,
+			Reason: "host files cannot exclude images; nodes pull matching images through the proxy"})
+	}
+	if cfg.Mode == config.ModeAudit {
+		ws = append(ws, Warning{Field: "mode", Value: string(cfg.Mode),
+			Reason: "the webhook changes no image, but the host files route every pull of a mirrored registry through the proxy"})
+	}
+	return ws
+}

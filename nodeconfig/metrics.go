@@ -1,0 +1,54 @@
+package nodeconfig
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Metrics are the node agent's series. Each carries a constant node label
+// (from NODE_NAME): one value per process, so cardinality stays bounded,
+// and a scrape without Kubernetes service discovery still names the node.
+type Metrics struct {
+	written     prometheus.Counter
+	removed     prometheus.Counter
+	syncs       *prometheus.CounterVec
+	lastOK      prometheus.Gauge
+	lastSuccess prometheus.Gauge
+	managed     prometheus.Gauge
+	warnings    prometheus.Gauge
+}
+
+// Sync results, the values of the result label.
+const (
+	resultSuccess = "success"
+	resultError   = "error"
+)
+
+// NewMetrics creates the series for node and registers them on reg.
+func NewMetrics(reg prometheus.Registerer, node string) (*Metrics, error) {
+	labels := prometheus.Labels{"node": node}
+	m := &Metrics{
+		written: prometheus.NewCounter(prometheus.CounterOpts{Name: "pullthrough_nodeconfig_files_written_total",
+			Help: "hosts.toml files created or updated.", ConstLabels: labels}),
+		removed: prometheus.NewCounter(prometheus.CounterOpts{Name: "pullthrough_nodeconfig_files_removed_total",
+			Help: "Owned hosts.toml files removed because no mirror wants them.", ConstLabels: labels}),
+		syncs: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "pullthrough_nodeconfig_syncs_total",
+			Help: "Syncs of the certs.d directory by result (success, error).", ConstLabels: labels}, []string{"result"}),
+		lastOK: prometheus.NewGauge(prometheus.GaugeOpts{Name: "pullthrough_nodeconfig_last_sync_successful",
+			Help: "1 if the last sync succeeded, 0 otherwise.", ConstLabels: labels}),
+		lastSuccess: prometheus.NewGauge(prometheus.GaugeOpts{Name: "pullthrough_nodeconfig_last_sync_success_timestamp_seconds",
+			Help: "Unix time of the last successful sync.", ConstLabels: labels}),
+		managed: prometheus.NewGauge(prometheus.GaugeOpts{Name: "pullthrough_nodeconfig_files",
+			Help: "hosts.toml files the config asks for.", ConstLabels: labels}),
+		warnings: prometheus.NewGauge(prometheus.GaugeOpts{Name: "pullthrough_nodeconfig_unexpressed_rules",
+			Help: "Rules of the config that host files cannot carry (see the agent's log).", ConstLabels: labels}),
+	}
+	for _, c := range []prometheus.Collector{m.written, m.removed, m.syncs, m.lastOK, m.lastSuccess, m.managed, m.warnings} {
+		if err := reg.Register(c); err != nil {
+			return nil, err
+		}
+	}
+	for _, r := range []string{resultSuccess, resultError} {
+		m.syncs.WithLabelValues(r)
+	}
+	return m, nil
+}

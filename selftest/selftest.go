@@ -1,0 +1,165 @@
+package selftest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/utils/ptr"
+
+	"github.com/pullthrough/pullthrough/config"
+	"github.com/pullthrough/pullthrough/rewrite"
+	"github.com/pullthrough/pullthrough/webhook"
+)
+
+// ErrNotRewritten means the API server returned a Pod without what the
+// webhook should have done: the webhook was not called (down, unreachable,
+// no caBundle yet, the namespace labelled off) or it answered otherwise.
+var ErrNotRewritten = errors.New("the webhook did not do what the config says")
+
+// Path is which webhook path a namespace is routed to.
+type Path string
+
+// The two paths of the webhook configuration.
+const (
+	PathEnforce Path = "enforce"
+	PathAudit   Path = "audit"
+)
+
+// Target is one namespace to probe and the path it is expected on.
+type Target struct {
+	Namespace string
+	Path      Path
+}
+
+// Check is what one probe found.
+type Check struct {
+	Target
+	// Probe is the image the probe Pod asked for.
+	Probe string
+	// Want is the image the returned Pod must carry, and Annotation the
+	// annotation it must have.
+	Want, Annotation string
+	// Got is the image the returned Pod carries.
+	Got string
+	// Err is nil when the Pod carries Want and Annotation.
+	Err error
+}
+
+// ProbeImage returns an image under the first mirror source that cfg would
+// rewrite in namespace ns, with the rewrite; an error when no mirror applies
+// (every probe excluded, or ns itself excluded).
+func ProbeImage(cfg *config.Config, ns string) (string, rewrite.Result, error) {
+	if cfg.NamespaceExcluded(ns) {
+		return "", rewrite.Result{}, fmt.Errorf("namespace %s is excluded by the config's exclude.namespaces: probe another", ns)
+	}
+	rw, err := cfg.Rewriter()
+	if err != nil {
+		return "", rewrite.Result{}, err
+	}
+	for _, m := range cfg.Mirrors {
+		image := m.Source + "/pullthrough-selftest/probe:1"
+		if res := rw.Rewrite(image); res.Proposed != "" {
+			return image, res, nil
+		}
+	}
+	return "", rewrite.Result{}, errors.New("no mirror source yields a rewrite of a probe image (exclude.images?)")
+}
+
+// Run probes each target with a dry-run Pod named name and returns what it
+// found; the error joins every failed Check's error.
+func Run(ctx context.Context, client kubernetes.Interface, cfg *config.Config, name string, targets []Target) ([]Check, error) {
+	var checks []Check
+	var errs []error
+	for _, t := range targets {
+		c := probe(ctx, client, cfg, name, t)
+		if c.Err != nil {
+			errs = append(errs, fmt.Errorf("namespace %s (%s): %w", t.Namespace, t.Path, c.Err))
+		}
+		checks = append(checks, c)
+	}
+	return checks, errors.Join(errs...)
+}
+
+// probe creates one dry-run Pod and compares the answer with the expectation.
+func probe(ctx context.Context, client kubernetes.Interface, cfg *config.Config, name string, t Target) Check {
+	c := Check{Target: t}
+	image, res, err := ProbeImage(cfg, t.Namespace)
+	if err != nil {
+		c.Err = err
+		return c
+	}
+	c.Probe = image
+	c.Want, c.Annotation = expect(t.Path, image, res)
+	got, err := client.CoreV1().Pods(t.Namespace).Create(ctx, probePod(name, image), metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
+	if err != nil {
+		c.Err = fmt.Errorf("dry-run create of pod %s/%s: %w", t.Namespace, name, err)
+		return c
+	}
+	c.Got = got.Spec.Containers[0].Image
+	_, annotated := got.Annotations[c.Annotation]
+	switch {
+	case c.Got != c.Want:
+		c.Err = fmt.Errorf("%w: image %s came back as %s, want %s", ErrNotRewritten, image, c.Got, c.Want)
+	case !annotated:
+		c.Err = fmt.Errorf("%w: image %s, but no annotation %s", ErrNotRewritten, c.Got, c.Annotation)
+	}
+	return c
+}
+
+// expect returns the image and the annotation the returned Pod must carry.
+// The config's own audit mode withholds the rewrite on the enforce path too
+// (the Result's outcome says so).
+func expect(path Path, image string, res rewrite.Result) (string, string) {
+	if path == PathEnforce && res.Outcome == rewrite.OutcomeRewritten {
+		return res.Image, webhook.AnnotationOriginalImages
+	}
+	return image, webhook.AnnotationWouldRewrite
+}
+
+// probePod is a Pod that any Pod Security level admits and that never runs:
+// it is only ever created with a dry run.
+func probePod(name, image string) *corev1.Pod {
+	return &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{
+			Name:   name,
+			Labels: map[string]string{"app.kubernetes.io/name": "pullthrough-selftest"},
+		},
+		Spec: corev1.PodSpec{
+			AutomountServiceAccountToken: ptr.To(false),
+			SecurityContext: &corev1.PodSecurityContext{
+				RunAsNonRoot:   ptr.To(true),
+				SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
+			},
+			Containers: []corev1.Container{{
+				Name:  "probe",
+				Image: image,
+				SecurityContext: &corev1.SecurityContext{
+					AllowPrivilegeEscalation: ptr.To(false),
+					Capabilities:             &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
+				},
+			}},
+		},
+	}
+}
+
+// ParseTargets reads "NS" or "NS=audit|enforce" items; a bare NS is enforce.
+func ParseTargets(items []string) ([]Target, error) {
+	var targets []Target
+	for _, item := range items {
+		ns, path, found := strings.Cut(item, "=")
+		t := Target{Namespace: ns, Path: PathEnforce}
+		if found {
+			t.Path = Path(path)
+		}
+		if ns == "" || (t.Path != PathEnforce && t.Path != PathAudit) {
+			return nil, fmt.Errorf("namespace %q: want NS, NS=enforce or NS=audit", item)
+		}
+		targets = append(targets, t)
+	}
+	return targets, nil
+}
