@@ -17,6 +17,7 @@ import (
 	"strings"
 	"testing"
 
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/client-go/kubernetes/scheme"
@@ -41,13 +42,29 @@ func load(t *testing.T, path string) []runtime.Object {
 	}
 	objs := make([]runtime.Object, 0, len(docs))
 	for i, doc := range docs {
-		obj, _, err := scheme.Codecs.UniversalDeserializer().Decode(doc, nil, nil)
+		obj, err := decodeOne(doc)
 		if err != nil {
 			t.Fatalf("%s: document %d: %v", path, i, err)
 		}
 		objs = append(objs, obj)
 	}
 	return objs
+}
+
+// decodeOne decodes a document into its typed object, or into an
+// Unstructured for a kind the client-go scheme does not know (cert-manager's
+// and the Prometheus Operator's custom resources in the optional renderings).
+func decodeOne(doc []byte) (runtime.Object, error) {
+	obj, _, err := scheme.Codecs.UniversalDeserializer().Decode(doc, nil, nil)
+	if !runtime.IsNotRegisteredError(err) {
+		return obj, err
+	}
+	js, err := yaml.YAMLToJSON(doc)
+	if err != nil {
+		return nil, err
+	}
+	u := &unstructured.Unstructured{}
+	return u, u.UnmarshalJSON(js)
 }
 
 // documents splits a multi-document YAML file, dropping documents that hold

@@ -148,7 +148,8 @@ config.mode, so in audit it patches nothing either), and ports that collide.
 {{- fail (printf "config.mode=enforce with config.mirrors still pointing at example hosts (%s): every new pod would pull from a proxy that does not exist. Set config.mirrors[].target to your proxy first (docs/install.md)" (join ", " $examples)) -}}
 {{- end -}}
 {{- $p := .Values.webhook.ports -}}
-{{- if ne (list $p.webhook $p.metrics $p.health | uniq | len) 3 -}}
+{{- /* Compared as text: --set gives an int64, values.yaml a float64. */ -}}
+{{- if ne (list (toString $p.webhook) (toString $p.metrics) (toString $p.health) | uniq | len) 3 -}}
 {{- fail (printf "webhook.ports must be three different ports: webhook %v, metrics %v, health %v" $p.webhook $p.metrics $p.health) -}}
 {{- end -}}
 {{- end -}}
