@@ -21,9 +21,24 @@ func EachContainer(pod corev1.Pod, fn func(name, image, note string)) {
 		}
 		return originals[name]
 	}
-	for _, c := range rewrite.Images(&pod.Spec) {
+	for _, c := range rewrite.Images(containersOf(&pod.Spec)) {
 		fn(c.Container, c.Old, note(c.Container))
 	}
+}
+
+// containersOf is the part of spec that package rewrite reads.
+func containersOf(spec *corev1.PodSpec) *rewrite.PodContainers {
+	var p rewrite.PodContainers
+	for _, c := range spec.InitContainers {
+		p.InitContainers = append(p.InitContainers, rewrite.Container{Name: c.Name, Image: c.Image})
+	}
+	for _, c := range spec.Containers {
+		p.Containers = append(p.Containers, rewrite.Container{Name: c.Name, Image: c.Image})
+	}
+	for _, c := range spec.EphemeralContainers {
+		p.EphemeralContainers = append(p.EphemeralContainers, rewrite.Container{Name: c.Name, Image: c.Image})
+	}
+	return &p
 }
 
 // annotationMap decodes one of pullthrough's JSON annotations; a missing or

@@ -1,8 +1,8 @@
 // Package rewrite decides, for one image reference at a time, whether and how it
 // moves from a public registry to the internal pull-through proxy.
 //
-// It is the pure core of pullthrough: it takes strings, a Config and k8s.io/api
-// structs and returns values. It holds no clients, serves no HTTP and keeps no
+// It is the pure core of pullthrough: it takes strings, a Config and
+// PodContainers (the names and images of a pod spec) and returns values. It holds no clients, serves no HTTP and keeps no
 // globals, so the webhook, the migrator and the CLI all give the same answer for
 // the same image.
 //

@@ -1,9 +1,5 @@
 package rewrite
 
-import (
-	corev1 "k8s.io/api/core/v1"
-)
-
 // Container lists of a PodSpec, by their JSON field names. Every one of them
 // pulls images: a policy that misses initContainers (native sidecars) or
 // ephemeralContainers (kubectl debug) is a policy with a hole in it.
@@ -29,60 +25,61 @@ type Change struct {
 	Result
 }
 
+// PodContainers is what routing reads of a pod spec: the name and image of
+// every container, per list. It decodes from a PodSpec's JSON (or a pod
+// template's spec) and skips everything else, so a caller on the admission
+// path reads a few hundred bytes of a pod rather than the whole of it.
+type PodContainers struct {
+	InitContainers      []Container `json:"initContainers"`
+	Containers          []Container `json:"containers"`
+	EphemeralContainers []Container `json:"ephemeralContainers"`
+}
+
+// Container is one container's name and image.
+type Container struct {
+	Name  string `json:"name"`
+	Image string `json:"image"`
+}
+
+// List returns the container list named by field (a Field* constant).
+func (p *PodContainers) List(field string) []Container {
+	switch field {
+	case FieldInitContainers:
+		return p.InitContainers
+	case FieldContainers:
+		return p.Containers
+	case FieldEphemeralContainers:
+		return p.EphemeralContainers
+	}
+	return nil
+}
+
 // PodSpec decides every image of spec, in ContainerFields order, without
-// changing spec; Apply makes the rewritten ones take effect.
-func (r *Rewriter) PodSpec(spec *corev1.PodSpec) []Change {
-	return eachImage(spec, func(image string) Result { return r.Rewrite(image) })
+// changing spec.
+func (r *Rewriter) PodSpec(spec *PodContainers) []Change {
+	return eachImage(spec, r.Rewrite)
 }
 
 // Skipped gives every image of spec the same outcome and changes nothing, for
 // decisions made about the whole pod (opted out, excluded namespace) that
 // must still be counted per image.
-func Skipped(spec *corev1.PodSpec, why Outcome) []Change {
+func Skipped(spec *PodContainers, why Outcome) []Change {
 	return eachImage(spec, func(image string) Result { return Result{Image: image, Outcome: why} })
 }
 
 // Images lists every container image of spec with no decision made (empty
 // Outcome), for callers that compare two versions of a pod or show them.
-func Images(spec *corev1.PodSpec) []Change {
+func Images(spec *PodContainers) []Change {
 	return eachImage(spec, func(image string) Result { return Result{Image: image} })
 }
 
-// Apply sets the image of every rewritten Change in spec and returns how many
-// it set. Changes must come from the same spec.
-func Apply(spec *corev1.PodSpec, changes []Change) int {
-	n := 0
-	for _, c := range changes {
-		if c.Outcome != OutcomeRewritten {
-			continue
-		}
-		switch c.Field {
-		case FieldInitContainers:
-			spec.InitContainers[c.Index].Image = c.Image
-		case FieldContainers:
-			spec.Containers[c.Index].Image = c.Image
-		case FieldEphemeralContainers:
-			spec.EphemeralContainers[c.Index].Image = c.Image
-		}
-		n++
-	}
-	return n
-}
-
 // eachImage calls decide for every container image of spec.
-func eachImage(spec *corev1.PodSpec, decide func(image string) Result) []Change {
+func eachImage(spec *PodContainers, decide func(image string) Result) []Change {
 	changes := make([]Change, 0, len(spec.InitContainers)+len(spec.Containers)+len(spec.EphemeralContainers))
-	add := func(field string, i int, name, image string) {
-		changes = append(changes, Change{Field: field, Index: i, Container: name, Old: image, Result: decide(image)})
-	}
-	for i, c := range spec.InitContainers {
-		add(FieldInitContainers, i, c.Name, c.Image)
-	}
-	for i, c := range spec.Containers {
-		add(FieldContainers, i, c.Name, c.Image)
-	}
-	for i, c := range spec.EphemeralContainers {
-		add(FieldEphemeralContainers, i, c.Name, c.Image)
+	for _, field := range ContainerFields {
+		for i, c := range spec.List(field) {
+			changes = append(changes, Change{Field: field, Index: i, Container: c.Name, Old: c.Image, Result: decide(c.Image)})
+		}
 	}
 	return changes
 }

@@ -11,7 +11,10 @@ import (
 // FuzzHandler feeds random bytes and mutated fixtures to the HTTP handler:
 // it must never panic, always answer with an AdmissionReview, and echo the
 // request's UID whenever the request carried one, even when the rest of the
-// review does not decode.
+// review does not decode; and its patch must give the object the generic
+// diff gives (checkOracle). The seeds are every request fixture, so `go
+// test` proves the operations against the oracle over the fixtures and the
+// saved corpus.
 func FuzzHandler(f *testing.F) {
 	fixtures, err := filepath.Glob("testdata/requests/*.json")
 	if err != nil {
@@ -27,7 +30,8 @@ func FuzzHandler(f *testing.F) {
 	fx := newFixture(f, "testdata/config.yaml")
 	f.Fuzz(func(t *testing.T, body []byte) {
 		resp := post(t, fx.mutate, body)
-		post(t, fx.audit, body)
+		checkOracle(t, fx.mutateHandler, body, resp.Patch)
+		checkOracle(t, fx.auditHandler, body, post(t, fx.audit, body).Patch)
 		// Read as the API server's decoder reads: case-sensitively.
 		var in struct {
 			Request *struct {

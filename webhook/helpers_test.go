@@ -18,6 +18,9 @@ type fixture struct {
 	reg     *prometheus.Registry
 	mutate  http.Handler
 	audit   http.Handler
+	// mutateHandler and auditHandler are the handlers behind mutate and
+	// audit, for tests that call their parts.
+	mutateHandler, auditHandler *PodHandler
 }
 
 func newFixture(t testing.TB, configPath string) *fixture {
@@ -32,6 +35,8 @@ func newFixture(t testing.TB, configPath string) *fixture {
 	}
 	handlers := Handlers(f.state, f.metrics)
 	f.mutate, f.audit = handlers[PathMutate], handlers[PathAudit]
+	f.mutateHandler = &PodHandler{State: f.state, Metrics: f.metrics}
+	f.auditHandler = &PodHandler{State: f.state, Metrics: f.metrics, Audit: true}
 	return f
 }
 
