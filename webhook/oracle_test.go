@@ -7,8 +7,8 @@ import (
 	"reflect"
 	"testing"
 
-	jsonpatch "gopkg.in/evanphx/json-patch.v4"
 	gomodules "gomodules.xyz/jsonpatch/v2"
+	jsonpatch "gopkg.in/evanphx/json-patch.v4"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 )
 
