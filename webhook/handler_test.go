@@ -49,6 +49,11 @@ func TestHandlerGolden(t *testing.T) {
 		{"undecodable-pod", false, false},
 		{"malformed", false, false},
 		{"empty", false, false},
+		// The realistic corpus of the benchmarks (docs/benchmarks.md).
+		{"realistic-deployment-pod", false, true},
+		{"realistic-istio-pod", false, true},
+		{"realistic-30-containers", false, true},
+		{"realistic-update-metadata", false, false},
 	}
 	for _, tt := range tests {
 		name := tt.fixture
