@@ -48,16 +48,34 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.write(w, errorResponse(code, err, body), nil)
 		return
 	}
-	req := admission.Request{}
-	ar := unversionedReview{}
-	ar.Request = &req.AdmissionRequest
-	ar.SetGroupVersionKind(admissionv1.SchemeGroupVersion.WithKind("AdmissionReview"))
-	_, gvk, err := reviewCodecs.UniversalDeserializer().Decode(body, nil, &ar)
+	req, gvk, err := decodeReview(body)
 	if err != nil {
 		s.write(w, errorResponse(http.StatusBadRequest, err, body), nil)
 		return
 	}
 	s.write(w, s.webhook.Handle(r.Context(), req), gvk)
+}
+
+// decodeReview reads an AdmissionReview in one pass over body. The API server
+// sends JSON with apiVersion and kind first-class, so the universal
+// deserializer's extra pass to find them (a whole encoding/json scan of both
+// objects) is spent only on what this pass cannot read: anything else goes
+// to that deserializer, whose answer, and error, are controller-runtime's.
+func decodeReview(body []byte) (admission.Request, *schema.GroupVersionKind, error) {
+	req := admission.Request{}
+	ar := unversionedReview{}
+	ar.Request = &req.AdmissionRequest
+	if sigsjson.UnmarshalCaseSensitivePreserveInts(body, &ar) == nil && ar.Kind == "AdmissionReview" &&
+		(ar.APIVersion == admissionv1.SchemeGroupVersion.String() || ar.APIVersion == admissionv1beta1.SchemeGroupVersion.String()) {
+		gvk := ar.GroupVersionKind()
+		return req, &gvk, nil
+	}
+	req = admission.Request{}
+	ar = unversionedReview{}
+	ar.Request = &req.AdmissionRequest
+	ar.SetGroupVersionKind(admissionv1.SchemeGroupVersion.WithKind("AdmissionReview"))
+	_, gvk, err := reviewCodecs.UniversalDeserializer().Decode(body, nil, &ar)
+	return req, gvk, err
 }
 
 // readReview reads the body of an admission call, refusing what the API
