@@ -10,7 +10,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"flag"
 	"fmt"
 	"io"
@@ -26,10 +25,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	corev1 "k8s.io/api/core/v1"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
-	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
+	"github.com/pullthrough/pullthrough/internal/baseline"
 	"github.com/pullthrough/pullthrough/webhook"
 )
 
@@ -74,7 +71,7 @@ func run(rounds int, benchtime time.Duration, out, cpuprofile string) error {
 		return err
 	}
 	pullthrough := webhook.Handlers(webhook.NewState(cfg), metrics)[webhook.PathMutate]
-	baseline := baselineHandler()
+	baseline := baseline.Handler()
 	if cpuprofile != "" {
 		f, err := os.Create(cpuprofile)
 		if err != nil {
@@ -87,6 +84,9 @@ func run(rounds int, benchtime time.Duration, out, cpuprofile string) error {
 		defer pprof.StopCPUProfile()
 	}
 	var b strings.Builder
+	fmt.Fprintf(&b, "# Benchmarks\n\nWritten by `make bench` (do not edit by hand). Every figure is a ratio to a baseline measured\nalternately with it (B P B P) in the same run: controller-runtime's Pod webhook that decodes the\nreview and the Pod and allows it (`internal/baseline`). Absolute times vary with the machine and\nwhat else runs on it; the median ratio and its min–max over the rounds are the result.\n\n")
+	fmt.Fprintf(&b, "Machine: %s, %d CPUs, %s, load average at start %s.\n\n", cpuModel(), runtime.NumCPU(), runtime.Version(), loadAverage())
+	fmt.Fprintf(&b, "## In process\n\n`go run ./hack/benchdoc`: each request served through the handler's HTTP entry point\n(httptest), %d rounds of %s per handler and fixture. Corpus: `webhook/testdata/requests/realistic-*.json`.\n\n", rounds, benchtime)
 	fmt.Fprintf(&b, "| fixture | object bytes | baseline ns/op, allocs | pullthrough ns/op, allocs | ratio ns (min–max) | ratio allocs | target |\n|---|---|---|---|---|---|---|\n")
 	for _, c := range corpus {
 		body, err := os.ReadFile(filepath.Join(dir, "requests", c.fixture+".json"))
@@ -116,26 +116,12 @@ func run(rounds int, benchtime time.Duration, out, cpuprofile string) error {
 			c.fixture, c.what, objectBytes(body), median(base.ns)/1e3, median(base.allocs), median(ours.ns)/1e3, median(ours.allocs),
 			median(ratios), slices.Min(ratios), slices.Max(ratios), median(ours.allocs)/median(base.allocs), c.target, ok)
 	}
-	fmt.Fprintf(&b, "\n%s, %d CPUs, %s; %d rounds of %s per handler and fixture, alternated.\n", runtime.GOARCH, runtime.NumCPU(), runtime.Version(), rounds, benchtime)
 	var w io.Writer = os.Stdout
 	if out != "" {
 		return os.WriteFile(out, []byte(b.String()), 0o644)
 	}
 	_, err = io.WriteString(w, b.String())
 	return err
-}
-
-// baselineHandler is controller-runtime's Pod webhook doing nothing: it
-// decodes the Pod, as any typed handler does, and allows it.
-func baselineHandler() http.Handler {
-	decoder := admission.NewDecoder(clientgoscheme.Scheme)
-	return &admission.Webhook{Handler: admission.HandlerFunc(func(_ context.Context, req admission.Request) admission.Response {
-		var pod corev1.Pod
-		if err := decoder.Decode(req, &pod); err != nil {
-			return admission.Errored(http.StatusBadRequest, err)
-		}
-		return admission.Allowed("")
-	})}
 }
 
 // serve posts body to h b.N times, as the API server would.
@@ -160,6 +146,29 @@ func objectBytes(body []byte) int {
 		return len(body)
 	}
 	return len(bytes.Join(bytes.Fields(body[i:j]), nil))
+}
+
+// cpuModel names the processor, for the report.
+func cpuModel() string {
+	b, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return runtime.GOARCH
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return runtime.GOARCH
+}
+
+// loadAverage is the 1-minute load average: a shared machine shows here.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	return strings.Fields(string(b))[0]
 }
 
 func median(v []float64) float64 {
