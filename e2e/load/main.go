@@ -30,7 +30,9 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/go-logr/logr"
 	"github.com/prometheus/client_golang/prometheus"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 	ctrlwebhook "sigs.k8s.io/controller-runtime/pkg/webhook"
 
@@ -58,7 +60,7 @@ func main() {
 	rounds := flag.Int("rounds", 2, "baseline/pullthrough pairs")
 	rate := flag.Int("rate", 500, "fixed rate for the latency figures, requests per second")
 	duration := flag.Duration("duration", 10*time.Second, "length of each attack (at most 60s)")
-	workers := flag.Uint64("workers", 16, "connections for the saturation attack")
+	workers := flag.Uint64("workers", 8, "connections for the saturation attack")
 	out := flag.String("o", "", "append the Markdown report to this file (default stdout)")
 	flag.Parse()
 	if err := run(*repo, *rounds, *rate, min(*duration, time.Minute), *workers, *out); err != nil {
@@ -77,6 +79,7 @@ func serve(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	logf.SetLogger(logr.Discard()) // neither server logs per request
 	server := ctrlwebhook.NewServer(ctrlwebhook.Options{Host: "127.0.0.1", Port: *port, CertDir: *certDir})
 	switch *which {
 	case "baseline":
@@ -201,7 +204,7 @@ func attack(url string, body []byte, pool *x509.CertPool, rate vegeta.Rate, dura
 		Method: http.MethodPost, URL: url, Body: body,
 		Header: http.Header{"Content-Type": []string{"application/json"}},
 	})
-	opts := []func(*vegeta.Attacker){vegeta.TLSConfig(&tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}), vegeta.Timeout(5 * time.Second)}
+	opts := []func(*vegeta.Attacker){vegeta.TLSConfig(&tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}), vegeta.Timeout(10 * time.Second)}
 	if rate.Freq == 0 {
 		opts = append(opts, vegeta.Workers(workers), vegeta.MaxWorkers(workers))
 	}
@@ -211,7 +214,9 @@ func attack(url string, body []byte, pool *x509.CertPool, rate vegeta.Rate, dura
 		m.Add(res)
 	}
 	m.Close()
-	if m.Success < 1 {
+	// At saturation a request may time out on a loaded machine: throughput
+	// counts successes only. At a fixed rate every request must succeed.
+	if rate.Freq > 0 && m.Success < 1 {
 		return nil, fmt.Errorf("%d of %d requests failed, e.g. %v", int(float64(m.Requests)*(1-m.Success)), m.Requests, m.Errors)
 	}
 	return &m, nil
