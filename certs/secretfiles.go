@@ -10,7 +10,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
@@ -52,7 +51,7 @@ func addSecretFiles(mgr manager.Manager, opts SelfSignedOptions) (<-chan struct{
 	files := &secretFiles{secrets: secrets, key: key, dir: opts.CertDir, written: make(chan struct{})}
 	c, err := controller.NewUnmanaged(opts.controllerName+"-files", controller.Options{
 		Reconciler:         files,
-		NeedLeaderElection: ptr.To(false),
+		NeedLeaderElection: new(false),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("creating the controller writing Secret %s to %s: %w", key, opts.CertDir, err)

@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 
+	"github.com/pullthrough/pullthrough/config"
 	"github.com/pullthrough/pullthrough/rewrite"
 )
 
@@ -136,17 +137,17 @@ func configMount(objs []runtime.Object, dep *appsv1.Deployment) string {
 func TestConfig(t *testing.T) {
 	t.Parallel()
 	cm := only[*corev1.ConfigMap](t, load(t, manifestsFile))
-	cfg, err := rewrite.Parse([]byte(cm.Data["config.yaml"]))
+	cfg, err := config.Parse([]byte(cm.Data["config.yaml"]))
 	if err != nil {
 		t.Fatalf("the rendered config does not load: %v", err)
 	}
-	rw, err := rewrite.New(cfg)
+	rw, err := cfg.Rewriter()
 	if err != nil {
 		t.Fatal(err)
 	}
 	// The migrator reads only the config: it must skip the release namespace
 	// as the webhook configuration does, and nothing else implicitly.
-	if !rw.NamespaceExcluded(releaseNamespace) || rw.NamespaceExcluded("kube-system") {
+	if !cfg.NamespaceExcluded(releaseNamespace) || cfg.NamespaceExcluded("kube-system") {
 		t.Errorf("exclude.namespaces = %v, want the release namespace and not kube-system", cfg.Exclude.Namespaces)
 	}
 	// The default mirrors are placeholders: applying the manifests as they

@@ -8,6 +8,8 @@ import (
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+
+	"github.com/pullthrough/pullthrough/config"
 )
 
 // TestWebhookSafety checks the settings of both webhooks that decide what a
@@ -125,20 +127,20 @@ func TestRouting(t *testing.T) {
 	tests := []struct {
 		name      string
 		namespace string
-		mode      string // the pullthrough.dev/mode label; "" for none
+		mode      config.Mode // the config.LabelMode label; "" for none
 		podLabels map[string]string
 		want      string // the webhook that sees the pod; "" for none
 	}{
 		{name: "unlabelled namespace is enforced", namespace: "shop", want: "enforce.pullthrough.dev"},
-		{name: "explicit enforce", namespace: "shop", mode: "enforce", want: "enforce.pullthrough.dev"},
-		{name: "audit namespace", namespace: "shop", mode: "audit", want: "audit.pullthrough.dev"},
-		{name: "off namespace", namespace: "shop", mode: "off"},
+		{name: "explicit enforce", namespace: "shop", mode: config.ModeEnforce, want: "enforce.pullthrough.dev"},
+		{name: "audit namespace", namespace: "shop", mode: config.ModeAudit, want: "audit.pullthrough.dev"},
+		{name: "off namespace", namespace: "shop", mode: config.ModeOff},
 		// The incident: kube-system's CNI and DNS images must be rewritten too.
 		{name: "kube-system is not excluded implicitly", namespace: "kube-system", want: "enforce.pullthrough.dev"},
 		// The webhook must never admit its own pods, whatever the label says.
 		{name: "release namespace", namespace: releaseNamespace},
-		{name: "release namespace labelled audit", namespace: releaseNamespace, mode: "audit"},
-		{name: "release namespace labelled enforce", namespace: releaseNamespace, mode: "enforce"},
+		{name: "release namespace labelled audit", namespace: releaseNamespace, mode: config.ModeAudit},
+		{name: "release namespace labelled enforce", namespace: releaseNamespace, mode: config.ModeEnforce},
 		{name: "pod opted out", namespace: "shop", podLabels: map[string]string{"pullthrough.dev/skip": "true"}},
 		{name: "skip label with another value", namespace: "shop", podLabels: map[string]string{"pullthrough.dev/skip": "no"}, want: "enforce.pullthrough.dev"},
 	}
@@ -147,7 +149,7 @@ func TestRouting(t *testing.T) {
 			t.Parallel()
 			nsLabels := labels.Set{"kubernetes.io/metadata.name": tt.namespace}
 			if tt.mode != "" {
-				nsLabels["pullthrough.dev/mode"] = tt.mode
+				nsLabels[config.LabelMode] = string(tt.mode)
 			}
 			var matched []string
 			for _, w := range mwc.Webhooks {

@@ -5,7 +5,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 
-	"github.com/pullthrough/pullthrough/rewrite"
+	"github.com/pullthrough/pullthrough/podspec"
 	"github.com/pullthrough/pullthrough/webhook"
 )
 
@@ -21,22 +21,22 @@ func EachContainer(pod corev1.Pod, fn func(name, image, note string)) {
 		}
 		return originals[name]
 	}
-	for _, c := range rewrite.Images(containersOf(&pod.Spec)) {
+	for _, c := range podspec.Images(containersOf(&pod.Spec)) {
 		fn(c.Container, c.Old, note(c.Container))
 	}
 }
 
 // containersOf is the part of spec that package rewrite reads.
-func containersOf(spec *corev1.PodSpec) *rewrite.PodContainers {
-	var p rewrite.PodContainers
+func containersOf(spec *corev1.PodSpec) *podspec.Spec {
+	var p podspec.Spec
 	for _, c := range spec.InitContainers {
-		p.InitContainers = append(p.InitContainers, rewrite.Container{Name: c.Name, Image: c.Image})
+		p.InitContainers = append(p.InitContainers, podspec.Container{Name: c.Name, Image: c.Image})
 	}
 	for _, c := range spec.Containers {
-		p.Containers = append(p.Containers, rewrite.Container{Name: c.Name, Image: c.Image})
+		p.Containers = append(p.Containers, podspec.Container{Name: c.Name, Image: c.Image})
 	}
 	for _, c := range spec.EphemeralContainers {
-		p.EphemeralContainers = append(p.EphemeralContainers, rewrite.Container{Name: c.Name, Image: c.Image})
+		p.EphemeralContainers = append(p.EphemeralContainers, podspec.Container{Name: c.Name, Image: c.Image})
 	}
 	return &p
 }

@@ -18,6 +18,7 @@ import (
 	ctrlwebhook "sigs.k8s.io/controller-runtime/pkg/webhook"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
+	"github.com/pullthrough/pullthrough/config"
 	"github.com/pullthrough/pullthrough/e2e/cluster"
 	"github.com/pullthrough/pullthrough/webhook"
 )
@@ -39,6 +40,12 @@ type env struct {
 
 func startEnv(t *testing.T, controllers bool) *env {
 	t.Helper()
+	return startEnvConfig(t, controllers, "testdata/config.yaml")
+}
+
+// startEnvConfig is startEnv with the webhook serving the config at configPath.
+func startEnvConfig(t *testing.T, controllers bool, configPath string) *env {
+	t.Helper()
 	shipped, err := WebhookConfig()
 	if err != nil {
 		t.Fatal(err)
@@ -47,7 +54,7 @@ func startEnv(t *testing.T, controllers bool) *env {
 		ControllerManager: controllers,
 		WebhookConfigs:    []*admissionregistrationv1.MutatingWebhookConfiguration{shipped, injectorConfig()},
 	})
-	cfg, _, err := webhook.LoadInitial("testdata/config.yaml")
+	cfg, _, err := webhook.LoadInitial(configPath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,11 +137,11 @@ func (e *env) client(t *testing.T, w *warnings) kubernetes.Interface {
 }
 
 // namespace creates a namespace with the given mode label ("" for none).
-func (e *env) namespace(t *testing.T, name, mode string) {
+func (e *env) namespace(t *testing.T, name string, mode config.Mode) {
 	t.Helper()
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
 	if mode != "" {
-		ns.Labels = map[string]string{ModeLabel: mode}
+		ns.Labels = map[string]string{config.LabelMode: string(mode)}
 	}
 	if _, err := e.client(t, nil).CoreV1().Namespaces().Create(t.Context(), ns, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)

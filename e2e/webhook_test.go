@@ -12,6 +12,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/pullthrough/pullthrough/config"
 	"github.com/pullthrough/pullthrough/webhook"
 )
 
@@ -50,8 +51,11 @@ var allListsRewritten = map[string]string{
 
 func TestWebhook(t *testing.T) {
 	e := startEnv(t, true)
-	for _, ns := range []struct{ name, mode string }{
-		{"shop", ""}, {"audited", "audit"}, {"off", "off"}, {"excluded", ""}, {ReleaseNamespace, ""}, {"mesh", ""}, {"workloads", "enforce"},
+	for _, ns := range []struct {
+		name string
+		mode config.Mode
+	}{
+		{"shop", ""}, {"audited", config.ModeAudit}, {"off", config.ModeOff}, {"excluded", ""}, {ReleaseNamespace, ""}, {"mesh", ""}, {"workloads", config.ModeEnforce},
 	} {
 		e.namespace(t, ns.name, ns.mode)
 	}
@@ -207,7 +211,7 @@ func updateUnrelated(t *testing.T, e *env) {
 	// Admitted while the webhook was not looking (off namespace), then moved
 	// into enforce: a label change must not touch its images.
 	if _, err := cs.CoreV1().Namespaces().Patch(t.Context(), "off", "application/merge-patch+json",
-		[]byte(`{"metadata":{"labels":{"`+ModeLabel+`":"enforce"}}}`), metav1.PatchOptions{}); err != nil {
+		[]byte(`{"metadata":{"labels":{"`+config.LabelMode+`":"`+string(config.ModeEnforce)+`"}}}`), metav1.PatchOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	// The API server caches namespace labels: repeat the label change until

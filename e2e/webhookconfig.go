@@ -7,16 +7,15 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime"
 
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+
+	"github.com/pullthrough/pullthrough/e2e/cluster"
 )
 
 // Names shared by the chart, the tests and the demo.
 const (
-	// ModeLabel on a namespace picks the path: off, audit or enforce (default).
-	ModeLabel = "pullthrough.dev/mode"
 	// ReleaseNamespace is where the rendered manifests install pullthrough;
 	// it matches neither webhook.
 	ReleaseNamespace = "pullthrough-system"
@@ -31,11 +30,11 @@ const manifestPath = "deploy/manifests/pullthrough.yaml"
 // Its service references carry paths, which e2e/cluster turns into loopback
 // URLs with a caBundle.
 func WebhookConfig() (*admissionregistrationv1.MutatingWebhookConfiguration, error) {
-	_, self, _, ok := runtime.Caller(0)
-	if !ok {
-		return nil, errors.New("cannot locate the repository from the e2e package")
+	root, err := cluster.RepoRoot()
+	if err != nil {
+		return nil, err
 	}
-	path := filepath.Join(filepath.Dir(self), "..", manifestPath)
+	path := filepath.Join(root, manifestPath)
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err

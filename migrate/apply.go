@@ -12,102 +12,111 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 )
 
-// Apply sends the patch of every planned object of r (from Plan or
+// Apply sends the patch of every planned object of p (from Plan or
 // PlanUndo), Options.BatchSize objects at a time with Options.Pause between
-// batches, and records in r what happened to each. A patch whose test
-// operations fail (the object changed since it was read) is recomputed from
-// a fresh read and sent once more; a second failure fails the object, so a
-// concurrent edit is never overwritten. Apply returns an error only when ctx
-// ends; objects not reached stay planned. Failures are in r.Totals.Failed.
-func (m *Migrator) Apply(ctx context.Context, r *Report) error {
-	undo := r.Action == ActionUndo
-	if !undo {
-		r.Action = ActionApply
+// batches, and returns a Report of what happened to each; p is left as it
+// is. A patch whose test operations fail (the object changed since it was
+// read) is recomputed from a fresh read and sent once more; a second failure
+// fails the object, so a concurrent edit is never overwritten. Apply returns
+// an error only when ctx ends, with the report so far: objects not reached
+// stay planned. Failures are in the report's Totals.Failed.
+func (m *Migrator) Apply(ctx context.Context, p *Plan) (*Report, error) {
+	return m.apply(ctx, p, nil)
+}
+
+// apply is Apply with a hook: beforePatch, when not nil, runs before every
+// patch request, so that a test can make a concurrent change at a known moment.
+func (m *Migrator) apply(ctx context.Context, p *Plan, beforePatch func(context.Context, *Object)) (*Report, error) {
+	action := ActionApply
+	if p.Report.Action == ActionUndo {
+		action = ActionUndo
 	}
-	r.ServerDryRun = m.opts.ServerDryRun
-	defer r.count()
-	var planned []*Object
-	for _, o := range r.Objects {
-		if o.Status == StatusPlanned {
-			planned = append(planned, o)
+	work := make([]*item, len(p.items))
+	var planned []*item
+	for i, it := range p.items {
+		copied := *it // the plan's item and row stay as planned
+		work[i] = &copied
+		if copied.row.Status == StatusPlanned {
+			planned = append(planned, &copied)
 		}
 	}
+	report := func() *Report { return newReport(action, m.opts.ServerDryRun, work) }
 	batches := (len(planned) + m.opts.BatchSize - 1) / m.opts.BatchSize
 	for b := range batches {
 		if b > 0 && m.opts.Pause > 0 {
 			if err := sleep(ctx, m.opts.Pause); err != nil {
-				return err
+				return report(), err
 			}
 		}
 		batch := planned[b*m.opts.BatchSize : min((b+1)*m.opts.BatchSize, len(planned))]
-		for _, o := range batch {
+		for _, it := range batch {
 			if err := ctx.Err(); err != nil {
-				return fmt.Errorf("stopped before %s %s: %w", o.Kind, objectName(o), err)
+				return report(), fmt.Errorf("stopped before %s %s: %w", it.row.Kind, objectName(&it.row), err)
 			}
-			m.patch(ctx, o, undo)
+			m.patch(ctx, it, action == ActionUndo, beforePatch)
 		}
 		// Progress is best effort: a closed stderr must not stop a
 		// migration between two batches; the report still says it all.
 		_, _ = fmt.Fprintf(m.opts.Progress, "migrate: batch %d/%d: %s; %d/%d objects done\n",
 			b+1, batches, countStatuses(batch), b*m.opts.BatchSize+len(batch), len(planned))
 	}
-	return nil
+	return report(), nil
 }
 
-// patch sends o's planned patch. When the API server refuses it as invalid
+// patch sends the item's planned patch. When the API server refuses it as invalid
 // (422), the object is read again: if its values changed, a test operation
 // failed, and the patch is recomputed and sent once more; if they did not,
 // the server refused the patch itself, and the object fails with its error.
-func (m *Migrator) patch(ctx context.Context, o *Object, undo bool) {
-	resource := m.client.Resource(o.gvr).Namespace(o.Namespace)
+func (m *Migrator) patch(ctx context.Context, it *item, undo bool, beforePatch func(context.Context, *Object)) {
+	resource := m.client.Resource(it.gvr).Namespace(it.row.Namespace)
 	opts := metav1.PatchOptions{FieldManager: fieldManager}
 	if m.opts.ServerDryRun {
 		opts.DryRun = []string{metav1.DryRunAll}
 	}
 	for attempt := 1; ; attempt++ {
-		if m.beforePatch != nil {
-			m.beforePatch(ctx, o)
+		if beforePatch != nil {
+			beforePatch(ctx, &it.row)
 		}
-		sent, err := json.Marshal(o.ops)
+		sent, err := json.Marshal(it.ops)
 		if err != nil {
-			o.fail(fmt.Errorf("encode patch: %w", err))
+			it.fail(fmt.Errorf("encode patch: %w", err))
 			return
 		}
-		_, err = resource.Patch(ctx, o.Name, types.JSONPatchType, sent, opts)
+		_, err = resource.Patch(ctx, it.row.Name, types.JSONPatchType, sent, opts)
 		switch {
 		case err == nil:
-			o.Status, o.ops = StatusPatched, nil
+			it.row.Status, it.ops = StatusPatched, nil
 			if m.opts.ServerDryRun {
-				o.Status = StatusDryRun
+				it.row.Status = StatusDryRun
 			}
 			return
 		case !apierrors.IsInvalid(err):
-			o.fail(err)
+			it.fail(err)
 			return
 		}
-		fresh, getErr := resource.Get(ctx, o.Name, metav1.GetOptions{})
+		fresh, getErr := resource.Get(ctx, it.row.Name, metav1.GetOptions{})
 		if getErr != nil {
-			o.fail(fmt.Errorf("re-read after the patch was refused (%w): %w", err, getErr))
+			it.fail(fmt.Errorf("re-read after the patch was refused (%w): %w", err, getErr))
 			return
 		}
-		m.decide(o, fresh, undo)
-		if o.Status != StatusPlanned {
-			o.Retried = true
+		m.decide(it, fresh, undo)
+		if it.row.Status != StatusPlanned {
+			it.row.Retried = true
 			return // changed since: nothing left to change, or failed to decide
 		}
-		again, err2 := json.Marshal(o.ops)
+		again, err2 := json.Marshal(it.ops)
 		switch {
 		case err2 != nil:
-			o.fail(fmt.Errorf("encode patch: %w", err2))
+			it.fail(fmt.Errorf("encode patch: %w", err2))
 			return
 		case bytes.Equal(again, sent):
-			o.fail(err) // not a concurrent change: the server refused the patch itself
+			it.fail(err) // not a concurrent change: the server refused the patch itself
 			return
 		case attempt > 1:
-			o.fail(fmt.Errorf("changed again while the patch was retried, left as it is: %w", err))
+			it.fail(fmt.Errorf("changed again while the patch was retried, left as it is: %w", err))
 			return
 		}
-		o.Retried = true
+		it.row.Retried = true
 	}
 }
 

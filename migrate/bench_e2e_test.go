@@ -37,19 +37,21 @@ func BenchmarkPlanApply2000(b *testing.B) {
 	for b.Loop() {
 		iterations++
 		start := time.Now()
-		r, err := m.Plan(b.Context())
+		p, err := m.Plan(b.Context())
 		plan += time.Since(start)
-		expectAll(b, r, err, StatusPlanned)
+		if err != nil {
+			b.Fatal(err)
+		}
+		expectAll(b, p.Report, nil, StatusPlanned)
 
 		start = time.Now()
-		err = m.Apply(b.Context(), r)
+		r, err := m.Apply(b.Context(), p)
 		apply += time.Since(start)
 		expectAll(b, r, err, StatusPatched)
 
 		start = time.Now()
-		r, err = m.PlanUndo(b.Context())
-		if err == nil {
-			err = m.Apply(b.Context(), r)
+		if p, err = m.PlanUndo(b.Context()); err == nil {
+			r, err = m.Apply(b.Context(), p)
 		}
 		undo += time.Since(start)
 		expectAll(b, r, err, StatusPatched)

@@ -9,6 +9,7 @@ import (
 	jsonpatch "gopkg.in/evanphx/json-patch.v4"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
+	"github.com/pullthrough/pullthrough/config"
 	"github.com/pullthrough/pullthrough/rewrite"
 )
 
@@ -16,33 +17,35 @@ import (
 // read them: quiet is labelled pullthrough.dev/mode=off and trial audit;
 // a namespace not listed here was not there when the run started.
 var testModes = namespaceModes{
-	"shop": nsEnforce, "legacy-shop": nsEnforce, "calico-system": nsEnforce, "istio-system": nsEnforce,
-	"quiet": nsOff, "trial": nsAudit,
+	"shop": config.ModeEnforce, "legacy-shop": config.ModeEnforce, "calico-system": config.ModeEnforce, "istio-system": config.ModeEnforce,
+	"quiet": config.ModeOff, "trial": config.ModeAudit,
 }
 
 // decideOffline runs the objects through the Migrator's sources for their
 // resource, as a list would, with the namespaces of testModes, and returns
-// the report.
-func decideOffline(t *testing.T, m *Migrator, action Action, resource string, objs ...*unstructured.Unstructured) *Report {
+// the plan.
+func decideOffline(t *testing.T, m *Migrator, action Action, resource string, objs ...*unstructured.Unstructured) *Plan {
 	t.Helper()
-	r := &Report{Action: action, Objects: []*Object{}}
-	index := map[string]*Object{}
+	var items []*item
+	index := map[string]*item{}
 	for _, s := range m.sources {
 		if s.gvr.Resource != resource {
 			continue
 		}
 		for _, u := range objs {
-			m.found(r, index, testModes, s, u.DeepCopy())
+			if it := m.found(action, index, testModes, s, u.DeepCopy()); it != nil {
+				items = append(items, it)
+			}
 		}
 	}
-	r.count()
-	return r
+	return newPlan(action, items)
 }
 
-// patched applies o's planned patch to u locally, as the API server would.
-func patched(t *testing.T, o *Object, u *unstructured.Unstructured) *unstructured.Unstructured {
+// patched applies the planned patch of the plan's only object to u locally,
+// as the API server would.
+func patched(t *testing.T, p *Plan, u *unstructured.Unstructured) *unstructured.Unstructured {
 	t.Helper()
-	ops, err := json.Marshal(o.ops)
+	ops, err := json.Marshal(p.items[0].ops)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -227,7 +230,8 @@ spec: {registry: {host: quay.io}}`},
 			for _, manifest := range tt.manifests {
 				objs = append(objs, object(t, manifest))
 			}
-			r := decideOffline(t, m, ActionPlan, tt.resource, objs...)
+			p := decideOffline(t, m, ActionPlan, tt.resource, objs...)
+			r := p.Report
 			if len(r.Objects) != 1 {
 				t.Fatalf("%d objects in the report, want 1", len(r.Objects))
 			}
@@ -238,11 +242,11 @@ spec: {registry: {host: quay.io}}`},
 			if !reflect.DeepEqual(o.Rows, tt.rows) {
 				t.Fatalf("rows:\n got %+v\nwant %+v", o.Rows, tt.rows)
 			}
-			if (o.Status == StatusPlanned) != (len(o.ops) > 0) {
-				t.Fatalf("status %s with %d planned operations", o.Status, len(o.ops))
+			if ops := p.items[0].ops; (o.Status == StatusPlanned) != (len(ops) > 0) {
+				t.Fatalf("status %s with %d planned operations", o.Status, len(ops))
 			}
 			if o.Status == StatusPlanned {
-				roundTrip(t, m, tt.resource, objs[0], o)
+				roundTrip(t, m, tt.resource, objs[0], p)
 			}
 		})
 	}
@@ -250,13 +254,14 @@ spec: {registry: {host: quay.io}}`},
 
 // roundTrip applies the planned patch locally, checks that planning again
 // finds nothing to change, then that undo gives the original back.
-func roundTrip(t *testing.T, m *Migrator, resource string, original *unstructured.Unstructured, o *Object) {
+func roundTrip(t *testing.T, m *Migrator, resource string, original *unstructured.Unstructured, plan *Plan) {
 	t.Helper()
-	migrated := patched(t, o, original)
-	if again := decideOffline(t, m, ActionPlan, resource, migrated); again.Totals.Objects[StatusPlanned] != 0 {
+	migrated := patched(t, plan, original)
+	if again := decideOffline(t, m, ActionPlan, resource, migrated).Report; again.Totals.Objects[StatusPlanned] != 0 {
 		t.Fatalf("a second plan after apply plans again: %+v", again.Objects[0].Rows)
 	}
-	undo := decideOffline(t, m, ActionUndo, resource, migrated)
+	undoPlan := decideOffline(t, m, ActionUndo, resource, migrated)
+	undo := undoPlan.Report
 	if len(undo.Objects) != 1 || undo.Objects[0].Status != StatusPlanned {
 		t.Fatalf("undo plan: %+v", undo.Objects)
 	}
@@ -265,7 +270,7 @@ func roundTrip(t *testing.T, m *Migrator, resource string, original *unstructure
 			t.Errorf("undo row %+v, want restored", row)
 		}
 	}
-	restored := patched(t, undo.Objects[0], migrated)
+	restored := patched(t, undoPlan, migrated)
 	if ann := restored.GetAnnotations(); len(ann) == 0 {
 		unstructured.RemoveNestedField(restored.Object, "metadata", "annotations")
 	}
@@ -345,7 +350,8 @@ func TestDecideUndo(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			m := newOfflineMigrator(t, Options{})
-			r := decideOffline(t, m, ActionUndo, "deployments", tt.obj, object(t, webDeployment))
+			p := decideOffline(t, m, ActionUndo, "deployments", tt.obj, object(t, webDeployment))
+			r := p.Report
 			if len(r.Objects) != 1 {
 				t.Fatalf("%d objects, want 1: objects without the record are not listed by undo", len(r.Objects))
 			}
@@ -356,7 +362,7 @@ func TestDecideUndo(t *testing.T) {
 			if o.Status != StatusPlanned {
 				return
 			}
-			after := patched(t, o, tt.obj)
+			after := patched(t, p, tt.obj)
 			if _, ok := after.GetAnnotations()[AnnotationMigratedImages]; ok {
 				t.Fatal("undo keeps the record annotation")
 			}
@@ -376,7 +382,7 @@ func TestDecideUndo(t *testing.T) {
 func TestDiff(t *testing.T) {
 	t.Parallel()
 	m := newOfflineMigrator(t, Options{Diff: true})
-	r := decideOffline(t, m, ActionPlan, "deployments", object(t, webDeployment))
+	r := decideOffline(t, m, ActionPlan, "deployments", object(t, webDeployment)).Report
 	if o := r.Objects[0]; o.Status != StatusPlanned {
 		t.Fatalf("status %s (%s), want planned", o.Status, o.Error)
 	}

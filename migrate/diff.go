@@ -10,7 +10,7 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-// diff renders the planned patch of o as a unified diff of u's YAML, before
+// diff renders the planned patch of it as a unified diff of u's YAML, before
 // and after. The patch is applied locally with the JSON patch library the
 // API server uses, so the diff shows what the server will do, and a patch
 // that would not apply is caught before it is sent.
@@ -18,14 +18,14 @@ import (
 // go-udiff is the unified-diff port of the Go team's own diff (x/tools,
 // used by gopls and gofmt -d): maintained, with no dependencies, where
 // pmezard/go-difflib is no longer maintained.
-func diff(o *Object, u *unstructured.Unstructured) (string, error) {
+func diff(it *item, u *unstructured.Unstructured) (string, error) {
 	shown := u.DeepCopy()
 	unstructured.RemoveNestedField(shown.Object, "metadata", "managedFields")
 	before, err := json.Marshal(shown.Object)
 	if err != nil {
 		return "", fmt.Errorf("diff: encode object: %w", err)
 	}
-	ops, err := json.Marshal(o.ops)
+	ops, err := json.Marshal(it.ops)
 	if err != nil {
 		return "", fmt.Errorf("diff: encode patch: %w", err)
 	}
@@ -45,6 +45,6 @@ func diff(o *Object, u *unstructured.Unstructured) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("diff: %w", err)
 	}
-	name := o.Resource + "/" + objectName(o)
+	name := it.row.Resource + "/" + objectName(&it.row)
 	return udiff.Unified("a/"+name, "b/"+name, string(a), string(b)), nil
 }

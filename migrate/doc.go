@@ -1,11 +1,12 @@
 // Package migrate moves the images of objects that already exist in a
 // cluster to the pull-through proxy, with the same routing as the webhook
-// (package rewrite, same config), so that nothing keeps pulling from a public
+// (package rewrite, same package config file), so that nothing keeps pulling from a public
 // registry once the webhook is on.
 //
 // Contract:
-//   - Plan lists (paged) Deployments, StatefulSets, DaemonSets, ReplicaSets,
-//     ReplicationControllers and CronJobs that no covered controller owns
+//   - Plan lists (paged) the kinds of podspec.Kinds: Deployments,
+//     StatefulSets, DaemonSets, ReplicaSets, ReplicationControllers and
+//     CronJobs that no covered controller owns
 //     (a Deployment's ReplicaSet is covered by the Deployment's row), plus
 //     the config's opt-in targets: ConfigMaps (explicit registry references
 //     in their data, rewritten with (*rewrite.Rewriter).Text) and
@@ -15,8 +16,8 @@
 //     operator's custom resource) are reported, never patched.
 //   - Objects in exclude.namespaces get outcome excluded-namespace and are
 //     never patched, by Apply or by undo.
-//   - The namespace label LabelMode (pullthrough.dev/mode), which routes the
-//     webhook, is honoured alike: a forward plan reads the namespaces once
+//   - The namespace label config.LabelMode (pullthrough.dev/mode), which
+//     routes the webhook, is read with config.ModeOf and honoured alike: a forward plan reads the namespaces once
 //     (a paged list, or a get of each -n namespace) before anything else.
 //     In an "off" namespace every value gets outcome excluded-namespace; in
 //     an "audit" namespace every rewrite gets outcome audit, shown as the

@@ -31,17 +31,17 @@ func TestE2EConflicts(t *testing.T) {
 	env.setImage(t, seeded["Deployment/race/stale"], "nginx:1.28")
 	// "busy" changes again before each patch of it, the retry's included.
 	bumps := 0
-	m.beforePatch = func(_ context.Context, o *Object) {
+	applied, err := m.apply(t.Context(), plan, func(_ context.Context, o *Object) {
 		if o.Name == "busy" {
 			bumps++
 			env.setImage(t, seeded["Deployment/race/busy"], fmt.Sprintf("nginx:1.%d", 28+bumps))
 		}
-	}
-	if err := m.Apply(t.Context(), plan); err != nil {
+	})
+	if err != nil {
 		t.Fatal(err)
 	}
 	status := map[string]*Object{}
-	for _, o := range plan.Objects {
+	for _, o := range applied.Objects {
 		status[o.Name] = o
 	}
 
@@ -71,8 +71,8 @@ func TestE2EConflicts(t *testing.T) {
 		if _, ok := now.GetAnnotations()[AnnotationMigratedImages]; ok {
 			t.Error("the failed object carries a record of a patch that was not made")
 		}
-		if plan.Totals.Failed != 1 {
-			t.Errorf("failed count %d, want 1", plan.Totals.Failed)
+		if applied.Totals.Failed != 1 {
+			t.Errorf("failed count %d, want 1", applied.Totals.Failed)
 		}
 	})
 

@@ -18,6 +18,8 @@ import (
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/pullthrough/pullthrough/config"
 )
 
 // TestE2EPermissions runs the migrator as users with no rights but RBAC's:
@@ -121,7 +123,7 @@ func TestE2EPermissions(t *testing.T) {
 			{"list without -n", Options{Kinds: opts.Kinds}, `cannot list resource "namespaces"`},
 		} {
 			r, err := carryOut(t, env.migrator(t, user, tt.opts), false)
-			if err == nil || !strings.Contains(err.Error(), LabelMode) || !strings.Contains(err.Error(), tt.want) {
+			if err == nil || !strings.Contains(err.Error(), config.LabelMode) || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("%s: report %v, error %v; want a failed plan: %s", tt.name, r, err, tt.want)
 			}
 		}
@@ -158,11 +160,11 @@ func carryOut(t *testing.T, m *Migrator, undo bool) (*Report, error) {
 	if undo {
 		plan = m.PlanUndo
 	}
-	r, err := plan(t.Context())
+	p, err := plan(t.Context())
 	if err != nil {
 		return nil, err
 	}
-	return r, m.Apply(t.Context(), r)
+	return m.Apply(t.Context(), p)
 }
 
 // withoutPatch is role, renamed, without the patch verb on resource.
@@ -210,7 +212,7 @@ func (e *e2eEnv) userBoundIn(t *testing.T, name string, role *rbacv1.ClusterRole
 	if err != nil {
 		t.Fatal(err)
 	}
-	deployments, probe := workloads[0].gvr, cmp.Or(namespace, "locked")
+	deployments, probe := workloads[0].Resource, cmp.Or(namespace, "locked")
 	err = wait.PollUntilContextTimeout(t.Context(), 50*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
 		_, err := dyn.Resource(deployments).Namespace(probe).List(ctx, metav1.ListOptions{Limit: 1})
 		return err == nil, nil

@@ -10,6 +10,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
+	"github.com/pullthrough/pullthrough/config"
 	"github.com/pullthrough/pullthrough/rewrite"
 )
 
@@ -58,38 +59,43 @@ func TestE2ELifecycle(t *testing.T) {
 		t.Fatal(err)
 	}
 	var table bytes.Buffer
-	if err := WriteTable(&table, plan); err != nil {
+	if err := WriteTable(&table, plan.Report); err != nil {
 		t.Fatal(err)
 	}
 	golden(t, "e2e-plan.golden", table.String())
 	env.assertUnwritten(t, seeded, nil, "after the plan")
-	assertLabelledNamespaces(t, plan, StatusUnchanged)
+	assertLabelledNamespaces(t, plan.Report, StatusUnchanged)
 
-	if err := m.Apply(t.Context(), plan); err != nil {
+	applied, err := m.Apply(t.Context(), plan)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if got := plan.Totals.Objects[StatusPatched]; got != len(migratedValues) || plan.Totals.Failed != 0 {
-		t.Fatalf("apply: %s; want %d patched", countStatusMap(plan.Totals.Objects), len(migratedValues))
+	if got := applied.Totals.Objects[StatusPatched]; got != len(migratedValues) || applied.Totals.Failed != 0 {
+		t.Fatalf("apply: %s; want %d patched", countStatusMap(applied.Totals.Objects), len(migratedValues))
+	}
+	if got := plan.Report.Totals.Objects[StatusPlanned]; got != len(migratedValues) {
+		t.Errorf("after the apply, the plan's report has %d planned objects, want %d: Apply must leave it as it is", got, len(migratedValues))
 	}
 	if want := "migrate: batch 3/3: 2 patched; 12/12 objects done\n"; !strings.HasSuffix(progress.String(), want) {
 		t.Errorf("progress:\n%s\nwant it to end with %q", progress.String(), want)
 	}
 	env.assertMigrated(t, seeded)
 	env.assertUnwritten(t, seeded, migratedValues, "after the apply")
-	assertLabelledNamespaces(t, plan, StatusUnchanged)
+	assertLabelledNamespaces(t, applied, StatusUnchanged)
 	for _, key := range []string{"Deployment/frozen/kiosk", "Deployment/trial/canary"} {
 		if now := env.fetch(t, seeded[key]); now.GetResourceVersion() != seeded[key].GetResourceVersion() {
-			t.Errorf("%s, in a namespace labelled %s, was written by the apply", key, LabelMode)
+			t.Errorf("%s, in a namespace labelled %s, was written by the apply", key, config.LabelMode)
 		}
 	}
 
 	t.Run("a second apply changes nothing", func(t *testing.T) {
 		before := env.resourceVersions(t, seeded)
-		again, err := m.Plan(t.Context())
+		plan, err := m.Plan(t.Context())
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := m.Apply(t.Context(), again); err != nil {
+		again, err := m.Apply(t.Context(), plan)
+		if err != nil {
 			t.Fatal(err)
 		}
 		if s := Summary(again); !strings.Contains(s, "nothing to change") {
@@ -110,11 +116,12 @@ func TestE2ELifecycle(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	undo, err := m.PlanUndo(t.Context())
+	undoPlan, err := m.PlanUndo(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := m.Apply(t.Context(), undo); err != nil {
+	undo, err := m.Apply(t.Context(), undoPlan)
+	if err != nil {
 		t.Fatal(err)
 	}
 	table.Reset()
@@ -129,8 +136,8 @@ func TestE2ELifecycle(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(again.Objects) != 0 {
-			t.Errorf("objects still carry the record: %+v", again.Objects)
+		if len(again.Report.Objects) != 0 {
+			t.Errorf("objects still carry the record: %+v", again.Report.Objects)
 		}
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"testing"
 
+	"gomodules.xyz/jsonpatch/v2"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
 )
@@ -65,22 +66,18 @@ func FuzzStoredObject(f *testing.F) {
 			u.SetAnnotations(annotations)
 		}
 		for _, resource := range resources {
-			for _, o := range decideOffline(t, m, ActionPlan, resource, u).Objects {
-				checkForward(t, m, resource, o, u)
-			}
-			for _, o := range decideOffline(t, m, ActionUndo, resource, u).Objects {
-				checkUndo(t, m, o, u)
-			}
+			checkForward(t, m, resource, decideOffline(t, m, ActionPlan, resource, u), u)
+			checkUndo(t, m, decideOffline(t, m, ActionUndo, resource, u), u)
 		}
 	})
 }
 
 // replaced lists the values a patch replaces, path -> [tested old, new],
 // leaving out the record annotation.
-func replaced(ops []operation) map[string][2]string {
+func replaced(ops []jsonpatch.Operation) map[string][2]string {
 	out := map[string][2]string{}
 	for i, op := range ops {
-		if op.Op != "replace" || i == 0 || ops[i-1].Op != "test" || ops[i-1].Path != op.Path {
+		if op.Operation != "replace" || i == 0 || ops[i-1].Operation != "test" || ops[i-1].Path != op.Path {
 			continue
 		}
 		old, _ := ops[i-1].Value.(string)
@@ -90,12 +87,21 @@ func replaced(ops []operation) map[string][2]string {
 	return out
 }
 
-func checkForward(t *testing.T, m *Migrator, resource string, o *Object, u *unstructured.Unstructured) {
+// planned is the plan's only item if it has a patch to send.
+func planned(p *Plan) *item {
+	if len(p.items) != 1 || p.items[0].row.Status != StatusPlanned {
+		return nil
+	}
+	return p.items[0]
+}
+
+func checkForward(t *testing.T, m *Migrator, resource string, p *Plan, u *unstructured.Unstructured) {
 	t.Helper()
-	if o.Status != StatusPlanned {
+	o := planned(p)
+	if o == nil {
 		return
 	}
-	after := patched(t, o, u)
+	after := patched(t, p, u)
 	record, err := readRecord(after.GetAnnotations())
 	if err != nil {
 		t.Fatalf("the forward patch leaves an unreadable record: %v", err)
@@ -105,23 +111,22 @@ func checkForward(t *testing.T, m *Migrator, resource string, o *Object, u *unst
 			t.Fatalf("record of %s = %q after the patch, want the replaced %q", path, record[path], values[0])
 		}
 	}
-	for _, again := range decideOffline(t, m, ActionPlan, resource, after).Objects {
-		if again.Status == StatusPlanned {
-			t.Fatalf("a migrated object plans another patch: %s", mustJSON(t, again.ops))
-		}
+	if again := planned(decideOffline(t, m, ActionPlan, resource, after)); again != nil {
+		t.Fatalf("a migrated object plans another patch: %s", mustJSON(t, again.ops))
 	}
 }
 
-func checkUndo(t *testing.T, m *Migrator, o *Object, u *unstructured.Unstructured) {
+func checkUndo(t *testing.T, m *Migrator, p *Plan, u *unstructured.Unstructured) {
 	t.Helper()
-	if o.Status != StatusPlanned {
+	o := planned(p)
+	if o == nil {
 		return
 	}
 	record, err := readRecord(u.GetAnnotations())
 	if err != nil {
 		t.Fatalf("undo planned from an unreadable record: %v", err)
 	}
-	after := patched(t, o, u)
+	after := patched(t, p, u)
 	_, wrote, err := inspectAll(o.inspectors, m.restore, after.Object, false)
 	if err != nil {
 		t.Fatalf("the restored object no longer reads: %v", err)

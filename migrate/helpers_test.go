@@ -9,7 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
 
-	"github.com/pullthrough/pullthrough/rewrite"
+	"github.com/pullthrough/pullthrough/config"
 )
 
 // update rewrites the golden files under testdata/ instead of comparing.
@@ -19,9 +19,9 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 const testConfigPath = "testdata/config.yaml"
 
 // loadTestConfig loads testdata/config.yaml or fails the test.
-func loadTestConfig(t testing.TB) *rewrite.Config {
+func loadTestConfig(t testing.TB) *config.Config {
 	t.Helper()
-	cfg, err := rewrite.Load(testConfigPath)
+	cfg, err := config.Load(testConfigPath)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,8 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 
+	"github.com/pullthrough/pullthrough/config"
+	"github.com/pullthrough/pullthrough/podspec"
 	"github.com/pullthrough/pullthrough/rewrite"
 )
 
@@ -37,7 +39,7 @@ var (
 )
 
 // podSpecInspector reads every container image of the pod spec (or
-// template) at a dotted path, as rewrite.PodSpecPath gives it for a kind.
+// template) at a dotted path, as podspec.Kinds gives it for a kind.
 type podSpecInspector struct {
 	path string
 }
@@ -55,15 +57,15 @@ func (p podSpecInspector) inspect(rw *rewrite.Rewriter, obj map[string]any, excl
 	if !ok {
 		return nil, nil, fmt.Errorf("%s: is a %T, not an object", p.path, raw)
 	}
-	var spec rewrite.PodContainers
+	var spec podspec.Spec
 	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(fields, &spec); err != nil {
 		return nil, nil, fmt.Errorf("decode %s: %w", p.path, err)
 	}
-	var changes []rewrite.Change
+	var changes []podspec.Change
 	if excluded {
-		changes = rewrite.Skipped(&spec, rewrite.OutcomeExcludedNamespace)
+		changes = podspec.Skipped(&spec, rewrite.OutcomeExcludedNamespace)
 	} else {
-		changes = rw.PodSpec(&spec)
+		changes = podspec.Decide(rw, &spec)
 	}
 	rows := make([]Row, 0, len(changes))
 	var edits []edit
@@ -79,11 +81,11 @@ func (p podSpecInspector) inspect(rw *rewrite.Rewriter, obj map[string]any, excl
 
 // containerLabel names a container as a person finds it: its name, prefixed
 // for the lists other than containers.
-func containerLabel(c rewrite.Change) string {
+func containerLabel(c podspec.Change) string {
 	switch c.Field {
-	case rewrite.FieldInitContainers:
+	case podspec.FieldInitContainers:
 		return "init:" + c.Container
-	case rewrite.FieldEphemeralContainers:
+	case podspec.FieldEphemeralContainers:
 		return "ephemeral:" + c.Container
 	}
 	return c.Container
@@ -125,7 +127,7 @@ func (configMapInspector) inspect(rw *rewrite.Rewriter, obj map[string]any, excl
 // Calico's spec.registry.
 type fieldInspector struct {
 	path  string // dotted
-	value rewrite.FieldValue
+	value config.FieldValue
 }
 
 func (f fieldInspector) inspect(rw *rewrite.Rewriter, obj map[string]any, excluded bool) ([]Row, []edit, error) {
@@ -144,7 +146,7 @@ func (f fieldInspector) inspect(rw *rewrite.Rewriter, obj map[string]any, exclud
 	switch {
 	case excluded:
 		res = rewrite.Result{Image: old, Outcome: rewrite.OutcomeExcludedNamespace}
-	case f.value == rewrite.FieldRegistry:
+	case f.value == config.FieldRegistry:
 		res = rw.RewritePrefix(old)
 	default:
 		res = rw.Rewrite(old)

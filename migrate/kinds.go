@@ -9,34 +9,18 @@ import (
 
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
-	"github.com/pullthrough/pullthrough/rewrite"
+	"github.com/pullthrough/pullthrough/config"
+	"github.com/pullthrough/pullthrough/podspec"
 )
 
 // ErrUnknownKind is returned when a --kinds name matches no kind the migrator handles.
 var ErrUnknownKind = errors.New("unknown kind")
 
-// workload is a built-in kind that carries a pod spec.
-type workload struct {
-	kind  string
-	gvr   schema.GroupVersionResource
-	short string // kubectl's short name
-	// reportOnly kinds are listed and reported, never patched: a Job's
-	// template is immutable, and a bare Pod's images cannot change (the
-	// webhook catches its re-creation).
-	reportOnly bool
-}
-
-// workloads are the built-in kinds, in the order they are listed.
-var workloads = []workload{
-	{kind: "Deployment", gvr: schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "deployments"}, short: "deploy"},
-	{kind: "StatefulSet", gvr: schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "statefulsets"}, short: "sts"},
-	{kind: "DaemonSet", gvr: schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "daemonsets"}, short: "ds"},
-	{kind: "ReplicaSet", gvr: schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "replicasets"}, short: "rs"},
-	{kind: "ReplicationController", gvr: schema.GroupVersionResource{Version: "v1", Resource: "replicationcontrollers"}, short: "rc"},
-	{kind: "CronJob", gvr: schema.GroupVersionResource{Group: "batch", Version: "v1", Resource: "cronjobs"}, short: "cj"},
-	{kind: "Job", gvr: schema.GroupVersionResource{Group: "batch", Version: "v1", Resource: "jobs"}, reportOnly: true},
-	{kind: "Pod", gvr: schema.GroupVersionResource{Version: "v1", Resource: "pods"}, short: "po", reportOnly: true},
-}
+// workloads are the built-in kinds the migrator lists, in podspec.Kinds
+// order: every kind whose pod spec it patches or reports.
+var workloads = slices.DeleteFunc(slices.Clone(podspec.Kinds), func(k podspec.Kind) bool {
+	return k.Migrate == podspec.NotListed
+})
 
 // configMaps is the resource of the config's migrate.configMaps targets.
 var configMaps = schema.GroupVersionResource{Version: "v1", Resource: "configmaps"}
@@ -49,8 +33,8 @@ var configMaps = schema.GroupVersionResource{Version: "v1", Resource: "configmap
 var coveredOwners = func() map[schema.GroupKind]bool {
 	covered := map[schema.GroupKind]bool{}
 	for _, w := range workloads {
-		if w.kind != "Pod" {
-			covered[schema.GroupKind{Group: w.gvr.Group, Kind: w.kind}] = true
+		if w.Kind != "Pod" {
+			covered[schema.GroupKind{Group: w.Resource.Group, Kind: w.Kind}] = true
 		}
 	}
 	return covered
@@ -68,15 +52,15 @@ func (f kindFilter) selects(gr schema.GroupResource) bool {
 // short name in any case (Deployment, deployments, deploy), ConfigMap, or a
 // migrate.fields resource by plural or plural.group (installations,
 // installations.operator.tigera.io).
-func parseKinds(names []string, fields []rewrite.FieldTarget) (kindFilter, error) {
+func parseKinds(names []string, fields []config.FieldTarget) (kindFilter, error) {
 	if len(names) == 0 {
 		return nil, nil
 	}
 	known := map[string]schema.GroupResource{}
 	for _, w := range workloads {
-		for _, n := range []string{w.kind, w.gvr.Resource, w.short} {
+		for _, n := range []string{w.Kind, w.Resource.Resource, w.Short} {
 			if n != "" {
-				known[strings.ToLower(n)] = w.gvr.GroupResource()
+				known[strings.ToLower(n)] = w.Resource.GroupResource()
 			}
 		}
 	}

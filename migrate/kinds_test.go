@@ -93,3 +93,20 @@ metadata:
 		})
 	}
 }
+
+// TestWorkloadsHavePodSpecPaths: every kind the migrator lists has a pod-spec
+// path, or its images would silently go unreported.
+func TestWorkloadsHavePodSpecPaths(t *testing.T) {
+	t.Parallel()
+	if len(workloads) == 0 {
+		t.Fatal("the migrator lists no workload kinds")
+	}
+	for _, w := range workloads {
+		if len(w.Path) == 0 || w.Path[len(w.Path)-1] != "spec" {
+			t.Errorf("%s: pod-spec path %v does not end in a spec", w.Kind, w.Path)
+		}
+		if w.Resource.Resource == "" || w.Resource.Version == "" {
+			t.Errorf("%s: no API resource to list: %v", w.Kind, w.Resource)
+		}
+	}
+}

@@ -1,7 +1,6 @@
 package migrate
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/dynamic"
 
+	"github.com/pullthrough/pullthrough/config"
 	"github.com/pullthrough/pullthrough/rewrite"
 )
 
@@ -54,32 +54,29 @@ var ErrOptions = errors.New("invalid migrate options")
 // proxy. It holds no state between calls; each Plan reads the cluster anew.
 type Migrator struct {
 	client dynamic.Interface
+	// cfg names the excluded namespaces.
+	cfg *config.Config
 	// rw routes exactly as the webhook does with the same config.
 	rw *rewrite.Rewriter
 	// audit is rw withholding every rewrite, for namespaces labelled
-	// LabelMode=audit: the rewrites are shown, none is applied.
+	// config.LabelMode=audit: the rewrites are shown, none is applied.
 	audit *rewrite.Rewriter
 	// restore is rw in enforce mode: undo recomputes what an earlier apply
 	// wrote, even if the config has since been switched to audit.
 	restore *rewrite.Rewriter
 	sources []*source
 	opts    Options
-	// beforePatch, when set (by tests), runs before every patch request, to
-	// make a concurrent change happen at a known moment.
-	beforePatch func(ctx context.Context, o *Object)
 }
 
 // New builds a Migrator that lists through client and routes with cfg (the
 // webhook's config, migrate: section included). It fails, wrapping
 // ErrOptions, only on invalid options or config.
-func New(client dynamic.Interface, cfg *rewrite.Config, opts Options) (*Migrator, error) {
-	rw, err := rewrite.New(cfg)
+func New(client dynamic.Interface, cfg *config.Config, opts Options) (*Migrator, error) {
+	rw, err := cfg.Rewriter()
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrOptions, err)
 	}
-	enforce := *cfg
-	enforce.Mode = rewrite.ModeEnforce
-	restore, err := rewrite.New(&enforce)
+	restore, err := rewrite.New(cfg.Rules())
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrOptions, err)
 	}
@@ -92,6 +89,7 @@ func New(client dynamic.Interface, cfg *rewrite.Config, opts Options) (*Migrator
 	}
 	return &Migrator{
 		client:  client,
+		cfg:     cfg,
 		rw:      rw,
 		audit:   rw.Withholding(rewrite.OutcomeAudit),
 		restore: restore,

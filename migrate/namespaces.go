@@ -9,71 +9,34 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
+	"github.com/pullthrough/pullthrough/config"
 	"github.com/pullthrough/pullthrough/rewrite"
 )
 
-// LabelMode is the namespace label that says what pullthrough does in a
-// namespace. The chart's webhook configuration routes pods by it (its
-// namespaceSelector), and the migrator reads it, so that both leave the same
-// namespaces alone.
-const LabelMode = "pullthrough.dev/mode"
-
-// The values of LabelMode that change what happens in a namespace. Any other
-// value (enforce, a typo), or no label, is enforce, as in the chart's
-// namespaceSelector.
-const (
-	// ModeOff: nothing may change; the migrator gives every value outcome
-	// excluded-namespace, as for exclude.namespaces.
-	ModeOff = "off"
-	// ModeAudit: images must not change; the migrator shows each rewrite
-	// with outcome audit and patches nothing.
-	ModeAudit = "audit"
-)
-
-// nsMode is what the migrator does in one namespace.
-type nsMode int
-
-const (
-	nsEnforce nsMode = iota
-	nsAudit
-	nsOff
-	// nsUnknown: the namespace was not there when the run read the
-	// namespaces, so its label is not known; its objects fail.
-	nsUnknown
-)
-
-// modeOf reads a namespace's LabelMode exactly as the chart's selectors do:
-// "off" and "audit" are matched as written; anything else is enforce.
-func modeOf(labels map[string]string) nsMode {
-	switch labels[LabelMode] {
-	case ModeOff:
-		return nsOff
-	case ModeAudit:
-		return nsAudit
-	}
-	return nsEnforce
-}
+// modeUnknown is no LabelMode value: the namespace was not there when the
+// run read the labels, so its mode is not known and its objects fail.
+const modeUnknown config.Mode = "unknown"
 
 // namespaceModes holds the mode of every namespace a run covers, read once
 // at the start of the run.
-type namespaceModes map[string]nsMode
+type namespaceModes map[string]config.Mode
 
 // of returns the mode of namespace ns; a cluster-scoped object ("") is
 // enforced.
-func (n namespaceModes) of(ns string) nsMode {
+func (n namespaceModes) of(ns string) config.Mode {
 	if ns == "" {
-		return nsEnforce
+		return config.ModeEnforce
 	}
 	mode, ok := n[ns]
 	if !ok {
-		return nsUnknown
+		return modeUnknown
 	}
 	return mode
 }
 
 var namespacesGVR = schema.GroupVersionResource{Version: "v1", Resource: "namespaces"}
 
-// readNamespaceModes reads the LabelMode of the namespaces the run covers:
+// readNamespaceModes reads the config.LabelMode of the namespaces the run covers:
 // each -n namespace with a get (which a RoleBinding in that namespace
 // permits), or every namespace with one paged list. A namespace that does not
 // exist has no objects to list and is left out. Any other error fails the
@@ -83,10 +46,10 @@ func (m *Migrator) readNamespaceModes(ctx context.Context) (namespaceModes, erro
 	if len(m.opts.Namespaces) == 0 {
 		s := &source{origin: "namespaces", gvr: namespacesGVR, kind: "Namespace"}
 		err := m.list(ctx, s, func(u *unstructured.Unstructured) {
-			modes[u.GetName()] = modeOf(u.GetLabels())
+			modes[u.GetName()] = config.ModeOf(u.GetLabels())
 		})
 		if err != nil {
-			return nil, fmt.Errorf("read the %s label of the namespaces: %w", LabelMode, err)
+			return nil, fmt.Errorf("read the %s label of the namespaces: %w", config.LabelMode, err)
 		}
 		return modes, nil
 	}
@@ -96,9 +59,9 @@ func (m *Migrator) readNamespaceModes(ctx context.Context) (namespaceModes, erro
 		case apierrors.IsNotFound(err):
 			continue
 		case err != nil:
-			return nil, fmt.Errorf("read the %s label of namespace %s: %w", LabelMode, ns, err)
+			return nil, fmt.Errorf("read the %s label of namespace %s: %w", config.LabelMode, ns, err)
 		}
-		modes[ns] = modeOf(u.GetLabels())
+		modes[ns] = config.ModeOf(u.GetLabels())
 	}
 	return modes, nil
 }
@@ -107,15 +70,15 @@ func (m *Migrator) readNamespaceModes(ctx context.Context) (namespaceModes, erro
 // with the config's rewriter, withholding every rewrite (audit), or not at
 // all (excluded: exclude.namespaces, or mode off). Cluster-scoped objects
 // ("") are always decided with the config's rewriter.
-func (m *Migrator) routing(ns string, mode nsMode) (rw *rewrite.Rewriter, excluded bool, err error) {
+func (m *Migrator) routing(ns string, mode config.Mode) (rw *rewrite.Rewriter, excluded bool, err error) {
 	switch {
 	case ns == "":
 		return m.rw, false, nil
-	case m.rw.NamespaceExcluded(ns) || mode == nsOff:
+	case m.cfg.NamespaceExcluded(ns) || mode == config.ModeOff:
 		return m.rw, true, nil
-	case mode == nsUnknown:
-		return nil, false, fmt.Errorf("namespace %s was created after the run read the %s labels; run again", ns, LabelMode)
-	case mode == nsAudit:
+	case mode == modeUnknown:
+		return nil, false, fmt.Errorf("namespace %s was created after the run read the %s labels; run again", ns, config.LabelMode)
+	case mode == config.ModeAudit:
 		return m.audit, false, nil
 	}
 	return m.rw, false, nil

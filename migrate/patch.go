@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+
+	"gomodules.xyz/jsonpatch/v2"
 )
 
 // AnnotationMigratedImages records, on every object the migrator patched,
@@ -22,28 +24,21 @@ var annotationPath = pointer("metadata", "annotations", AnnotationMigratedImages
 // missing member as null, and any present value as different from null.
 var jsonNull = json.RawMessage("null")
 
-// operation is one RFC 6902 JSON patch operation.
-type operation struct {
-	Op    string `json:"op"`
-	Path  string `json:"path"`
-	Value any    `json:"value,omitzero"`
-}
-
 // applyOps builds the patch that carries out edits on an object with the
 // given annotations. Every replaced value is tested first, so a concurrent
 // edit makes the whole patch fail (HTTP 422) rather than be overwritten; the
 // record annotation is tested the same way, then merged and written. One
 // patch per object: the API server applies it whole or not at all.
-func applyOps(edits []edit, annotations map[string]string) ([]operation, error) {
+func applyOps(edits []edit, annotations map[string]string) ([]jsonpatch.Operation, error) {
 	record, err := readRecord(annotations)
 	if err != nil {
 		return nil, err
 	}
-	ops := make([]operation, 0, 2*len(edits)+2)
+	ops := make([]jsonpatch.Operation, 0, 2*len(edits)+2)
 	for _, e := range edits {
 		ops = append(ops,
-			operation{Op: "test", Path: e.path, Value: e.old},
-			operation{Op: "replace", Path: e.path, Value: e.new})
+			jsonpatch.Operation{Operation: "test", Path: e.path, Value: e.old},
+			jsonpatch.Operation{Operation: "replace", Path: e.path, Value: e.new})
 		// A later run's original is what that run replaced, so it wins: undo
 		// then restores the value the last patch found.
 		record[e.path] = e.old
@@ -58,35 +53,35 @@ func applyOps(edits []edit, annotations map[string]string) ([]operation, error) 
 // restoreOps builds the undo patch: each restorable value is tested against
 // what the migrator wrote and replaced by its original; then the record
 // annotation, tested unchanged, is removed.
-func restoreOps(restores []edit, annotations map[string]string) []operation {
-	ops := make([]operation, 0, 2*len(restores)+2)
+func restoreOps(restores []edit, annotations map[string]string) []jsonpatch.Operation {
+	ops := make([]jsonpatch.Operation, 0, 2*len(restores)+2)
 	for _, e := range restores {
 		ops = append(ops,
-			operation{Op: "test", Path: e.path, Value: e.old},
-			operation{Op: "replace", Path: e.path, Value: e.new})
+			jsonpatch.Operation{Operation: "test", Path: e.path, Value: e.old},
+			jsonpatch.Operation{Operation: "replace", Path: e.path, Value: e.new})
 	}
 	return append(ops,
-		operation{Op: "test", Path: annotationPath, Value: annotations[AnnotationMigratedImages]},
-		operation{Op: "remove", Path: annotationPath})
+		jsonpatch.Operation{Operation: "test", Path: annotationPath, Value: annotations[AnnotationMigratedImages]},
+		jsonpatch.Operation{Operation: "remove", Path: annotationPath})
 }
 
 // writeAnnotation sets the record annotation to value, testing its current
 // state first (absent, or its old value).
-func writeAnnotation(annotations map[string]string, value string) []operation {
+func writeAnnotation(annotations map[string]string, value string) []jsonpatch.Operation {
 	if len(annotations) == 0 {
 		// No annotations at all: the map itself must be created.
-		return []operation{
-			{Op: "test", Path: pointer("metadata", "annotations"), Value: jsonNull},
-			{Op: "add", Path: pointer("metadata", "annotations"), Value: map[string]string{AnnotationMigratedImages: value}},
+		return []jsonpatch.Operation{
+			{Operation: "test", Path: pointer("metadata", "annotations"), Value: jsonNull},
+			{Operation: "add", Path: pointer("metadata", "annotations"), Value: map[string]string{AnnotationMigratedImages: value}},
 		}
 	}
 	var current any = jsonNull
 	if old, ok := annotations[AnnotationMigratedImages]; ok {
 		current = old
 	}
-	return []operation{
-		{Op: "test", Path: annotationPath, Value: current},
-		{Op: "add", Path: annotationPath, Value: value},
+	return []jsonpatch.Operation{
+		{Operation: "test", Path: annotationPath, Value: current},
+		{Operation: "add", Path: annotationPath, Value: value},
 	}
 }
 

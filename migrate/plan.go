@@ -14,19 +14,19 @@ import (
 // nothing. Objects with a patch to send are StatusPlanned; Apply sends them.
 // A list that fails (forbidden, resource not served) fails the whole plan:
 // a partial plan would look complete.
-func (m *Migrator) Plan(ctx context.Context) (*Report, error) {
+func (m *Migrator) Plan(ctx context.Context) (*Plan, error) {
 	return m.plan(ctx, ActionPlan)
 }
 
 // PlanUndo lists every object that carries AnnotationMigratedImages and plans
 // the restore of each recorded value that still holds what the migrator
 // wrote. Apply carries it out.
-func (m *Migrator) PlanUndo(ctx context.Context) (*Report, error) {
+func (m *Migrator) PlanUndo(ctx context.Context) (*Plan, error) {
 	return m.plan(ctx, ActionUndo)
 }
 
-func (m *Migrator) plan(ctx context.Context, action Action) (*Report, error) {
-	r := &Report{Action: action, Objects: []*Object{}}
+func (m *Migrator) plan(ctx context.Context, action Action) (*Plan, error) {
+	var items []*item
 	// Undo takes back what an earlier apply wrote, whatever the labels
 	// say now, so only a forward plan reads them.
 	var modes namespaceModes
@@ -36,117 +36,122 @@ func (m *Migrator) plan(ctx context.Context, action Action) (*Report, error) {
 			return nil, err
 		}
 	}
-	index := map[string]*Object{}
+	index := map[string]*item{}
 	for _, s := range m.sources {
 		if action == ActionUndo && s.reportOnly {
 			continue
 		}
 		err := m.list(ctx, s, func(u *unstructured.Unstructured) {
-			m.found(r, index, modes, s, u)
+			if it := m.found(action, index, modes, s, u); it != nil {
+				items = append(items, it)
+			}
 		})
 		if err != nil {
 			return nil, err
 		}
 	}
-	slices.SortFunc(r.Objects, func(a, b *Object) int {
-		return cmp.Or(cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Kind, b.Kind),
-			cmp.Compare(a.Name, b.Name), cmp.Compare(a.Resource, b.Resource))
-	})
-	r.count()
-	return r, nil
+	return newPlan(action, items), nil
 }
 
-// found adds one listed object to the report, with the mode of its
-// namespace (from modes; unused by undo), or, when another target selected
-// it already, adds this target's inspector to it, so that an object still
-// gets a single patch.
-func (m *Migrator) found(r *Report, index map[string]*Object, modes namespaceModes, s *source, u *unstructured.Unstructured) {
-	undo := r.Action == ActionUndo
+// newPlan puts items in report order and builds their report.
+func newPlan(action Action, items []*item) *Plan {
+	slices.SortFunc(items, func(a, b *item) int {
+		return cmp.Or(cmp.Compare(a.row.Namespace, b.row.Namespace), cmp.Compare(a.row.Kind, b.row.Kind),
+			cmp.Compare(a.row.Name, b.row.Name), cmp.Compare(a.row.Resource, b.row.Resource))
+	})
+	return &Plan{Report: newReport(action, false, items), items: items}
+}
+
+// found decides one listed object, with the mode of its namespace (from
+// modes; unused by undo), and returns its new item; or, when another target
+// selected it already, adds this target's inspector to the item in index
+// and returns nil, so that an object still gets a single patch.
+func (m *Migrator) found(action Action, index map[string]*item, modes namespaceModes, s *source, u *unstructured.Unstructured) *item {
+	undo := action == ActionUndo
 	if undo {
 		if _, ok := u.GetAnnotations()[AnnotationMigratedImages]; !ok {
-			return
+			return nil
 		}
 	}
 	var controller string
 	if s.workload {
 		var skip bool
 		if controller, skip = owner(u); skip || (undo && controller != "") {
-			return
+			return nil
 		}
 	}
 	key := s.gvr.GroupResource().String() + "/" + u.GetNamespace() + "/" + u.GetName()
-	o, seen := index[key]
+	it, seen := index[key]
 	if !seen {
-		kind := cmp.Or(s.kind, u.GetKind())
-		o = &Object{
-			Resource: s.gvr.GroupResource().String(), Kind: kind, Namespace: u.GetNamespace(), Name: u.GetName(),
-			ManagedBy:  ManagedBy(u.GetLabels(), u.GetAnnotations()),
+		it = &item{
+			row: Object{
+				Resource: s.gvr.GroupResource().String(), Kind: cmp.Or(s.kind, u.GetKind()),
+				Namespace: u.GetNamespace(), Name: u.GetName(),
+				ManagedBy: ManagedBy(u.GetLabels(), u.GetAnnotations()),
+			},
 			gvr:        s.gvr,
 			reportOnly: s.reportOnly || controller != "",
 		}
 		if !undo {
-			o.mode = modes.of(u.GetNamespace())
+			it.mode = modes.of(u.GetNamespace())
 		}
 		if controller != "" {
-			o.ManagedBy = append(o.ManagedBy, controller)
+			it.row.ManagedBy = append(it.row.ManagedBy, controller)
 		}
-		index[key] = o
-		r.Objects = append(r.Objects, o)
+		index[key] = it
 	}
-	if slices.Contains(o.inspectors, s.inspector) {
-		return
+	if slices.Contains(it.inspectors, s.inspector) {
+		return nil
 	}
-	o.inspectors = append(o.inspectors, s.inspector)
-	m.decide(o, u, undo)
+	it.inspectors = append(it.inspectors, s.inspector)
+	m.decide(it, u, undo)
+	if seen {
+		return nil
+	}
+	return it
 }
 
-// decide (re)computes an object's rows and planned patch from u, its
-// current state: at plan time, and again after a patch met a concurrent
-// change.
-func (m *Migrator) decide(o *Object, u *unstructured.Unstructured, undo bool) {
-	o.ops, o.Error, o.Diff = nil, "", ""
+// decide (re)computes an item's rows and planned patch from u, its current
+// state: at plan time, and again after a patch met a concurrent change.
+func (m *Migrator) decide(it *item, u *unstructured.Unstructured, undo bool) {
+	it.ops, it.row.Error, it.row.Diff = nil, "", ""
 	var err error
 	if undo {
-		excluded := u.GetNamespace() != "" && m.rw.NamespaceExcluded(u.GetNamespace())
-		err = m.decideUndo(o, u, excluded)
+		excluded := u.GetNamespace() != "" && m.cfg.NamespaceExcluded(u.GetNamespace())
+		err = m.decideUndo(it, u, excluded)
 	} else {
-		err = m.decideApply(o, u)
+		err = m.decideApply(it, u)
 	}
 	switch {
 	case err != nil:
-		o.fail(err)
-	case len(o.ops) > 0:
-		o.Status = StatusPlanned
+		it.fail(err)
+	case len(it.ops) > 0:
+		it.row.Status = StatusPlanned
 		if m.opts.Diff {
-			if o.Diff, err = diff(o, u); err != nil {
-				o.fail(err)
+			if it.row.Diff, err = diff(it, u); err != nil {
+				it.fail(err)
 			}
 		}
-	case o.reportOnly && slices.ContainsFunc(o.Rows, func(r Row) bool { return r.Outcome == rewrite.OutcomeRewritten }):
-		o.Status = StatusReportOnly
+	case it.reportOnly && slices.ContainsFunc(it.row.Rows, func(r Row) bool { return r.Outcome == rewrite.OutcomeRewritten }):
+		it.row.Status = StatusReportOnly
 	default:
-		o.Status = StatusUnchanged
+		it.row.Status = StatusUnchanged
 	}
 }
 
 // decideApply plans the forward patch: every rewritten value, and the
 // record; in an excluded, off or audit namespace, no patch.
-func (m *Migrator) decideApply(o *Object, u *unstructured.Unstructured) error {
-	rw, excluded, err := m.routing(u.GetNamespace(), o.mode)
+func (m *Migrator) decideApply(it *item, u *unstructured.Unstructured) error {
+	rw, excluded, err := m.routing(u.GetNamespace(), it.mode)
 	if err != nil {
-		o.Rows = nil
+		it.row.Rows = nil
 		return err
 	}
-	rows, edits, err := inspectAll(o.inspectors, rw, u.Object, excluded)
-	o.Rows = rows
-	if err != nil || o.reportOnly || len(edits) == 0 {
+	rows, edits, err := inspectAll(it.inspectors, rw, u.Object, excluded)
+	it.row.Rows = rows
+	if err != nil || it.reportOnly || len(edits) == 0 {
 		return err
 	}
-	o.ops, err = applyOps(edits, u.GetAnnotations())
+	it.ops, err = applyOps(edits, u.GetAnnotations())
 	return err
-}
-
-// fail marks the object failed with err, dropping any planned patch.
-func (o *Object) fail(err error) {
-	o.Status, o.Error, o.ops = StatusFailed, err.Error(), nil
 }

@@ -2,102 +2,53 @@ package migrate
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
+
+	"github.com/go-openapi/jsonpointer"
 )
 
 // A JSON pointer (RFC 6901) names every value the migrator changes: it is
 // the path of the JSON patch operations and the key of the record in
 // AnnotationMigratedImages, so the patch and its undo agree by construction.
-
-var (
-	escaper   = strings.NewReplacer("~", "~0", "/", "~1")
-	unescaper = strings.NewReplacer("~1", "/", "~0", "~")
-)
+// github.com/go-openapi/jsonpointer escapes, parses and walks them.
 
 // pointer joins path segments into a JSON pointer, escaping each.
 func pointer(segments ...string) string {
 	var b strings.Builder
 	for _, s := range segments {
 		b.WriteByte('/')
-		b.WriteString(escaper.Replace(s))
+		b.WriteString(jsonpointer.Escape(s))
 	}
 	return b.String()
-}
-
-// splitPointer is the inverse of pointer.
-func splitPointer(p string) ([]string, error) {
-	if !strings.HasPrefix(p, "/") {
-		return nil, fmt.Errorf("JSON pointer %q does not start with '/'", p)
-	}
-	segments := strings.Split(p[1:], "/")
-	for i, s := range segments {
-		segments[i] = unescaper.Replace(s)
-	}
-	return segments, nil
 }
 
 // lookupString returns the string at pointer p inside a decoded JSON object;
 // ok is false when the path does not exist or does not hold a string.
 func lookupString(obj map[string]any, p string) (value string, ok bool) {
-	segments, err := splitPointer(p)
+	ptr, err := jsonpointer.New(p)
 	if err != nil {
 		return "", false
 	}
-	var node any = obj
-	for _, s := range segments {
-		if node, ok = child(node, s); !ok {
-			return "", false
-		}
+	v, _, err := ptr.Get(obj)
+	if err != nil {
+		return "", false
 	}
-	value, ok = node.(string)
+	value, ok = v.(string)
 	return value, ok
 }
 
-// setString replaces the string at pointer p; the path must exist.
+// setString replaces the value at pointer p with a string; the path must
+// exist (jsonpointer's Set would add a missing member).
 func setString(obj map[string]any, p, value string) error {
-	segments, err := splitPointer(p)
+	ptr, err := jsonpointer.New(p)
 	if err != nil {
-		return err
+		return fmt.Errorf("JSON pointer %q: %w", p, err)
 	}
-	var node any = obj
-	for _, s := range segments[:len(segments)-1] {
-		var ok bool
-		if node, ok = child(node, s); !ok {
-			return fmt.Errorf("%s: no such path", p)
-		}
+	if _, _, err := ptr.Get(obj); err != nil {
+		return fmt.Errorf("%s: no such path: %w", p, err)
 	}
-	last := segments[len(segments)-1]
-	switch n := node.(type) {
-	case map[string]any:
-		if _, ok := n[last]; !ok {
-			return fmt.Errorf("%s: no such path", p)
-		}
-		n[last] = value
-	case []any:
-		i, err := strconv.Atoi(last)
-		if err != nil || i < 0 || i >= len(n) {
-			return fmt.Errorf("%s: no such path", p)
-		}
-		n[i] = value
-	default:
-		return fmt.Errorf("%s: no such path", p)
+	if _, err := ptr.Set(obj, value); err != nil {
+		return fmt.Errorf("%s: %w", p, err)
 	}
 	return nil
-}
-
-// child steps into a map member or a list element.
-func child(node any, segment string) (any, bool) {
-	switch n := node.(type) {
-	case map[string]any:
-		v, ok := n[segment]
-		return v, ok
-	case []any:
-		i, err := strconv.Atoi(segment)
-		if err != nil || i < 0 || i >= len(n) {
-			return nil, false
-		}
-		return n[i], true
-	}
-	return nil, false
 }

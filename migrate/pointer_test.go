@@ -3,6 +3,8 @@ package migrate
 import (
 	"slices"
 	"testing"
+
+	"github.com/go-openapi/jsonpointer"
 )
 
 func TestPointerRoundTrip(t *testing.T) {
@@ -25,9 +27,9 @@ func TestPointerRoundTrip(t *testing.T) {
 			if got != tt.want {
 				t.Fatalf("pointer = %q, want %q", got, tt.want)
 			}
-			back, err := splitPointer(got)
-			if err != nil || !slices.Equal(back, tt.segments) {
-				t.Fatalf("splitPointer(%q) = %q, %v; want %q", got, back, err, tt.segments)
+			parsed, err := jsonpointer.New(got)
+			if back := parsed.DecodedTokens(); err != nil || !slices.Equal(back, tt.segments) {
+				t.Fatalf("jsonpointer.New(%q) = %q, %v; want %q", got, back, err, tt.segments)
 			}
 		})
 	}

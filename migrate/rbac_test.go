@@ -64,8 +64,8 @@ func TestShippedClusterRole(t *testing.T) {
 	}
 	// Every kind the migrator lists must be in the role.
 	for _, w := range workloads {
-		if _, ok := got[w.gvr.Group+"/"+w.gvr.Resource]; !ok {
-			t.Errorf("no rule for %s", w.gvr.GroupResource())
+		if _, ok := got[w.Resource.Group+"/"+w.Resource.Resource]; !ok {
+			t.Errorf("no rule for %s", w.Resource.GroupResource())
 		}
 	}
 }

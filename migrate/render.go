@@ -125,11 +125,11 @@ func objectName(o *Object) string {
 	return o.Namespace + "/" + o.Name
 }
 
-// countStatuses counts the statuses of objs, as "48 patched, 2 failed".
-func countStatuses(objs []*Object) string {
+// countStatuses counts the statuses of items, as "48 patched, 2 failed".
+func countStatuses(items []*item) string {
 	counts := map[Status]int{}
-	for _, o := range objs {
-		counts[o.Status]++
+	for _, it := range items {
+		counts[it.row.Status]++
 	}
 	return countStatusMap(counts)
 }

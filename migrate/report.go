@@ -1,8 +1,6 @@
 package migrate
 
 import (
-	"k8s.io/apimachinery/pkg/runtime/schema"
-
 	"github.com/pullthrough/pullthrough/rewrite"
 )
 
@@ -94,16 +92,11 @@ type Object struct {
 	Rows    []Row `json:"rows"`
 	// Diff is the unified diff of the object's YAML, with --diff.
 	Diff string `json:"diff,omitempty"`
-
-	gvr        schema.GroupVersionResource // where to patch and re-read it
-	inspectors []inspector                 // of every target that selected it
-	reportOnly bool                        // never patched: a Job, a bare Pod, or a foreign controller's
-	mode       nsMode                      // of its namespace, read at the start of a forward run
-	ops        []operation                 // the planned patch
 }
 
 // Report is the result of a plan, apply or undo: every object considered and
-// the totals, rendered as a table or JSON.
+// the totals, rendered as a table or JSON. It holds what a person or a script
+// reads, nothing more; the work behind a planned report is in its Plan.
 type Report struct {
 	Action Action `json:"action"`
 	// ServerDryRun is set when every patch was sent with dryRun=All.
@@ -119,6 +112,16 @@ type Totals struct {
 	Objects  map[Status]int          `json:"objects"`
 	// Failed is the number of failed objects; non-zero means exit code 1.
 	Failed int `json:"failed"`
+}
+
+// newReport is the report of items, with its totals.
+func newReport(action Action, serverDryRun bool, items []*item) *Report {
+	r := &Report{Action: action, ServerDryRun: serverDryRun, Objects: make([]*Object, 0, len(items))}
+	for _, it := range items {
+		r.Objects = append(r.Objects, &it.row)
+	}
+	r.count()
+	return r
 }
 
 // count recomputes the totals from the objects.

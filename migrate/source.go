@@ -14,7 +14,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/tools/pager"
 
-	"github.com/pullthrough/pullthrough/rewrite"
+	"github.com/pullthrough/pullthrough/config"
+	"github.com/pullthrough/pullthrough/podspec"
 )
 
 // source is one paged list the migrator runs, and how it reads each object
@@ -40,22 +41,21 @@ type source struct {
 // sources turns the kinds, namespaces and config targets into list calls:
 // one per kind and namespace (so that namespace-scoped RBAC suffices with
 // -n), then one per config target.
-func sources(targets rewrite.MigrateTargets, kinds kindFilter, opts Options) []*source {
+func sources(targets config.MigrateTargets, kinds kindFilter, opts Options) []*source {
 	namespaces := opts.Namespaces
 	if len(namespaces) == 0 {
 		namespaces = []string{metav1.NamespaceAll}
 	}
 	var out []*source
 	for _, w := range workloads {
-		if !kinds.selects(w.gvr.GroupResource()) {
+		if !kinds.selects(w.Resource.GroupResource()) {
 			continue
 		}
-		path, _ := rewrite.PodSpecPath(w.kind) // every workload kind has one
 		for _, ns := range namespaces {
 			out = append(out, &source{
-				origin: w.gvr.GroupResource().String(), gvr: w.gvr, kind: w.kind, namespace: ns,
-				labels: opts.Selector, workload: true, reportOnly: w.reportOnly,
-				inspector: podSpecInspector{path: strings.Join(path, ".")},
+				origin: w.Resource.GroupResource().String(), gvr: w.Resource, kind: w.Kind, namespace: ns,
+				labels: opts.Selector, workload: true, reportOnly: w.Migrate == podspec.ReportOnly,
+				inspector: podSpecInspector{path: strings.Join(w.Path, ".")},
 			})
 		}
 	}

@@ -14,12 +14,12 @@ import (
 // keeps originals only, so --undo needs the config that --apply used, and a
 // value that does not match, for whatever reason, is reported, never
 // overwritten. The record is removed either way.
-func (m *Migrator) decideUndo(o *Object, u *unstructured.Unstructured, excluded bool) error {
+func (m *Migrator) decideUndo(it *item, u *unstructured.Unstructured, excluded bool) error {
 	record, err := readRecord(u.GetAnnotations())
 	if err != nil {
 		return err
 	}
-	o.Rows = nil
+	it.row.Rows = nil
 	current := map[string]string{}
 	original := u.DeepCopy()
 	for path, old := range record {
@@ -34,13 +34,13 @@ func (m *Migrator) decideUndo(o *Object, u *unstructured.Unstructured, excluded 
 	}
 	// What apply writes for the originals is what it wrote then, if the
 	// object still holds it.
-	rows, edits, err := inspectAll(o.inspectors, m.restore, original.Object, false)
+	rows, edits, err := inspectAll(it.inspectors, m.restore, original.Object, false)
 	if err != nil {
 		return err
 	}
 	if excluded {
 		for _, path := range recordedPaths(record) {
-			o.Rows = append(o.Rows, Row{Field: fieldOf(rows, path), Path: path, Old: current[path], New: current[path], Outcome: rewrite.OutcomeExcludedNamespace})
+			it.row.Rows = append(it.row.Rows, Row{Field: fieldOf(rows, path), Path: path, Old: current[path], New: current[path], Outcome: rewrite.OutcomeExcludedNamespace})
 		}
 		return nil
 	}
@@ -53,12 +53,12 @@ func (m *Migrator) decideUndo(o *Object, u *unstructured.Unstructured, excluded 
 		cur, ok := current[path]
 		if w, planned := wrote[path]; ok && planned && cur == w {
 			restores = append(restores, edit{path: path, old: cur, new: record[path]})
-			o.Rows = append(o.Rows, restoredRows(rows, path)...)
+			it.row.Rows = append(it.row.Rows, restoredRows(rows, path)...)
 			continue
 		}
-		o.Rows = append(o.Rows, Row{Field: fieldOf(rows, path), Path: path, Old: cur, New: record[path], Outcome: OutcomeChangedSince})
+		it.row.Rows = append(it.row.Rows, Row{Field: fieldOf(rows, path), Path: path, Old: cur, New: record[path], Outcome: OutcomeChangedSince})
 	}
-	o.ops = restoreOps(restores, u.GetAnnotations())
+	it.ops = restoreOps(restores, u.GetAnnotations())
 	return nil
 }
 

@@ -1,17 +1,22 @@
 // Package rewrite decides, for one image reference at a time, whether and how it
 // moves from a public registry to the internal pull-through proxy.
 //
-// It is the pure core of pullthrough: it takes strings, a Config and
-// PodContainers (the names and images of a pod spec) and returns values. It holds no clients, serves no HTTP and keeps no
-// globals, so the webhook, the migrator and the CLI all give the same answer for
-// the same image.
+// It is the pure core of pullthrough: it takes strings and Rules and returns
+// values. It imports no Kubernetes package, holds no clients, serves no HTTP
+// and keeps no globals, so the webhook, the migrator and the CLI all give the
+// same answer for the same image. Loading the configuration is package
+// config's job; walking a pod spec is package podspec's.
 //
 // The contract, in full:
 //
 //   - An image is parsed with github.com/distribution/reference
-//     (ParseNormalizedNamed): "nginx" is "docker.io/library/nginx". The Docker Hub
-//     aliases index.docker.io, registry-1.docker.io and registry.hub.docker.com
-//     count as docker.io; registry hosts compare case-insensitively.
+//     (ParseNormalizedNamed): "nginx" is "docker.io/library/nginx".
+//   - Registries are compared by one identity, everywhere (sources, targets,
+//     exclusions, already-proxied detection, free text, prefixes): the host
+//     lower-cased, the default HTTPS port dropped (ghcr.io:443 is ghcr.io),
+//     and Docker Hub's aliases index.docker.io, registry-1.docker.io and
+//     registry.hub.docker.com folded into docker.io. Another port is another
+//     registry. A rewrite writes the target exactly as configured.
 //   - A Mirror's source matches a normalized name that equals it or continues
 //     with "/" after it, so "docker.io/bit" never matches "docker.io/bitnami/x"
 //     and "docker.io" never matches "docker.io.evil.com/x". The longest matching
@@ -25,7 +30,7 @@
 //   - Every decision carries one Outcome from a closed set, used alike in logs,
 //     metrics, warnings and --explain.
 //
-// A Config is rejected at load when any mirror, glob, mode or migrate target is
-// malformed, or when rewriting would loop (a target matched by a source); the
-// error names the file, the field path and the value.
+// New refuses Rules with a malformed mirror or glob, or whose mirrors
+// conflict (a target matched by a source: rewriting would loop); package
+// config reports the same problems at load with the file, field path and value.
 package rewrite

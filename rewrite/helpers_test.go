@@ -2,6 +2,8 @@ package rewrite
 
 import (
 	"testing"
+
+	"sigs.k8s.io/yaml"
 )
 
 // testConfig is the mirror set most tests route through. It covers the
@@ -20,17 +22,28 @@ mirrors:
   - {source: registry.local:5000, target: proxy.example.internal/local}
 exclude:
   images: ["docker.io/library/busybox*", "ghcr.io/acme/secret", "quay.io/skip/*"]
-  namespaces: ["pullthrough-system", "sandbox-*"]
 `
 
-// newTestRewriter builds a Rewriter from YAML or fails the test.
-func newTestRewriter(t testing.TB, yaml string) *Rewriter {
+// newTestRewriter builds a Rewriter from the mirrors and exclude.images of
+// YAML in the config file's layout, and a plain list publicRegistries
+// (DefaultPublicRegistries when absent), or fails the test.
+func newTestRewriter(t testing.TB, doc string) *Rewriter {
 	t.Helper()
-	cfg, err := Parse([]byte(yaml))
-	if err != nil {
-		t.Fatalf("Parse: %v", err)
+	var cfg struct {
+		Mirrors []Mirror `json:"mirrors"`
+		Exclude struct {
+			Images []string `json:"images"`
+		} `json:"exclude"`
+		PublicRegistries *[]string `json:"publicRegistries"`
 	}
-	r, err := New(cfg)
+	if err := yaml.UnmarshalStrict([]byte(doc), &cfg); err != nil {
+		t.Fatalf("test config: %v", err)
+	}
+	public := DefaultPublicRegistries
+	if cfg.PublicRegistries != nil {
+		public = *cfg.PublicRegistries
+	}
+	r, err := New(Rules{Mirrors: cfg.Mirrors, ExcludeImages: cfg.Exclude.Images, PublicRegistries: public})
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}

@@ -10,8 +10,14 @@ const (
 	OutcomeRewritten Outcome = "rewritten"
 	// OutcomeAlreadyProxied: the image is already under a mirror's target.
 	OutcomeAlreadyProxied Outcome = "already-proxied"
-	// OutcomeNoRule: no mirror's source matches the image.
+	// OutcomeNoRule: no mirror's source matches the image, and its registry
+	// is not a listed public registry (an internal image).
 	OutcomeNoRule Outcome = "no-rule"
+	// OutcomeUnroutedPublic: no mirror's source matches the image, and its
+	// registry is a listed public registry: the node pulls it from the
+	// internet. Counted, warned about and planned for, so that a cluster's
+	// remaining public dependencies are seen; optionally denied.
+	OutcomeUnroutedPublic Outcome = "unrouted-public"
 	// OutcomeExcludedImage: the image matches an exclude.images glob.
 	OutcomeExcludedImage Outcome = "excluded-image"
 	// OutcomeExcludedNamespace: the object lives in an exclude.namespaces namespace.
@@ -34,18 +40,7 @@ const (
 // Outcomes lists every Outcome, so that metrics can be initialised and tests
 // can check that the set stays closed.
 var Outcomes = []Outcome{
-	OutcomeRewritten, OutcomeAlreadyProxied, OutcomeNoRule, OutcomeExcludedImage,
+	OutcomeRewritten, OutcomeAlreadyProxied, OutcomeNoRule, OutcomeUnroutedPublic, OutcomeExcludedImage,
 	OutcomeExcludedNamespace, OutcomeOptedOut, OutcomeUnparseable,
 	OutcomeInvalidResult, OutcomeAudit, OutcomeProxyUnhealthy,
 }
-
-// Mode chooses whether matching images are changed or only reported.
-type Mode string
-
-const (
-	// ModeEnforce rewrites matching images.
-	ModeEnforce Mode = "enforce"
-	// ModeAudit computes, counts and reports rewrites but changes no image, so
-	// a team can see the effect before turning it on.
-	ModeAudit Mode = "audit"
-)

@@ -9,19 +9,6 @@ import (
 	"github.com/distribution/reference"
 )
 
-// dockerHub is the canonical Docker Hub host that the reference library uses.
-const dockerHub = "docker.io"
-
-// dockerHubAliases are hosts that serve Docker Hub under another name; an
-// image written with any of them must be routed like docker.io, or it would
-// slip past the docker.io mirror.
-var dockerHubAliases = map[string]bool{
-	"docker.io":               true,
-	"index.docker.io":         true,
-	"registry-1.docker.io":    true,
-	"registry.hub.docker.com": true,
-}
-
 // anchoredHost matches a whole registry host with an optional port, in the
 // reference library's own grammar so that both sides agree on what a host is.
 var anchoredHost = regexp.MustCompile(`^` + reference.DomainRegexp.String() + `$`)
@@ -34,16 +21,6 @@ var (
 	ErrBadPath = errors.New("not a valid repository path (lower-case letters, digits and separators)")
 )
 
-// canonicalHost lower-cases a registry host and folds Docker Hub's aliases
-// into docker.io.
-func canonicalHost(host string) string {
-	host = strings.ToLower(host)
-	if dockerHubAliases[host] {
-		return dockerHub
-	}
-	return host
-}
-
 // looksLikeHost applies the same test as the reference library's
 // splitDockerDomain: without a '.', a ':' or the name localhost, a first
 // segment is a Docker Hub namespace, not a host.
@@ -53,15 +30,16 @@ func looksLikeHost(s string) bool {
 
 // ParsePrefix validates a registry prefix (a host, or host/path on a
 // path-segment boundary, as used for mirror sources, targets and registry
-// fields) and returns it in canonical form: host lower-cased, Docker Hub
-// aliases folded into docker.io, no trailing slash. No "library/" is added: a
-// prefix names a namespace, not an image.
+// fields) and returns it in canonical form: the host as canonicalHost gives
+// it, no trailing slash. No "library/" is added: a prefix names a namespace,
+// not an image.
 func ParsePrefix(s string) (string, error) {
 	host, path, hasPath := strings.Cut(s, "/")
 	canonical := canonicalHost(host)
-	// Tested after lower-casing: "PROXY" is a host to the reference grammar,
-	// but "proxy", its canonical form, would read back as a Docker Hub name.
-	if !anchoredHost.MatchString(host) || !looksLikeHost(canonical) {
+	// Tested lower-cased: "PROXY" is a host to the reference grammar, but
+	// "proxy" would read back as a Docker Hub name. Tested before the port is
+	// dropped: "proxy:443" is a host, though its identity "proxy" is not.
+	if !anchoredHost.MatchString(host) || !looksLikeHost(strings.ToLower(host)) {
 		return "", fmt.Errorf("%q: %w", s, ErrNotAHost)
 	}
 	if !hasPath {
@@ -77,8 +55,8 @@ func ParsePrefix(s string) (string, error) {
 const globMeta = `*?[\`
 
 // canonicalGlob puts the host part of an exclusion glob in canonical form
-// (lower case, Docker Hub aliases folded), because globs match normalized
-// references: Docker.io/library/alpine* must exclude alpine. A glob whose
+// (canonicalHost), because globs match canonical names: Docker.io/library/alpine*
+// must exclude alpine, and ghcr.io:443/acme/* must exclude ghcr.io/acme/app. A glob whose
 // first segment is itself a pattern is kept as written. A glob that does not
 // start with a host (busybox*) could never match and is an error.
 func canonicalGlob(g string) (string, error) {
@@ -90,11 +68,10 @@ func canonicalGlob(g string) (string, error) {
 	if strings.ContainsAny(host, globMeta) {
 		return g, nil
 	}
-	canonical := canonicalHost(host)
-	if !looksLikeHost(canonical) {
+	if !looksLikeHost(strings.ToLower(host)) {
 		return "", fmt.Errorf("%q: %w: globs match normalized references such as docker.io/library/busybox*", g, ErrNotAHost)
 	}
-	return canonical + "/" + rest, nil
+	return canonicalHost(host) + "/" + rest, nil
 }
 
 // under reports whether name equals prefix or continues with '/' after it:

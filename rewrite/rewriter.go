@@ -2,6 +2,7 @@ package rewrite
 
 import (
 	"cmp"
+	"fmt"
 	"path"
 	"slices"
 	"strings"
@@ -9,17 +10,19 @@ import (
 	"github.com/distribution/reference"
 )
 
-// Rewriter applies one validated Config. It is immutable and safe for
+// Rewriter applies one set of Rules. It is immutable and safe for
 // concurrent use, so a hot reload swaps a whole Rewriter, never part of one.
 type Rewriter struct {
-	withhold   Outcome // "" applies rewrites; otherwise the outcome that replaces OutcomeRewritten
-	rules      []rule  // longest source first
-	targets    []string
-	images     []string
-	namespaces []string
+	withhold Outcome  // "" applies rewrites; otherwise the outcome that replaces OutcomeRewritten
+	rules    []rule   // longest source first
+	targets  []string // canonical, for already-proxied detection
+	images   []string // canonical exclusion globs
+	public   publicRegistries
 }
 
-// rule is a Mirror in canonical form.
+// rule is a Mirror: its source in canonical form, to match names, and its
+// target as configured, because a rewrite writes the target exactly as the
+// operator spelled it.
 type rule struct {
 	source, target string
 	hostLen        int // length of the target's host, to measure a result's path
@@ -36,47 +39,65 @@ type Result struct {
 	// Outcome says what happened and why.
 	Outcome Outcome
 	// Rule is the canonical source of the matching mirror, or "" when none
-	// matched; it is the bounded "registry" label of the metrics.
+	// matched.
 	Rule string
+	// Public is, for OutcomeUnroutedPublic, the public-registry entry that
+	// covers the image's registry (docker.io, *.gcr.io); "" otherwise.
+	Public string
 }
 
-// New builds a Rewriter from a config that has been defaulted and validated
-// (Load and Parse do both); it revalidates so that it can never route with a
-// looping config.
-func New(cfg *Config) (*Rewriter, error) {
-	c := *cfg
-	if c.ProxyHealth != nil {
-		// Default writes through this pointer; the caller's config stays as given.
-		ph := *c.ProxyHealth
-		c.ProxyHealth = &ph
+// Registry is the bounded "registry" label of the image: its mirror's
+// source, or the public-registry entry no mirror covers, or "" for neither.
+// It never carries a raw host from the input.
+func (r Result) Registry() string {
+	if r.Rule != "" {
+		return r.Rule
 	}
-	c.Default()
-	if err := c.Validate(); err != nil {
+	return r.Public
+}
+
+// New builds a Rewriter from rules. Package config validates them first
+// and reports every problem with its field path; New refuses any rules it
+// cannot route by (a malformed prefix or glob, mirrors that conflict), so it
+// can never route with a looping set.
+func New(rules Rules) (*Rewriter, error) {
+	public, err := newPublicRegistries(rules.PublicRegistries)
+	if err != nil {
 		return nil, err
 	}
-	r := &Rewriter{namespaces: c.Exclude.Namespaces}
-	for _, g := range c.Exclude.Images {
-		canonical, _ := canonicalGlob(g) // validated above
+	r := &Rewriter{public: public}
+	for i, g := range rules.ExcludeImages {
+		canonical, err := ParseImageGlob(g)
+		if err != nil {
+			return nil, fmt.Errorf("exclude.images[%d]: %w", i, err)
+		}
 		r.images = append(r.images, canonical)
 	}
-	for _, m := range c.Mirrors {
-		source, _ := ParsePrefix(m.Source) // validated above
-		target, _ := ParsePrefix(m.Target)
-		hostLen, _, _ := strings.Cut(target, "/")
-		r.rules = append(r.rules, rule{source: source, target: target, hostLen: len(hostLen)})
+	for i, m := range rules.Mirrors {
+		source, err := ParsePrefix(m.Source)
+		if err != nil {
+			return nil, fmt.Errorf("mirrors[%d].source: %w", i, err)
+		}
+		target, err := ParsePrefix(m.Target)
+		if err != nil {
+			return nil, fmt.Errorf("mirrors[%d].target: %w", i, err)
+		}
+		hostLen, _, _ := strings.Cut(m.Target, "/")
+		r.rules = append(r.rules, rule{source: source, target: m.Target, hostLen: len(hostLen)})
 		r.targets = append(r.targets, target)
 	}
-	if c.Mode == ModeAudit {
-		r.withhold = OutcomeAudit
+	if c := Conflicts(rules.Mirrors); len(c) > 0 {
+		return nil, fmt.Errorf("mirrors[%d].%s %q: %s", c[0].Index, c[0].Field, c[0].Value, c[0].Detail)
 	}
 	slices.SortStableFunc(r.rules, func(a, b rule) int { return cmp.Compare(len(b.source), len(a.source)) })
 	return r, nil
 }
 
 // Withholding returns a Rewriter that computes the same rewrites but applies
-// none, giving them the outcome why instead: OutcomeAudit for the webhook's
-// audit path, OutcomeProxyUnhealthy while the proxy is down. An existing
-// withholding (audit mode in the config) is kept, as it was asked for first.
+// none, giving them the outcome why instead: OutcomeAudit for audit mode and
+// the webhook's audit path, OutcomeProxyUnhealthy while the proxy is down. An
+// existing withholding (audit mode in the config) is kept, as it was asked
+// for first.
 func (r *Rewriter) Withholding(why Outcome) *Rewriter {
 	if r.withhold != "" {
 		return r
@@ -84,11 +105,6 @@ func (r *Rewriter) Withholding(why Outcome) *Rewriter {
 	c := *r
 	c.withhold = why
 	return &c
-}
-
-// NamespaceExcluded reports whether exclude.namespaces names ns.
-func (r *Rewriter) NamespaceExcluded(ns string) bool {
-	return matchAny(r.namespaces, ns)
 }
 
 // Rewrite decides what happens to one image reference.
@@ -130,7 +146,8 @@ func (r *Rewriter) RewritePrefix(prefix string) Result {
 // decide maps a canonical name to its target, keeping suffix (tag, digest or
 // trailing slash) as written; a withholding Rewriter reports the rewrite
 // without applying it. An image needs a path after the host; a prefix may
-// be a bare host.
+// be a bare host. A name no mirror covers is unrouted-public when its
+// registry is a listed public one, no-rule otherwise.
 //
 // The proposal needs no second parse: the target's host is a host (ParsePrefix
 // insists), and the target's path and the rest of the name are each valid, so
@@ -159,6 +176,10 @@ func (r *Rewriter) decide(input, name, suffix string, image bool) Result {
 			return Result{Image: proposed, Proposed: proposed, Outcome: OutcomeRewritten, Rule: rl.source}
 		}
 	}
+	host, _, _ := strings.Cut(name, "/")
+	if entry := r.public.entry(host); entry != "" {
+		return Result{Image: input, Outcome: OutcomeUnroutedPublic, Public: entry}
+	}
 	return Result{Image: input, Outcome: OutcomeNoRule}
 }
 
@@ -175,7 +196,7 @@ func tagAndDigest(named reference.Named) string {
 }
 
 // matchAny reports whether any path.Match glob matches s. Globs were
-// validated at load, so a match error cannot happen here.
+// validated by New, so a match error cannot happen here.
 func matchAny(globs []string, s string) bool {
 	for _, g := range globs {
 		if ok, _ := path.Match(g, s); ok {

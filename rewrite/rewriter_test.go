@@ -49,7 +49,7 @@ func TestRewrite(t *testing.T) {
 		{"suffix host", "docker.io.evil.com/x/y:1", "docker.io.evil.com/x/y:1", OutcomeNoRule, ""},
 		{"host in path", "evil.com/docker.io/library/nginx", "evil.com/docker.io/library/nginx", OutcomeNoRule, ""},
 		{"prefix host", "mydocker.io/x", "mydocker.io/x", OutcomeNoRule, ""},
-		{"sub-domain of source", "eu.gcr.io/proj/img", "eu.gcr.io/proj/img", OutcomeNoRule, ""},
+		{"sub-domain of source", "eu.gcr.io/proj/img", "eu.gcr.io/proj/img", OutcomeUnroutedPublic, ""},
 		{"k8s registry", "registry.k8s.io/coredns/coredns:v1.11.1", "proxy.example.internal/k8s/coredns/coredns:v1.11.1", OutcomeRewritten, "registry.k8s.io"},
 		{"localhost no rule", "localhost/app", "localhost/app", OutcomeNoRule, ""},
 		// Fixed point: targets are never rewritten again.
@@ -137,7 +137,8 @@ func checkDecisions(t *testing.T, fn string, decide func(string) Result, tests [
 func TestRewriteWithholding(t *testing.T) {
 	t.Parallel()
 	enforce := newTestRewriter(t, testConfig)
-	audit := newTestRewriter(t, testConfig+"mode: audit\n")
+	// What config.Config.Rewriter builds for mode: audit.
+	audit := enforce.Withholding(OutcomeAudit)
 	tests := []struct {
 		name    string
 		r       *Rewriter
@@ -185,19 +186,4 @@ func TestRewritePrefix(t *testing.T) {
 		{"double slash", "quay.io//", "quay.io//", OutcomeUnparseable},
 		{"excluded prefix", "quay.io/skip/a", "quay.io/skip/a", OutcomeExcludedImage},
 	})
-}
-
-func TestNamespaceExcluded(t *testing.T) {
-	t.Parallel()
-	r := newTestRewriter(t, testConfig)
-	for ns, want := range map[string]bool{
-		"pullthrough-system": true,
-		"sandbox-42":         true,
-		"kube-system":        false, // never implicit: Calico and CoreDNS live there
-		"default":            false,
-	} {
-		if got := r.NamespaceExcluded(ns); got != want {
-			t.Errorf("NamespaceExcluded(%q) = %v, want %v", ns, got, want)
-		}
-	}
 }

@@ -22,7 +22,8 @@ type TextChange struct {
 // Text rewrites the explicit registry references inside free text, such as
 // a ConfigMap value holding Istio's injector values ("hub": "docker.io/istio")
 // or a YAML snippet (image: quay.io/calico/node:v3.28). Only a token whose
-// first segment is the host of some mirror's source is considered, so an
+// first segment is the host of some mirror's source, or a listed public
+// registry (reported as unrouted-public, left as written), is considered, so an
 // implicit Docker Hub name ("nginx") is never guessed at and a URL
 // ("https://docker.io/...") is left alone. A token with a tag or digest is
 // an image (Rewrite); one without is a registry prefix (RewritePrefix), so
@@ -33,7 +34,7 @@ func (r *Rewriter) Text(s string) (string, []TextChange) {
 	last := 0
 	for _, loc := range token.FindAllStringIndex(s, -1) {
 		tok := s[loc[0]:loc[1]]
-		if !r.namesSourceHost(tok) {
+		if !r.namesKnownHost(tok) {
 			continue
 		}
 		var res Result
@@ -57,14 +58,17 @@ func (r *Rewriter) Text(s string) (string, []TextChange) {
 	return b.String(), changes
 }
 
-// namesSourceHost reports whether tok starts with a registry host that is
-// the host of some mirror's source.
-func (r *Rewriter) namesSourceHost(tok string) bool {
+// namesKnownHost reports whether tok starts with a registry host that is
+// the host of some mirror's source or a listed public registry.
+func (r *Rewriter) namesKnownHost(tok string) bool {
 	host, _, _ := strings.Cut(tok, "/")
 	if !looksLikeHost(host) {
 		return false
 	}
 	host = canonicalHost(host)
+	if r.public.entry(host) != "" {
+		return true
+	}
 	for _, rl := range r.rules {
 		if h, _, _ := strings.Cut(rl.source, "/"); h == host {
 			return true

@@ -52,3 +52,21 @@ func TestText(t *testing.T) {
 		})
 	}
 }
+
+func TestTextSpellings(t *testing.T) {
+	t.Parallel()
+	r := newTestRewriter(t, spellingConfig)
+	for in, want := range map[string]string{
+		`{"hub":"docker.io:443/istio","tag":"1.22"}`:  `{"hub":"Proxy.Example.Internal:443/dockerhub/istio","tag":"1.22"}`,
+		"image: GHCR.io:443/acme/app:1":               "image: proxy.example.internal/ghcr/acme/app:1",
+		"registry: quay.io:443/":                      "registry: proxy.example.internal/quay/",
+		"a: registry.k8s.io:443/pause:3.9":            "a: proxy.example.internal/k8s/pause:3.9",
+		"a: registry-1.docker.io:443/library/nginx:1": "a: Proxy.Example.Internal:443/dockerhub/library/nginx:1",
+		"a: ghcr.io:5000/acme/app:1":                  "a: ghcr.io:5000/acme/app:1",
+		"a: proxy.example.internal:443/ghcr/x:1":      "a: proxy.example.internal:443/ghcr/x:1",
+	} {
+		if got, _ := r.Text(in); got != want {
+			t.Errorf("Text(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -4,9 +4,9 @@
 //
 // Contract:
 //   - Two paths, chosen by the API server from the namespace label
-//     pullthrough.dev/mode, so the handler makes no API call and keeps no
-//     cache: PathMutate applies rewrites, PathAudit only counts, warns and
-//     annotates.
+//     config.LabelMode (pullthrough.dev/mode), so the handler makes no API
+//     call and keeps no cache: PathMutate applies the config's mode,
+//     PathAudit (config.ModeAudit) only counts, warns and annotates.
 //   - CREATE rewrites every image. UPDATE (of pods, or of the
 //     pods/ephemeralcontainers subresource) rewrites only images that differ
 //     from oldObject, so an unrelated change never restarts a container.
@@ -21,6 +21,7 @@
 //   - It must never be why a pod fails to start: a request it cannot read
 //     gets an error response (the API server's failurePolicy decides), and
 //     an internal error allows the pod unchanged, logged and counted.
-//   - Config and proxy health are read per request from a State that a
-//     reload swaps whole; an invalid new config never replaces a valid one.
+//   - The Routing (a config.Config and the rewriters built from it) and
+//     proxy health are read per request from a State that a reload swaps
+//     whole; an invalid new config never replaces a valid one.
 package webhook

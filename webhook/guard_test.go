@@ -7,6 +7,7 @@ import (
 
 	jsonpatch "gopkg.in/evanphx/json-patch.v4"
 
+	"github.com/pullthrough/pullthrough/podspec"
 	"github.com/pullthrough/pullthrough/rewrite"
 )
 
@@ -17,8 +18,8 @@ const (
 	guardSwapped = `{"metadata":{"name":"p"},"spec":{"containers":[{"name":"sidecar","image":"docker.io/envoyproxy/envoy:v1"},{"name":"app","image":"nginx:1.27"}]}}`
 )
 
-func guardChange(index int) rewrite.Change {
-	return rewrite.Change{Field: rewrite.FieldContainers, Index: index, Container: "app", Old: "nginx:1.27",
+func guardChange(index int) podspec.Change {
+	return podspec.Change{Field: podspec.FieldContainers, Index: index, Container: "app", Old: "nginx:1.27",
 		Result: rewrite.Result{Image: "proxy.example.internal/dockerhub/library/nginx:1.27", Outcome: rewrite.OutcomeRewritten}}
 }
 
@@ -34,11 +35,11 @@ func TestMisalignedIndexFailsSafe(t *testing.T) {
 	if err := decodePod([]byte(guardPod), &p); err != nil {
 		t.Fatal(err)
 	}
-	misaligned := &podPatch{images: []rewrite.Change{guardChange(1)}}
+	misaligned := &podPatch{images: []podspec.Change{guardChange(1)}}
 	if ops, err := misaligned.ops(&p); err == nil {
 		t.Fatalf("a misaligned index was patched: %v", ops)
 	}
-	aligned := &podPatch{images: []rewrite.Change{guardChange(0)}}
+	aligned := &podPatch{images: []podspec.Change{guardChange(0)}}
 	ops, err := aligned.ops(&p)
 	if err != nil {
 		t.Fatal(err)

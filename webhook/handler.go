@@ -11,11 +11,15 @@ import (
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
+	"github.com/pullthrough/pullthrough/config"
+	"github.com/pullthrough/pullthrough/podspec"
 	"github.com/pullthrough/pullthrough/rewrite"
 )
 
 // Paths the API server calls; the webhook configuration picks one per
-// namespace by the label pullthrough.dev/mode.
+// namespace by the label config.LabelMode (pullthrough.dev/mode): the audit
+// path for config.ModeAudit, no webhook for config.ModeOff, the mutate path
+// otherwise.
 const (
 	PathMutate = "/mutate-pods"
 	PathAudit  = "/audit-pods"
@@ -39,6 +43,7 @@ const (
 	resultPatched   = "patched"   // allowed with a patch
 	resultUnchanged = "unchanged" // allowed, nothing to patch
 	resultRejected  = "rejected"  // not a Pod, or unreadable: error response
+	resultDenied    = "denied"    // unrouted: deny, and an image no mirror covers
 	resultError     = "error"     // internal error: allowed unchanged
 )
 
@@ -48,8 +53,9 @@ type PodHandler struct {
 	State *State
 	// Metrics counts every request and image.
 	Metrics *Metrics
-	// Audit computes, counts, warns and annotates but changes no image.
-	Audit bool
+	// Mode is the path's: config.ModeAudit computes, counts, warns and
+	// annotates but changes no image; config.ModeEnforce applies the config.
+	Mode config.Mode
 }
 
 var _ admission.Handler = (*PodHandler)(nil)
@@ -76,7 +82,12 @@ func (h *PodHandler) handle(ctx context.Context, req admission.Request) (admissi
 	if p == nil {
 		return early, result
 	}
-	pp, changes, replaced := h.plan(req, p, old)
+	pp, changes, replaced, denial := h.plan(req, p, old)
+	if denial != "" {
+		logf.FromContext(ctx).Info("denied pod: an image would be pulled from a public registry no mirror covers",
+			"uid", req.UID, "namespace", req.Namespace, "name", podName(p, req))
+		return admission.Denied(denial), resultDenied
+	}
 	for _, key := range replaced {
 		logf.FromContext(ctx).Info("annotation was not pullthrough's JSON; replaced", "annotation", key,
 			"uid", req.UID, "namespace", req.Namespace, "name", podName(p, req))
@@ -94,25 +105,30 @@ func (h *PodHandler) handle(ctx context.Context, req admission.Request) (admissi
 		return admission.Allowed(""), resultError
 	}
 	logf.FromContext(ctx).V(1).Info("patched pod", "uid", req.UID, "namespace", req.Namespace,
-		"name", podName(p, req), "rewritten", len(pp.images), "audit", h.Audit)
+		"name", podName(p, req), "rewritten", len(pp.images), "mode", h.Mode)
 	return admission.Patched("", ops...).WithWarnings(warnings...), resultPatched
 }
 
-// plan decides the request's images, counts them, and collects what the
-// patch changes; replaced names the annotations that were not our JSON.
-func (h *PodHandler) plan(req admission.Request, p *pod, old *oldPod) (pp *podPatch, changes []rewrite.Change, replaced []string) {
-	cfg, rw := h.State.rewriter(h.Audit)
-	changes = decide(rw, p, old, req.Namespace)
+// plan decides the request's images and counts them; then either denies the
+// pod (denial, under unrouted: deny) or collects what the patch changes,
+// with the annotations that were not our JSON and are replaced.
+func (h *PodHandler) plan(req admission.Request, p *pod, old *oldPod) (pp *podPatch, changes []podspec.Change, replaced []string, denial string) {
+	routing, rw := h.State.rewriter(h.Mode)
+	cfg := routing.Config
+	changes = decide(rw, p, old, cfg.NamespaceExcluded(req.Namespace))
 	h.Metrics.countImages(changes)
+	if denial = unroutedDenial(h.Mode, cfg, changes); denial != "" {
+		return nil, changes, nil, denial
+	}
 	// The ephemeralcontainers subresource stores only ephemeral containers:
 	// the API server puts the old metadata back, so annotations are not sent.
 	pp, replaced = newPodPatch(p, changes, req.SubResource == "")
 	// Only on CREATE (a running pod's imagePullSecrets are immutable), and
 	// never when auditing, which changes nothing.
-	if req.Operation == admissionv1.Create && !h.Audit && !cfg.Audit && pullsFromProxy(changes) {
-		pp.addPullSecrets(p, cfg.PullSecrets)
+	if req.Operation == admissionv1.Create && h.Mode != config.ModeAudit && cfg.Mode != config.ModeAudit && pullsFromProxy(changes) {
+		pp.addPullSecrets(p, cfg.ImagePullSecrets)
 	}
-	return pp, changes, replaced
+	return pp, changes, replaced, ""
 }
 
 // decodeRequest reads the pod (and, on UPDATE, the old pod) of a request
@@ -144,7 +160,7 @@ func decodeRequest(req admission.Request) (p *pod, old *oldPod, early admission.
 // from the proxy: rewritten now, or already proxied (a migrated template, a
 // manifest run through `pullthrough rewrite -f`), which needs the pull
 // secrets just the same.
-func pullsFromProxy(changes []rewrite.Change) bool {
+func pullsFromProxy(changes []podspec.Change) bool {
 	for _, c := range changes {
 		if c.Outcome == rewrite.OutcomeRewritten || c.Outcome == rewrite.OutcomeAlreadyProxied {
 			return true
@@ -167,25 +183,26 @@ func podName(p *pod, req admission.Request) string {
 	}
 }
 
-// decide returns the decision for each image the request sets. Pod-level
-// opt-outs are counted per image; on UPDATE, an image the old pod already
-// had is not this request's business and is left out (and not counted again).
-func decide(rw *rewrite.Rewriter, p *pod, old *oldPod, namespace string) []rewrite.Change {
-	var changes []rewrite.Change
+// decide returns the decision for each image the request sets, in a
+// namespace that exclude.namespaces names or not. Pod-level opt-outs are
+// counted per image; on UPDATE, an image the old pod already had is not this
+// request's business and is left out (and not counted again).
+func decide(rw *rewrite.Rewriter, p *pod, old *oldPod, nsExcluded bool) []podspec.Change {
+	var changes []podspec.Change
 	mirror, _ := p.annotation(corev1.MirrorPodAnnotationKey)
 	switch {
 	case mirror != "", p.label(LabelSkip) == "true":
-		changes = rewrite.Skipped(&p.Spec.PodContainers, rewrite.OutcomeOptedOut)
-	case rw.NamespaceExcluded(namespace):
-		changes = rewrite.Skipped(&p.Spec.PodContainers, rewrite.OutcomeExcludedNamespace)
+		changes = podspec.Skipped(&p.Spec.Spec, rewrite.OutcomeOptedOut)
+	case nsExcluded:
+		changes = podspec.Skipped(&p.Spec.Spec, rewrite.OutcomeExcludedNamespace)
 	default:
-		changes = rw.PodSpec(&p.Spec.PodContainers)
+		changes = podspec.Decide(rw, &p.Spec.Spec)
 	}
 	if old == nil {
 		return changes
 	}
 	before := map[string]string{}
-	for _, c := range rewrite.Images(&old.Spec) {
+	for _, c := range podspec.Images(&old.Spec) {
 		before[c.Field+"/"+c.Container] = c.Old
 	}
 	kept := changes[:0]

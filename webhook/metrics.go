@@ -5,11 +5,12 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/pullthrough/pullthrough/rewrite"
+	"github.com/pullthrough/pullthrough/podspec"
 )
 
-// registryOther is the registry label of an image that no mirror matched:
-// the label never carries a raw, user-supplied host, so it stays bounded.
+// registryOther is the registry label of an image that neither a mirror nor
+// the public-registry list names: the label never carries a raw,
+// user-supplied host, so it stays bounded.
 const registryOther = "other"
 
 // Metrics are pullthrough's own series (prefix pullthrough_). They are
@@ -30,7 +31,7 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 	m := &Metrics{
 		images: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "pullthrough_images_total",
-			Help: "Images seen by the webhook, by matched mirror source (or other) and outcome.",
+			Help: "Images seen by the webhook, by matched mirror source (or public-registry entry, or other) and outcome.",
 		}, []string{"registry", "outcome"}),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "pullthrough_admission_requests_total",
@@ -76,9 +77,9 @@ func (m *Metrics) observeRequest(operation, result string, d time.Duration) {
 	m.duration.WithLabelValues(operation).Observe(d.Seconds())
 }
 
-func (m *Metrics) countImages(changes []rewrite.Change) {
+func (m *Metrics) countImages(changes []podspec.Change) {
 	for _, c := range changes {
-		registry := c.Rule
+		registry := c.Registry()
 		if registry == "" {
 			registry = registryOther
 		}

@@ -29,7 +29,10 @@ func checkOracle(t *testing.T, h *PodHandler, body, patch []byte) {
 	if p == nil {
 		return
 	}
-	pp, _, _ := h.plan(req, p, old)
+	pp, _, _, denial := h.plan(req, p, old)
+	if denial != "" {
+		return
+	}
 	if _, err := pp.ops(p); pp.empty() || err != nil {
 		if len(patch) > 0 {
 			t.Fatalf("patch %s for a pod with nothing to patch (or a refused patch: %v)", patch, err)

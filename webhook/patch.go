@@ -8,6 +8,7 @@ import (
 
 	"gomodules.xyz/jsonpatch/v2"
 
+	"github.com/pullthrough/pullthrough/podspec"
 	"github.com/pullthrough/pullthrough/rewrite"
 )
 
@@ -15,7 +16,7 @@ import (
 // any operation is written: the operations (ops) and, in the tests, the
 // generic-JSON oracle are both built from it.
 type podPatch struct {
-	images      []rewrite.Change // rewritten changes, by field and index
+	images      []podspec.Change // rewritten changes, by field and index
 	annotations []annotation     // to set, in a fixed order
 	pullSecrets []string         // names to append to spec.imagePullSecrets
 }
@@ -27,7 +28,7 @@ type annotation struct{ key, value string }
 // annotations that record them, merged into any that an earlier call
 // (reinvocation) wrote. It returns the keys of annotations whose value was
 // not pullthrough's JSON and is replaced.
-func newPodPatch(p *pod, changes []rewrite.Change, record bool) (*podPatch, []string) {
+func newPodPatch(p *pod, changes []podspec.Change, record bool) (*podPatch, []string) {
 	pp := &podPatch{}
 	var originals, proposals map[string]string
 	for _, c := range changes {

@@ -6,7 +6,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	sigsjson "sigs.k8s.io/json"
 
-	"github.com/pullthrough/pullthrough/rewrite"
+	"github.com/pullthrough/pullthrough/podspec"
 )
 
 // pod is the part of a Pod the handler reads: what the decision reads (names
@@ -17,11 +17,11 @@ import (
 // corev1.Pod was most of the handler's cost.
 type pod struct {
 	// Metadata is nil when the object has none; the patch then adds it.
-	Metadata *podMeta `json:"metadata"`
-	Spec     podSpec  `json:"spec"`
+	Metadata *objectMeta `json:"metadata"`
+	Spec     podSpec     `json:"spec"`
 }
 
-type podMeta struct {
+type objectMeta struct {
 	Name         string            `json:"name"`
 	GenerateName string            `json:"generateName"`
 	Labels       map[string]string `json:"labels"`
@@ -29,7 +29,7 @@ type podMeta struct {
 }
 
 type podSpec struct {
-	rewrite.PodContainers
+	podspec.Spec
 	ImagePullSecrets []struct {
 		Name string `json:"name"`
 	} `json:"imagePullSecrets"`
@@ -37,7 +37,7 @@ type podSpec struct {
 
 // oldPod is what an UPDATE's oldObject is read for: its images.
 type oldPod struct {
-	Spec rewrite.PodContainers `json:"spec"`
+	Spec podspec.Spec `json:"spec"`
 }
 
 // decodePod reads raw, case-sensitively as the API server's own decoder

@@ -31,13 +31,13 @@ type ProxyProber struct {
 // Start probes until ctx ends; it satisfies controller-runtime's Runnable.
 func (p *ProxyProber) Start(ctx context.Context) error {
 	for {
-		cfg := p.State.Config()
+		health := p.State.Routing().Config.ProxyHealth
 		wait := idleRecheck
-		if cfg.ProxyURL == "" {
+		if health == nil {
 			p.record(true, nil)
 		} else {
-			wait = cfg.ProxyInterval
-			up, err := p.probe(ctx, cfg.ProxyURL)
+			wait = health.Interval.Duration
+			up, err := p.probe(ctx, health.URL)
 			if ctx.Err() != nil {
 				return nil // shutting down: a cancelled probe says nothing of the proxy
 			}

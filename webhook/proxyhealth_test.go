@@ -11,6 +11,7 @@ import (
 	"github.com/go-logr/logr"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"github.com/pullthrough/pullthrough/config"
 	"github.com/pullthrough/pullthrough/rewrite"
 )
 
@@ -58,7 +59,7 @@ func TestProxyHealthGate(t *testing.T) {
 			if err := <-done; err != nil {
 				t.Fatal(err)
 			}
-			_, rw := f.state.rewriter(false)
+			_, rw := f.state.rewriter(config.ModeEnforce)
 			if got := rw.Rewrite("nginx").Outcome; got != tt.outcome {
 				t.Errorf("outcome = %s, want %s", got, tt.outcome)
 			}

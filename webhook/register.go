@@ -5,6 +5,8 @@ import (
 
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
+
+	"github.com/pullthrough/pullthrough/config"
 )
 
 // Handlers returns the HTTP handler for each path, both reading state. Each
@@ -16,7 +18,7 @@ import (
 func Handlers(state *State, m *Metrics) map[string]http.Handler {
 	log := logf.Log.WithName("admission")
 	return map[string]http.Handler{
-		PathMutate: &server{webhook: &admission.Webhook{Handler: &PodHandler{State: state, Metrics: m}}, log: log},
-		PathAudit:  &server{webhook: &admission.Webhook{Handler: &PodHandler{State: state, Metrics: m, Audit: true}}, log: log},
+		PathMutate: &server{webhook: &admission.Webhook{Handler: &PodHandler{State: state, Metrics: m, Mode: config.ModeEnforce}}, log: log},
+		PathAudit:  &server{webhook: &admission.Webhook{Handler: &PodHandler{State: state, Metrics: m, Mode: config.ModeAudit}}, log: log},
 	}
 }

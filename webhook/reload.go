@@ -4,14 +4,13 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/fsnotify/fsnotify"
 	"github.com/go-logr/logr"
 
-	"github.com/pullthrough/pullthrough/rewrite"
+	"github.com/pullthrough/pullthrough/config"
 )
 
 // settle is how long the watcher waits after a change for the rest of it:
@@ -34,23 +33,16 @@ type ConfigWatcher struct {
 	failed bool   // the last reload was rejected
 }
 
-// LoadInitial loads the config at startup; an error is fatal to the caller,
-// as there is no previous config to keep serving.
-func LoadInitial(path string) (*Config, []byte, error) {
-	data, err := os.ReadFile(path)
+// LoadInitial loads the config at startup and returns its routing and the
+// file's bytes; an error is fatal to the caller, as there is no previous
+// config to keep serving.
+func LoadInitial(path string) (*Routing, []byte, error) {
+	cfg, data, err := config.Read(path)
 	if err != nil {
-		return nil, nil, fmt.Errorf("read config: %w", err)
+		return nil, nil, err
 	}
-	cfg, err := parseConfig(path, data)
-	return cfg, data, err
-}
-
-func parseConfig(path string, data []byte) (*Config, error) {
-	rc, err := rewrite.Parse(data)
-	if err != nil {
-		return nil, fmt.Errorf("config %s: %w", path, err)
-	}
-	return NewConfig(rc)
+	r, err := NewRouting(cfg)
+	return r, data, err
 }
 
 // NewConfigWatcher watches path for a State that already holds the config
@@ -95,8 +87,8 @@ func (w *ConfigWatcher) Start(ctx context.Context) error {
 // rollback to the config in force after a rejected one is a successful
 // reload: it clears pullthrough_config_last_reload_successful's alarm.
 func (w *ConfigWatcher) Reload() {
-	data, err := os.ReadFile(w.Path)
-	if err == nil && bytes.Equal(data, w.loaded) {
+	cfg, data, err := config.Read(w.Path)
+	if data != nil && bytes.Equal(data, w.loaded) {
 		if w.failed {
 			w.failed = false
 			w.Metrics.observeReload(nil)
@@ -104,11 +96,9 @@ func (w *ConfigWatcher) Reload() {
 		}
 		return
 	}
-	var cfg *Config
+	var r *Routing
 	if err == nil {
-		cfg, err = parseConfig(w.Path, data)
-	} else {
-		err = fmt.Errorf("read config: %w", err)
+		r, err = NewRouting(cfg)
 	}
 	w.Metrics.observeReload(err)
 	w.failed = err != nil
@@ -117,6 +107,6 @@ func (w *ConfigWatcher) Reload() {
 		return
 	}
 	w.loaded = data
-	w.State.SetConfig(cfg)
+	w.State.SetRouting(r)
 	w.Log.Info("config reloaded", "path", w.Path)
 }

@@ -93,7 +93,7 @@ func TestConfigReload(t *testing.T) {
 			return testutil.ToFloat64(f.metrics.reloads.WithLabelValues(reloadSuccess)) == s.successes &&
 				testutil.ToFloat64(f.metrics.reloads.WithLabelValues(reloadError)) == s.errors
 		})
-		if got := f.state.Config().Rewriter.Rewrite("nginx").Image; got != s.serving {
+		if got := f.state.Routing().Rewriter.Rewrite("nginx").Image; got != s.serving {
 			t.Errorf("%s: serving %q, want %q", s.name, got, s.serving)
 		}
 		if got := testutil.ToFloat64(f.metrics.lastReloadOK); got != s.lastOK {

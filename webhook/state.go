@@ -2,73 +2,60 @@ package webhook
 
 import (
 	"sync/atomic"
-	"time"
 
+	"github.com/pullthrough/pullthrough/config"
 	"github.com/pullthrough/pullthrough/rewrite"
 )
 
-// Config is one loaded configuration: the routing and the per-pod settings
-// that come with it. It is never modified after it is stored.
-type Config struct {
+// Routing is one loaded config and the rewriters built from it once, rather
+// than on every request. It is never modified after it is stored.
+type Routing struct {
+	// Config is the config as loaded; the handler reads its namespaces, mode
+	// and pull secrets, the prober its proxyHealth.
+	Config *config.Config
 	// Rewriter routes images as the config says (enforce, or audit mode).
 	Rewriter *rewrite.Rewriter
 	// audit and unhealthy are Rewriter withholding for the audit path and
-	// for a proxy outage, built once here rather than on every request.
+	// for a proxy outage.
 	audit, unhealthy *rewrite.Rewriter
-	// Audit is the config's own mode: audit changes nothing on either path.
-	Audit bool
-	// PullSecrets are added to pods whose images point at the proxy.
-	PullSecrets []string
-	// FailOpen leaves images alone while the proxy is reported down.
-	FailOpen bool
-	// ProxyURL is probed every ProxyInterval; empty means no probe.
-	ProxyURL string
-	// ProxyInterval is the time between two probes.
-	ProxyInterval time.Duration
 }
 
-// NewConfig builds a Config from a loaded rewrite.Config.
-func NewConfig(cfg *rewrite.Config) (*Config, error) {
-	r, err := rewrite.New(cfg)
+// NewRouting builds the rewriters of a loaded config.
+func NewRouting(cfg *config.Config) (*Routing, error) {
+	rw, err := cfg.Rewriter()
 	if err != nil {
 		return nil, err
 	}
-	c := &Config{
-		Rewriter:    r,
-		audit:       r.Withholding(rewrite.OutcomeAudit),
-		unhealthy:   r.Withholding(rewrite.OutcomeProxyUnhealthy),
-		Audit:       cfg.Mode == rewrite.ModeAudit,
-		PullSecrets: cfg.ImagePullSecrets,
-	}
-	if h := cfg.ProxyHealth; h != nil {
-		c.ProxyURL, c.ProxyInterval = h.URL, h.Interval.Duration
-		c.FailOpen = h.FailOpen == nil || *h.FailOpen
-	}
-	return c, nil
+	return &Routing{
+		Config:    cfg,
+		Rewriter:  rw,
+		audit:     rw.Withholding(rewrite.OutcomeAudit),
+		unhealthy: rw.Withholding(rewrite.OutcomeProxyUnhealthy),
+	}, nil
 }
 
-// State is what every request reads: the current config and whether the
+// State is what every request reads: the routing in force and whether the
 // proxy is up. Both are swapped atomically, never locked, because the
 // handler runs for every pod in the cluster.
 type State struct {
-	config  atomic.Pointer[Config]
+	routing atomic.Pointer[Routing]
 	proxyUp atomic.Bool
 }
 
-// NewState starts with cfg and the proxy assumed up: a rewrite is only
+// NewState starts with r and the proxy assumed up: a rewrite is only
 // withheld after a probe has seen the proxy fail.
-func NewState(cfg *Config) *State {
+func NewState(r *Routing) *State {
 	s := &State{}
-	s.config.Store(cfg)
+	s.routing.Store(r)
 	s.proxyUp.Store(true)
 	return s
 }
 
-// Config returns the config in force.
-func (s *State) Config() *Config { return s.config.Load() }
+// Routing returns the routing in force.
+func (s *State) Routing() *Routing { return s.routing.Load() }
 
-// SetConfig replaces the config in force for the next request.
-func (s *State) SetConfig(c *Config) { s.config.Store(c) }
+// SetRouting replaces the routing in force for the next request.
+func (s *State) SetRouting(r *Routing) { s.routing.Store(r) }
 
 // ProxyUp reports the last probe's verdict.
 func (s *State) ProxyUp() bool { return s.proxyUp.Load() }
@@ -76,16 +63,16 @@ func (s *State) ProxyUp() bool { return s.proxyUp.Load() }
 // SetProxyUp records a probe's verdict.
 func (s *State) SetProxyUp(up bool) { s.proxyUp.Store(up) }
 
-// rewriter is the Rewriter for one request: withholding on the audit path,
-// and while the proxy is down if the config fails open.
-func (s *State) rewriter(audit bool) (*Config, *rewrite.Rewriter) {
-	c := s.Config()
+// rewriter is the Rewriter for one request on the path of mode: withholding
+// on the audit path, and while the proxy is down if the config fails open.
+func (s *State) rewriter(mode config.Mode) (*Routing, *rewrite.Rewriter) {
+	r := s.Routing()
 	switch {
-	case audit:
-		return c, c.audit
-	case c.FailOpen && !s.ProxyUp():
-		return c, c.unhealthy
+	case mode == config.ModeAudit:
+		return r, r.audit
+	case r.Config.FailOpen() && !s.ProxyUp():
+		return r, r.unhealthy
 	default:
-		return c, c.Rewriter
+		return r, r.Rewriter
 	}
 }

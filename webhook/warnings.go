@@ -3,6 +3,7 @@ package webhook
 import (
 	"fmt"
 
+	"github.com/pullthrough/pullthrough/podspec"
 	"github.com/pullthrough/pullthrough/rewrite"
 )
 
@@ -11,9 +12,10 @@ import (
 const maxWarning = 119
 
 // warningsFor says, one line per container, what was rewritten, what audit
-// would rewrite and what was withheld because the proxy is down; kubectl
-// prints these, so the person creating the pod sees the change.
-func warningsFor(changes []rewrite.Change) []string {
+// would rewrite, what was withheld because the proxy is down and what is
+// still pulled from a public registry no mirror covers; kubectl prints
+// these, so the person creating the pod sees the change.
+func warningsFor(changes []podspec.Change) []string {
 	var out []string
 	for _, c := range changes {
 		var long, short string
@@ -27,6 +29,9 @@ func warningsFor(changes []rewrite.Change) []string {
 		case rewrite.OutcomeProxyUnhealthy:
 			long = fmt.Sprintf("pullthrough: %s: proxy down, kept %s", c.Container, c.Old)
 			short = fmt.Sprintf("pullthrough: %s: proxy down, image kept", c.Container)
+		case rewrite.OutcomeUnroutedPublic:
+			long = fmt.Sprintf("pullthrough: %s: %s pulls from public registry %s: no mirror covers it", c.Container, c.Old, c.Public)
+			short = fmt.Sprintf("pullthrough: %s: public registry %s has no mirror", c.Container, c.Public)
 		default:
 			continue
 		}

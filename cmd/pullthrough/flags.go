@@ -5,7 +5,7 @@ import (
 	"flag"
 	"io"
 
-	"github.com/pullthrough/pullthrough/rewrite"
+	"github.com/pullthrough/pullthrough/config"
 )
 
 // errHelp is returned when -h was asked for: usage was printed, exit 0.
@@ -32,11 +32,11 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 
 // loadConfig loads and validates the config named by --config; any problem
 // is a usage error (exit 2) that names the file, field and value.
-func loadConfig(path string) (*rewrite.Config, error) {
+func loadConfig(path string) (*config.Config, error) {
 	if path == "" {
 		return nil, usagef("--config is required")
 	}
-	cfg, err := rewrite.Load(path)
+	cfg, err := config.Load(path)
 	if err != nil {
 		return nil, usageError{err}
 	}

@@ -11,7 +11,7 @@ import (
 	"os"
 )
 
-// Exit codes, as DESIGN.md fixes them.
+// Exit codes, the contract docs/architecture.md states.
 const (
 	exitOK     = 0
 	exitFailed = 1 // the work failed: some object not patched, some image not parseable where that matters

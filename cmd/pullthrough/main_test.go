@@ -40,6 +40,17 @@ func TestRun(t *testing.T) {
 		{"images and -f", []string{"rewrite", "--config", cfg, "-f", "x.yaml", "nginx"}, exitUsage, "", "not both", ""},
 		{"unreadable manifests", []string{"rewrite", "--config", cfg, "-f", filepath.Join(dir, "none.yaml")}, exitUsage, "", "read manifests", ""},
 		{"manifests", []string{"rewrite", "--config", cfg, "-f", "../../rewrite/manifest/testdata/stream.in.json"}, exitOK, "", "2 images: 2 rewritten", "proxy.example.internal/ghcr/acme/app:1"},
+		{"manifest spellings", []string{"rewrite", "--config", cfg, "-f", "../../rewrite/manifest/testdata/spellings.in.yaml"}, exitOK, "",
+			"7 images: 5 rewritten 1 already-proxied 1 no-rule", "image: proxy.example.internal/dockerhub/library/nginx\n"},
+		{"explain spellings", []string{"rewrite", "--config", cfg, "--explain", "Docker.IO:443/nginx", "ghcr.io:5000/a/b"}, exitOK,
+			"Docker.IO:443/nginx\tproxy.example.internal/dockerhub/library/nginx\trewritten\tdocker.io\nghcr.io:5000/a/b\tghcr.io:5000/a/b\tno-rule\t-\n", "", ""},
+		{"manifest unrouted", []string{"rewrite", "--config", cfg, "-f", "../../rewrite/manifest/testdata/unrouted.in.yaml"}, exitOK, "",
+			"unrouted.in.yaml:17 Job/train cuda: nvcr.io/nvidia/cuda:12.4.1-base-ubuntu22.04 pulls from public registry nvcr.io: no mirror covers it\n", "image: mcr.microsoft.com/dotnet/runtime:8.0\n"},
+		{"manifest unrouted counts", []string{"rewrite", "--config", cfg, "-f", "../../rewrite/manifest/testdata/unrouted.in.yaml"}, exitOK, "",
+			"5 images: 1 rewritten 1 no-rule 3 unrouted-public", ""},
+		{"explain unrouted", []string{"rewrite", "--config", cfg, "--explain", "mcr.microsoft.com/dotnet/runtime:8.0", "eu.gcr.io/p/a", "registry.corp.example/x"}, exitOK,
+			"mcr.microsoft.com/dotnet/runtime:8.0\tmcr.microsoft.com/dotnet/runtime:8.0\tunrouted-public\tmcr.microsoft.com\n" +
+				"eu.gcr.io/p/a\teu.gcr.io/p/a\tunrouted-public\t*.gcr.io\nregistry.corp.example/x\tregistry.corp.example/x\tno-rule\t-\n", "", ""},
 		{"bad flag", []string{"rewrite", "--nope"}, exitUsage, "", "flag provided but not defined", ""},
 		{"webhook without config", []string{"webhook"}, exitUsage, "", "--config is required", ""},
 	}

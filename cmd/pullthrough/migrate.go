@@ -79,11 +79,14 @@ func migrateRun(ctx context.Context, m *migrate.Migrator, f *migrateFlags) (*mig
 	if f.undo {
 		plan = m.PlanUndo
 	}
-	report, err := plan(ctx)
-	if err != nil || (!f.apply && !f.undo) {
-		return report, err
+	p, err := plan(ctx)
+	switch {
+	case err != nil:
+		return nil, err
+	case !f.apply && !f.undo:
+		return p.Report, nil
 	}
-	return report, m.Apply(ctx, report)
+	return m.Apply(ctx, p)
 }
 
 func parseMigrateFlags(args []string, stderr io.Writer) (*migrateFlags, error) {

@@ -13,7 +13,7 @@ import (
 func runRewrite(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("rewrite", stderr)
 	configPath := fs.String("config", "", "config file (YAML)")
-	explain := fs.Bool("explain", false, "print IMAGE<TAB>RESULT<TAB>OUTCOME<TAB>RULE per image")
+	explain := fs.Bool("explain", false, "print IMAGE<TAB>RESULT<TAB>OUTCOME<TAB>REGISTRY per image (the mirror source, or the public registry no mirror covers)")
 	file := fs.String("f", "", "rewrite the manifests in FILE (YAML or JSON stream; - for stdin)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: pullthrough rewrite --config FILE [--explain] IMAGE...\n       pullthrough rewrite --config FILE -f FILE|-")
@@ -26,7 +26,7 @@ func runRewrite(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	r, err := rewrite.New(cfg)
+	r, err := cfg.Rewriter()
 	if err != nil {
 		return usageError{err}
 	}
@@ -46,11 +46,11 @@ func runRewrite(args []string, stdout, stderr io.Writer) error {
 			unparseable = append(unparseable, image)
 		}
 		if *explain {
-			rule := res.Rule
-			if rule == "" {
-				rule = "-"
+			registry := res.Registry()
+			if registry == "" {
+				registry = "-"
 			}
-			fmt.Fprintf(out, "%s\t%s\t%s\t%s\n", image, res.Image, res.Outcome, rule)
+			fmt.Fprintf(out, "%s\t%s\t%s\t%s\n", image, res.Image, res.Outcome, registry)
 		} else {
 			fmt.Fprintln(out, res.Image)
 		}
@@ -71,7 +71,8 @@ func unparseableError(images []string) error {
 }
 
 // rewriteManifests rewrites a manifest stream to stdout and summarises the
-// decisions on stderr, one line per image that was not left as it was.
+// decisions on stderr: one line per image that was rewritten or is still
+// pulled from a public registry no mirror covers, then the counts.
 func rewriteManifests(r *rewrite.Rewriter, path string, stdout, stderr io.Writer) error {
 	var in []byte
 	var err error
@@ -97,8 +98,11 @@ func rewriteManifests(r *rewrite.Rewriter, path string, stdout, stderr io.Writer
 		if img.Outcome == rewrite.OutcomeUnparseable {
 			unparseable = append(unparseable, img.Old)
 		}
-		if img.Outcome == rewrite.OutcomeRewritten {
+		switch img.Outcome {
+		case rewrite.OutcomeRewritten:
 			fmt.Fprintf(stderr, "%s:%d %s %s: %s -> %s\n", path, img.Line, img.Object, img.Container, img.Old, img.Image)
+		case rewrite.OutcomeUnroutedPublic:
+			fmt.Fprintf(stderr, "%s:%d %s %s: %s pulls from public registry %s: no mirror covers it\n", path, img.Line, img.Object, img.Container, img.Old, img.Public)
 		}
 	}
 	fmt.Fprintf(stderr, "%s: %d images:", path, len(images))

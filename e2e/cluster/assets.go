@@ -42,9 +42,9 @@ func AssetsDir() (string, error) {
 
 // cacheDir computes the directory hack/e2e-bins.sh builds into; keep the two in step.
 func cacheDir() (string, error) {
-	root, err := repoRoot()
+	root, err := RepoRoot()
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("%w; or set %s to the binaries' directory", err, assetsEnv)
 	}
 	versions, err := readVersions(filepath.Join(root, versionsFile))
 	if err != nil {
@@ -64,10 +64,11 @@ func cacheDir() (string, error) {
 	return filepath.Join(cache, "pullthrough", "e2e", name), nil
 }
 
-// repoRoot walks up from the working directory, which go test sets to the package
-// directory, to the directory holding hack/versions.env. Source paths from
-// runtime.Caller would not do: -trimpath makes them module-relative.
-func repoRoot() (string, error) {
+// RepoRoot walks up from the working directory (the package directory under
+// go test, the repository under go run) to the repository root, the directory
+// holding hack/versions.env. Source paths from runtime.Caller would not do:
+// -trimpath makes them module-relative.
+func RepoRoot() (string, error) {
 	wd, err := os.Getwd()
 	if err != nil {
 		return "", fmt.Errorf("finding %s: %w", versionsFile, err)
@@ -77,7 +78,7 @@ func repoRoot() (string, error) {
 			return dir, nil
 		}
 		if filepath.Dir(dir) == dir {
-			return "", fmt.Errorf("no %s in %s or any parent; set %s to the binaries' directory", versionsFile, wd, assetsEnv)
+			return "", fmt.Errorf("no %s in %s or any parent: not inside the repository", versionsFile, wd)
 		}
 	}
 }

@@ -5,7 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/pullthrough/pullthrough/rewrite"
+	"github.com/pullthrough/pullthrough/config"
 )
 
 // FuzzManifest: arbitrary streams never panic, and a rewritten stream is a
@@ -23,11 +23,11 @@ func FuzzManifest(f *testing.F) {
 		f.Add(b)
 	}
 	f.Add([]byte("kind: Pod\nspec:\n  containers: [{name: a, image: \"nginx\"}]\n"))
-	cfg, err := rewrite.Load("../../examples/config.yaml")
+	cfg, err := config.Load("../../examples/config.yaml")
 	if err != nil {
 		f.Fatal(err)
 	}
-	r, err := rewrite.New(cfg)
+	r, err := cfg.Rewriter()
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -5,7 +5,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/pullthrough/pullthrough/rewrite"
+	"github.com/pullthrough/pullthrough/podspec"
 )
 
 // located is an Image and the scalar node that holds it.
@@ -33,7 +33,7 @@ func objectImages(obj *yaml.Node, docIndex int) []located {
 		}
 		return out
 	}
-	path, ok := rewrite.PodSpecPath(kind)
+	path, ok := podspec.PathOf(kind)
 	if !ok {
 		return nil
 	}
@@ -45,7 +45,7 @@ func objectImages(obj *yaml.Node, docIndex int) []located {
 	}
 	object := kind + "/" + scalar(lookup(lookup(obj, "metadata"), "name"))
 	var out []located
-	for _, field := range rewrite.ContainerFields {
+	for _, field := range podspec.ContainerFields {
 		list := lookup(spec, field)
 		if list == nil || list.Kind != yaml.SequenceNode {
 			continue

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pullthrough/pullthrough/config"
 	"github.com/pullthrough/pullthrough/rewrite"
 )
 
@@ -15,11 +16,11 @@ var update = flag.Bool("update", false, "rewrite the golden files under testdata
 
 func testRewriter(t *testing.T) *rewrite.Rewriter {
 	t.Helper()
-	cfg, err := rewrite.Load("../../examples/config.yaml")
+	cfg, err := config.Load("../../examples/config.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := rewrite.New(cfg)
+	r, err := cfg.Rewriter()
 	if err != nil {
 		t.Fatal(err)
 	}

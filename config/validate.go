@@ -1,4 +1,4 @@
-package rewrite
+package config
 
 import (
 	"fmt"
@@ -8,6 +8,8 @@ import (
 
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/pullthrough/pullthrough/rewrite"
 )
 
 // Validate checks the whole config and reports every problem at once, each
@@ -15,14 +17,15 @@ import (
 func (c *Config) Validate() error {
 	var errs field.ErrorList
 	errs = append(errs, validateMirrors(c.Mirrors, field.NewPath("mirrors"))...)
-	errs = append(errs, validateGlobs(c.Exclude.Images, field.NewPath("exclude", "images"))...)
 	for i, g := range c.Exclude.Images {
-		if _, err := canonicalGlob(g); err != nil && g != "" {
+		if _, err := rewrite.ParseImageGlob(g); err != nil {
 			errs = append(errs, field.Invalid(field.NewPath("exclude", "images").Index(i), g, err.Error()))
 		}
 	}
 	errs = append(errs, validateGlobs(c.Exclude.Namespaces, field.NewPath("exclude", "namespaces"))...)
 	if c.Mode != ModeEnforce && c.Mode != ModeAudit {
+		// ModeOff is a namespace's choice; a config that changes nothing
+		// anywhere is an uninstall.
 		errs = append(errs, field.NotSupported(field.NewPath("mode"), c.Mode, []Mode{ModeEnforce, ModeAudit}))
 	}
 	for i, s := range c.ImagePullSecrets {
@@ -34,6 +37,10 @@ func (c *Config) Validate() error {
 		errs = append(errs, validateProxyHealth(c.ProxyHealth, field.NewPath("proxyHealth"))...)
 	}
 	errs = append(errs, validateMigrate(c.Migrate, field.NewPath("migrate"))...)
+	errs = append(errs, validatePublicRegistries(c.PublicRegistries, field.NewPath("publicRegistries"))...)
+	if c.Unrouted != UnroutedWarn && c.Unrouted != UnroutedDeny {
+		errs = append(errs, field.NotSupported(field.NewPath("unrouted"), c.Unrouted, []Unrouted{UnroutedWarn, UnroutedDeny}))
+	}
 	return errs.ToAggregate()
 }
 
@@ -41,40 +48,26 @@ func (c *Config) Validate() error {
 // set of mirrors can contradict itself: a target that a source matches
 // (rewriting would loop) and a source under a target (it could never match,
 // because already-proxied images are left alone first).
-func validateMirrors(mirrors []Mirror, fld *field.Path) field.ErrorList {
+func validateMirrors(mirrors []rewrite.Mirror, fld *field.Path) field.ErrorList {
 	var errs field.ErrorList
 	if len(mirrors) == 0 {
 		errs = append(errs, field.Required(fld, "at least one source -> target mirror"))
 	}
-	sources := make([]string, len(mirrors))
-	targets := make([]string, len(mirrors))
 	seen := map[string]int{}
 	for i, m := range mirrors {
-		var err error
-		if sources[i], err = ParsePrefix(m.Source); err != nil {
+		if source, err := rewrite.ParsePrefix(m.Source); err != nil {
 			errs = append(errs, field.Invalid(fld.Index(i).Child("source"), m.Source, err.Error()))
-		} else if j, dup := seen[sources[i]]; dup {
+		} else if j, dup := seen[source]; dup {
 			errs = append(errs, field.Duplicate(fld.Index(i).Child("source"), fmt.Sprintf("%s (same as mirrors[%d].source)", m.Source, j)))
 		} else {
-			seen[sources[i]] = i
+			seen[source] = i
 		}
-		if targets[i], err = ParsePrefix(m.Target); err != nil {
+		if _, err := rewrite.ParsePrefix(m.Target); err != nil {
 			errs = append(errs, field.Invalid(fld.Index(i).Child("target"), m.Target, err.Error()))
 		}
 	}
-	for i, t := range targets {
-		for j, s := range sources {
-			if t == "" || s == "" {
-				continue
-			}
-			if under(t, s) {
-				errs = append(errs, field.Invalid(fld.Index(i).Child("target"), mirrors[i].Target,
-					fmt.Sprintf("is matched by mirrors[%d].source %s, so rewriting would loop", j, mirrors[j].Source)))
-			} else if under(s, t) {
-				errs = append(errs, field.Invalid(fld.Index(j).Child("source"), mirrors[j].Source,
-					fmt.Sprintf("is under mirrors[%d].target %s, so it could never match", i, mirrors[i].Target)))
-			}
-		}
+	for _, c := range rewrite.Conflicts(mirrors) {
+		errs = append(errs, field.Invalid(fld.Index(c.Index).Child(c.Field), c.Value, c.Detail))
 	}
 	return errs
 }

@@ -1,4 +1,4 @@
-package rewrite
+package config
 
 import (
 	"os"
@@ -24,6 +24,8 @@ func TestParseRejects(t *testing.T) {
 		{"bad path", "mirrors: [{source: docker.io/Bitnami, target: p.example/x}]\n", []string{"mirrors[0].source", "docker.io/Bitnami", "not a valid repository path"}},
 		{"trailing slash", "mirrors: [{source: quay.io/, target: p.example/x}]\n", []string{"mirrors[0].source", "quay.io/"}},
 		{"duplicate source", "mirrors: [{source: docker.io, target: p.example/a}, {source: index.docker.io, target: p.example/b}]\n", []string{"mirrors[1].source: Duplicate value", "same as mirrors[0].source"}},
+		{"duplicate source by port", "mirrors: [{source: ghcr.io, target: p.example/a}, {source: GHCR.io:443, target: p.example/b}]\n", []string{"mirrors[1].source: Duplicate value", "GHCR.io:443"}},
+		{"target loops by port", "mirrors: [{source: p.example:443, target: p.example/x}]\n", []string{"mirrors[0].target", "p.example/x", "rewriting would loop"}},
 		{"target loops", "mirrors: [{source: docker.io, target: docker.io/proxy}]\n", []string{"mirrors[0].target", "docker.io/proxy", "rewriting would loop"}},
 		{"target loops across mirrors", "mirrors: [{source: ghcr.io, target: quay.io/ghcr}, {source: quay.io, target: p.example/q}]\n", []string{"mirrors[0].target", "quay.io/ghcr", "mirrors[1].source"}},
 		{"source under target", "mirrors: [{source: docker.io, target: p.example/hub}, {source: p.example/hub/x, target: p.example/y}]\n", []string{"mirrors[1].source", "p.example/hub/x", "never match"}},
@@ -39,6 +41,9 @@ func TestParseRejects(t *testing.T) {
 		{"configmap bad selector", "mirrors: [{source: docker.io, target: p.example/x}]\nmigrate: {configMaps: [{namespace: a, selector: '=bad'}]}\n", []string{"migrate.configMaps[0].selector", "=bad"}},
 		{"field bad value", "mirrors: [{source: docker.io, target: p.example/x}]\nmigrate: {fields: [{version: v1, resource: installations, path: spec.registry, value: host}]}\n", []string{"migrate.fields[0].value", `"host"`}},
 		{"field bad path", "mirrors: [{source: docker.io, target: p.example/x}]\nmigrate: {fields: [{version: v1, resource: r, path: spec..registry, value: image}]}\n", []string{"migrate.fields[0].path", "spec..registry"}},
+		{"bad public registry", "mirrors: [{source: docker.io, target: p.example/x}]\npublicRegistries: {add: ['*.io:5000']}\n", []string{"publicRegistries.add[0]", "*.io:5000", "wildcard"}},
+		{"remove not built in", "mirrors: [{source: docker.io, target: p.example/x}]\npublicRegistries: {remove: [mcr.microsoft.con]}\n", []string{"publicRegistries.remove[0]", "mcr.microsoft.con", "supported values"}},
+		{"bad unrouted", "mirrors: [{source: docker.io, target: p.example/x}]\nunrouted: reject\n", []string{"unrouted: Unsupported value", `"reject"`}},
 		{"not yaml", "mirrors: [\n", []string{"not valid YAML"}},
 	}
 	for _, tt := range tests {
@@ -65,6 +70,9 @@ func TestParseDefaults(t *testing.T) {
 	}
 	if cfg.Mode != ModeEnforce {
 		t.Errorf("Mode = %q, want enforce", cfg.Mode)
+	}
+	if cfg.Unrouted != UnroutedWarn {
+		t.Errorf("Unrouted = %q, want warn", cfg.Unrouted)
 	}
 	if cfg.ProxyHealth.Interval.Duration != 10*time.Second || cfg.ProxyHealth.FailOpen == nil || !*cfg.ProxyHealth.FailOpen {
 		t.Errorf("proxyHealth defaults = %+v", cfg.ProxyHealth)

@@ -1,4 +1,4 @@
-package rewrite
+package config
 
 import (
 	"errors"
@@ -9,16 +9,19 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/json"
 	"sigs.k8s.io/yaml"
+
+	"github.com/pullthrough/pullthrough/rewrite"
 )
 
 // Config is the whole pullthrough configuration, shared by the webhook, the
 // migrator and the CLI so that all three route an image the same way.
 type Config struct {
 	// Mirrors route sources to targets; the longest matching source wins.
-	Mirrors []Mirror `json:"mirrors"`
+	Mirrors []rewrite.Mirror `json:"mirrors"`
 	// Exclude leaves some images and namespaces alone.
 	Exclude Exclude `json:"exclude,omitempty"`
-	// Mode is enforce (default) or audit.
+	// Mode is enforce (default) or audit; a namespace's LabelMode can only
+	// narrow it.
 	Mode Mode `json:"mode,omitempty"`
 	// ImagePullSecrets are added to a pod when one of its images was
 	// rewritten, so the kubelet can authenticate to the proxy.
@@ -27,14 +30,12 @@ type Config struct {
 	ProxyHealth *ProxyHealth `json:"proxyHealth,omitempty"`
 	// Migrate names the extra objects `pullthrough migrate` may edit.
 	Migrate MigrateTargets `json:"migrate,omitempty"`
-}
-
-// Mirror routes every image under Source to the same path under Target.
-type Mirror struct {
-	// Source is a registry host, or host/path prefix, e.g. docker.io or docker.io/bitnami.
-	Source string `json:"source"`
-	// Target is where the proxy serves Source, e.g. proxy.example.internal/dockerhub.
-	Target string `json:"target"`
+	// PublicRegistries extends or replaces the built-in list of public
+	// registries, whose images no mirror covers are unrouted-public.
+	PublicRegistries PublicRegistries `json:"publicRegistries,omitempty"`
+	// Unrouted is warn (default) or deny: what the webhook's enforce path
+	// does with a pod that has an unrouted-public image.
+	Unrouted Unrouted `json:"unrouted,omitempty"`
 }
 
 // Exclude lists what is never rewritten.
@@ -111,15 +112,23 @@ const defaultInterval = 10 * time.Second
 // Load reads, decodes strictly, defaults and validates the config at path.
 // Every error names the file.
 func Load(path string) (*Config, error) {
+	cfg, _, err := Read(path)
+	return cfg, err
+}
+
+// Read is Load that also returns the file's bytes, for a caller that reloads
+// the file and skips a change that is no change. The bytes are returned
+// whenever the file could be read, even if the config in it is rejected.
+func Read(path string) (*Config, []byte, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("read config: %w", err)
+		return nil, nil, fmt.Errorf("read config: %w", err)
 	}
 	cfg, err := Parse(data)
 	if err != nil {
-		return nil, fmt.Errorf("config %s: %w", path, err)
+		return nil, data, fmt.Errorf("config %s: %w", path, err)
 	}
-	return cfg, nil
+	return cfg, data, nil
 }
 
 // Parse decodes YAML or JSON strictly (unknown fields are errors, so a typo
@@ -149,6 +158,9 @@ func Parse(data []byte) (*Config, error) {
 func (c *Config) Default() {
 	if c.Mode == "" {
 		c.Mode = ModeEnforce
+	}
+	if c.Unrouted == "" {
+		c.Unrouted = UnroutedWarn
 	}
 	if h := c.ProxyHealth; h != nil {
 		if h.Interval.Duration == 0 {

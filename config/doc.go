@@ -1,0 +1,20 @@
+// Package config loads pullthrough's configuration file, shared by the
+// webhook, the migrator and the CLI so that all three route an image the same
+// way, and defines the Mode a config and a namespace label choose.
+//
+// The contract:
+//
+//   - A file is YAML or JSON, decoded strictly: an unknown or duplicate field
+//     is an error, so a typo never silently turns a setting off.
+//   - Defaults are filled in one place (Default): mode enforce; unrouted
+//     warn; proxyHealth interval 10s and failOpen true; publicRegistries the
+//     built-in list (rewrite.DefaultPublicRegistries).
+//   - A config is rejected when any mirror, glob, mode, pull secret, proxy
+//     URL, migrate target, public registry or unrouted policy is malformed, or when rewriting would loop (a
+//     target matched by a source); every problem is reported at once, each
+//     naming the file, the field path and the value.
+//   - Rules and Rewriter hand the routing part to package rewrite, which
+//     imports no Kubernetes package; the rest (namespaces, pull secrets,
+//     proxy health, migrate targets) is read here by the webhook and the
+//     migrator.
+package config

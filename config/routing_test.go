@@ -1,0 +1,156 @@
+package config
+
+import (
+	"testing"
+
+	"github.com/pullthrough/pullthrough/rewrite"
+)
+
+// routingConfig is a small config with excluded namespaces.
+const routingConfig = `
+mirrors:
+  - {source: docker.io, target: proxy.example.internal/dockerhub}
+exclude:
+  namespaces: ["pullthrough-system", "sandbox-*"]
+`
+
+func mustParse(t *testing.T, yaml string) *Config {
+	t.Helper()
+	cfg, err := Parse([]byte(yaml))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+func TestNamespaceExcluded(t *testing.T) {
+	t.Parallel()
+	cfg := mustParse(t, routingConfig)
+	for ns, want := range map[string]bool{
+		"pullthrough-system": true,
+		"sandbox-42":         true,
+		"kube-system":        false, // never implicit: Calico and CoreDNS live there
+		"default":            false,
+	} {
+		if got := cfg.NamespaceExcluded(ns); got != want {
+			t.Errorf("NamespaceExcluded(%q) = %v, want %v", ns, got, want)
+		}
+	}
+}
+
+// TestRewriterMode: audit mode in the config withholds every rewrite, and
+// stays audit when the proxy is also down.
+func TestRewriterMode(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		yaml    string
+		outcome rewrite.Outcome
+	}{
+		{"enforce applies", routingConfig, rewrite.OutcomeRewritten},
+		{"audit config withholds", routingConfig + "mode: audit\n", rewrite.OutcomeAudit},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			rw, err := mustParse(t, tt.yaml).Rewriter()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := rw.Rewrite("nginx").Outcome; got != tt.outcome {
+				t.Errorf("outcome = %s, want %s", got, tt.outcome)
+			}
+			if tt.outcome == rewrite.OutcomeAudit {
+				if got := rw.Withholding(rewrite.OutcomeProxyUnhealthy).Rewrite("nginx").Outcome; got != rewrite.OutcomeAudit {
+					t.Errorf("audit config with the proxy down: outcome = %s, want audit", got)
+				}
+			}
+		})
+	}
+}
+
+func TestFailOpen(t *testing.T) {
+	t.Parallel()
+	for yaml, want := range map[string]bool{
+		routingConfig: false, // no probe, nothing to fail open on
+		routingConfig + "proxyHealth: {url: 'https://p.example/v2/'}\n":                  true,
+		routingConfig + "proxyHealth: {url: 'https://p.example/v2/', failOpen: false}\n": false,
+	} {
+		if got := mustParse(t, yaml).FailOpen(); got != want {
+			t.Errorf("FailOpen() = %v, want %v for\n%s", got, want, yaml)
+		}
+	}
+}
+
+// TestModeOf holds every reader of the label to the chart's
+// namespaceSelectors: the enforce webhook matches pullthrough.dev/mode NotIn
+// [off, audit], the audit webhook In [audit], so anything else is enforce.
+func TestModeOf(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		labels map[string]string
+		want   Mode
+	}{
+		{name: "no labels", want: ModeEnforce},
+		{name: "other labels", labels: map[string]string{"team": "shop"}, want: ModeEnforce},
+		{name: "enforce", labels: map[string]string{LabelMode: "enforce"}, want: ModeEnforce},
+		{name: "off", labels: map[string]string{LabelMode: "off"}, want: ModeOff},
+		{name: "audit", labels: map[string]string{LabelMode: "audit"}, want: ModeAudit},
+		// Selectors match values exactly: the webhook enforces these, and
+		// so does the migrator.
+		{name: "upper case", labels: map[string]string{LabelMode: "Off"}, want: ModeEnforce},
+		{name: "empty value", labels: map[string]string{LabelMode: ""}, want: ModeEnforce},
+		{name: "unknown value", labels: map[string]string{LabelMode: "disabled"}, want: ModeEnforce},
+		{name: "another prefix", labels: map[string]string{"example.com/mode": "off"}, want: ModeEnforce},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if got := ModeOf(tt.labels); got != tt.want {
+				t.Errorf("ModeOf(%v) = %s, want %s", tt.labels, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestPublicRegistries: the built-in list by default, extended by add,
+// shortened by remove, replaced when builtIn is false; the rewriter routes by
+// the effective list.
+func TestPublicRegistries(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, yaml string
+		want       map[string]rewrite.Outcome
+	}{
+		{"built in", routingConfig, map[string]rewrite.Outcome{
+			"mcr.microsoft.com/dotnet/runtime:8": rewrite.OutcomeUnroutedPublic,
+			"eu.gcr.io/p/a:1":                    rewrite.OutcomeUnroutedPublic,
+			"registry.vendor.example/a:1":        rewrite.OutcomeNoRule,
+		}},
+		{"extended and shortened", routingConfig + "publicRegistries: {add: [registry.vendor.example], remove: [mcr.microsoft.com]}\n", map[string]rewrite.Outcome{
+			"mcr.microsoft.com/dotnet/runtime:8": rewrite.OutcomeNoRule,
+			"eu.gcr.io/p/a:1":                    rewrite.OutcomeUnroutedPublic,
+			"registry.vendor.example/a:1":        rewrite.OutcomeUnroutedPublic,
+		}},
+		{"replaced", routingConfig + "publicRegistries: {builtIn: false, add: ['*.vendor.example']}\n", map[string]rewrite.Outcome{
+			"mcr.microsoft.com/dotnet/runtime:8": rewrite.OutcomeNoRule,
+			"eu.gcr.io/p/a:1":                    rewrite.OutcomeNoRule,
+			"registry.vendor.example/a:1":        rewrite.OutcomeUnroutedPublic,
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			rw, err := mustParse(t, tt.yaml).Rewriter()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for image, want := range tt.want {
+				if got := rw.Rewrite(image).Outcome; got != want {
+					t.Errorf("Rewrite(%q) = %s, want %s", image, got, want)
+				}
+			}
+		})
+	}
+}

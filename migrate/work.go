@@ -1,0 +1,36 @@
+package migrate
+
+import (
+	"gomodules.xyz/jsonpatch/v2"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/pullthrough/pullthrough/config"
+)
+
+// Plan is what Plan or PlanUndo found: the Report to show, and behind each
+// of its objects the work that Apply carries out. Apply leaves a Plan as it
+// is and returns a Report of its own, so a plan can be shown, applied, and
+// compared with the result.
+type Plan struct {
+	// Report is what the plan found, for a person or a script.
+	Report *Report
+	// items[i] is the work behind Report.Objects[i].
+	items []*item
+}
+
+// item is the work behind one object of a report: where the object lives,
+// what reads its values, and the patch planned for it. row is the object's
+// report row, kept current as the work goes on.
+type item struct {
+	row        Object
+	gvr        schema.GroupVersionResource // where to patch and re-read it
+	inspectors []inspector                 // of every target that selected it
+	reportOnly bool                        // never patched: a Job, a bare Pod, or a foreign controller's
+	mode       config.Mode                 // of its namespace, read at the start of a forward run
+	ops        []jsonpatch.Operation       // the planned patch (RFC 6902)
+}
+
+// fail marks the item failed with err, dropping any planned patch.
+func (it *item) fail(err error) {
+	it.row.Status, it.row.Error, it.ops = StatusFailed, err.Error(), nil
+}

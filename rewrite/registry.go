@@ -1,0 +1,62 @@
+package rewrite
+
+import (
+	"strings"
+
+	"github.com/distribution/reference"
+)
+
+// dockerHub is the canonical Docker Hub host that the reference library uses.
+const dockerHub = "docker.io"
+
+// dockerHubAliases are hosts that serve Docker Hub under another name; an
+// image written with any of them must be routed like docker.io, or it would
+// slip past the docker.io mirror.
+var dockerHubAliases = map[string]bool{
+	"docker.io":               true,
+	"index.docker.io":         true,
+	"registry-1.docker.io":    true,
+	"registry.hub.docker.com": true,
+}
+
+// defaultHTTPSPort is the port a container runtime dials when a registry host
+// names none, so "ghcr.io:443" is ghcr.io itself.
+const defaultHTTPSPort = "443"
+
+// canonicalHost is a registry's identity, the one form in which registries
+// are compared everywhere (mirror sources and targets, exclusions,
+// already-proxied detection, free text, prefixes): the host lower-cased, its
+// port written without leading zeros and dropped when it is the default HTTPS
+// port, and Docker Hub's aliases folded into docker.io. Every spelling the
+// container runtime would pull from the same place gets the same identity, so
+// none escapes a rule; another port is another registry. It is a key for
+// comparison only: nothing is ever written in this form.
+func canonicalHost(host string) string {
+	host = strings.ToLower(host)
+	// A port follows the last ':' outside an IPv6 literal's brackets.
+	if i := strings.LastIndexByte(host, ':'); i > strings.LastIndexByte(host, ']') {
+		switch port := strings.TrimLeft(host[i+1:], "0"); {
+		case port == defaultHTTPSPort:
+			host = host[:i]
+		case port == "" && i+1 < len(host):
+			host = host[:i+1] + "0"
+		default:
+			host = host[:i+1] + port
+		}
+	}
+	if dockerHubAliases[host] {
+		return dockerHub
+	}
+	return host
+}
+
+// RegistryOf is the identity (canonicalHost) of the registry image is pulled
+// from, docker.io for a familiar name such as "nginx", or "" when image is
+// not a valid reference. It names the mirror source an image is missing.
+func RegistryOf(image string) string {
+	named, err := reference.ParseNormalizedNamed(image)
+	if err != nil {
+		return ""
+	}
+	return canonicalHost(reference.Domain(named))
+}

@@ -1,0 +1,33 @@
+package webhook
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/pullthrough/pullthrough/config"
+	"github.com/pullthrough/pullthrough/podspec"
+	"github.com/pullthrough/pullthrough/rewrite"
+)
+
+// unroutedDenial is why a pod is rejected under unrouted: deny, or "" to
+// admit it. Only the enforce path of an enforce config denies: the audit
+// path and audit mode are there to look before acting, and an off namespace
+// never reaches the webhook. Pod-level decisions (opted out, excluded
+// namespace) and excluded images are never unrouted, so they are never denied.
+func unroutedDenial(path config.Mode, cfg *config.Config, changes []podspec.Change) string {
+	if path != config.ModeEnforce || cfg.Mode != config.ModeEnforce || cfg.Unrouted != config.UnroutedDeny {
+		return ""
+	}
+	var reasons []string
+	for _, c := range changes {
+		if c.Outcome != rewrite.OutcomeUnroutedPublic {
+			continue
+		}
+		reasons = append(reasons, fmt.Sprintf("container %q: image %q would be pulled from public registry %s, which no mirror covers (add a mirror with source %s, or exclude the image)",
+			c.Container, c.Old, c.Public, rewrite.RegistryOf(c.Old)))
+	}
+	if len(reasons) == 0 {
+		return ""
+	}
+	return "pullthrough (unrouted: deny): " + strings.Join(reasons, "; ")
+}
