@@ -21,7 +21,7 @@ build: ## build bin/pullthrough
 	CGO_ENABLED=0 go build -trimpath -ldflags '$(LDFLAGS)' -o bin/pullthrough ./cmd/pullthrough
 
 .PHONY: e2e-bins
-e2e-bins: ## build etcd, kube-apiserver, kube-controller-manager into the cache (first time ~10 min)
+e2e-bins: ## build etcd, kube-apiserver, kube-controller-manager and the registry into the cache (first time ~12 min)
 	hack/e2e-bins.sh >/dev/null
 
 .PHONY: test

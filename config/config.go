@@ -57,6 +57,16 @@ type ProxyHealth struct {
 	// FailOpen leaves images alone while the proxy is down (default true), so a
 	// proxy outage cannot stop pods from starting.
 	FailOpen *bool `json:"failOpen,omitempty"`
+	// CABundle is a PEM file of CA certificates to trust besides the system's, for
+	// a proxy whose certificate a private CA signed (the chart mounts it from a
+	// ConfigMap or Secret); read when the config is loaded.
+	CABundle string `json:"caBundle,omitempty"`
+	// FailureThreshold is how many consecutive failed probes mark the proxy down
+	// (default 3): one lost probe must not stop rewriting for the whole cluster.
+	FailureThreshold int `json:"failureThreshold,omitempty"`
+	// SuccessThreshold is how many consecutive successful probes mark a down proxy
+	// up again (default 2), so a flapping proxy does not flap rewriting.
+	SuccessThreshold int `json:"successThreshold,omitempty"`
 }
 
 // MigrateTargets are the opt-in objects, beyond workloads, that name images.
@@ -106,8 +116,12 @@ type FieldTarget struct {
 	Value FieldValue `json:"value"`
 }
 
-// defaultInterval is the proxy probe interval when proxyHealth.interval is not set.
-const defaultInterval = 10 * time.Second
+// Proxy probe defaults, for the proxyHealth fields left unset.
+const (
+	defaultInterval         = 10 * time.Second
+	defaultFailureThreshold = 3
+	defaultSuccessThreshold = 2
+)
 
 // Load reads, decodes strictly, defaults and validates the config at path.
 // Every error names the file.
@@ -169,6 +183,12 @@ func (c *Config) Default() {
 		if h.FailOpen == nil {
 			failOpen := true
 			h.FailOpen = &failOpen
+		}
+		if h.FailureThreshold == 0 {
+			h.FailureThreshold = defaultFailureThreshold
+		}
+		if h.SuccessThreshold == 0 {
+			h.SuccessThreshold = defaultSuccessThreshold
 		}
 	}
 }

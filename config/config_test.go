@@ -37,6 +37,8 @@ func TestParseRejects(t *testing.T) {
 		{"empty pull secret", "mirrors: [{source: docker.io, target: p.example/x}]\nimagePullSecrets: ['']\n", []string{"imagePullSecrets[0]"}},
 		{"bad proxy url", "mirrors: [{source: docker.io, target: p.example/x}]\nproxyHealth: {url: 'ftp://x'}\n", []string{"proxyHealth.url", "ftp://x"}},
 		{"bad interval", "mirrors: [{source: docker.io, target: p.example/x}]\nproxyHealth: {url: 'https://p.example/v2/', interval: ten}\n", []string{"ten"}},
+		{"negative failure threshold", "mirrors: [{source: docker.io, target: p.example/x}]\nproxyHealth: {url: 'https://p.example/v2/', failureThreshold: -1}\n", []string{"proxyHealth.failureThreshold", "-1"}},
+		{"negative success threshold", "mirrors: [{source: docker.io, target: p.example/x}]\nproxyHealth: {url: 'https://p.example/v2/', successThreshold: -2}\n", []string{"proxyHealth.successThreshold", "-2"}},
 		{"configmap name and selector", "mirrors: [{source: docker.io, target: p.example/x}]\nmigrate: {configMaps: [{namespace: a, name: b, selector: c=d}]}\n", []string{"migrate.configMaps[0]", "exactly one of name and selector"}},
 		{"configmap bad selector", "mirrors: [{source: docker.io, target: p.example/x}]\nmigrate: {configMaps: [{namespace: a, selector: '=bad'}]}\n", []string{"migrate.configMaps[0].selector", "=bad"}},
 		{"field bad value", "mirrors: [{source: docker.io, target: p.example/x}]\nmigrate: {fields: [{version: v1, resource: installations, path: spec.registry, value: host}]}\n", []string{"migrate.fields[0].value", `"host"`}},
@@ -74,7 +76,7 @@ func TestParseDefaults(t *testing.T) {
 	if cfg.Unrouted != UnroutedWarn {
 		t.Errorf("Unrouted = %q, want warn", cfg.Unrouted)
 	}
-	if cfg.ProxyHealth.Interval.Duration != 10*time.Second || cfg.ProxyHealth.FailOpen == nil || !*cfg.ProxyHealth.FailOpen {
+	if h := cfg.ProxyHealth; h.Interval.Duration != 10*time.Second || h.FailOpen == nil || !*h.FailOpen || h.FailureThreshold != 3 || h.SuccessThreshold != 2 || h.CABundle != "" {
 		t.Errorf("proxyHealth defaults = %+v", cfg.ProxyHealth)
 	}
 }

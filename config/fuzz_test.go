@@ -21,6 +21,8 @@ func FuzzParse(f *testing.F) {
 		"mirrors: [{source: ghcr.io, target: quay.io/ghcr}, {source: quay.io, target: p.example/q}]\n",
 		`{"mirrors":[{"source":"quay.io","target":"localhost:5000"}],"mode":"audit"}`,
 		"mirrors: [\n",
+		"mirrors: [{source: ghcr.io:443, target: P.example:443/x}]\npublicRegistries: {add: ['*.vendor.example', 'x.example:5000'], remove: [cgr.dev]}\nunrouted: deny\n",
+		"mirrors: [{source: docker.io, target: p.example/x}]\npublicRegistries: {builtIn: false, add: ['*.io:5000']}\n",
 	} {
 		f.Add([]byte(s))
 	}

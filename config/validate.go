@@ -91,6 +91,12 @@ func validateProxyHealth(h *ProxyHealth, fld *field.Path) field.ErrorList {
 	if h.Interval.Duration < 0 {
 		errs = append(errs, field.Invalid(fld.Child("interval"), h.Interval.Duration.String(), "must be positive"))
 	}
+	if h.FailureThreshold < 0 {
+		errs = append(errs, field.Invalid(fld.Child("failureThreshold"), h.FailureThreshold, "must be positive"))
+	}
+	if h.SuccessThreshold < 0 {
+		errs = append(errs, field.Invalid(fld.Child("successThreshold"), h.SuccessThreshold, "must be positive"))
+	}
 	return errs
 }
 

@@ -21,24 +21,9 @@ func EachContainer(pod corev1.Pod, fn func(name, image, note string)) {
 		}
 		return originals[name]
 	}
-	for _, c := range podspec.Images(containersOf(&pod.Spec)) {
+	for _, c := range podspec.Images(podspec.FromPodSpec(&pod.Spec)) {
 		fn(c.Container, c.Old, note(c.Container))
 	}
-}
-
-// containersOf is the part of spec that package rewrite reads.
-func containersOf(spec *corev1.PodSpec) *podspec.Spec {
-	var p podspec.Spec
-	for _, c := range spec.InitContainers {
-		p.InitContainers = append(p.InitContainers, podspec.Container{Name: c.Name, Image: c.Image})
-	}
-	for _, c := range spec.Containers {
-		p.Containers = append(p.Containers, podspec.Container{Name: c.Name, Image: c.Image})
-	}
-	for _, c := range spec.EphemeralContainers {
-		p.EphemeralContainers = append(p.EphemeralContainers, podspec.Container{Name: c.Name, Image: c.Image})
-	}
-	return &p
 }
 
 // annotationMap decodes one of pullthrough's JSON annotations; a missing or

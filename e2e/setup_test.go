@@ -4,11 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/go-logr/logr"
 	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -65,13 +68,16 @@ func startEnvConfig(t *testing.T, controllers bool, configPath string) *env {
 	}
 	host, port, certDir := c.WebhookServing()
 	server := ctrlwebhook.NewServer(ctrlwebhook.Options{Host: host, Port: port, CertDir: certDir})
-	for path, h := range webhook.Handlers(webhook.NewState(cfg), metrics) {
+	state := webhook.NewState(cfg)
+	for path, h := range webhook.Handlers(state, metrics) {
 		server.Register(path, h)
 	}
 	server.Register(injectPath, &admission.Webhook{Handler: admission.HandlerFunc(injectSidecar)})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- server.Start(ctx) }()
+	// As the binary runs it; idle unless the config has proxyHealth. It returns on cancel.
+	go func() { _ = (&webhook.ProxyProber{State: state, Metrics: metrics, Log: logr.Discard()}).Start(ctx) }()
 	var once sync.Once
 	e := &env{cluster: c, registry: registry, stop: func() {
 		once.Do(func() {
@@ -203,20 +209,24 @@ func injectSidecar(_ context.Context, req admission.Request) admission.Response 
 // summed over results: how many requests of that kind reached the webhook.
 func (e *env) requests(t *testing.T, operation string) float64 {
 	t.Helper()
+	return e.metric(t, "pullthrough_admission_requests_total", "operation", operation)
+}
+
+// metric sums the series of a counter or gauge whose label has value ("" for all).
+func (e *env) metric(t *testing.T, name, label, value string) float64 {
+	t.Helper()
 	families, err := e.registry.Gather()
 	if err != nil {
 		t.Fatal(err)
 	}
 	var sum float64
 	for _, f := range families {
-		if f.GetName() != "pullthrough_admission_requests_total" {
+		if f.GetName() != name {
 			continue
 		}
 		for _, m := range f.GetMetric() {
-			for _, l := range m.GetLabel() {
-				if l.GetName() == "operation" && l.GetValue() == operation {
-					sum += m.GetCounter().GetValue()
-				}
+			if label == "" || slices.ContainsFunc(m.GetLabel(), func(l *dto.LabelPair) bool { return l.GetName() == label && l.GetValue() == value }) {
+				sum += m.GetCounter().GetValue() + m.GetGauge().GetValue()
 			}
 		}
 	}

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds the control-plane binaries the e2e tests run (etcd, kube-apiserver,
-# kube-controller-manager) from source through the Go module proxy, into a cache
+# Builds the binaries the e2e tests run (etcd, kube-apiserver,
+# kube-controller-manager, and the Distribution registry) from source through the Go module proxy, into a cache
 # outside the repository, and prints that directory as the last line of stdout:
 #
 #   KUBEBUILDER_ASSETS=$(hack/e2e-bins.sh) go test ./e2e/...
@@ -51,6 +51,18 @@ else
 	(cd "$root/hack/tools/k8s" && go build -trimpath -ldflags "$ldflags" -o "$tmp/" \
 		k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager)
 	mv "$tmp/kube-apiserver" "$tmp/kube-controller-manager" "$dir/"
+fi
+
+# The registry reports the version it was stamped with, so a pin change rebuilds it
+# without touching the control plane (the directory is named after that alone).
+if [[ -x "$dir/registry" ]] && "$dir/registry" --version 2>/dev/null | grep -qF " $REGISTRY_VERSION"; then
+	log "registry $REGISTRY_VERSION cached"
+else
+	log "building registry $REGISTRY_VERSION (1-2 minutes on 2 cores)"
+	(cd "$root/hack/tools/registry" && go build -trimpath \
+		-ldflags "-s -w -X github.com/distribution/distribution/v3/version.version=$REGISTRY_VERSION" \
+		-o "$tmp/registry" github.com/distribution/distribution/v3/cmd/registry)
+	mv "$tmp/registry" "$dir/registry"
 fi
 
 log "binaries in $dir"

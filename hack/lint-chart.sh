@@ -30,12 +30,14 @@ imagePullSecrets: [registry-credentials]
 config:
   mode: enforce
   imagePullSecrets: [proxy-credentials]
-  proxyHealth: {url: "https://proxy.example.internal/v2/", interval: 15s, failOpen: true}
+  proxyHealth: {url: "https://proxy.example.internal/v2/", interval: 15s, failOpen: true, failureThreshold: 3, successThreshold: 2}
   migrate:
     configMaps:
       - {namespace: istio-system, name: istio-sidecar-injector}
     fields:
       - {group: operator.tigera.io, version: v1, resource: installations, name: default, path: spec.registry, value: registry}
+proxyHealth:
+  caBundle: {configMap: {name: corp-ca, key: ca.crt}}
 excludedNamespaces: [legacy]
 certs:
   mode: cert-manager
@@ -107,6 +109,8 @@ expect "$f" '- --server-dry-run$' "migrator.serverDryRun passes --server-dry-run
 expect "$f" 'values: \["pullthrough-system","legacy"\]' "excludedNamespaces reach the namespaceSelector"
 expect "$f" 'topologySpreadConstraints:' "topologySpread.enabled"
 expect "$f" 'image: ghcr.io/pullthrough/pullthrough:0.1.0@sha256:0{64}$' "a digest pins the image"
+expect "$f" 'caBundle: /etc/pullthrough/proxy-ca/ca.crt$' "proxyHealth.caBundle points the config at the mounted bundle"
+expect "$f" 'mountPath: /etc/pullthrough/proxy-ca$' "proxyHealth.caBundle is mounted"
 
 refuse "$tmp/rendered/one-replica.yaml" '^kind: PodDisruptionBudget$' \
 	"one replica gets no PodDisruptionBudget (it would block drains)"
@@ -132,6 +136,9 @@ refused "top-level keys are closed (a misspelt key must not be ignored)" "replic
 refused "config keys are closed, as in the binary's strict decoding" "targte" \
 	--set 'config.mirrors[0].source=docker.io' --set 'config.mirrors[0].targte=proxy/dockerhub'
 refused "replicas is a positive integer" "replicas" --set webhook.replicas=0
+refused "the proxy's CA comes from a ConfigMap or a Secret, not both" "caBundle" \
+	--set proxyHealth.caBundle.configMap.name=a --set proxyHealth.caBundle.configMap.key=k \
+	--set proxyHealth.caBundle.secret.name=b --set proxyHealth.caBundle.secret.key=k
 refused "a server dry run needs apply" "serverDryRun" \
 	--set migrator.enabled=true --set migrator.serverDryRun=true
 

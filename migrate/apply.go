@@ -40,7 +40,11 @@ func (m *Migrator) apply(ctx context.Context, p *Plan, beforePatch func(context.
 			planned = append(planned, &copied)
 		}
 	}
-	report := func() *Report { return newReport(action, m.opts.ServerDryRun, work) }
+	report := func() *Report {
+		r := newReport(action, m.opts.ServerDryRun, work)
+		r.Verified = p.Report.Verified
+		return r
+	}
 	batches := (len(planned) + m.opts.BatchSize - 1) / m.opts.BatchSize
 	for b := range batches {
 		if b > 0 && m.opts.Pause > 0 {

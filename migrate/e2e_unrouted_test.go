@@ -60,6 +60,9 @@ func TestE2EUnroutedAndSpellings(t *testing.T) {
 	if got := plan.Report.Totals.Outcomes[rewrite.OutcomeUnroutedPublic]; got != 4 {
 		t.Errorf("plan totals: %d unrouted-public, want 4 (three containers and the ConfigMap's hub)", got)
 	}
+	if s := Summary(plan.Report); !strings.Contains(s, "4 values still on public registries no mirror covers") {
+		t.Errorf("summary %q does not count the unrouted-public values", s)
+	}
 	var table bytes.Buffer
 	if err := WriteTable(&table, plan.Report); err != nil {
 		t.Fatal(err)
@@ -70,8 +73,12 @@ func TestE2EUnroutedAndSpellings(t *testing.T) {
 		t.Errorf("the plan table does not show the unrouted image:\n%s", table.String())
 	}
 
-	if _, err := m.Apply(t.Context(), plan); err != nil {
+	applied, err := m.Apply(t.Context(), plan)
+	if err != nil {
 		t.Fatal(err)
+	}
+	if applied.Totals.Failed != 0 {
+		t.Fatalf("apply: %d failed: %+v", applied.Totals.Failed, applied.Failed())
 	}
 	now := env.fetch(t, seeded["Deployment/spell/spellings"])
 	for i, want := range []string{

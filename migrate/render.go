@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -23,7 +24,11 @@ var tableHeader = []string{"NAMESPACE", "KIND", "NAME", "CONTAINER/FIELD", "OLD"
 // error, and the totals.
 func WriteTable(w io.Writer, r *Report) error {
 	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
-	if err := writeLine(tw, tableHeader); err != nil {
+	header := tableHeader
+	if r.Verified {
+		header = append(slices.Clone(tableHeader[:7]), "VERIFY", tableHeader[7], tableHeader[8])
+	}
+	if err := writeLine(tw, header); err != nil {
 		return err
 	}
 	for _, o := range r.Objects {
@@ -35,10 +40,17 @@ func WriteTable(w io.Writer, r *Report) error {
 			if newValue == row.Old {
 				newValue = "-"
 			}
-			lines = append(lines, []string{row.Field, row.Old, newValue, string(row.Outcome)})
+			line := []string{row.Field, row.Old, newValue, string(row.Outcome)}
+			if r.Verified {
+				line = append(line, orDash(string(o.Verify[row.Path])))
+			}
+			lines = append(lines, line)
 		}
 		if len(lines) == 0 {
 			lines = append(lines, []string{"-", "-", "-", "-"})
+			if r.Verified {
+				lines[0] = append(lines[0], "-")
+			}
 		}
 		for _, line := range lines {
 			if err := writeLine(tw, object, line, tail); err != nil {
@@ -107,12 +119,18 @@ func Summary(r *Report) string {
 	}
 	t := r.Totals
 	acted := t.Objects[StatusPlanned] + t.Objects[StatusPatched] + t.Objects[StatusDryRun] + t.Failed
-	if acted == 0 {
-		return fmt.Sprintf("migrate %s: nothing to change (%d objects checked: %s)", verb, len(r.Objects), countStatusMap(t.Objects))
+	var line string
+	switch {
+	case acted == 0:
+		line = fmt.Sprintf("migrate %s: nothing to change (%d objects checked: %s)", verb, len(r.Objects), countStatusMap(t.Objects))
+	case r.Action == ActionPlan:
+		line = fmt.Sprintf("migrate %s: %s; run with --apply to patch the planned objects", verb, countStatusMap(t.Objects))
+	default:
+		line = fmt.Sprintf("migrate %s: %s", verb, countStatusMap(t.Objects))
 	}
-	line := fmt.Sprintf("migrate %s: %s", verb, countStatusMap(t.Objects))
-	if r.Action == ActionPlan {
-		line += "; run with --apply to patch the planned objects"
+	// Left alone, but not fine: the nodes still pull these from the internet.
+	if n := t.Outcomes[rewrite.OutcomeUnroutedPublic]; n > 0 {
+		line += fmt.Sprintf("; %d values still on public registries no mirror covers (unrouted-public)", n)
 	}
 	return line
 }

@@ -81,6 +81,12 @@ func TestSummary(t *testing.T) {
 			"migrate apply (server dry-run): 1 dry-run"},
 		{"empty cluster", report(ActionUndo, false),
 			"migrate undo: nothing to change (0 objects checked: none)"},
+		{"unrouted public images", func() *Report {
+			r := report(ActionPlan, false, StatusUnchanged)
+			r.Objects[0].Rows = []Row{{Outcome: rewrite.OutcomeUnroutedPublic}, {Outcome: rewrite.OutcomeUnroutedPublic}, {Outcome: rewrite.OutcomeNoRule}}
+			r.count()
+			return r
+		}(), "migrate plan: nothing to change (1 objects checked: 1 unchanged); 2 values still on public registries no mirror covers (unrouted-public)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

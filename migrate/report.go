@@ -1,6 +1,7 @@
 package migrate
 
 import (
+	"github.com/pullthrough/pullthrough/resolve"
 	"github.com/pullthrough/pullthrough/rewrite"
 )
 
@@ -34,10 +35,13 @@ const (
 	StatusReportOnly Status = "report-only"
 	// StatusUnchanged: nothing to change.
 	StatusUnchanged Status = "unchanged"
+	// StatusNotServed: --verify found a new image the proxy does not serve, so the
+	// object is not patched (unless --force): its pods would not start.
+	StatusNotServed Status = "not-served"
 )
 
 // statuses lists every Status in report order.
-var statuses = []Status{StatusPlanned, StatusPatched, StatusDryRun, StatusFailed, StatusReportOnly, StatusUnchanged}
+var statuses = []Status{StatusPlanned, StatusPatched, StatusDryRun, StatusFailed, StatusNotServed, StatusReportOnly, StatusUnchanged}
 
 // Outcomes of --undo for one recorded value. They sit beside the rewrite
 // outcomes in a report's rows, but describe a restore, not a route, so they
@@ -92,6 +96,10 @@ type Object struct {
 	Rows    []Row `json:"rows"`
 	// Diff is the unified diff of the object's YAML, with --diff.
 	Diff string `json:"diff,omitempty"`
+	// Verify is, with --verify, whether the proxy serves the new image of each
+	// rewritten row, by the row's Path: served, not-found, unauthorized or
+	// unreachable. Registry prefixes name no image and are not checked.
+	Verify map[string]resolve.Status `json:"verify,omitempty"`
 }
 
 // Report is the result of a plan, apply or undo: every object considered and
@@ -100,9 +108,11 @@ type Object struct {
 type Report struct {
 	Action Action `json:"action"`
 	// ServerDryRun is set when every patch was sent with dryRun=All.
-	ServerDryRun bool      `json:"serverDryRun,omitempty"`
-	Objects      []*Object `json:"objects"`
-	Totals       Totals    `json:"totals"`
+	ServerDryRun bool `json:"serverDryRun,omitempty"`
+	// Verified is set when --verify checked the new images against the proxy.
+	Verified bool      `json:"verified,omitempty"`
+	Objects  []*Object `json:"objects"`
+	Totals   Totals    `json:"totals"`
 }
 
 // Totals count rows by outcome and objects by status, so that a script can
@@ -110,7 +120,8 @@ type Report struct {
 type Totals struct {
 	Outcomes map[rewrite.Outcome]int `json:"outcomes"`
 	Objects  map[Status]int          `json:"objects"`
-	// Failed is the number of failed objects; non-zero means exit code 1.
+	// Failed is the number of failed objects and of objects refused because
+	// their new image is not served; non-zero means exit code 1.
 	Failed int `json:"failed"`
 }
 
@@ -133,15 +144,15 @@ func (r *Report) count() {
 			t.Outcomes[row.Outcome]++
 		}
 	}
-	t.Failed = t.Objects[StatusFailed]
+	t.Failed = t.Objects[StatusFailed] + t.Objects[StatusNotServed]
 	r.Totals = t
 }
 
-// Failed returns the failed objects, each with its error.
+// Failed returns the failed and not-served objects, each with its error.
 func (r *Report) Failed() []*Object {
 	var failed []*Object
 	for _, o := range r.Objects {
-		if o.Status == StatusFailed {
+		if o.Status == StatusFailed || o.Status == StatusNotServed {
 			failed = append(failed, o)
 		}
 	}

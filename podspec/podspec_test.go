@@ -4,6 +4,8 @@ import (
 	"reflect"
 	"testing"
 
+	corev1 "k8s.io/api/core/v1"
+
 	"github.com/pullthrough/pullthrough/rewrite"
 )
 
@@ -137,5 +139,22 @@ func TestKinds(t *testing.T) {
 		if p, ok := PathOf(k.Kind); !ok || !reflect.DeepEqual(p, k.Path) {
 			t.Errorf("PathOf(%s) = %v, %v; want %v", k.Kind, p, ok, k.Path)
 		}
+	}
+}
+
+func TestFromPodSpec(t *testing.T) {
+	t.Parallel()
+	got := FromPodSpec(&corev1.PodSpec{
+		InitContainers:      []corev1.Container{{Name: "i", Image: "a", Command: []string{"x"}}},
+		Containers:          []corev1.Container{{Name: "c", Image: "b"}, {Name: "d", Image: "e"}},
+		EphemeralContainers: []corev1.EphemeralContainer{{EphemeralContainerCommon: corev1.EphemeralContainerCommon{Name: "f", Image: "g"}}},
+	})
+	want := &Spec{
+		InitContainers:      []Container{{"i", "a"}},
+		Containers:          []Container{{"c", "b"}, {"d", "e"}},
+		EphemeralContainers: []Container{{"f", "g"}},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("FromPodSpec = %+v, want %+v", got, want)
 	}
 }

@@ -85,3 +85,19 @@ func TestRewriteSpellings(t *testing.T) {
 		{"prefix other port", "quay.io:8443", "quay.io:8443", OutcomeNoRule},
 	})
 }
+
+func TestRegistryOf(t *testing.T) {
+	t.Parallel()
+	for image, want := range map[string]string{
+		"nginx":                          "docker.io",
+		"registry-1.docker.io:443/x/y:1": "docker.io",
+		"GHCR.io:443/acme/app":           "ghcr.io",
+		"eu.gcr.io/p/a":                  "eu.gcr.io",
+		"registry.local:05000/a":         "registry.local:5000",
+		"nginx:":                         "",
+	} {
+		if got := RegistryOf(image); got != want {
+			t.Errorf("RegistryOf(%q) = %q, want %q", image, got, want)
+		}
+	}
+}

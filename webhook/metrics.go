@@ -24,6 +24,8 @@ type Metrics struct {
 	reloads        *prometheus.CounterVec
 	lastReloadOK   prometheus.Gauge
 	proxyUp        prometheus.Gauge
+	proxyChanges   *prometheus.CounterVec
+	proxyProbes    *prometheus.CounterVec
 }
 
 // NewMetrics creates and registers the metrics on reg.
@@ -56,10 +58,18 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 		}),
 		proxyUp: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "pullthrough_proxy_up",
-			Help: "1 if the proxy's last probe succeeded (or no probe is configured), 0 otherwise.",
+			Help: "1 if the proxy is up (or no probe is configured), 0 once failureThreshold consecutive probes failed.",
 		}),
+		proxyChanges: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "pullthrough_proxy_transitions_total",
+			Help: "Changes of the proxy's state, by the state entered (up, down).",
+		}, []string{"to"}),
+		proxyProbes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "pullthrough_proxy_probes_total",
+			Help: "Proxy probes by result (success, failure), including failures too few to mark it down.",
+		}, []string{"result"}),
 	}
-	for _, c := range []prometheus.Collector{m.images, m.requests, m.duration, m.internalErrors, m.reloads, m.lastReloadOK, m.proxyUp} {
+	for _, c := range []prometheus.Collector{m.images, m.requests, m.duration, m.internalErrors, m.reloads, m.lastReloadOK, m.proxyUp, m.proxyChanges, m.proxyProbes} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}
@@ -68,6 +78,12 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 	m.proxyUp.Set(1)
 	for _, r := range []string{reloadSuccess, reloadError} {
 		m.reloads.WithLabelValues(r)
+	}
+	for _, to := range []string{proxyStateUp, proxyStateDown} {
+		m.proxyChanges.WithLabelValues(to)
+	}
+	for _, r := range []string{probeSuccess, probeFailure} {
+		m.proxyProbes.WithLabelValues(r)
 	}
 	return m, nil
 }
@@ -109,4 +125,32 @@ func (m *Metrics) setProxyUp(up bool) {
 	} else {
 		m.proxyUp.Set(0)
 	}
+}
+
+// Proxy states, the "to" label of pullthrough_proxy_transitions_total.
+const (
+	proxyStateUp   = "up"
+	proxyStateDown = "down"
+)
+
+// Probe results, the "result" label of pullthrough_proxy_probes_total.
+const (
+	probeSuccess = "success"
+	probeFailure = "failure"
+)
+
+func (m *Metrics) countProbe(err error) {
+	result := probeSuccess
+	if err != nil {
+		result = probeFailure
+	}
+	m.proxyProbes.WithLabelValues(result).Inc()
+}
+
+func (m *Metrics) countProxyTransition(up bool) {
+	to := proxyStateDown
+	if up {
+		to = proxyStateUp
+	}
+	m.proxyChanges.WithLabelValues(to).Inc()
 }

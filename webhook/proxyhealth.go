@@ -9,39 +9,48 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
+
+	"github.com/pullthrough/pullthrough/config"
 )
 
 // idleRecheck is how often the prober looks again at a config that has no
 // proxyHealth section, in case a reload adds one.
 const idleRecheck = 10 * time.Second
 
-// ProxyProber probes the proxy's registry endpoint on the configured
-// interval and records the verdict in the State and in pullthrough_proxy_up.
+// ProxyProber probes the proxy's registry endpoint on the configured interval
+// and, with hysteresis, records whether it is up in the State and in
+// pullthrough_proxy_up: the state changes only after FailureThreshold
+// consecutive failures or SuccessThreshold consecutive successes.
 type ProxyProber struct {
-	// State receives each verdict and gives the config's URL and interval.
+	// State receives each verdict and gives the config's URL, interval, client
+	// and thresholds.
 	State *State
-	// Metrics shows the verdict as pullthrough_proxy_up.
+	// Metrics shows the state as pullthrough_proxy_up and counts its changes.
 	Metrics *Metrics
-	// Client sends the probes (its transport decides TLS trust).
-	Client *http.Client
 	// Log reports each change of state.
 	Log logr.Logger
+
+	// failures and successes count consecutive probe results; only Start's
+	// goroutine touches them.
+	failures, successes int
 }
 
 // Start probes until ctx ends; it satisfies controller-runtime's Runnable.
 func (p *ProxyProber) Start(ctx context.Context) error {
 	for {
-		health := p.State.Routing().Config.ProxyHealth
+		routing := p.State.Routing()
+		health := routing.Config.ProxyHealth
 		wait := idleRecheck
 		if health == nil {
-			p.record(true, nil)
+			p.failures, p.successes = 0, 0
+			p.set(true, nil)
 		} else {
 			wait = health.Interval.Duration
-			up, err := p.probe(ctx, health.URL)
+			err := p.probe(ctx, routing)
 			if ctx.Err() != nil {
 				return nil // shutting down: a cancelled probe says nothing of the proxy
 			}
-			p.record(up, err)
+			p.record(health, err)
 		}
 		select {
 		case <-ctx.Done():
@@ -55,38 +64,63 @@ func (p *ProxyProber) Start(ctx context.Context) error {
 // for pulls.
 const probeTimeout = 5 * time.Second
 
-// probe asks the registry API once. 2xx, and 401 (the registry API's
-// "authenticate first"), mean the proxy is serving.
-func (p *ProxyProber) probe(ctx context.Context, url string) (bool, error) {
+// probe asks the registry API once; nil means the proxy is serving: 2xx, or
+// 401 (the registry API's "authenticate first").
+func (p *ProxyProber) probe(ctx context.Context, r *Routing) error {
+	url := r.Config.ProxyHealth.URL
 	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
-		return false, err
+		return err
 	}
-	resp, err := p.Client.Do(req)
+	resp, err := r.ProxyClient.Do(req)
 	if err != nil {
-		return false, err
+		return err
 	}
 	// Drained and closed so the connection is reused by the next probe.
 	_, drainErr := io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	if err := errors.Join(drainErr, resp.Body.Close()); err != nil {
-		return false, fmt.Errorf("GET %s: reading the answer: %w", url, err)
+		return fmt.Errorf("GET %s: reading the answer: %w", url, err)
 	}
 	if resp.StatusCode/100 == 2 || resp.StatusCode == http.StatusUnauthorized {
-		return true, nil
+		return nil
 	}
-	return false, fmt.Errorf("GET %s: %s", url, resp.Status)
+	return fmt.Errorf("GET %s: %s", url, resp.Status)
 }
 
-// record stores a verdict and logs each change of state.
-func (p *ProxyProber) record(up bool, err error) {
-	if was := p.State.ProxyUp(); was != up {
+// record counts one probe result and changes the state once a threshold of
+// consecutive results against it is reached.
+func (p *ProxyProber) record(cfg *config.ProxyHealth, err error) {
+	p.Metrics.countProbe(err)
+	up := p.State.ProxyUp()
+	if err == nil {
+		p.failures, p.successes = 0, p.successes+1
+		if !up && p.successes >= cfg.SuccessThreshold {
+			p.set(true, nil)
+		}
+		return
+	}
+	p.failures, p.successes = p.failures+1, 0
+	if !up {
+		return
+	}
+	if p.failures < cfg.FailureThreshold {
+		p.Log.Info("proxy probe failed; still up", "error", err.Error(), "consecutiveFailures", p.failures, "failureThreshold", cfg.FailureThreshold)
+		return
+	}
+	p.set(false, err)
+}
+
+// set stores the state, and logs and counts a change.
+func (p *ProxyProber) set(up bool, err error) {
+	if p.State.ProxyUp() != up {
 		if up {
 			p.Log.Info("proxy is up; rewriting resumes")
 		} else {
 			p.Log.Error(err, "proxy is down; images are left alone while failOpen is set")
 		}
+		p.Metrics.countProxyTransition(up)
 	}
 	p.State.SetProxyUp(up)
 	p.Metrics.setProxyUp(up)

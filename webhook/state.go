@@ -1,9 +1,12 @@
 package webhook
 
 import (
+	"fmt"
+	"net/http"
 	"sync/atomic"
 
 	"github.com/pullthrough/pullthrough/config"
+	"github.com/pullthrough/pullthrough/resolve"
 	"github.com/pullthrough/pullthrough/rewrite"
 )
 
@@ -18,6 +21,9 @@ type Routing struct {
 	// audit and unhealthy are Rewriter withholding for the audit path and
 	// for a proxy outage.
 	audit, unhealthy *rewrite.Rewriter
+	// ProxyClient sends the proxy probes; it trusts proxyHealth.caBundle besides
+	// the system roots. Nil without proxyHealth.
+	ProxyClient *http.Client
 }
 
 // NewRouting builds the rewriters of a loaded config.
@@ -26,12 +32,20 @@ func NewRouting(cfg *config.Config) (*Routing, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Routing{
+	r := &Routing{
 		Config:    cfg,
 		Rewriter:  rw,
 		audit:     rw.Withholding(rewrite.OutcomeAudit),
 		unhealthy: rw.Withholding(rewrite.OutcomeProxyUnhealthy),
-	}, nil
+	}
+	if h := cfg.ProxyHealth; h != nil {
+		transport, err := resolve.Transport(h.CABundle, nil)
+		if err != nil {
+			return nil, fmt.Errorf("proxyHealth.caBundle: %w", err)
+		}
+		r.ProxyClient = &http.Client{Transport: transport, Timeout: probeTimeout}
+	}
+	return r, nil
 }
 
 // State is what every request reads: the routing in force and whether the

@@ -39,6 +39,7 @@ var commands = map[string]command{
 	"rewrite": {"show how images and manifests are rewritten", runRewrite},
 	"webhook": {"serve the mutating admission webhook", runWebhook},
 	"migrate": {"plan, apply or undo the move of existing workloads", runMigrate},
+	"verify":  {"check that the proxy serves a namespace's images before enforce", runVerify},
 	"version": {"print the version", runVersion},
 }
 
@@ -79,7 +80,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: pullthrough COMMAND [flags]\n\ncommands:")
-	for _, name := range []string{"rewrite", "webhook", "migrate", "version"} {
+	for _, name := range []string{"rewrite", "webhook", "migrate", "verify", "version"} {
 		fmt.Fprintf(w, "  %-8s %s\n", name, commands[name].summary)
 	}
 	fmt.Fprintln(w, "\nRun 'pullthrough COMMAND -h' for a command's flags.")

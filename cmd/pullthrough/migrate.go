@@ -10,6 +10,7 @@ import (
 	"syscall"
 
 	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
 
 	"github.com/pullthrough/pullthrough/migrate"
 )
@@ -18,7 +19,8 @@ import (
 type migrateFlags struct {
 	config, kubeconfig, kinds, output string
 	namespaces                        stringList
-	apply, undo                       bool
+	apply, undo, verify, force        bool
+	verifyFlags                       verifyFlags
 	qps                               float64
 	burst                             int
 	opts                              migrate.Options
@@ -48,9 +50,19 @@ func runMigrate(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return usageError{err}
 	}
+	var verifier migrate.Verifier
+	if f.verify {
+		cs, err := kubernetes.NewForConfig(rc)
+		if err != nil {
+			return usageError{fmt.Errorf("kubeconfig: %w", err)}
+		}
+		if verifier, err = newVerifier(cfg, f.verifyFlags, cs); err != nil {
+			return err
+		}
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	report, runErr := migrateRun(ctx, m, f)
+	report, runErr := migrateRun(ctx, m, f, verifier)
 	if report == nil {
 		return runErr
 	}
@@ -72,18 +84,22 @@ func runMigrate(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// migrateRun plans, and with --apply or --undo carries the plan out. A
-// report comes back whenever one exists, even when the run was interrupted.
-func migrateRun(ctx context.Context, m *migrate.Migrator, f *migrateFlags) (*migrate.Report, error) {
+// migrateRun plans, with --verify checks the new images against the proxy, and
+// with --apply or --undo carries the plan out. A report comes back whenever one
+// exists, even when the run was interrupted.
+func migrateRun(ctx context.Context, m *migrate.Migrator, f *migrateFlags, verifier migrate.Verifier) (*migrate.Report, error) {
 	plan := m.Plan
 	if f.undo {
 		plan = m.PlanUndo
 	}
 	p, err := plan(ctx)
-	switch {
-	case err != nil:
+	if err != nil {
 		return nil, err
-	case !f.apply && !f.undo:
+	}
+	if verifier != nil {
+		migrate.Verify(ctx, p, verifier, f.force)
+	}
+	if !f.apply && !f.undo {
 		return p.Report, nil
 	}
 	return m.Apply(ctx, p)
@@ -106,10 +122,14 @@ func parseMigrateFlags(args []string, stderr io.Writer) (*migrateFlags, error) {
 	fs.Float64Var(&f.qps, "qps", 20, "client requests per second to the API server")
 	fs.IntVar(&f.burst, "burst", 40, "client request burst")
 	fs.BoolVar(&f.opts.ServerDryRun, "server-dry-run", false, "send every patch with dryRun=All: validated and admitted, not persisted")
+	fs.BoolVar(&f.verify, "verify", false, "check every new image against the proxy (manifest HEAD); --apply then skips objects whose new image is not served")
+	fs.BoolVar(&f.force, "force", false, "with --verify --apply: patch objects whose new image is not served too")
+	f.verifyFlags.register(fs)
 	fs.Usage = func() {
 		_, _ = fmt.Fprintln(stderr, "usage: pullthrough migrate --config FILE [--kubeconfig F] [-n NS]... [--kinds K,K] [-l SELECTOR]\n"+
 			"                           [--apply | --undo] [-o table|json] [--diff] [--batch-size N] [--pause D]\n"+
-			"                           [--qps Q --burst B] [--server-dry-run]")
+			"                           [--qps Q --burst B] [--server-dry-run]\n"+
+			"                           [--verify [--force] [--docker-config F] [--ca-bundle F]]")
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args); err != nil {
@@ -120,6 +140,10 @@ func parseMigrateFlags(args []string, stderr io.Writer) (*migrateFlags, error) {
 		return nil, usagef("unexpected arguments %q", fs.Args())
 	case f.apply && f.undo:
 		return nil, usagef("give --apply or --undo, not both")
+	case f.verify && f.undo:
+		return nil, usagef("--verify checks the proxy's images; --undo restores public ones")
+	case f.force && (!f.verify || !f.apply):
+		return nil, usagef("--force needs --verify and --apply")
 	case f.opts.ServerDryRun && !f.apply && !f.undo:
 		return nil, usagef("--server-dry-run needs --apply or --undo (a plan sends no patch)")
 	case f.output != "table" && f.output != "json":

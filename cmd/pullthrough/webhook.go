@@ -104,7 +104,7 @@ func runWebhook(args []string, _, stderr io.Writer) error {
 	}
 	runnables := []manager.Runnable{
 		webhook.NewConfigWatcher(f.config, loaded, state, metrics, log.WithName("config")),
-		&webhook.ProxyProber{State: state, Metrics: metrics, Client: &http.Client{}, Log: log.WithName("proxy")},
+		&webhook.ProxyProber{State: state, Metrics: metrics, Log: log.WithName("proxy")},
 		healthServer(f.probeAddr, server),
 	}
 	if f.metricsAddr != "0" {

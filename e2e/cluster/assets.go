@@ -19,11 +19,30 @@ var versionsFile = filepath.Join("hack", "versions.env")
 // binaries are the programs a cluster runs; hack/e2e-bins.sh builds all of them.
 var binaries = []string{"etcd", "kube-apiserver", "kube-controller-manager"}
 
+// registryBinary is the Distribution registry hack/e2e-bins.sh builds beside them.
+const registryBinary = "registry"
+
 // AssetsDir returns the directory holding etcd, kube-apiserver and kube-controller-manager
 // so that tests run against the pinned versions without a download: $KUBEBUILDER_ASSETS
 // when set, else the cache directory hack/e2e-bins.sh fills for hack/versions.env.
 // The error names the missing file and how to build it.
 func AssetsDir() (string, error) {
+	return findBinaries(binaries...)
+}
+
+// RegistryBinary returns the path of the Distribution registry that package
+// e2e/registry runs as upstreams and pull-through proxies, looked up like AssetsDir
+// (its own version, REGISTRY_VERSION, is checked by hack/e2e-bins.sh).
+func RegistryBinary() (string, error) {
+	dir, err := findBinaries(registryBinary)
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(dir, registryBinary), nil
+}
+
+// findBinaries returns the assets directory once every named binary is in it.
+func findBinaries(names ...string) (string, error) {
 	dir := os.Getenv(assetsEnv)
 	if dir == "" {
 		var err error
@@ -31,10 +50,10 @@ func AssetsDir() (string, error) {
 			return "", err
 		}
 	}
-	for _, name := range binaries {
+	for _, name := range names {
 		path := filepath.Join(dir, name)
 		if _, err := os.Stat(path); err != nil {
-			return "", fmt.Errorf("e2e control-plane binary %s: %w; build it with `make e2e-bins` (hack/e2e-bins.sh)", path, err)
+			return "", fmt.Errorf("e2e binary %s: %w; build it with `make e2e-bins` (hack/e2e-bins.sh)", path, err)
 		}
 	}
 	return dir, nil

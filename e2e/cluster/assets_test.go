@@ -75,4 +75,15 @@ func TestAssetsDirNamesTheBuild(t *testing.T) {
 	if got, err := AssetsDir(); err != nil || got != dir {
 		t.Fatalf("AssetsDir() = %q, %v; want %q", got, err, dir)
 	}
+	// The registry is looked up on its own: a control plane without it still starts.
+	reg := filepath.Join(dir, registryBinary)
+	if _, err := RegistryBinary(); err == nil || !strings.Contains(err.Error(), reg) {
+		t.Fatalf("RegistryBinary() err = %v, want one naming %s", err, reg)
+	}
+	if err := os.WriteFile(reg, nil, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := RegistryBinary(); err != nil || got != reg {
+		t.Fatalf("RegistryBinary() = %q, %v; want %q", got, err, reg)
+	}
 }

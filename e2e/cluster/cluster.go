@@ -40,7 +40,7 @@ type Cluster struct {
 	client     client.Client
 	dir        string // kubeconfig files and the controller manager's certificates
 	kubeconfig string
-	kcm        *controllerManager
+	kcm        *Process
 }
 
 // Start runs etcd and kube-apiserver, installs opts.WebhookConfigs and, if asked, runs
@@ -122,7 +122,7 @@ func (c *Cluster) WebhookServing() (host string, port int, certDir string) {
 func (c *Cluster) Stop() error {
 	var errs []error
 	if c.kcm != nil {
-		errs = append(errs, c.kcm.stop())
+		errs = append(errs, c.kcm.Stop())
 		c.kcm = nil
 	}
 	if err := c.env.Stop(); err != nil {

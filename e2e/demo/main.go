@@ -21,6 +21,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/kubernetes"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/pullthrough/pullthrough/e2e"
@@ -30,8 +31,12 @@ import (
 
 const (
 	binary = "bin/pullthrough"
-	config = "examples/config.yaml"
+	// configFile is the example config; the demo points its mirrors at real proxies.
+	configFile = "examples/config.yaml"
 )
+
+// demoConfig is the config the demo's webhook and migrator read, written by startRegistries.
+var demoConfig string
 
 func main() {
 	if err := run(context.Background()); err != nil {
@@ -62,6 +67,30 @@ func run(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	dir, err := os.MkdirTemp("", "pullthrough-demo-")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := os.RemoveAll(dir); err != nil {
+			fmt.Fprintln(os.Stderr, "removing the demo's directory:", err)
+		}
+	}()
+	step("starting real registries on 127.0.0.1: an upstream per public registry, seeded with small images, and a TLS pull-through proxy in front of each (private CA, htpasswd on Docker Hub's)")
+	set, digests, cfgPath, err := startRegistries(ctx, dir, logs)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := set.Stop(); err != nil {
+			fmt.Fprintln(os.Stderr, "stopping the registries:", err)
+		}
+	}()
+	demoConfig = cfgPath
+	for host, proxy := range set.Mirrors() {
+		fmt.Printf("  %-16s -> %s\n", host, proxy)
+	}
+	fmt.Printf("upstream requests so far: %s\n", describe(set.Counts()))
 	step("starting etcd, kube-apiserver and kube-controller-manager on 127.0.0.1 (logs: %s)", logs.Name())
 	step("installing the chart's MutatingWebhookConfiguration, pointed at 127.0.0.1")
 	began := time.Now()
@@ -95,7 +124,7 @@ func run(ctx context.Context) (err error) {
 		return err
 	}
 
-	step("starting %s webhook --config %s", binary, config)
+	step("starting %s webhook --config %s", binary, demoConfig)
 	metricsURL, stop, err := startWebhook(ctx, c, logs)
 	if err != nil {
 		return err
@@ -115,12 +144,27 @@ func run(ctx context.Context) (err error) {
 	if err := printPods(ctx, k8s); err != nil {
 		return err
 	}
+	cs, err := kubernetes.NewForConfig(c.Config())
+	if err != nil {
+		return err
+	}
+	if err := createPullSecrets(ctx, cs, set); err != nil {
+		return err
+	}
+	step("pulling every admitted pod's images through the proxies, as a kubelet would (with the pull secret the webhook added)")
+	if err := pullAll(ctx, cs, set, digests); err != nil {
+		return err
+	}
+	step("the incident's number: %d pods of one Deployment pull through pullthrough, then the same pulls go straight to the upstream", fleetSize)
+	if err := incident(ctx, cs, set); err != nil {
+		return err
+	}
 	step("pullthrough metrics from %s", metricsURL)
 	if err := printMetrics(metricsURL); err != nil {
 		return err
 	}
 
-	migrate := []string{"migrate", "--config", config, "--kubeconfig", c.KubeconfigPath(), "-n", "shop", "-n", "istio-system"}
+	migrate := []string{"migrate", "--config", demoConfig, "--kubeconfig", c.KubeconfigPath(), "-n", "shop", "-n", "istio-system"}
 	step("pullthrough migrate: the plan for what existed before the webhook")
 	if err := runBinary(migrate...); err != nil {
 		return err
@@ -130,7 +174,7 @@ func run(ctx context.Context) (err error) {
 		return err
 	}
 	step("after the migration: the storefront rolls out from the proxy")
-	if err := waitRolledOut(ctx, k8s); err != nil {
+	if err := waitRolledOut(ctx, k8s, set.Proxy("docker.io").Addr); err != nil {
 		return err
 	}
 	return printPods(ctx, k8s)
@@ -149,7 +193,7 @@ func startWebhook(ctx context.Context, c *cluster.Cluster, logs io.Writer) (stri
 	if err != nil {
 		return "", nil, err
 	}
-	cmd := exec.CommandContext(ctx, binary, "webhook", "--config", config, "--cert-dir", certDir,
+	cmd := exec.CommandContext(ctx, binary, "webhook", "--config", demoConfig, "--cert-dir", certDir,
 		"--port", strconv.Itoa(port), "--metrics-bind-address", metricsAddr, "--health-probe-bind-address", probeAddr)
 	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {
@@ -205,8 +249,13 @@ func runBinary(args ...string) error {
 	return nil
 }
 
+// poll checks cond every 200 ms for up to 90 s.
+func poll(ctx context.Context, cond wait.ConditionWithContextFunc) error {
+	return wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, 90*time.Second, true, cond)
+}
+
 func waitPods(ctx context.Context, k8s client.Client, ns string, n int) error {
-	return wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, 90*time.Second, true, func(ctx context.Context) (bool, error) {
+	return poll(ctx, func(ctx context.Context) (bool, error) {
 		var pods corev1.PodList
 		if err := k8s.List(ctx, &pods, client.InNamespace(ns)); err != nil {
 			return false, err
@@ -217,14 +266,14 @@ func waitPods(ctx context.Context, k8s client.Client, ns string, n int) error {
 
 // waitRolledOut waits until a storefront pod runs from the proxy: the
 // Deployment's new ReplicaSet made it from the migrated template.
-func waitRolledOut(ctx context.Context, k8s client.Client) error {
+func waitRolledOut(ctx context.Context, k8s client.Client, hubProxy string) error {
 	return wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, 90*time.Second, true, func(ctx context.Context) (bool, error) {
 		var pods corev1.PodList
 		if err := k8s.List(ctx, &pods, client.InNamespace("shop")); err != nil {
 			return false, err
 		}
 		for _, p := range pods.Items {
-			if strings.HasPrefix(p.Spec.Containers[0].Image, "proxy.example.internal/") {
+			if strings.HasPrefix(p.Spec.Containers[0].Image, hubProxy+"/") {
 				return true, nil
 			}
 		}

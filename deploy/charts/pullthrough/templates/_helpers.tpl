@@ -69,7 +69,23 @@ never sees.
 {{- $namespaces := concat (include "pullthrough.excludedNamespaces" . | fromJsonArray) ($exclude.namespaces | default list) | uniq -}}
 {{- $_ := set $exclude "namespaces" $namespaces -}}
 {{- $_ := set $config "exclude" $exclude -}}
+{{- $ca := .Values.proxyHealth.caBundle -}}
+{{- if and $ca (get $config "proxyHealth") -}}
+{{- $_ := set $config.proxyHealth "caBundle" (printf "%s/%s" (include "pullthrough.caBundleDir" .) (include "pullthrough.caBundleKey" .)) -}}
+{{- end -}}
 {{- toYaml $config -}}
+{{- end -}}
+
+{{/*
+Where the webhook mounts proxyHealth.caBundle, and the key of the ConfigMap or
+Secret that holds it.
+*/}}
+{{- define "pullthrough.caBundleDir" -}}
+/etc/pullthrough/proxy-ca
+{{- end -}}
+{{- define "pullthrough.caBundleKey" -}}
+{{- $ca := .Values.proxyHealth.caBundle -}}
+{{- if $ca.configMap }}{{ $ca.configMap.key }}{{ else }}{{ $ca.secret.key }}{{ end -}}
 {{- end -}}
 
 {{/*

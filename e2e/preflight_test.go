@@ -1,0 +1,93 @@
+package e2e
+
+import (
+	"bytes"
+	"errors"
+	"os/exec"
+	"strings"
+	"testing"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// preflight runs the binary's `migrate --verify` and `verify -n` against the real
+// API server and registries: a Deployment whose image the proxy serves, and one
+// whose image it does not (a repository the upstream never had).
+func preflight(t *testing.T, p *pullEnv) {
+	p.namespace(t, "preflight")
+	cs := p.client(t, nil)
+	bin := buildBinary(t)
+	createDeployment(t, cs, "preflight", "good", officialIndex, 1)
+	createDeployment(t, cs, "preflight", "missing", "docker.io/acme/missing:1", 1)
+	waitPodCount(t, cs, "preflight", 2)
+	run := func(args ...string) (string, int) {
+		t.Helper()
+		cmd := exec.Command(bin, append(args, "--config", p.config, "--kubeconfig", p.cluster.KubeconfigPath(), "-n", "preflight")...)
+		var out, errOut bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &errOut
+		err := cmd.Run()
+		var exit *exec.ExitError
+		if err != nil && !errors.As(err, &exit) {
+			t.Fatalf("%v: %v", args, err)
+		}
+		t.Logf("pullthrough %s: exit %d\n%s%s", strings.Join(args, " "), cmd.ProcessState.ExitCode(), out.String(), errOut.String())
+		return out.String(), cmd.ProcessState.ExitCode()
+	}
+
+	plan, code := run("migrate", "--verify")
+	if code != 1 || !strings.Contains(plan, "VERIFY") || !lineHas(plan, "missing", "not-found", "not-served") || !lineHas(plan, "good", "served", "planned") {
+		t.Errorf("migrate --verify: exit %d, want 1 with good served and planned, missing not-found/not-served:\n%s", code, plan)
+	}
+	applied, code := run("migrate", "--verify", "--apply")
+	if code != 1 || !lineHas(applied, "good", "served", "patched") || !lineHas(applied, "missing", "not-found", "not-served") {
+		t.Errorf("migrate --verify --apply: exit %d, want 1, good patched, missing refused:\n%s", code, applied)
+	}
+	for name, want := range map[string]string{"good": p.set.Proxy("docker.io").Addr + "/library/nginx:1.27", "missing": "docker.io/acme/missing:1"} {
+		dep, err := cs.AppsV1().Deployments("preflight").Get(t.Context(), name, metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := dep.Spec.Template.Spec.Containers[0].Image; got != want {
+			t.Errorf("deployment %s image %q after apply, want %q", name, got, want)
+		}
+	}
+	forced, code := run("migrate", "--verify", "--apply", "--force")
+	if code != 0 || !lineHas(forced, "missing", "not-found", "patched") {
+		t.Errorf("migrate --verify --apply --force: exit %d, want 0 with missing patched:\n%s", code, forced)
+	}
+	pods, code := run("verify")
+	if code != 1 || !lineHas(pods, "good-", "served") || !lineHas(pods, "missing-", "not-found") {
+		t.Errorf("verify -n preflight: exit %d, want 1 with the good pod served and the missing one not-found:\n%s", code, pods)
+	}
+	if _, code := run("verify", "--ca-bundle", "/nonexistent"); code != 2 {
+		t.Errorf("verify with a missing CA bundle: exit %d, want 2", code)
+	}
+}
+
+// lineHas reports whether some line of text has every word as a field; a word
+// ending in - matches a field it starts (a pod's generated name).
+func lineHas(text string, words ...string) bool {
+	for _, line := range strings.Split(text, "\n") {
+		fields := strings.Fields(line)
+		if hasAll(fields, words) {
+			return true
+		}
+	}
+	return false
+}
+
+func hasAll(fields, words []string) bool {
+	for _, w := range words {
+		found := false
+		for _, f := range fields {
+			if f == w || (strings.HasSuffix(w, "-") && strings.HasPrefix(f, w)) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,136 @@
+package registry
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/distribution/reference"
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/random"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+)
+
+// Image is one image to seed an upstream with.
+type Image struct {
+	// Ref is the public reference, with a tag ("nginx:1.27", "ghcr.io/org/team/tool:v1");
+	// its registry must be one of Options.Hosts (docker.io for short names).
+	Ref string
+	// Platforms ("linux/amd64", "linux/arm64") make it a multi-arch index of one random
+	// image each; none makes it a single image.
+	Platforms []string
+}
+
+// Small random images: two layers of 1 KiB each keep seeding and pulls fast.
+const (
+	layerBytes = 1024
+	layerCount = 2
+)
+
+// Seed pushes each image to its upstream (uncounted) and returns the digest of each
+// by Ref: what a pull of Ref, directly or through a proxy, must resolve to.
+func (s *Set) Seed(ctx context.Context, images ...Image) (map[string]string, error) {
+	digests := make(map[string]string, len(images))
+	for _, img := range images {
+		d, err := s.seed(ctx, img)
+		if err != nil {
+			return nil, fmt.Errorf("seeding %s: %w", img.Ref, err)
+		}
+		digests[img.Ref] = d
+	}
+	return digests, nil
+}
+
+func (s *Set) seed(ctx context.Context, img Image) (string, error) {
+	up, path, err := s.locate(img.Ref)
+	if err != nil {
+		return "", err
+	}
+	if strings.Contains(path, "@") {
+		return "", fmt.Errorf("%q: seeding needs a tag, not a digest", img.Ref)
+	}
+	ref, err := name.NewTag(up.direct+"/"+path, name.StrictValidation)
+	if err != nil {
+		return "", err
+	}
+	var artifact interface{ Digest() (v1.Hash, error) }
+	if len(img.Platforms) == 0 {
+		single, err := random.Image(layerBytes, layerCount)
+		if err != nil {
+			return "", err
+		}
+		artifact, err = single, remote.Write(ref, single, remote.WithContext(ctx))
+		if err != nil {
+			return "", err
+		}
+	} else {
+		index, err := randomIndex(img.Platforms)
+		if err != nil {
+			return "", err
+		}
+		artifact, err = index, remote.WriteIndex(ref, index, remote.WithContext(ctx))
+		if err != nil {
+			return "", err
+		}
+	}
+	d, err := artifact.Digest()
+	if err != nil {
+		return "", err
+	}
+	return d.String(), nil
+}
+
+// UpstreamRef returns public (as a pod names it: "nginx:1.27", "quay.io/org/app@sha256:...")
+// on its upstream's counted address: the reference of a direct pull, bypassing the proxy.
+func (s *Set) UpstreamRef(public string) (string, error) {
+	up, path, err := s.locate(public)
+	if err != nil {
+		return "", err
+	}
+	return up.Addr + "/" + path, nil
+}
+
+// locate finds public's upstream and its repository path with the tag or digest
+// (":latest" when it has neither, as a runtime assumes).
+func (s *Set) locate(public string) (*Upstream, string, error) {
+	named, err := reference.ParseNormalizedNamed(public)
+	if err != nil {
+		return nil, "", fmt.Errorf("image %q: %w", public, err)
+	}
+	up := s.upstreams[reference.Domain(named)]
+	if up == nil {
+		return nil, "", fmt.Errorf("image %q: no upstream plays %s", public, reference.Domain(named))
+	}
+	path := reference.Path(reference.TagNameOnly(named))
+	switch r := reference.TagNameOnly(named).(type) {
+	case reference.Digested:
+		path += "@" + r.Digest().String()
+	case reference.Tagged:
+		path += ":" + r.Tag()
+	}
+	return up, path, nil
+}
+
+// randomIndex is a Docker manifest list with one random image per os/arch platform.
+func randomIndex(platforms []string) (v1.ImageIndex, error) {
+	index := mutate.IndexMediaType(empty.Index, types.DockerManifestList)
+	for _, p := range platforms {
+		osName, arch, ok := strings.Cut(p, "/")
+		if !ok {
+			return nil, fmt.Errorf("platform %q: want os/arch", p)
+		}
+		img, err := random.Image(layerBytes, layerCount)
+		if err != nil {
+			return nil, err
+		}
+		index = mutate.AppendManifests(index, mutate.IndexAddendum{
+			Add:        img,
+			Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: osName, Architecture: arch}},
+		})
+	}
+	return index, nil
+}

@@ -1,0 +1,77 @@
+package resolve
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
+)
+
+// Status is a registry's answer to "do you serve this reference?".
+type Status string
+
+// The statuses, as the VERIFY column of the reports shows them.
+const (
+	// StatusServed: a manifest HEAD succeeded; a runtime can pull it.
+	StatusServed Status = "served"
+	// StatusNotFound: the registry answered that it has no such manifest or
+	// repository: a wrong path layout, a missing library/, a digest the upstream
+	// does not have.
+	StatusNotFound Status = "not-found"
+	// StatusUnauthorized: the registry refused the credentials (or their absence).
+	StatusUnauthorized Status = "unauthorized"
+	// StatusUnreachable: no answer (connection, TLS, timeout) or a server error.
+	StatusUnreachable Status = "unreachable"
+)
+
+// Result is one reference checked: its status and, unless served, why.
+type Result struct {
+	Status Status
+	Err    error
+}
+
+// Checker resolves references with a manifest HEAD, as a runtime does before pulling.
+type Checker struct {
+	transport http.RoundTripper
+	keychain  authn.Keychain
+}
+
+// NewChecker checks through transport (see Transport) with keychain's logins.
+func NewChecker(transport http.RoundTripper, keychain authn.Keychain) *Checker {
+	return &Checker{transport: transport, keychain: keychain}
+}
+
+// Check sends one manifest HEAD for ref and classifies the answer.
+func (c *Checker) Check(ctx context.Context, ref string) Result {
+	r, err := name.ParseReference(ref, name.StrictValidation)
+	if err != nil {
+		return Result{Status: StatusNotFound, Err: fmt.Errorf("%q is not a valid reference: %w", ref, err)}
+	}
+	_, err = remote.Head(r, remote.WithContext(ctx), remote.WithTransport(c.transport), remote.WithAuthFromKeychain(c.keychain))
+	if err != nil {
+		return Result{Status: classify(err), Err: fmt.Errorf("HEAD %s: %w", ref, err)}
+	}
+	return Result{Status: StatusServed}
+}
+
+// classify maps a registry error to a Status. A HEAD has no body, so the status
+// code decides; a token endpoint's refusal arrives as a transport.Error too.
+func classify(err error) Status {
+	var terr *transport.Error
+	if !errors.As(err, &terr) {
+		return StatusUnreachable
+	}
+	switch terr.StatusCode {
+	case http.StatusNotFound:
+		return StatusNotFound
+	case http.StatusUnauthorized, http.StatusForbidden:
+		return StatusUnauthorized
+	default:
+		return StatusUnreachable
+	}
+}

@@ -1,0 +1,91 @@
+package resolve
+
+import (
+	"encoding/pem"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-containerregistry/pkg/authn"
+)
+
+// TestCheck answers a manifest HEAD the ways a registry does, over TLS from a CA
+// only the bundle trusts, on a loopback address go-containerregistry would send
+// plain HTTP to.
+func TestCheck(t *testing.T) {
+	t.Parallel()
+	registry := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if user, pass, ok := r.BasicAuth(); r.URL.Path != "/v2/" && (!ok || user != "u" || pass != "p") {
+			w.Header().Set("WWW-Authenticate", `Basic realm="test"`)
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		switch r.URL.Path {
+		case "/v2/", "/v2/library/nginx/manifests/1.27":
+			w.Header().Set("Content-Type", "application/vnd.docker.distribution.manifest.v2+json")
+			w.Header().Set("Docker-Content-Digest", "sha256:"+strings.Repeat("a", 64))
+			w.Header().Set("Content-Length", "10")
+		case "/v2/broken/manifests/1":
+			w.WriteHeader(http.StatusBadGateway)
+		default:
+			w.WriteHeader(http.StatusNotFound)
+		}
+	}))
+	t.Cleanup(registry.Close)
+	host := strings.TrimPrefix(registry.URL, "https://")
+	ca := filepath.Join(t.TempDir(), "ca.crt")
+	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: registry.Certificate().Raw}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	trusting, err := Transport(ca, []string{host})
+	if err != nil {
+		t.Fatal(err)
+	}
+	untrusting, err := Transport("", []string{host})
+	if err != nil {
+		t.Fatal(err)
+	}
+	login := Credentials{host: authn.AuthConfig{Username: "u", Password: "p"}}
+	tests := []struct {
+		name      string
+		transport http.RoundTripper
+		keychain  authn.Keychain
+		ref       string
+		want      Status
+	}{
+		{"served", trusting, login, host + "/library/nginx:1.27", StatusServed},
+		{"missing library/", trusting, login, host + "/nginx:1.27", StatusNotFound},
+		{"no credentials", trusting, Credentials{}, host + "/library/nginx:1.27", StatusUnauthorized},
+		{"wrong credentials", trusting, Credentials{host: {Username: "u", Password: "x"}}, host + "/library/nginx:1.27", StatusUnauthorized},
+		{"server error", trusting, login, host + "/broken:1", StatusUnreachable},
+		{"private CA not trusted", untrusting, login, host + "/library/nginx:1.27", StatusUnreachable},
+		{"nothing listening", trusting, login, "127.0.0.1:1/library/nginx:1.27", StatusUnreachable},
+		{"not a reference", trusting, login, host + "/UPPER:1", StatusNotFound},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got := NewChecker(tt.transport, tt.keychain).Check(t.Context(), tt.ref)
+			if got.Status != tt.want || (got.Status == StatusServed) != (got.Err == nil) {
+				t.Errorf("Check(%s) = %s (%v), want %s", tt.ref, got.Status, got.Err, tt.want)
+			}
+		})
+	}
+}
+
+func TestTransportCABundle(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	empty := filepath.Join(dir, "empty.pem")
+	if err := os.WriteFile(empty, []byte("not a certificate\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{empty, filepath.Join(dir, "missing.pem")} {
+		if _, err := Transport(path, nil); err == nil || !strings.Contains(err.Error(), path) {
+			t.Errorf("Transport(%s) err = %v, want one naming the file", path, err)
+		}
+	}
+}

@@ -1,0 +1,14 @@
+// Package resolve asks a registry whether it serves an image reference, the way a
+// node's runtime would before pulling it: the registry protocol through
+// go-containerregistry, over TLS that trusts an optional private CA bundle, with the
+// credentials of Kubernetes pull secrets (kubernetes.io/dockerconfigjson) or a docker
+// config file. `pullthrough migrate --verify` and `pullthrough verify` use it as a
+// preflight before enforce; the e2e suite uses the same transport to pull.
+//
+// Contract:
+//   - Every request to a registry host named in HTTPSHosts goes over HTTPS, also for
+//     loopback and private addresses, which go-containerregistry would otherwise
+//     contact over plain HTTP: a proxy is reached exactly as a runtime reaches it.
+//   - Credentials are matched by registry host (host:port) only, as kubelet matches
+//     pull secrets; a host without credentials is contacted anonymously.
+package resolve
