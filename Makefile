@@ -78,21 +78,18 @@ vuln: ## govulncheck with a database built from golang.org/x/vulndb via the modu
 	hack/vulncheck.sh
 
 .PHONY: bench
-bench: ## benchmarks (compare ratios, not absolute times)
-	go test -run '^$$' -bench . -benchmem ./rewrite/... ./webhook/...
+bench: ## write docs/benchmarks.md: in-process and under-load ratios to a do-nothing webhook, alternated (~3 min)
+	go run ./hack/benchdoc -o docs/benchmarks.md
+	cd e2e/load && go run . -repo ../.. -o ../../docs/benchmarks.md
 
 .PHONY: fuzz
-fuzz: ## run each fuzz target for FUZZTIME (default 30s)
-	for t in FuzzRewrite FuzzText; do go test ./rewrite -run '^$$' -fuzz "^$$t$$" -fuzztime $${FUZZTIME:-30s}; done
-	go test ./config -run '^$$' -fuzz FuzzParse -fuzztime $${FUZZTIME:-30s}
-	go test ./rewrite/manifest -run '^$$' -fuzz FuzzManifest -fuzztime $${FUZZTIME:-30s}
-	go test ./webhook -run '^$$' -fuzz FuzzHandler -fuzztime $${FUZZTIME:-30s}
-	go test ./resolve -run '^$$' -fuzz FuzzCredentialsAdd -fuzztime $${FUZZTIME:-30s}
+fuzz: ## run every fuzz target of the module for FUZZTIME each (default 30s); prints executions per target
+	FUZZTIME=$${FUZZTIME:-30s} hack/fuzz.sh
 
 .PHONY: demo
 demo: build e2e-bins ## the main job: a local control plane, the webhook and the migrator, before and after
 	go run ./e2e/demo
 
 .PHONY: load
-load: ## vegeta load on the webhook over loopback TLS, reported as a ratio to controller-runtime's baseline
-	go run ./e2e/load -rate $${RATE:-500} -duration $${DURATION:-10s}
+load: ## vegeta load only (its own module), pullthrough and the baseline alternately; RATE, DURATION, ROUNDS
+	cd e2e/load && go run . -repo ../.. -rate $${RATE:-500} -duration $${DURATION:-10s} -rounds $${ROUNDS:-2}

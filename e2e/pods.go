@@ -21,7 +21,7 @@ func EachContainer(pod corev1.Pod, fn func(name, image, note string)) {
 		}
 		return originals[name]
 	}
-	for _, c := range podspec.Images(&pod.Spec) {
+	for _, c := range podspec.Images(podspec.FromPodSpec(&pod.Spec)) {
 		fn(c.Container, c.Old, note(c.Container))
 	}
 }

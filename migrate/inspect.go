@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 
-	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 
@@ -58,7 +57,7 @@ func (p podSpecInspector) inspect(rw *rewrite.Rewriter, obj map[string]any, excl
 	if !ok {
 		return nil, nil, fmt.Errorf("%s: is a %T, not an object", p.path, raw)
 	}
-	var spec corev1.PodSpec
+	var spec podspec.Spec
 	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(fields, &spec); err != nil {
 		return nil, nil, fmt.Errorf("decode %s: %w", p.path, err)
 	}

@@ -12,20 +12,17 @@ import (
 func TestDecide(t *testing.T) {
 	t.Parallel()
 	r := newTestRewriter(t)
-	always := corev1.ContainerRestartPolicyAlways
-	spec := &corev1.PodSpec{
-		InitContainers: []corev1.Container{
+	spec := &Spec{
+		InitContainers: []Container{
 			{Name: "init", Image: "busybox:1.36"},
-			{Name: "istio-proxy", Image: "docker.io/istio/proxyv2:1.22.0", RestartPolicy: &always},
+			{Name: "istio-proxy", Image: "docker.io/istio/proxyv2:1.22.0"},
 		},
-		Containers: []corev1.Container{
+		Containers: []Container{
 			{Name: "app", Image: "ghcr.io/acme/app:1"},
 			{Name: "cached", Image: "proxy.example.internal/quay/calico/node:v3"},
 			{Name: "private", Image: "registry.corp.example/team/app:2"},
 		},
-		EphemeralContainers: []corev1.EphemeralContainer{
-			{EphemeralContainerCommon: corev1.EphemeralContainerCommon{Name: "debug", Image: "nicolaka/netshoot"}},
-		},
+		EphemeralContainers: []Container{{Name: "debug", Image: "nicolaka/netshoot"}},
 	}
 	want := []struct {
 		field, container, image string
@@ -68,7 +65,7 @@ func TestDecide(t *testing.T) {
 
 func TestSkipped(t *testing.T) {
 	t.Parallel()
-	spec := &corev1.PodSpec{Containers: []corev1.Container{{Name: "a", Image: "nginx"}, {Name: "b", Image: "redis"}}}
+	spec := &Spec{Containers: []Container{{Name: "a", Image: "nginx"}, {Name: "b", Image: "redis"}}}
 	changes := Skipped(spec, rewrite.OutcomeOptedOut)
 	var outcomes []rewrite.Outcome
 	for _, c := range changes {
@@ -81,10 +78,10 @@ func TestSkipped(t *testing.T) {
 
 func TestImages(t *testing.T) {
 	t.Parallel()
-	spec := &corev1.PodSpec{
-		InitContainers:      []corev1.Container{{Name: "i", Image: "a"}},
-		Containers:          []corev1.Container{{Name: "c", Image: "b"}},
-		EphemeralContainers: []corev1.EphemeralContainer{{EphemeralContainerCommon: corev1.EphemeralContainerCommon{Name: "e", Image: "c"}}},
+	spec := &Spec{
+		InitContainers:      []Container{{Name: "i", Image: "a"}},
+		Containers:          []Container{{Name: "c", Image: "b"}},
+		EphemeralContainers: []Container{{Name: "e", Image: "c"}},
 	}
 	var got []string
 	for _, c := range Images(spec) {
@@ -142,5 +139,22 @@ func TestKinds(t *testing.T) {
 		if p, ok := PathOf(k.Kind); !ok || !reflect.DeepEqual(p, k.Path) {
 			t.Errorf("PathOf(%s) = %v, %v; want %v", k.Kind, p, ok, k.Path)
 		}
+	}
+}
+
+func TestFromPodSpec(t *testing.T) {
+	t.Parallel()
+	got := FromPodSpec(&corev1.PodSpec{
+		InitContainers:      []corev1.Container{{Name: "i", Image: "a", Command: []string{"x"}}},
+		Containers:          []corev1.Container{{Name: "c", Image: "b"}, {Name: "d", Image: "e"}},
+		EphemeralContainers: []corev1.EphemeralContainer{{EphemeralContainerCommon: corev1.EphemeralContainerCommon{Name: "f", Image: "g"}}},
+	})
+	want := &Spec{
+		InitContainers:      []Container{{"i", "a"}},
+		Containers:          []Container{{"c", "b"}, {"d", "e"}},
+		EphemeralContainers: []Container{{"f", "g"}},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("FromPodSpec = %+v, want %+v", got, want)
 	}
 }

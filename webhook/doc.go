@@ -15,8 +15,11 @@
 //   - The handler is idempotent: run on its own output it returns no patch,
 //     which is what reinvocationPolicy IfNeeded needs to rewrite a sidecar
 //     that a later webhook injected.
-//   - The patch is computed against the raw object, edited as generic JSON,
-//     so fields this binary's API types do not know are never dropped.
+//   - The pod is read into a small shape (names and images per container
+//     list, labels, annotations, pull secrets) and the answer is exact JSON
+//     patch operations, each image replace guarded by a test of its old
+//     value; nothing else of the object is rewritten, so fields this
+//     binary's API types do not know are never dropped.
 //   - It must never be why a pod fails to start: a request it cannot read
 //     gets an error response (the API server's failurePolicy decides), and
 //     an internal error allows the pod unchanged, logged and counted.

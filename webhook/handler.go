@@ -2,7 +2,6 @@ package webhook
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"time"
@@ -88,59 +87,67 @@ func operationLabel(op admissionv1.Operation) string {
 }
 
 func (h *PodHandler) handle(ctx context.Context, req admission.Request) (admission.Response, string) {
-	pod, old, early, result := decodeRequest(req)
-	if pod == nil {
+	p, old, early, result := decodeRequest(req)
+	if p == nil {
 		return early, result
 	}
-	routing, rw := h.State.rewriter(h.Mode)
-	cfg := routing.Config
-	changes := decide(rw, pod, old, cfg.NamespaceExcluded(req.Namespace))
-	h.Metrics.countImages(changes)
-	if reason := unroutedDenial(h.Mode, cfg, changes); reason != "" {
+	pp, changes, replaced, denial := h.plan(req, p, old)
+	if denial != "" {
 		logf.FromContext(ctx).Info("denied pod: an image would be pulled from a public registry no mirror covers",
-			"uid", req.UID, "namespace", req.Namespace, "name", podName(pod, req))
-		return admission.Denied(reason), resultDenied
+			"uid", req.UID, "namespace", req.Namespace, "name", podName(p, req))
+		return admission.Denied(denial), resultDenied
 	}
-	// The ephemeralcontainers subresource stores only ephemeral containers:
-	// the API server puts the old metadata back, so annotations are not sent.
-	p, replaced := newPodPatch(pod, changes, req.SubResource == "")
 	for _, key := range replaced {
 		logf.FromContext(ctx).Info("annotation was not pullthrough's JSON; replaced", "annotation", key,
-			"uid", req.UID, "namespace", req.Namespace, "name", podName(pod, req))
-	}
-	// Only on CREATE (a running pod's imagePullSecrets are immutable), and
-	// never when auditing, which changes nothing.
-	if req.Operation == admissionv1.Create && h.Mode != config.ModeAudit && cfg.Mode != config.ModeAudit && pullsFromProxy(changes) {
-		p.addPullSecrets(pod, cfg.ImagePullSecrets)
+			"uid", req.UID, "namespace", req.Namespace, "name", podName(p, req))
 	}
 	warnings := warningsFor(changes)
 	if h.Notice != "" {
 		warnings = append([]string{h.Notice}, warnings...)
 	}
-	if p.empty() {
+	if pp.empty() {
 		return admission.Allowed("").WithWarnings(warnings...), resultUnchanged
 	}
-	resp, err := p.response(req.Object.Raw)
+	ops, err := pp.ops(p)
 	if err != nil {
 		// Never the reason a pod fails to start: allow it as it came.
 		logf.FromContext(ctx).Error(err, "cannot build the patch; allowing the pod unchanged",
-			"uid", req.UID, "namespace", req.Namespace, "name", podName(pod, req))
+			"uid", req.UID, "namespace", req.Namespace, "name", podName(p, req))
 		h.Metrics.internalErrors.Inc()
 		return admission.Allowed(""), resultError
 	}
-	if len(resp.Patches) == 0 {
-		return resp.WithWarnings(warnings...), resultUnchanged
-	}
 	logf.FromContext(ctx).V(1).Info("patched pod", "uid", req.UID, "namespace", req.Namespace,
-		"name", podName(pod, req), "rewritten", p.rewritten, "mode", h.Mode)
-	return resp.WithWarnings(warnings...), resultPatched
+		"name", podName(p, req), "rewritten", len(pp.images), "mode", h.Mode)
+	return admission.Patched("", ops...).WithWarnings(warnings...), resultPatched
+}
+
+// plan decides the request's images and counts them; then either denies the
+// pod (denial, under unrouted: deny) or collects what the patch changes,
+// with the annotations that were not our JSON and are replaced.
+func (h *PodHandler) plan(req admission.Request, p *pod, old *oldPod) (pp *podPatch, changes []podspec.Change, replaced []string, denial string) {
+	routing, rw := h.State.rewriter(h.Mode)
+	cfg := routing.Config
+	changes = decide(rw, p, old, cfg.NamespaceExcluded(req.Namespace))
+	h.Metrics.countImages(changes)
+	if denial = unroutedDenial(h.Mode, cfg, changes); denial != "" {
+		return nil, changes, nil, denial
+	}
+	// The ephemeralcontainers subresource stores only ephemeral containers:
+	// the API server puts the old metadata back, so annotations are not sent.
+	pp, replaced = newPodPatch(p, changes, req.SubResource == "")
+	// Only on CREATE (a running pod's imagePullSecrets are immutable), and
+	// never when auditing, which changes nothing.
+	if req.Operation == admissionv1.Create && h.Mode != config.ModeAudit && cfg.Mode != config.ModeAudit && pullsFromProxy(changes) {
+		pp.addPullSecrets(p, cfg.ImagePullSecrets)
+	}
+	return pp, changes, replaced, ""
 }
 
 // decodeRequest reads the pod (and, on UPDATE, the old pod) of a request
 // this handler serves. A nil pod means the request is answered already: an
 // error response for what is not a readable Pod, an allowance for what the
 // handler does not handle.
-func decodeRequest(req admission.Request) (pod, old *corev1.Pod, early admission.Response, result string) {
+func decodeRequest(req admission.Request) (p *pod, old *oldPod, early admission.Response, result string) {
 	if req.Kind.Group != "" || req.Kind.Kind != "Pod" {
 		return nil, nil, admission.Errored(http.StatusBadRequest, fmt.Errorf("pullthrough handles core/v1 Pods, not %s", req.Kind.String())), resultRejected
 	}
@@ -148,17 +155,17 @@ func decodeRequest(req admission.Request) (pod, old *corev1.Pod, early admission
 		(req.SubResource != "" && req.SubResource != "ephemeralcontainers") {
 		return nil, nil, admission.Allowed(""), resultUnchanged
 	}
-	pod = &corev1.Pod{}
-	if err := json.Unmarshal(req.Object.Raw, pod); err != nil {
+	p = &pod{}
+	if err := decodePod(req.Object.Raw, p); err != nil {
 		return nil, nil, admission.Errored(http.StatusBadRequest, fmt.Errorf("decode object as a Pod: %w", err)), resultRejected
 	}
 	if req.Operation == admissionv1.Update {
-		old = &corev1.Pod{}
-		if err := json.Unmarshal(req.OldObject.Raw, old); err != nil {
+		old = &oldPod{}
+		if err := decodePod(req.OldObject.Raw, old); err != nil {
 			return nil, nil, admission.Errored(http.StatusBadRequest, fmt.Errorf("decode oldObject as a Pod: %w", err)), resultRejected
 		}
 	}
-	return pod, old, admission.Response{}, ""
+	return p, old, admission.Response{}, ""
 }
 
 // pullsFromProxy reports whether any image of the request will be pulled
@@ -175,14 +182,16 @@ func pullsFromProxy(changes []podspec.Change) bool {
 }
 
 // podName is the pod's name, or its generateName prefix on CREATE.
-func podName(pod *corev1.Pod, req admission.Request) string {
+func podName(p *pod, req admission.Request) string {
 	switch {
 	case req.Name != "":
 		return req.Name
-	case pod.Name != "":
-		return pod.Name
+	case p.Metadata == nil:
+		return ""
+	case p.Metadata.Name != "":
+		return p.Metadata.Name
 	default:
-		return pod.GenerateName
+		return p.Metadata.GenerateName
 	}
 }
 
@@ -190,15 +199,16 @@ func podName(pod *corev1.Pod, req admission.Request) string {
 // namespace that exclude.namespaces names or not. Pod-level opt-outs are
 // counted per image; on UPDATE, an image the old pod already had is not this
 // request's business and is left out (and not counted again).
-func decide(rw *rewrite.Rewriter, pod, old *corev1.Pod, nsExcluded bool) []podspec.Change {
+func decide(rw *rewrite.Rewriter, p *pod, old *oldPod, nsExcluded bool) []podspec.Change {
 	var changes []podspec.Change
+	mirror, _ := p.annotation(corev1.MirrorPodAnnotationKey)
 	switch {
-	case pod.Annotations[corev1.MirrorPodAnnotationKey] != "", pod.Labels[LabelSkip] == "true":
-		changes = podspec.Skipped(&pod.Spec, rewrite.OutcomeOptedOut)
+	case mirror != "", p.label(LabelSkip) == "true":
+		changes = podspec.Skipped(&p.Spec.Spec, rewrite.OutcomeOptedOut)
 	case nsExcluded:
-		changes = podspec.Skipped(&pod.Spec, rewrite.OutcomeExcludedNamespace)
+		changes = podspec.Skipped(&p.Spec.Spec, rewrite.OutcomeExcludedNamespace)
 	default:
-		changes = podspec.Decide(rw, &pod.Spec)
+		changes = podspec.Decide(rw, &p.Spec.Spec)
 	}
 	if old == nil {
 		return changes

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 
 	jsonpatch "gopkg.in/evanphx/json-patch.v4"
@@ -55,6 +56,11 @@ func TestHandlerGolden(t *testing.T) {
 		{"undecodable-pod", false, false},
 		{"malformed", false, false},
 		{"empty", false, false},
+		// The realistic corpus of the benchmarks (docs/benchmarks.md).
+		{"realistic-deployment-pod", false, true},
+		{"realistic-istio-pod", false, true},
+		{"realistic-30-containers", false, true},
+		{"realistic-update-metadata", false, false},
 	}
 	for _, tt := range tests {
 		name := tt.fixture
@@ -149,7 +155,10 @@ func compareGolden(t *testing.T, path string, got outcome) {
 	if err != nil {
 		t.Fatalf("%v (run go test -update)", err)
 	}
-	if string(b) != string(want) {
+	// JSON objects are unordered: the patched object may list its members
+	// in another order than when the golden file was written (an add
+	// operation appends a member where a generic diff rewrote the map).
+	if string(b) != string(want) && !reflect.DeepEqual(generic(t, b), generic(t, want)) {
 		t.Errorf("%s differs:\n--- got\n%s--- want\n%s", path, b, want)
 	}
 }

@@ -9,6 +9,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	admissionv1 "k8s.io/api/admission/v1"
+
+	"github.com/pullthrough/pullthrough/config"
 )
 
 // fixture is a handler pair on a fresh registry, as the binary wires them.
@@ -18,6 +20,9 @@ type fixture struct {
 	reg     *prometheus.Registry
 	mutate  http.Handler
 	audit   http.Handler
+	// mutateHandler and auditHandler are the handlers behind mutate and
+	// audit, for tests that call their parts.
+	mutateHandler, auditHandler *PodHandler
 }
 
 func newFixture(t testing.TB, configPath string) *fixture {
@@ -32,6 +37,8 @@ func newFixture(t testing.TB, configPath string) *fixture {
 	}
 	handlers := Handlers(f.state, f.metrics)
 	f.mutate, f.audit = handlers[PathMutate], handlers[PathAudit]
+	f.mutateHandler = &PodHandler{State: f.state, Metrics: f.metrics, Mode: config.ModeEnforce}
+	f.auditHandler = &PodHandler{State: f.state, Metrics: f.metrics, Mode: config.ModeAudit}
 	return f
 }
 

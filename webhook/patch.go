@@ -1,53 +1,65 @@
 package webhook
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
+	"strconv"
+	"strings"
 
-	corev1 "k8s.io/api/core/v1"
-	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
+	"gomodules.xyz/jsonpatch/v2"
 
 	"github.com/pullthrough/pullthrough/podspec"
 	"github.com/pullthrough/pullthrough/rewrite"
 )
 
-// podPatch is everything the handler will change on one pod.
+// podPatch is everything the handler will change on one pod, decided before
+// any operation is written: the operations (ops) and, in the tests, the
+// generic-JSON oracle are both built from it.
 type podPatch struct {
-	images      []podspec.Change  // rewritten changes, applied by field and index
-	annotations map[string]string // annotation key -> new value
-	pullSecrets []string          // names to append to spec.imagePullSecrets
-	rewritten   int
+	images      []podspec.Change // rewritten changes, by field and index
+	annotations []annotation     // to set, in a fixed order
+	pullSecrets []string         // names to append to spec.imagePullSecrets
 }
+
+// annotation is one annotation to set.
+type annotation struct{ key, value string }
 
 // newPodPatch collects the rewritten images and, if record is set, the
 // annotations that record them, merged into any that an earlier call
 // (reinvocation) wrote. It returns the keys of annotations whose value was
 // not pullthrough's JSON and is replaced.
-func newPodPatch(pod *corev1.Pod, changes []podspec.Change, record bool) (*podPatch, []string) {
-	p := &podPatch{annotations: map[string]string{}}
-	originals, proposals := map[string]string{}, map[string]string{}
+func newPodPatch(p *pod, changes []podspec.Change, record bool) (*podPatch, []string) {
+	pp := &podPatch{}
+	var originals, proposals map[string]string
 	for _, c := range changes {
 		switch c.Outcome {
 		case rewrite.OutcomeRewritten:
-			p.images = append(p.images, c)
-			originals[c.Container] = c.Old
+			pp.images = append(pp.images, c)
+			originals = put(originals, c.Container, c.Old)
 		case rewrite.OutcomeAudit:
-			proposals[c.Container] = c.Proposed
+			proposals = put(proposals, c.Container, c.Proposed)
 		}
 	}
-	p.rewritten = len(p.images)
 	if !record {
-		return p, nil
+		return pp, nil
 	}
 	var replaced []string
-	if !p.mergeAnnotation(pod, AnnotationOriginalImages, originals) {
+	if !pp.mergeAnnotation(p, AnnotationOriginalImages, originals) {
 		replaced = append(replaced, AnnotationOriginalImages)
 	}
-	if !p.mergeAnnotation(pod, AnnotationWouldRewrite, proposals) {
+	if !pp.mergeAnnotation(p, AnnotationWouldRewrite, proposals) {
 		replaced = append(replaced, AnnotationWouldRewrite)
 	}
-	return p, replaced
+	return pp, replaced
+}
+
+// put sets m[k] = v, making m on first use: most pods need neither map.
+func put(m map[string]string, k, v string) map[string]string {
+	if m == nil {
+		m = map[string]string{}
+	}
+	m[k] = v
+	return m
 }
 
 // mergeAnnotation adds entries to the JSON map held in annotation key.
@@ -55,13 +67,14 @@ func newPodPatch(pod *corev1.Pod, changes []podspec.Change, record bool) (*podPa
 // same string and a reinvocation produces no patch. It reports false when an
 // existing value was not our JSON (edited by hand) and is replaced: the pod
 // must still start, so the caller logs it rather than failing.
-func (p *podPatch) mergeAnnotation(pod *corev1.Pod, key string, entries map[string]string) bool {
+func (pp *podPatch) mergeAnnotation(p *pod, key string, entries map[string]string) bool {
 	if len(entries) == 0 {
 		return true
 	}
 	merged := map[string]string{}
 	ok := true
-	if old, found := pod.Annotations[key]; found {
+	old, found := p.annotation(key)
+	if found {
 		if err := json.Unmarshal([]byte(old), &merged); err != nil {
 			merged, ok = map[string]string{}, false
 		}
@@ -70,91 +83,104 @@ func (p *podPatch) mergeAnnotation(pod *corev1.Pod, key string, entries map[stri
 		merged[k] = v
 	}
 	b, _ := json.Marshal(merged) // a map[string]string always marshals
-	if string(b) != pod.Annotations[key] {
-		p.annotations[key] = string(b)
+	if !found || string(b) != old {
+		pp.annotations = append(pp.annotations, annotation{key, string(b)})
 	}
 	return ok
 }
 
 // addPullSecrets appends the configured secrets the pod lacks.
-func (p *podPatch) addPullSecrets(pod *corev1.Pod, names []string) {
-	have := map[string]bool{}
-	for _, s := range pod.Spec.ImagePullSecrets {
-		have[s.Name] = true
-	}
+func (pp *podPatch) addPullSecrets(p *pod, names []string) {
 	for _, n := range names {
-		if !have[n] {
-			p.pullSecrets = append(p.pullSecrets, n)
-			have[n] = true
+		if !hasPullSecret(p, n) && !containsString(pp.pullSecrets, n) {
+			pp.pullSecrets = append(pp.pullSecrets, n)
 		}
 	}
 }
 
-func (p *podPatch) empty() bool {
-	return len(p.images) == 0 && len(p.annotations) == 0 && len(p.pullSecrets) == 0
+func hasPullSecret(p *pod, name string) bool {
+	for _, s := range p.Spec.ImagePullSecrets {
+		if s.Name == name {
+			return true
+		}
+	}
+	return false
 }
 
-// response is the admission answer for this patch: the raw object edited,
-// diffed against itself by controller-runtime.
-func (p *podPatch) response(raw []byte) (admission.Response, error) {
-	patched, err := p.applyTo(raw)
-	if err != nil {
-		return admission.Response{}, err
+func containsString(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
 	}
-	resp := admission.PatchResponseFromRaw(raw, patched)
-	if !resp.Allowed {
-		return admission.Response{}, fmt.Errorf("diff the patched pod: %s", resp.Result.Message)
-	}
-	return resp, nil
+	return false
 }
 
-// applyTo edits the raw object as generic JSON and returns it. Working on
-// the raw JSON rather than on corev1.Pod keeps every field this binary's API
-// types do not know (a newer API server's), which a typed round trip would
-// drop and the patch would then remove. Numbers stay json.Number, exact.
-func (p *podPatch) applyTo(raw []byte) ([]byte, error) {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var obj map[string]any
-	if err := dec.Decode(&obj); err != nil {
-		return nil, fmt.Errorf("decode object: %w", err)
+func (pp *podPatch) empty() bool {
+	return len(pp.images) == 0 && len(pp.annotations) == 0 && len(pp.pullSecrets) == 0
+}
+
+// pointerEscaper escapes one JSON pointer segment (RFC 6901).
+var pointerEscaper = strings.NewReplacer("~", "~0", "/", "~1")
+
+// ops writes the patch as exact JSON patch operations on p, the object it
+// was decided on:
+//   - each image is a replace preceded by a test of its old value, so an
+//     index that does not hold the image it was decided for can never be
+//     written: this function refuses such a change (the handler then allows
+//     the pod unchanged and counts it), and were one to slip through, the
+//     API server's test would fail the patch rather than write another
+//     container;
+//   - annotations are added as a map when the pod has none, else per key;
+//   - pull secrets are added as an array when the pod has none, else appended.
+func (pp *podPatch) ops(p *pod) ([]jsonpatch.Operation, error) {
+	ops := make([]jsonpatch.Operation, 0, 2*len(pp.images)+len(pp.annotations)+len(pp.pullSecrets))
+	for _, c := range pp.images {
+		list := p.Spec.List(c.Field)
+		if c.Index < 0 || c.Index >= len(list) || list[c.Index].Name != c.Container || list[c.Index].Image != c.Old {
+			return nil, fmt.Errorf("spec.%s[%d] does not hold container %q with image %q: refusing to patch it", c.Field, c.Index, c.Container, c.Old)
+		}
+		path := "/spec/" + c.Field + "/" + strconv.Itoa(c.Index) + "/image"
+		ops = append(ops,
+			jsonpatch.Operation{Operation: "test", Path: path, Value: c.Old},
+			jsonpatch.Operation{Operation: "replace", Path: path, Value: c.Image})
 	}
-	spec, ok := obj["spec"].(map[string]any)
-	if !ok {
-		return nil, fmt.Errorf("object has no spec")
-	}
-	for _, c := range p.images {
-		list, ok := spec[c.Field].([]any)
-		if !ok || c.Index >= len(list) {
-			return nil, fmt.Errorf("spec.%s[%d] not found", c.Field, c.Index)
+	ops = append(ops, pp.annotationOps(p)...)
+	switch {
+	case len(pp.pullSecrets) == 0:
+	case len(p.Spec.ImagePullSecrets) == 0:
+		refs := make([]map[string]string, len(pp.pullSecrets))
+		for i, n := range pp.pullSecrets {
+			refs[i] = map[string]string{"name": n}
 		}
-		container, ok := list[c.Index].(map[string]any)
-		if !ok {
-			return nil, fmt.Errorf("spec.%s[%d] is not an object", c.Field, c.Index)
-		}
-		container["image"] = c.Image
-	}
-	if len(p.annotations) > 0 {
-		meta, _ := obj["metadata"].(map[string]any)
-		if meta == nil {
-			meta = map[string]any{}
-			obj["metadata"] = meta
-		}
-		ann, _ := meta["annotations"].(map[string]any)
-		if ann == nil {
-			ann = map[string]any{}
-			meta["annotations"] = ann
-		}
-		for k, v := range p.annotations {
-			ann[k] = v
+		ops = append(ops, jsonpatch.Operation{Operation: "add", Path: "/spec/imagePullSecrets", Value: refs})
+	default:
+		for _, n := range pp.pullSecrets {
+			ops = append(ops, jsonpatch.Operation{Operation: "add", Path: "/spec/imagePullSecrets/-", Value: map[string]string{"name": n}})
 		}
 	}
-	if len(p.pullSecrets) > 0 {
-		secrets, _ := spec["imagePullSecrets"].([]any)
-		for _, n := range p.pullSecrets {
-			secrets = append(secrets, map[string]any{"name": n})
-		}
-		spec["imagePullSecrets"] = secrets
+	return ops, nil
+}
+
+// annotationOps sets pp's annotations: as a new map (inside a new metadata
+// when the object has none), or key by key into the existing map.
+func (pp *podPatch) annotationOps(p *pod) []jsonpatch.Operation {
+	if len(pp.annotations) == 0 {
+		return nil
 	}
-	return json.Marshal(obj)
+	if p.Metadata == nil || p.Metadata.Annotations == nil {
+		m := make(map[string]string, len(pp.annotations))
+		for _, a := range pp.annotations {
+			m[a.key] = a.value
+		}
+		if p.Metadata == nil {
+			return []jsonpatch.Operation{{Operation: "add", Path: "/metadata", Value: map[string]any{"annotations": m}}}
+		}
+		return []jsonpatch.Operation{{Operation: "add", Path: "/metadata/annotations", Value: m}}
+	}
+	ops := make([]jsonpatch.Operation, len(pp.annotations))
+	for i, a := range pp.annotations {
+		ops[i] = jsonpatch.Operation{Operation: "add", Path: "/metadata/annotations/" + pointerEscaper.Replace(a.key), Value: a.value}
+	}
+	return ops
 }

@@ -73,7 +73,7 @@ func runVerify(args []string, stdout, stderr io.Writer) error {
 	checked := map[string]resolve.Result{}
 	var notServed, total int
 	for _, pod := range pods.Items {
-		for _, c := range podspec.Decide(rw, &pod.Spec) {
+		for _, c := range podspec.Decide(rw, podspec.FromPodSpec(&pod.Spec)) {
 			if c.Outcome != rewrite.OutcomeRewritten && c.Outcome != rewrite.OutcomeAlreadyProxied {
 				_, _ = fmt.Fprintf(tw, "%s\t%s\t%s\t-\t%s\n", pod.Name, c.Container, c.Old, c.Outcome)
 				continue

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Runs every fuzz target of the module (every `func FuzzX(f *testing.F)` in a
+# _test.go file) for FUZZTIME each, one after another, and prints the
+# executions per target. A failing input is saved under the package's
+# testdata/fuzz/FuzzX by go test; commit it with its fix.
+#   FUZZTIME=5m hack/fuzz.sh          # every target
+#   hack/fuzz.sh FuzzHandler FuzzText  # some
+set -euo pipefail
+cd "$(dirname "$0")/.."
+fuzztime=${FUZZTIME:-30s}
+summary=()
+while read -r file name; do
+	if [[ $# -gt 0 && ! " $* " =~ " $name " ]]; then continue; fi
+	pkg=./$(dirname "$file")
+	echo "== $pkg $name ($fuzztime)"
+	log=$(mktemp)
+	# -parallel 2: CI and the project machine have two cores.
+	if ! go test "$pkg" -run '^$' -fuzz "^${name}\$" -fuzztime "$fuzztime" -parallel 2 2>&1 | tee "$log"; then
+		rm -f "$log"
+		echo "fuzz: $name failed; the input is saved under $pkg/testdata/fuzz/$name" >&2
+		exit 1
+	fi
+	execs=$(grep -o 'execs: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)
+	rm -f "$log"
+	summary+=("$(printf '%-20s %-24s %12s execs in %s' "$name" "$pkg" "${execs:-?}" "$fuzztime")")
+done < <(grep -rE --include='*_test.go' -o '^func Fuzz[A-Za-z0-9_]*\(' . | sed -E 's|^\./||; s|:func (Fuzz[A-Za-z0-9_]*)\($| \1|' | sort)
+printf '%s\n' "${summary[@]}"
