@@ -70,9 +70,13 @@ func TestRuleQueries(t *testing.T) {
 	}
 	var rules struct {
 		Groups []struct {
+			Name  string `json:"name"`
 			Rules []struct {
-				Alert string `json:"alert"`
-				Expr  string `json:"expr"`
+				Alert       string            `json:"alert"`
+				Expr        string            `json:"expr"`
+				For         string            `json:"for"`
+				Labels      map[string]string `json:"labels"`
+				Annotations map[string]string `json:"annotations"`
 			} `json:"rules"`
 		} `json:"groups"`
 	}
