@@ -230,7 +230,11 @@ func interruptApply(t *testing.T, bin string, cs kubernetes.Interface, c *cluste
 	waited := make(chan error, 1)
 	go func() { waited <- cmd.Wait() }()
 	select {
-	case <-waited:
+	case err := <-waited:
+		// An exit status is checked below; anything else is a failure to wait.
+		if exitErr := (*exec.ExitError)(nil); err != nil && !errors.As(err, &exitErr) {
+			t.Fatal(err)
+		}
 	case <-time.After(60 * time.Second):
 		_ = cmd.Process.Kill()
 		t.Fatalf("still running 60s after SIGINT:\n%s", log.String())

@@ -73,7 +73,9 @@ func TestWebhook(t *testing.T) {
 	t.Run("deployment and daemonset pods", func(t *testing.T) { workloads(t, e) })
 	t.Run("selftest proves the rewrite", func(t *testing.T) { selftestPasses(t, e) })
 	t.Run("selftest fails where the webhook is not called", func(t *testing.T) {
-		selftestFails(t, e, selftest.Target{Namespace: "off", Path: selftest.PathEnforce})
+		// Its own off namespace: "off" itself was moved to enforce above.
+		e.namespace(t, "selftest-off", config.ModeOff)
+		selftestFails(t, e, selftest.Target{Namespace: "selftest-off", Path: selftest.PathEnforce})
 		selftestFails(t, e, selftest.Target{Namespace: "audited", Path: selftest.PathEnforce})
 	})
 	// Last: they stop the webhook server.
