@@ -47,9 +47,9 @@ test-containerd: ## containerd's own resolver on the host files of `pullthrough 
 .PHONY: test-faults
 test-faults: e2e-bins ## the fault suite: kill, hang, roll and flood the webhook under a stream of pod creations (~3 min)
 	go build -o bin/testcheck ./hack/testcheck
-	PT_FAULT_REPORT=$${PT_FAULT_REPORT:-bin/faults.md} go test -count=1 -timeout 15m -tags faults -json ./e2e/faults \
+	PT_FAULT_REPORT=$${PT_FAULT_REPORT:-$(CURDIR)/bin/faults.md} go test -count=1 -timeout 15m -tags faults -json ./e2e/faults \
 		| bin/testcheck $$(go list ./e2e/faults)
-	@cat $${PT_FAULT_REPORT:-bin/faults.md}
+	@cat $${PT_FAULT_REPORT:-$(CURDIR)/bin/faults.md}
 
 .PHONY: test-short
 test-short: ## unit tests only (skips the e2e suite)
