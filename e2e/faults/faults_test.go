@@ -29,12 +29,13 @@ import (
 // suite is the control plane and binary every fault shares; each fault
 // serves the API server's webhook address in its own way.
 type suite struct {
-	cs      kubernetes.Interface
-	bin     string
-	port    int    // where the API server calls the webhooks
-	certDir string // the serving certificate the API server trusts
-	rate    int
-	d       time.Duration
+	cs         kubernetes.Interface
+	kubeconfig string // the cluster's, for processes that need the API server
+	bin        string
+	port       int    // where the API server calls the webhooks
+	certDir    string // the serving certificate the API server trusts
+	rate       int
+	d          time.Duration
 
 	mu   sync.Mutex
 	rows []figures
@@ -54,13 +55,15 @@ func TestFaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, port, certDir := c.WebhookServing()
-	s := &suite{cs: cs, bin: buildBinary(t), port: port, certDir: certDir}
+	s := &suite{cs: cs, kubeconfig: c.KubeconfigPath(), bin: buildBinary(t), port: port, certDir: certDir}
 	s.rate, s.d = settings(t)
 	t.Run("SIGKILL mid-stream", s.sigkill)
 	t.Run("SIGSTOP past timeoutSeconds", s.sigstop)
 	t.Run("rolling restart behind a balancer", s.rolling)
 	t.Run("hostile admission input", s.hostile)
 	t.Run("config hot reload", s.reload)
+	t.Run("serving certificate files replaced", s.rotateFiles)
+	t.Run("self-signed certificate renewed", s.rotateSelfSigned)
 	t.Run("migrator faults", func(t *testing.T) { s.migrator(t, c.Config()) })
 	s.report(t)
 }
@@ -200,11 +203,7 @@ func (s *suite) rolling(t *testing.T) {
 	s.namespace(t, "rolling")
 	b := startBalancer(t, s.port)
 	start := func() *webhookProc {
-		port, err := cluster.FreePort()
-		if err != nil {
-			t.Fatal(err)
-		}
-		return startWebhook(t, s.bin, s.certDir, port, "--shutdown-delay", "2s")
+		return startWebhook(t, s.bin, s.certDir, freePort(t), "--shutdown-delay", "2s")
 	}
 	a, c := start(), start()
 	b.set(a, c)

@@ -15,8 +15,6 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/util/wait"
-
-	"github.com/pullthrough/pullthrough/e2e/cluster"
 )
 
 // buildBinary builds cmd/pullthrough once per test binary run.
@@ -61,11 +59,7 @@ type webhookProc struct {
 // it to report ready; it is killed when the test ends.
 func startWebhook(t *testing.T, bin, certDir string, port int, extra ...string) *webhookProc {
 	t.Helper()
-	probePort, err := cluster.FreePort()
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &webhookProc{port: port, probeAddr: "127.0.0.1:" + strconv.Itoa(probePort), logs: &syncBuffer{}, exited: make(chan error, 1)}
+	p := &webhookProc{port: port, probeAddr: "127.0.0.1:" + strconv.Itoa(freePort(t)), logs: &syncBuffer{}, exited: make(chan error, 1)}
 	args := append([]string{"webhook", "--config", "../testdata/config.yaml", "--cert-dir", certDir,
 		"--port", strconv.Itoa(port), "--metrics-bind-address", "0", "--health-probe-bind-address", p.probeAddr}, extra...)
 	p.cmd = exec.Command(bin, args...)
