@@ -71,8 +71,8 @@ func startWebhook(t *testing.T, bin, certDir string, port int, extra ...string) 
 	t.Cleanup(func() {
 		_ = p.cmd.Process.Signal(syscall.SIGCONT) // a stopped process cannot die
 		_ = p.cmd.Process.Kill()
-		<-p.exited
-		p.exited <- nil
+		err := <-p.exited // killed here, or exited before: gone either way
+		p.exited <- err   // for a wait still to come
 		if t.Failed() {
 			t.Logf("webhook on port %d:\n%s", port, p.logs.String())
 		}
