@@ -1,7 +1,9 @@
 // Package faults is the fault suite: a real kube-apiserver admits a steady
 // stream of pod creations through `pullthrough webhook` processes while a
 // test hurts them (SIGKILL, SIGSTOP past timeoutSeconds, a rolling restart
-// behind a TCP balancer, hostile admission input), and reports for each
+// behind a TCP balancer, hostile admission input, config swaps, serving
+// certificates replaced on disk and renewed by the self-signed rotator; and
+// the migrator behind a proxy that fails its patches), and reports for each
 // fault the pods requested, created (rewritten or unchanged) and failed,
 // with the API server's own fail-open and rejection counters.
 //
