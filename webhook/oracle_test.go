@@ -50,6 +50,12 @@ func checkOracle(t *testing.T, h *PodHandler, body, patch []byte) {
 		}
 	}
 	ours := applyOps(t, raw, patch)
+	// The generic diff reads numbers as float64, so it has no answer for an
+	// object with one out of that range (900719925E740993); the API server
+	// never sends one (its decoder refuses them), and our patch applied.
+	if json.Unmarshal(raw, new(any)) != nil {
+		return
+	}
 	edited, err := genericEdit(pp, raw)
 	if err != nil {
 		t.Fatalf("the oracle cannot edit the object: %v", err)
