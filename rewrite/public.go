@@ -60,11 +60,11 @@ func ParsePublicRegistry(entry string) (string, error) {
 	return canonicalHost(host), nil
 }
 
-// publicRegistries is a validated list: canonical hosts, and the domains of
-// wildcards with their leading '.'.
+// publicRegistries is a validated list: canonical hosts, and the canonical
+// wildcard entries, kept whole so that a match returns one without building it.
 type publicRegistries struct {
-	hosts   map[string]bool
-	domains []string // ".gcr.io"
+	hosts     map[string]bool
+	wildcards []string // "*.gcr.io"
 }
 
 // newPublicRegistries parses entries; duplicates are harmless and kept once.
@@ -75,9 +75,9 @@ func newPublicRegistries(entries []string) (publicRegistries, error) {
 		if err != nil {
 			return publicRegistries{}, fmt.Errorf("publicRegistries[%d]: %w", i, err)
 		}
-		if domain, ok := strings.CutPrefix(canonical, "*"); ok {
-			if !slices.Contains(p.domains, domain) {
-				p.domains = append(p.domains, domain)
+		if strings.HasPrefix(canonical, "*") {
+			if !slices.Contains(p.wildcards, canonical) {
+				p.wildcards = append(p.wildcards, canonical)
 			}
 		} else {
 			p.hosts[canonical] = true
@@ -93,9 +93,9 @@ func (p publicRegistries) entry(host string) string {
 	if p.hosts[host] {
 		return host
 	}
-	for _, d := range p.domains {
-		if strings.HasSuffix(host, d) {
-			return "*" + d
+	for _, w := range p.wildcards {
+		if strings.HasSuffix(host, w[1:]) { // the domain, ".gcr.io"
+			return w
 		}
 	}
 	return ""

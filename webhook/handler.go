@@ -213,13 +213,16 @@ func decide(rw *rewrite.Rewriter, p *pod, old *oldPod, nsExcluded bool) []podspe
 	if old == nil {
 		return changes
 	}
-	before := map[string]string{}
-	for _, c := range podspec.Images(&old.Spec) {
-		before[c.Field+"/"+c.Container] = c.Old
+	type slot struct{ field, container string }
+	before := map[slot]string{}
+	for _, field := range podspec.ContainerFields {
+		for _, c := range old.Spec.List(field) {
+			before[slot{field, c.Name}] = c.Image
+		}
 	}
 	kept := changes[:0]
 	for _, c := range changes {
-		if image, ok := before[c.Field+"/"+c.Container]; !ok || image != c.Old {
+		if image, ok := before[slot{c.Field, c.Container}]; !ok || image != c.Old {
 			kept = append(kept, c)
 		}
 	}

@@ -3,6 +3,7 @@ package webhook
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -92,7 +93,7 @@ func (pp *podPatch) mergeAnnotation(p *pod, key string, entries map[string]strin
 // addPullSecrets appends the configured secrets the pod lacks.
 func (pp *podPatch) addPullSecrets(p *pod, names []string) {
 	for _, n := range names {
-		if !hasPullSecret(p, n) && !containsString(pp.pullSecrets, n) {
+		if !hasPullSecret(p, n) && !slices.Contains(pp.pullSecrets, n) {
 			pp.pullSecrets = append(pp.pullSecrets, n)
 		}
 	}
@@ -101,15 +102,6 @@ func (pp *podPatch) addPullSecrets(p *pod, names []string) {
 func hasPullSecret(p *pod, name string) bool {
 	for _, s := range p.Spec.ImagePullSecrets {
 		if s.Name == name {
-			return true
-		}
-	}
-	return false
-}
-
-func containsString(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
 			return true
 		}
 	}

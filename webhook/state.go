@@ -43,7 +43,7 @@ func NewRouting(cfg *config.Config) (*Routing, error) {
 		if err != nil {
 			return nil, fmt.Errorf("proxyHealth.caBundle: %w", err)
 		}
-		r.ProxyClient = &http.Client{Transport: transport, Timeout: probeTimeout}
+		r.ProxyClient = &http.Client{Transport: transport} // each probe has its own deadline
 	}
 	return r, nil
 }

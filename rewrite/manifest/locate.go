@@ -93,16 +93,16 @@ func lookup(m *yaml.Node, key string) *yaml.Node {
 // the value came through ("*name"), or is "" when the value is written in
 // this mapping or an inline merged one, and so appears nowhere else.
 func lookupVia(m *yaml.Node, key string) (value *yaml.Node, via string) {
-	return lookupSeen(m, key, map[*yaml.Node]bool{})
+	return lookupSeen(m, key, nil)
 }
 
-// lookupSeen is lookupVia that visits each mapping once: an anchor can be
-// merged into itself (&a {<<: *a}), and the input is not trusted.
+// lookupSeen is lookupVia that follows each mapping's merges once: an anchor
+// can be merged into itself (&a {<<: *a}), and the input is not trusted.
+// seen is made on the first merge followed, as most mappings have none.
 func lookupSeen(m *yaml.Node, key string, seen map[*yaml.Node]bool) (value *yaml.Node, via string) {
 	if m == nil || m.Kind != yaml.MappingNode || seen[m] {
 		return nil, ""
 	}
-	seen[m] = true
 	var merges []*yaml.Node
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		k := m.Content[i]
@@ -113,6 +113,13 @@ func lookupSeen(m *yaml.Node, key string, seen map[*yaml.Node]bool) (value *yaml
 			merges = append(merges, m.Content[i+1])
 		}
 	}
+	if len(merges) == 0 {
+		return nil, ""
+	}
+	if seen == nil {
+		seen = map[*yaml.Node]bool{}
+	}
+	seen[m] = true
 	for _, merge := range merges {
 		sources := []*yaml.Node{merge}
 		if merge.Kind == yaml.SequenceNode {
