@@ -21,19 +21,12 @@ import (
 // no caBundle yet, the namespace labelled off) or it answered otherwise.
 var ErrNotRewritten = errors.New("the webhook did not do what the config says")
 
-// Path is which webhook path a namespace is routed to.
-type Path string
-
-// The two paths of the webhook configuration.
-const (
-	PathEnforce Path = "enforce"
-	PathAudit   Path = "audit"
-)
-
 // Target is one namespace to probe and the path it is expected on.
 type Target struct {
 	Namespace string
-	Path      Path
+	// Path is the webhook path the namespace is routed to: config.ModeEnforce
+	// or config.ModeAudit.
+	Path config.Mode
 }
 
 // Check is what one probe found.
@@ -114,8 +107,8 @@ func probe(ctx context.Context, client kubernetes.Interface, cfg *config.Config,
 // expect returns the image and the annotation the returned Pod must carry.
 // The config's own audit mode withholds the rewrite on the enforce path too
 // (the Result's outcome says so).
-func expect(path Path, image string, res rewrite.Result) (string, string) {
-	if path == PathEnforce && res.Outcome == rewrite.OutcomeRewritten {
+func expect(path config.Mode, image string, res rewrite.Result) (string, string) {
+	if path == config.ModeEnforce && res.Outcome == rewrite.OutcomeRewritten {
 		return res.Image, webhook.AnnotationOriginalImages
 	}
 	return image, webhook.AnnotationWouldRewrite
@@ -152,11 +145,11 @@ func ParseTargets(items []string) ([]Target, error) {
 	var targets []Target
 	for _, item := range items {
 		ns, path, found := strings.Cut(item, "=")
-		t := Target{Namespace: ns, Path: PathEnforce}
+		t := Target{Namespace: ns, Path: config.ModeEnforce}
 		if found {
-			t.Path = Path(path)
+			t.Path = config.Mode(path)
 		}
-		if ns == "" || (t.Path != PathEnforce && t.Path != PathAudit) {
+		if ns == "" || (t.Path != config.ModeEnforce && t.Path != config.ModeAudit) {
 			return nil, fmt.Errorf("namespace %q: want NS, NS=enforce or NS=audit", item)
 		}
 		targets = append(targets, t)

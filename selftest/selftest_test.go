@@ -16,8 +16,8 @@ func TestParseTargets(t *testing.T) {
 		want    []Target
 		wantErr bool
 	}{
-		{"a bare namespace is enforce", []string{"shop"}, []Target{{"shop", PathEnforce}}, false},
-		{"both paths", []string{"shop=enforce", "legacy=audit"}, []Target{{"shop", PathEnforce}, {"legacy", PathAudit}}, false},
+		{"a bare namespace is enforce", []string{"shop"}, []Target{{"shop", config.ModeEnforce}}, false},
+		{"both paths", []string{"shop=enforce", "legacy=audit"}, []Target{{"shop", config.ModeEnforce}, {"legacy", config.ModeAudit}}, false},
 		// off is never sent to the webhook: nothing to prove there.
 		{"off is no path", []string{"shop=off"}, nil, true},
 		{"a mistyped path", []string{"shop=Audit"}, nil, true},
@@ -52,19 +52,19 @@ func TestProbeImage(t *testing.T) {
 		name                string
 		cfg                 *config.Config
 		ns                  string
-		path                Path
+		path                config.Mode
 		probe, want, annotn string
 		wantErr             bool
 	}{
 		// The first source's probe is excluded: the next one is used.
-		{"enforce", cfg(config.ModeEnforce), "shop", PathEnforce, "docker.io/pullthrough-selftest/probe:1",
+		{"enforce", cfg(config.ModeEnforce), "shop", config.ModeEnforce, "docker.io/pullthrough-selftest/probe:1",
 			"proxy.corp.internal/hub/pullthrough-selftest/probe:1", "pullthrough.dev/original-images", false},
-		{"audit path", cfg(config.ModeEnforce), "shop", PathAudit, "docker.io/pullthrough-selftest/probe:1",
+		{"audit path", cfg(config.ModeEnforce), "shop", config.ModeAudit, "docker.io/pullthrough-selftest/probe:1",
 			"docker.io/pullthrough-selftest/probe:1", "pullthrough.dev/would-rewrite", false},
 		// The config's audit mode withholds on the enforce path too.
-		{"audit mode", cfg(config.ModeAudit), "shop", PathEnforce, "docker.io/pullthrough-selftest/probe:1",
+		{"audit mode", cfg(config.ModeAudit), "shop", config.ModeEnforce, "docker.io/pullthrough-selftest/probe:1",
 			"docker.io/pullthrough-selftest/probe:1", "pullthrough.dev/would-rewrite", false},
-		{"excluded namespace", cfg(config.ModeEnforce), "kube-system", PathEnforce, "", "", "", true},
+		{"excluded namespace", cfg(config.ModeEnforce), "kube-system", config.ModeEnforce, "", "", "", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
