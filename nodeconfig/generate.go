@@ -21,12 +21,6 @@ const (
 	dockerHubServer = "https://registry-1.docker.io"
 )
 
-// dockerHubAliases are the other names an image may be written with for
-// Docker Hub (the webhook routes them as docker.io). containerd normalizes
-// index.docker.io to docker.io for CRI pulls, but not for every client, so
-// each alias gets its own directory.
-var dockerHubAliases = []string{"index.docker.io", "registry-1.docker.io", "registry.hub.docker.com"}
-
 // File is one registry's hosts.toml.
 type File struct {
 	// Registry is the directory name containerd looks up, e.g. docker.io.
@@ -71,10 +65,15 @@ func Generate(cfg *config.Config) ([]File, []Warning, error) {
 			return nil, nil, fmt.Errorf("mirrors[%d].target: %w", i, err)
 		}
 		h := hosts{source: source, mirror: i, target: target, node: cfg.Node}
-		files = append(files, File{Registry: source, Content: h.render()})
+		content := h.render()
+		files = append(files, File{Registry: source, Content: content})
 		if source == dockerHub {
-			for _, alias := range dockerHubAliases {
-				files = append(files, File{Registry: alias, Content: h.render()})
+			// The other names of Docker Hub, which the webhook routes as
+			// docker.io: containerd normalizes index.docker.io to docker.io
+			// for CRI pulls, but not for every client, so each alias gets
+			// its own directory.
+			for _, alias := range rewrite.DockerHubAliases() {
+				files = append(files, File{Registry: alias, Content: content})
 			}
 		}
 	}

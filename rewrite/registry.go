@@ -1,6 +1,7 @@
 package rewrite
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/distribution/reference"
@@ -17,6 +18,20 @@ var dockerHubAliases = map[string]bool{
 	"index.docker.io":         true,
 	"registry-1.docker.io":    true,
 	"registry.hub.docker.com": true,
+}
+
+// DockerHubAliases are the names other than docker.io that canonicalHost
+// folds into it, sorted: whatever else must cover every name of Docker Hub
+// (nodeconfig's host directories) takes them from here.
+func DockerHubAliases() []string {
+	var aliases []string
+	for host := range dockerHubAliases {
+		if host != dockerHub {
+			aliases = append(aliases, host)
+		}
+	}
+	slices.Sort(aliases)
+	return aliases
 }
 
 // defaultHTTPSPort is the port a container runtime dials when a registry host
