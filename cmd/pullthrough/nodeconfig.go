@@ -11,7 +11,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/pullthrough/pullthrough/nodeconfig"
 )
@@ -118,12 +117,8 @@ func runNodeAgent(f *nodeconfigFlags, stderr io.Writer) error {
 	}
 	agent := &nodeconfig.Agent{ConfigPath: f.config, Dir: f.out, Cleanup: f.cleanup, Metrics: metrics, Log: log.WithName("nodeconfig")}
 	runnables := []manager.Runnable{manager.RunnableFunc(func(ctx context.Context) error { return agent.Run(ctx, f.interval) })}
-	if f.metricsAddr != "0" {
-		ms, err := metricsserver.NewServer(metricsserver.Options{BindAddress: f.metricsAddr}, nil, nil)
-		if err != nil {
-			return fmt.Errorf("metrics server: %w", err)
-		}
-		runnables = append(runnables, ms)
+	if runnables, err = withMetricsServer(runnables, f.metricsAddr); err != nil {
+		return err
 	}
 	log.Info("starting the node agent", "version", version, "config", f.config, "dir", f.out, "cleanup", f.cleanup, "node", node)
 	return runAll(ctrl.SetupSignalHandler(), runnables)

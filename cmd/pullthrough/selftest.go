@@ -9,8 +9,6 @@ import (
 	"syscall"
 	"time"
 
-	"k8s.io/client-go/kubernetes"
-
 	"github.com/pullthrough/pullthrough/selftest"
 )
 
@@ -62,13 +60,9 @@ func runSelftest(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return usageError{fmt.Errorf("-n: %w", err)}
 	}
-	rc, err := restConfig(f.kubeconfig)
+	client, err := clientset(f.kubeconfig)
 	if err != nil {
-		return usageError{fmt.Errorf("kubeconfig: %w", err)}
-	}
-	client, err := kubernetes.NewForConfig(rc)
-	if err != nil {
-		return usageError{fmt.Errorf("kubeconfig: %w", err)}
+		return err
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

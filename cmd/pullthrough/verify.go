@@ -10,7 +10,6 @@ import (
 	"text/tabwriter"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/kubernetes"
 
 	"github.com/pullthrough/pullthrough/podspec"
 	"github.com/pullthrough/pullthrough/resolve"
@@ -50,13 +49,9 @@ func runVerify(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return usageError{err}
 	}
-	rc, err := restConfig(kubeconfig)
+	cs, err := clientset(kubeconfig)
 	if err != nil {
-		return usageError{fmt.Errorf("kubeconfig: %w", err)}
-	}
-	cs, err := kubernetes.NewForConfig(rc)
-	if err != nil {
-		return usageError{fmt.Errorf("kubeconfig: %w", err)}
+		return err
 	}
 	v, err := newVerifier(cfg, vf, cs)
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"golang.org/x/sync/errgroup"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -110,12 +111,8 @@ func runWebhook(args []string, _, stderr io.Writer) error {
 		&webhook.ProxyProber{State: state, Metrics: metrics, Log: log.WithName("proxy")},
 		healthServer(f.probeAddr, server, drain),
 	}
-	if f.metricsAddr != "0" {
-		ms, err := metricsserver.NewServer(metricsserver.Options{BindAddress: f.metricsAddr}, nil, nil)
-		if err != nil {
-			return fmt.Errorf("metrics server: %w", err)
-		}
-		runnables = append(runnables, ms)
+	if runnables, err = withMetricsServer(runnables, f.metricsAddr); err != nil {
+		return err
 	}
 	ctx := ctrl.SetupSignalHandler()
 	log.Info("starting", "version", version, "config", f.config, "port", f.port, "certDir", f.certDir)
@@ -189,6 +186,33 @@ func runSelfSigned(ctx context.Context, f webhookFlags, runnables []manager.Runn
 		}
 	}
 	return mgr.Start(ctx)
+}
+
+// withMetricsServer adds the /metrics server on addr to runnables, unless
+// addr is "0" (the flag's way to disable it).
+func withMetricsServer(runnables []manager.Runnable, addr string) ([]manager.Runnable, error) {
+	if addr == "0" {
+		return runnables, nil
+	}
+	ms, err := metricsserver.NewServer(metricsserver.Options{BindAddress: addr}, nil, nil)
+	if err != nil {
+		return nil, fmt.Errorf("metrics server: %w", err)
+	}
+	return append(runnables, ms), nil
+}
+
+// clientset is the typed client of --kubeconfig (see restConfig); a
+// kubeconfig that cannot be used is a usage error.
+func clientset(kubeconfig string) (kubernetes.Interface, error) {
+	rc, err := restConfig(kubeconfig)
+	if err != nil {
+		return nil, usageError{fmt.Errorf("kubeconfig: %w", err)}
+	}
+	cs, err := kubernetes.NewForConfig(rc)
+	if err != nil {
+		return nil, usageError{fmt.Errorf("kubeconfig: %w", err)}
+	}
+	return cs, nil
 }
 
 // restConfig loads --kubeconfig, or in-cluster config / $KUBECONFIG.
