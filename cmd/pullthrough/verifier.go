@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"net/http"
 	"os"
 	"strings"
 
@@ -27,12 +28,18 @@ func (v *verifyFlags) register(fs *flag.FlagSet) {
 // namespace would have: the config's imagePullSecrets read there through the API,
 // or one docker config file for every namespace.
 type proxyVerifier struct {
-	cs       kubernetes.Interface
-	secrets  []string
-	fixed    *resolve.Checker            // from --docker-config; nil to read the secrets
-	checkers map[string]*resolve.Checker // by namespace
-	errs     map[string]error            // by namespace: its pull secrets could not be read
-	build    func(resolve.Credentials) *resolve.Checker
+	cs         kubernetes.Interface
+	secrets    []string
+	transport  http.RoundTripper
+	fixed      *resolve.Checker            // from --docker-config; nil to read the secrets
+	namespaces map[string]namespaceChecker // by namespace, once read
+}
+
+// namespaceChecker checks with a namespace's pull secrets, or says why they
+// could not be read.
+type namespaceChecker struct {
+	checker *resolve.Checker
+	err     error
 }
 
 // newVerifier builds the transport (TLS to every mirror target's host, the CA bundle)
@@ -51,8 +58,7 @@ func newVerifier(cfg *config.Config, f verifyFlags, cs kubernetes.Interface) (*p
 	if err != nil {
 		return nil, usagef("--ca-bundle or proxyHealth.caBundle: %w", err)
 	}
-	v := &proxyVerifier{cs: cs, secrets: cfg.ImagePullSecrets, checkers: map[string]*resolve.Checker{}, errs: map[string]error{},
-		build: func(c resolve.Credentials) *resolve.Checker { return resolve.NewChecker(transport, c) }}
+	v := &proxyVerifier{cs: cs, secrets: cfg.ImagePullSecrets, transport: transport, namespaces: map[string]namespaceChecker{}}
 	if f.dockerConfig != "" {
 		data, err := os.ReadFile(f.dockerConfig)
 		if err != nil {
@@ -62,7 +68,7 @@ func newVerifier(cfg *config.Config, f verifyFlags, cs kubernetes.Interface) (*p
 		if err := creds.Add(f.dockerConfig, data); err != nil {
 			return nil, usagef("--docker-config: %w", err)
 		}
-		v.fixed = v.build(creds)
+		v.fixed = resolve.NewChecker(transport, creds)
 	}
 	return v, nil
 }
@@ -73,17 +79,16 @@ func (v *proxyVerifier) Verify(ctx context.Context, namespace, image string) res
 	if v.fixed != nil {
 		return v.fixed.Check(ctx, image)
 	}
-	c, ok := v.checkers[namespace]
+	c, ok := v.namespaces[namespace]
 	if !ok {
 		creds, err := resolve.FromSecrets(ctx, v.cs, namespace, v.secrets)
-		if err != nil {
-			v.errs[namespace] = err
+		if c.err = err; err == nil {
+			c.checker = resolve.NewChecker(v.transport, creds)
 		}
-		c = v.build(creds)
-		v.checkers[namespace] = c
+		v.namespaces[namespace] = c
 	}
-	if err := v.errs[namespace]; err != nil {
-		return resolve.Result{Status: resolve.StatusUnauthorized, Err: fmt.Errorf("reading the config's imagePullSecrets: %w", err)}
+	if c.err != nil {
+		return resolve.Result{Status: resolve.StatusUnauthorized, Err: fmt.Errorf("reading the config's imagePullSecrets: %w", c.err)}
 	}
-	return c.Check(ctx, image)
+	return c.checker.Check(ctx, image)
 }
