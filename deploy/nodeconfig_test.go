@@ -6,10 +6,8 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/pullthrough/pullthrough/config"
-	"github.com/pullthrough/pullthrough/e2e/cluster"
 	"github.com/pullthrough/pullthrough/nodeconfig"
 )
 
@@ -72,22 +70,5 @@ func TestNodeConfigDaemonSet(t *testing.T) {
 	files, _, err := nodeconfig.Generate(cfg)
 	if err != nil || !slices.ContainsFunc(files, func(f nodeconfig.File) bool { return f.Registry == "docker.io" }) {
 		t.Errorf("the agent's config yields no docker.io host file: %v", err)
-	}
-}
-
-// TestNodeConfigServerDryRun sends the node agent's objects to a real API
-// server with dryRun=All: defaulting, validation and admission run, nothing
-// is stored.
-func TestNodeConfigServerDryRun(t *testing.T) {
-	c := cluster.StartForTest(t, cluster.Options{})
-	admin, err := client.New(c.Config(), client.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, o := range load(t, nodeconfigFile) {
-		obj := o.(client.Object)
-		if err := admin.Create(t.Context(), obj, client.DryRunAll); err != nil {
-			t.Errorf("the API server refuses %T %s/%s: %v", o, obj.GetNamespace(), obj.GetName(), err)
-		}
 	}
 }
