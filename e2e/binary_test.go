@@ -22,27 +22,6 @@ import (
 	"github.com/pullthrough/pullthrough/e2e/cluster"
 )
 
-// buildBinary builds cmd/pullthrough into a temporary directory.
-func buildBinary(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "pullthrough")
-	out, err := exec.Command("go", "build", "-o", bin, "../cmd/pullthrough").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
-
-// freePort is cluster.FreePort for a test.
-func freePort(t *testing.T) int {
-	t.Helper()
-	port, err := cluster.FreePort()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return port
-}
-
 // TestBinarySelfSigned runs `pullthrough webhook` as the chart does in its
 // default certificate mode, against a real API server: it must create the
 // Secret, write the pair into its cert dir, inject the CA into both webhooks
@@ -50,7 +29,7 @@ func freePort(t *testing.T) int {
 // Service's name, report ready, and exit 0 on SIGTERM.
 func TestBinarySelfSigned(t *testing.T) {
 	c := cluster.StartForTest(t, cluster.Options{})
-	bin := buildBinary(t)
+	bin := BuildBinary(t)
 	ctx := t.Context()
 	k8s, err := client.New(c.Config(), client.Options{})
 	if err != nil {
@@ -68,8 +47,8 @@ func TestBinarySelfSigned(t *testing.T) {
 	}
 
 	certDir := t.TempDir()
-	port := freePort(t)
-	probeAddr := "127.0.0.1:" + strconv.Itoa(freePort(t))
+	port := FreePort(t)
+	probeAddr := "127.0.0.1:" + strconv.Itoa(FreePort(t))
 	var logs bytes.Buffer
 	cmd := exec.Command(bin, "webhook", "--config", "../examples/config.yaml", "--cert-dir", certDir,
 		"--port", strconv.Itoa(port), "--metrics-bind-address", "0", "--health-probe-bind-address", probeAddr,

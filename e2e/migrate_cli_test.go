@@ -90,7 +90,7 @@ func deploymentStates(t *testing.T, cs kubernetes.Interface, ns string) map[stri
 // batches, reports, exits 1 and leaves every object whole.
 func TestMigrateCLI(t *testing.T) {
 	c := cluster.StartForTest(t, cluster.Options{})
-	bin := buildBinary(t)
+	bin := BuildBinary(t)
 	cs, err := kubernetes.NewForConfig(c.Config())
 	if err != nil {
 		t.Fatal(err)

@@ -1,9 +1,6 @@
 package e2e
 
 import (
-	"bytes"
-	"errors"
-	"os/exec"
 	"strings"
 	"testing"
 
@@ -16,22 +13,15 @@ import (
 func preflight(t *testing.T, p *pullEnv) {
 	p.namespace(t, "preflight")
 	cs := p.client(t, nil)
-	bin := buildBinary(t)
+	bin := BuildBinary(t)
 	createDeployment(t, cs, "preflight", "good", officialIndex, 1)
 	createDeployment(t, cs, "preflight", "missing", "docker.io/acme/missing:1", 1)
 	waitPodCount(t, cs, "preflight", 2)
 	run := func(args ...string) (string, int) {
 		t.Helper()
-		cmd := exec.Command(bin, append(args, "--config", p.config, "--kubeconfig", p.cluster.KubeconfigPath(), "-n", "preflight")...)
-		var out, errOut bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &errOut
-		err := cmd.Run()
-		var exit *exec.ExitError
-		if err != nil && !errors.As(err, &exit) {
-			t.Fatalf("%v: %v", args, err)
-		}
-		t.Logf("pullthrough %s: exit %d\n%s%s", strings.Join(args, " "), cmd.ProcessState.ExitCode(), out.String(), errOut.String())
-		return out.String(), cmd.ProcessState.ExitCode()
+		r := runCLI(t, bin, append(args, "--config", p.config, "--kubeconfig", p.cluster.KubeconfigPath(), "-n", "preflight")...)
+		t.Logf("pullthrough %s: exit %d\n%s%s", strings.Join(args, " "), r.code, r.stdout, r.stderr)
+		return r.stdout, r.code
 	}
 
 	plan, code := run("migrate", "--verify")

@@ -5,8 +5,6 @@ import (
 	"testing"
 	"time"
 
-	appsv1 "k8s.io/api/apps/v1"
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
@@ -20,25 +18,8 @@ func workloads(t *testing.T, e *env) {
 	if _, err := e.cluster.CreateNodes(ctx, 2); err != nil {
 		t.Fatal(err)
 	}
-	labels := map[string]string{"app": "calico-node"}
-	template := corev1.PodTemplateSpec{
-		ObjectMeta: metav1.ObjectMeta{Labels: labels},
-		Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "calico-node", Image: "quay.io/calico/node:v3.28.0"}}},
-	}
-	ds := &appsv1.DaemonSet{ObjectMeta: metav1.ObjectMeta{Name: "calico-node"}, Spec: appsv1.DaemonSetSpec{
-		Selector: &metav1.LabelSelector{MatchLabels: labels}, Template: template}}
-	if _, err := cs.AppsV1().DaemonSets("workloads").Create(ctx, ds, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	web := map[string]string{"app": "web"}
-	replicas := int32(2)
-	dep := &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: "web"}, Spec: appsv1.DeploymentSpec{
-		Replicas: &replicas, Selector: &metav1.LabelSelector{MatchLabels: web},
-		Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: web},
-			Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "web", Image: "registry.k8s.io/e2e-test-images/agnhost:2.52"}}}}}}
-	if _, err := cs.AppsV1().Deployments("workloads").Create(ctx, dep, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	createDaemonSet(t, cs, "workloads", "calico-node", "quay.io/calico/node:v3.28.0")
+	createDeployment(t, cs, "workloads", "web", "registry.k8s.io/e2e-test-images/agnhost:2.52", 2)
 	waitPods(t, cs, "workloads", "app=calico-node", 2, quay+"calico/node:v3.28.0")
 	waitPods(t, cs, "workloads", "app=web", 2, k8sIO+"e2e-test-images/agnhost:2.52")
 	gotDS, err := cs.AppsV1().DaemonSets("workloads").Get(ctx, "calico-node", metav1.GetOptions{})

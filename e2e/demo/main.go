@@ -267,7 +267,7 @@ func waitPods(ctx context.Context, k8s client.Client, ns string, n int) error {
 // waitRolledOut waits until a storefront pod runs from the proxy: the
 // Deployment's new ReplicaSet made it from the migrated template.
 func waitRolledOut(ctx context.Context, k8s client.Client, hubProxy string) error {
-	return wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, 90*time.Second, true, func(ctx context.Context) (bool, error) {
+	return poll(ctx, func(ctx context.Context) (bool, error) {
 		var pods corev1.PodList
 		if err := k8s.List(ctx, &pods, client.InNamespace("shop")); err != nil {
 			return false, err

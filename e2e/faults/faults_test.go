@@ -37,7 +37,6 @@ type suite struct {
 	rate       int
 	d          time.Duration
 
-	mu   sync.Mutex
 	rows []figures
 }
 
@@ -55,7 +54,7 @@ func TestFaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, port, certDir := c.WebhookServing()
-	s := &suite{cs: cs, kubeconfig: c.KubeconfigPath(), bin: buildBinary(t), port: port, certDir: certDir}
+	s := &suite{cs: cs, kubeconfig: c.KubeconfigPath(), bin: e2e.BuildBinary(t), port: port, certDir: certDir}
 	s.rate, s.d = settings(t)
 	t.Run("SIGKILL mid-stream", s.sigkill)
 	t.Run("SIGSTOP past timeoutSeconds", s.sigstop)
@@ -116,10 +115,9 @@ func (s *suite) measureStream(t *testing.T, st *stream, name string, fault func(
 	return f
 }
 
-// record keeps a fault's figures for the report.
+// record keeps a fault's figures for the report; the faults run one after
+// another.
 func (s *suite) record(f figures) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.rows = append(s.rows, f)
 }
 
@@ -203,7 +201,7 @@ func (s *suite) rolling(t *testing.T) {
 	s.namespace(t, "rolling")
 	b := startBalancer(t, s.port)
 	start := func() *webhookProc {
-		return startWebhook(t, s.bin, s.certDir, freePort(t), "--shutdown-delay", "2s")
+		return startWebhook(t, s.bin, s.certDir, e2e.FreePort(t), "--shutdown-delay", "2s")
 	}
 	a, c := start(), start()
 	b.set(a, c)

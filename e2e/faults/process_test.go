@@ -7,7 +7,6 @@ import (
 	"context"
 	"net/http"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"sync"
 	"syscall"
@@ -15,18 +14,10 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/util/wait"
-)
 
-// buildBinary builds cmd/pullthrough once per test binary run.
-func buildBinary(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "pullthrough")
-	out, err := exec.Command("go", "build", "-o", bin, "../../cmd/pullthrough").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
+	"github.com/pullthrough/pullthrough/e2e"
+	"github.com/pullthrough/pullthrough/e2e/cluster"
+)
 
 // syncBuffer is a bytes.Buffer safe for the process's two output streams.
 type syncBuffer struct {
@@ -59,7 +50,7 @@ type webhookProc struct {
 // it to report ready; it is killed when the test ends.
 func startWebhook(t *testing.T, bin, certDir string, port int, extra ...string) *webhookProc {
 	t.Helper()
-	p := &webhookProc{port: port, probeAddr: "127.0.0.1:" + strconv.Itoa(freePort(t)), logs: &syncBuffer{}, exited: make(chan error, 1)}
+	p := &webhookProc{port: port, probeAddr: "127.0.0.1:" + strconv.Itoa(e2e.FreePort(t)), logs: &syncBuffer{}, exited: make(chan error, 1)}
 	args := append([]string{"webhook", "--config", "../testdata/config.yaml", "--cert-dir", certDir,
 		"--port", strconv.Itoa(port), "--metrics-bind-address", "0", "--health-probe-bind-address", p.probeAddr}, extra...)
 	p.cmd = exec.Command(bin, args...)
@@ -83,16 +74,7 @@ func startWebhook(t *testing.T, bin, certDir string, port int, extra ...string) 
 
 // ready reports whether the process's /readyz answers 200.
 func (p *webhookProc) ready(ctx context.Context) bool {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+p.probeAddr+"/readyz", nil)
-	if err != nil {
-		return false
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return false
-	}
-	_ = resp.Body.Close()
-	return resp.StatusCode == http.StatusOK
+	return cluster.Answers(ctx, http.DefaultClient, "http://"+p.probeAddr+"/readyz", func(status int) bool { return status == http.StatusOK })
 }
 
 func (p *webhookProc) waitReady(t *testing.T) {

@@ -26,7 +26,6 @@ import (
 
 	"github.com/pullthrough/pullthrough/config"
 	"github.com/pullthrough/pullthrough/e2e"
-	"github.com/pullthrough/pullthrough/e2e/cluster"
 )
 
 // The rotation faults serve the API server under the name localhost, which
@@ -47,7 +46,7 @@ func (s *suite) rotateFiles(t *testing.T) {
 	ca := newIssuer(t, rotationHost)
 	dir := &projectedDir{dir: t.TempDir()}
 	dir.publish(t, ca.issue(t, 365*24*time.Hour))
-	port := freePort(t)
+	port := e2e.FreePort(t)
 	s.rotationTarget(t, ns, port, ca.ca.CertPEM)
 	startWebhook(t, s.bin, dir.dir, port)
 	s.waitRewriting(t, ns)
@@ -77,11 +76,11 @@ func (s *suite) rotateFiles(t *testing.T) {
 // the served certificate follow, the CA stays, nothing fails open.
 func (s *suite) rotateSelfSigned(t *testing.T) {
 	const ns = "rotate-selfsigned"
-	port := freePort(t)
-	name := s.rotationTarget(t, ns, port, nil) // the rotator injects the CA
+	port := e2e.FreePort(t)
+	s.rotationTarget(t, ns, port, nil) // the rotator injects the CA
 	startWebhook(t, s.bin, t.TempDir(), port,
 		"--self-signed-secret", ns+"/"+rotationSecret, "--self-signed-service", ns+"/"+rotationHost,
-		"--webhook-config", name, "--kubeconfig", s.kubeconfig)
+		"--webhook-config", ns, "--kubeconfig", s.kubeconfig)
 	s.waitRewriting(t, ns)
 	before := s.secret(t, ns)
 	var renewedIn time.Duration
@@ -120,8 +119,8 @@ func (s *suite) rotateSelfSigned(t *testing.T) {
 
 // rotationTarget creates namespace ns, which the shipped webhooks leave
 // alone (mode off), and a configuration of one enforce webhook for ns alone
-// at https://localhost:port, trusting caBundle; it returns its name.
-func (s *suite) rotationTarget(t *testing.T, ns string, port int, caBundle []byte) string {
+// at https://localhost:port, trusting caBundle, named ns as well.
+func (s *suite) rotationTarget(t *testing.T, ns string, port int, caBundle []byte) {
 	t.Helper()
 	if _, err := s.cs.CoreV1().Namespaces().Create(t.Context(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{
 		Name: ns, Labels: map[string]string{config.LabelMode: string(config.ModeOff)},
@@ -147,7 +146,6 @@ func (s *suite) rotationTarget(t *testing.T, ns string, port int, caBundle []byt
 			t.Errorf("delete webhook configuration %s: %v", ns, err)
 		}
 	})
-	return ns
 }
 
 // secret reads the self-signed mode's Secret in ns.
@@ -324,14 +322,4 @@ func poll(t *testing.T, what string, check func(context.Context) error) {
 	if err != nil {
 		t.Errorf("waiting for %s: %v (last: %v)", what, err, last)
 	}
-}
-
-// freePort is a free loopback port for a webhook process.
-func freePort(t *testing.T) int {
-	t.Helper()
-	port, err := cluster.FreePort()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return port
 }
