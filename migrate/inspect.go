@@ -71,24 +71,12 @@ func (p podSpecInspector) inspect(rw *rewrite.Rewriter, obj map[string]any, excl
 	var edits []edit
 	for _, c := range changes {
 		path := pointer(append(slices.Clone(segments), c.Field, strconv.Itoa(c.Index), "image")...)
-		rows = append(rows, Row{Field: containerLabel(c), Path: path, Old: c.Old, New: shown(c.Result), Outcome: c.Outcome})
+		rows = append(rows, Row{Field: podspec.Label(c), Path: path, Old: c.Old, New: shown(c.Result), Outcome: c.Outcome})
 		if c.Outcome == rewrite.OutcomeRewritten {
 			edits = append(edits, edit{path: path, old: c.Old, new: c.Image})
 		}
 	}
 	return rows, edits, nil
-}
-
-// containerLabel names a container as a person finds it: its name, prefixed
-// for the lists other than containers.
-func containerLabel(c podspec.Change) string {
-	switch c.Field {
-	case podspec.FieldInitContainers:
-		return "init:" + c.Container
-	case podspec.FieldEphemeralContainers:
-		return "ephemeral:" + c.Container
-	}
-	return c.Container
 }
 
 // configMapInspector reads the explicit registry references in every data

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	admissionv1 "k8s.io/api/admission/v1"
-	corev1 "k8s.io/api/core/v1"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
@@ -40,8 +39,8 @@ const (
 	// the image enforce mode would use.
 	AnnotationWouldRewrite = "pullthrough.dev/would-rewrite"
 	// LabelSkip = "true" opts a pod out (the chart's objectSelector also
-	// keeps such pods from reaching the webhook at all).
-	LabelSkip = "pullthrough.dev/skip"
+	// keeps such pods from reaching the webhook at all); podspec declares it.
+	LabelSkip = podspec.LabelSkip
 )
 
 // Request results, the "result" label of pullthrough_admission_requests_total.
@@ -200,16 +199,11 @@ func podName(p *pod, req admission.Request) string {
 // counted per image; on UPDATE, an image the old pod already had is not this
 // request's business and is left out (and not counted again).
 func decide(rw *rewrite.Rewriter, p *pod, old *oldPod, nsExcluded bool) []podspec.Change {
-	var changes []podspec.Change
-	mirror, _ := p.annotation(corev1.MirrorPodAnnotationKey)
-	switch {
-	case mirror != "", p.label(LabelSkip) == "true":
-		changes = podspec.Skipped(&p.Spec.Spec, rewrite.OutcomeOptedOut)
-	case nsExcluded:
-		changes = podspec.Skipped(&p.Spec.Spec, rewrite.OutcomeExcludedNamespace)
-	default:
-		changes = podspec.Decide(rw, &p.Spec.Spec)
+	var labels, annotations map[string]string
+	if p.Metadata != nil {
+		labels, annotations = p.Metadata.Labels, p.Metadata.Annotations
 	}
+	changes := podspec.DecidePod(rw, &p.Spec.Spec, podspec.OptedOut(labels, annotations), nsExcluded)
 	if old == nil {
 		return changes
 	}

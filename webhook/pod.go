@@ -62,11 +62,3 @@ func (p *pod) annotation(key string) (string, bool) {
 	v, ok := p.Metadata.Annotations[key]
 	return v, ok
 }
-
-// label returns the value of key, "" when absent.
-func (p *pod) label(key string) string {
-	if p.Metadata == nil {
-		return ""
-	}
-	return p.Metadata.Labels[key]
-}

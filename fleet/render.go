@@ -1,0 +1,142 @@
+package fleet
+
+import (
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/pullthrough/pullthrough/rewrite"
+)
+
+// tableHeader names the columns of WriteTable.
+var tableHeader = []string{"NAMESPACE", "OWNER", "POD", "CONTAINER", "IMAGE", "REGISTRY", "OUTCOME"}
+
+// Sort puts rows in report order: by cluster in the order clusters lists
+// them, then namespace, owner and pod; a pod's references keep podspec's
+// order. Error rows sort with their cluster.
+func Sort(rows []Row, clusters []string) {
+	slices.SortStableFunc(rows, func(a, b Row) int {
+		return cmp.Or(cmp.Compare(slices.Index(clusters, a.Cluster), slices.Index(clusters, b.Cluster)),
+			cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Owner, b.Owner), cmp.Compare(a.Pod, b.Pod))
+	})
+}
+
+// WriteJSON writes rows as one JSON list, the report's machine form.
+func WriteJSON(w io.Writer, rows []Row) error {
+	if rows == nil {
+		rows = []Row{}
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(rows)
+}
+
+// WriteTable writes sorted rows for a person: per cluster a heading, its
+// references grouped by owner (the owner written once per group), and its
+// Summary; a cluster that could not be listed shows its error instead.
+func WriteTable(w io.Writer, rows []Row) error {
+	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
+	for i := 0; i < len(rows); {
+		cluster := rows[i].Cluster
+		end := i + 1
+		for end < len(rows) && rows[end].Cluster == cluster {
+			end++
+		}
+		if err := writeCluster(tw, rows[i:end]); err != nil {
+			return err
+		}
+		i = end
+	}
+	return tw.Flush()
+}
+
+// writeCluster writes one cluster's rows and its summary.
+func writeCluster(w io.Writer, rows []Row) error {
+	cluster := rows[0].Cluster
+	if rows[0].Error != "" {
+		_, err := fmt.Fprintf(w, "%s: error: %s\n\n", cluster, rows[0].Error)
+		return err
+	}
+	if _, err := fmt.Fprintf(w, "CLUSTER %s\n%s\n", cluster, strings.Join(tableHeader, "\t")); err != nil {
+		return err
+	}
+	var group string
+	for _, r := range rows {
+		owner := r.Namespace + "\t" + r.Owner
+		if owner == group {
+			owner = "\t"
+		} else {
+			group = owner
+		}
+		if _, err := fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", owner, r.Pod, r.Container, r.Image, orDash(r.Registry), r.Outcome); err != nil {
+			return err
+		}
+	}
+	_, err := fmt.Fprintf(w, "%s\n\n", Summary(rows))
+	return err
+}
+
+// Summary is one cluster's line: "prod-eu: 1,204 references, 37 still pull
+// direct from 3 registries, 2 unrouted public".
+func Summary(rows []Row) string {
+	if len(rows) == 0 {
+		return ""
+	}
+	var direct, unrouted int
+	registries := map[string]bool{}
+	for _, r := range rows {
+		switch r.Outcome {
+		case rewrite.OutcomeRewritten:
+			direct++
+			registries[r.Registry] = true
+		case rewrite.OutcomeUnroutedPublic:
+			unrouted++
+		}
+	}
+	return fmt.Sprintf("%s: %s, %s still pull direct from %s, %s unrouted public", rows[0].Cluster,
+		count(len(rows), "reference"), thousands(direct), count(len(registries), "registry"), thousands(unrouted))
+}
+
+// count writes n and noun, plural unless n is 1.
+func count(n int, noun string) string {
+	if n != 1 {
+		if strings.HasSuffix(noun, "y") {
+			noun = strings.TrimSuffix(noun, "y") + "ie"
+		}
+		noun += "s"
+	}
+	return thousands(n) + " " + noun
+}
+
+// thousands writes n with comma separators: 1,204.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+// orDash writes "-" for an empty cell.
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// Failing returns the rows whose outcome is one of outcomes, for --fail-on.
+func Failing(rows []Row, outcomes []rewrite.Outcome) []Row {
+	var out []Row
+	for _, r := range rows {
+		if r.Error == "" && slices.Contains(outcomes, r.Outcome) {
+			out = append(out, r)
+		}
+	}
+	return out
+}

@@ -1,0 +1,52 @@
+package fleet
+
+import (
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/pullthrough/pullthrough/podspec"
+	"github.com/pullthrough/pullthrough/rewrite"
+)
+
+// Row is one image reference of one pod in one cluster, as
+// `pullthrough report -o json` writes it.
+type Row struct {
+	// Cluster is the kubeconfig context the pod was listed through.
+	Cluster   string `json:"cluster"`
+	Namespace string `json:"namespace"`
+	// Owner is the pod's top controller as Kind/name, or Pod/name.
+	Owner string `json:"owner"`
+	Pod   string `json:"pod"`
+	// Container is podspec.Label's name: "app", "init:setup", "ephemeral:debug".
+	Container string `json:"container"`
+	Image     string `json:"image"`
+	// Registry is the canonical registry the reference pulls from (docker.io
+	// for "nginx"); "" for an unparseable one.
+	Registry string          `json:"registry"`
+	Outcome  rewrite.Outcome `json:"outcome"`
+	// Error is set on the one row of a cluster that could not be listed;
+	// the other fields but Cluster are then empty.
+	Error string `json:"error,omitempty"`
+}
+
+// Judge decides pods' references with one config's routing.
+type Judge struct {
+	// Rewriter routes in enforce mode, whatever the config's mode: the
+	// report asks what enforce would move.
+	Rewriter *rewrite.Rewriter
+	// NamespaceExcluded reports a namespace exclude.namespaces names.
+	NamespaceExcluded func(namespace string) bool
+}
+
+// PodRows returns a row per image reference of pod, in podspec's order.
+func (j Judge) PodRows(cluster, owner string, pod *corev1.Pod) []Row {
+	optedOut := podspec.OptedOut(pod.Labels, pod.Annotations)
+	changes := podspec.DecidePod(j.Rewriter, podspec.FromPodSpec(&pod.Spec), optedOut, j.NamespaceExcluded(pod.Namespace))
+	rows := make([]Row, 0, len(changes))
+	for _, c := range changes {
+		rows = append(rows, Row{
+			Cluster: cluster, Namespace: pod.Namespace, Owner: owner, Pod: pod.Name,
+			Container: podspec.Label(c), Image: c.Old, Registry: rewrite.RegistryOf(c.Old), Outcome: c.Outcome,
+		})
+	}
+	return rows
+}

@@ -1,0 +1,45 @@
+package podspec
+
+import (
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/pullthrough/pullthrough/rewrite"
+)
+
+// LabelSkip = "true" opts a pod out of rewriting: the chart's objectSelector
+// keeps such pods from the webhook, and every image of one is opted-out.
+const LabelSkip = "pullthrough.dev/skip"
+
+// OptedOut reports whether a pod with these labels and annotations is left
+// alone as a whole: it carries LabelSkip=true, or it is a mirror pod (a
+// static pod's copy, whose spec the API server may not change).
+func OptedOut(labels, annotations map[string]string) bool {
+	_, mirror := annotations[corev1.MirrorPodAnnotationKey]
+	return mirror || labels[LabelSkip] == "true"
+}
+
+// DecidePod decides every image of a pod's spec as the webhook does: all
+// opted-out for a pod that opted out, all excluded-namespace in an excluded
+// namespace, else each image with rw. The webhook, `pullthrough report` and
+// the running-pods gauge share it, so they cannot disagree.
+func DecidePod(rw *rewrite.Rewriter, spec *Spec, optedOut, nsExcluded bool) []Change {
+	switch {
+	case optedOut:
+		return Skipped(spec, rewrite.OutcomeOptedOut)
+	case nsExcluded:
+		return Skipped(spec, rewrite.OutcomeExcludedNamespace)
+	}
+	return Decide(rw, spec)
+}
+
+// Label names a Change's container as a person finds it: its name, prefixed
+// for the lists other than containers ("init:setup", "ephemeral:debugger").
+func Label(c Change) string {
+	switch c.Field {
+	case FieldInitContainers:
+		return "init:" + c.Container
+	case FieldEphemeralContainers:
+		return "ephemeral:" + c.Container
+	}
+	return c.Container
+}
