@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/dynamic"
 
 	"github.com/pullthrough/pullthrough/config"
@@ -65,7 +66,11 @@ type Migrator struct {
 	// wrote, even if the config has since been switched to audit.
 	restore *rewrite.Rewriter
 	sources []*source
-	opts    Options
+	// shared are the resources a config target lists (ConfigMaps, custom
+	// resources): an object of one may be selected by several targets, so
+	// a scan holds it until every source is listed.
+	shared map[schema.GroupVersionResource]bool
+	opts   Options
 }
 
 // New builds a Migrator that lists through client and routes with cfg (the
@@ -87,15 +92,22 @@ func New(client dynamic.Interface, cfg *config.Config, opts Options) (*Migrator,
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrOptions, err)
 	}
-	return &Migrator{
+	m := &Migrator{
 		client:  client,
 		cfg:     cfg,
 		rw:      rw,
 		audit:   rw.Withholding(rewrite.OutcomeAudit),
 		restore: restore,
 		sources: sources(cfg.Migrate, kinds, opts),
+		shared:  map[schema.GroupVersionResource]bool{},
 		opts:    opts,
-	}, nil
+	}
+	for _, s := range m.sources {
+		if !s.workload {
+			m.shared[s.gvr] = true
+		}
+	}
+	return m, nil
 }
 
 // validate checks the options and fills in their defaults.

@@ -27,6 +27,55 @@ func (m *Migrator) PlanUndo(ctx context.Context) (*Plan, error) {
 
 func (m *Migrator) plan(ctx context.Context, action Action) (*Plan, error) {
 	var items []*item
+	warnings, err := m.scan(ctx, action, func(it *item) error {
+		items = append(items, it)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	p := newPlan(action, items)
+	p.Report.Warnings = warnings
+	return p, nil
+}
+
+// PlanEach is Plan (or, with ActionUndo, PlanUndo) for a fleet: it writes
+// each object to out as soon as it is decided and keeps none, so its memory
+// is bounded by the list's page size, not by the cluster. Objects come in
+// list order (kind by kind, then namespace and name), not sorted as Plan's;
+// those a config target selects come last, once every target has had its
+// say. The returned Report has the totals and warnings and no objects.
+// Apply needs a Plan: PlanEach serves a plan that is only shown.
+func (m *Migrator) PlanEach(ctx context.Context, action Action, out ReportWriter) (*Report, error) {
+	r := &Report{Action: action, Totals: newTotals()}
+	begun := false
+	warnings, err := m.scan(ctx, action, func(it *item) error {
+		if !begun {
+			begun = true
+			if err := out.Begin(r); err != nil {
+				return err
+			}
+		}
+		r.Totals.add(&it.row)
+		return out.Object(&it.row)
+	})
+	if err != nil {
+		return nil, err
+	}
+	r.Warnings = warnings
+	if !begun {
+		if err := out.Begin(r); err != nil {
+			return nil, err
+		}
+	}
+	return r, out.End(r)
+}
+
+// scan lists every source and calls emit with each object decided: at once
+// for a workload no config target can also select (nothing else can add to
+// its decision), at the end for the others, so that an object several
+// targets select is emitted once, with every target's values.
+func (m *Migrator) scan(ctx context.Context, action Action, emit func(*item) error) ([]string, error) {
 	// Undo takes back what an earlier apply wrote, whatever the labels
 	// say now, so only a forward plan reads them.
 	var modes namespaceModes
@@ -38,22 +87,36 @@ func (m *Migrator) plan(ctx context.Context, action Action) (*Plan, error) {
 		}
 	}
 	index := map[string]*item{}
+	var held []*item
 	for _, s := range m.sources {
 		if action == ActionUndo && s.reportOnly {
 			continue
 		}
+		var emitErr error
 		err := m.list(ctx, s, func(u *unstructured.Unstructured) {
-			if it := m.found(action, index, modes, s, u); it != nil {
-				items = append(items, it)
+			it := m.found(action, index, modes, s, u)
+			switch {
+			case it == nil || emitErr != nil:
+			case m.shared[s.gvr]:
+				held = append(held, it)
+			default:
+				delete(index, indexKey(s, u))
+				emitErr = emit(it)
 			}
 		})
 		if err != nil {
 			return nil, err
 		}
+		if emitErr != nil {
+			return nil, emitErr
+		}
 	}
-	p := newPlan(action, items)
-	p.Report.Warnings = warnings
-	return p, nil
+	for _, it := range held {
+		if err := emit(it); err != nil {
+			return nil, err
+		}
+	}
+	return warnings, nil
 }
 
 // newPlan puts items in report order and builds their report.
@@ -83,7 +146,7 @@ func (m *Migrator) found(action Action, index map[string]*item, modes namespaceM
 			return nil
 		}
 	}
-	key := s.gvr.GroupResource().String() + "/" + u.GetNamespace() + "/" + u.GetName()
+	key := indexKey(s, u)
 	it, seen := index[key]
 	if !seen {
 		it = &item{
@@ -112,6 +175,11 @@ func (m *Migrator) found(action Action, index map[string]*item, modes namespaceM
 		return nil
 	}
 	return it
+}
+
+// indexKey names an object of a source in found's index.
+func indexKey(s *source, u *unstructured.Unstructured) string {
+	return s.gvr.GroupResource().String() + "/" + u.GetNamespace() + "/" + u.GetName()
 }
 
 // decide (re)computes an item's rows and planned patch from u, its current

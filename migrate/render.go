@@ -1,7 +1,6 @@
 package migrate
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
@@ -23,64 +22,147 @@ var tableHeader = []string{"NAMESPACE", "KIND", "NAME", "CONTAINER/FIELD", "OLD"
 // without any), the diffs when they were asked for, every failure with its
 // error, and the totals.
 func WriteTable(w io.Writer, r *Report) error {
-	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
-	header := tableHeader
-	if r.Verified {
-		header = append(slices.Clone(tableHeader[:7]), "VERIFY", tableHeader[7], tableHeader[8])
-	}
-	if err := writeLine(tw, header); err != nil {
+	return write(NewTableWriter(w, r.Verified), r)
+}
+
+// WriteJSON renders r for a script: every object and value, and the totals.
+func WriteJSON(w io.Writer, r *Report) error {
+	return write(NewJSONWriter(w), r)
+}
+
+// write renders a whole report through out.
+func write(out ReportWriter, r *Report) error {
+	if err := out.Begin(r); err != nil {
 		return err
 	}
 	for _, o := range r.Objects {
-		object := []string{orDash(o.Namespace), o.Kind, o.Name}
-		tail := []string{orDash(strings.Join(o.ManagedBy, ",")), string(o.Status)}
-		lines := make([][]string, 0, len(o.Rows))
-		for _, row := range o.Rows {
-			newValue := row.New
-			if newValue == row.Old {
-				newValue = "-"
-			}
-			line := []string{row.Field, row.Old, newValue, string(row.Outcome)}
-			if r.Verified {
-				line = append(line, orDash(string(o.Verify[row.Path])))
-			}
-			lines = append(lines, line)
-		}
-		if len(lines) == 0 {
-			lines = append(lines, []string{"-", "-", "-", "-"})
-			if r.Verified {
-				lines[0] = append(lines[0], "-")
-			}
-		}
-		for _, line := range lines {
-			if err := writeLine(tw, object, line, tail); err != nil {
-				return err
-			}
+		if err := out.Object(o); err != nil {
+			return err
 		}
 	}
-	if err := tw.Flush(); err != nil {
+	return out.End(r)
+}
+
+// ReportWriter renders a report an object at a time, so that a plan of a
+// whole fleet is written as it is made and never held (PlanEach): Begin with
+// the report's head (action, warnings), Object for each object, End with
+// the totals.
+type ReportWriter interface {
+	Begin(r *Report) error
+	Object(o *Object) error
+	End(r *Report) error
+}
+
+// tableChunk is how many objects a streamed table aligns at once: its
+// columns are as wide as the widest cell of each chunk.
+const tableChunk = 1000
+
+// tableWriter is the ReportWriter of WriteTable. It keeps a chunk of lines
+// to align, the diffs of that chunk, and the failures, which are listed
+// again at the end.
+type tableWriter struct {
+	w        io.Writer
+	tw       *tabwriter.Writer
+	verified bool
+	objects  int
+	diffs    strings.Builder
+	failed   []string
+	warnings []string
+}
+
+// NewTableWriter renders a report as WriteTable does, an object at a time;
+// verified adds the VERIFY column (Report.Verified).
+func NewTableWriter(w io.Writer, verified bool) ReportWriter {
+	return &tableWriter{w: w, tw: tabwriter.NewWriter(w, 0, 8, 2, ' ', 0), verified: verified}
+}
+
+func (t *tableWriter) Begin(r *Report) error {
+	t.warnings = r.Warnings
+	return t.header()
+}
+
+// header writes the column names at the top of a chunk.
+func (t *tableWriter) header() error {
+	header := tableHeader
+	if t.verified {
+		header = append(slices.Clone(tableHeader[:7]), "VERIFY", tableHeader[7], tableHeader[8])
+	}
+	return writeLine(t.tw, header)
+}
+
+func (t *tableWriter) Object(o *Object) error {
+	if t.objects > 0 && t.objects%tableChunk == 0 {
+		if err := t.flush(); err != nil {
+			return err
+		}
+		if err := t.header(); err != nil {
+			return err
+		}
+	}
+	t.objects++
+	object := []string{orDash(o.Namespace), o.Kind, o.Name}
+	tail := []string{orDash(strings.Join(o.ManagedBy, ",")), string(o.Status)}
+	lines := make([][]string, 0, len(o.Rows))
+	for _, row := range o.Rows {
+		newValue := row.New
+		if newValue == row.Old {
+			newValue = "-"
+		}
+		line := []string{row.Field, row.Old, newValue, string(row.Outcome)}
+		if t.verified {
+			line = append(line, orDash(string(o.Verify[row.Path])))
+		}
+		lines = append(lines, line)
+	}
+	if len(lines) == 0 {
+		lines = append(lines, []string{"-", "-", "-", "-"})
+		if t.verified {
+			lines[0] = append(lines[0], "-")
+		}
+	}
+	for _, line := range lines {
+		if err := writeLine(t.tw, object, line, tail); err != nil {
+			return err
+		}
+	}
+	if o.Diff != "" {
+		t.diffs.WriteString("\n" + o.Diff)
+	}
+	if o.Status == StatusFailed || o.Status == StatusNotServed {
+		t.failed = append(t.failed, fmt.Sprintf("  %s %s: %s\n", o.Kind, objectName(o), o.Error))
+	}
+	return nil
+}
+
+// flush writes the aligned chunk and its diffs.
+func (t *tableWriter) flush() error {
+	if err := t.tw.Flush(); err != nil {
+		return err
+	}
+	_, err := io.WriteString(t.w, t.diffs.String())
+	t.diffs.Reset()
+	return err
+}
+
+func (t *tableWriter) End(r *Report) error {
+	if err := t.flush(); err != nil {
 		return err
 	}
 	var b strings.Builder
-	for _, o := range r.Objects {
-		if o.Diff != "" {
-			b.WriteString("\n" + o.Diff)
-		}
-	}
-	if len(r.Warnings) > 0 {
+	if len(t.warnings) > 0 {
 		b.WriteString("\nwarnings:\n")
-		for _, w := range r.Warnings {
+		for _, w := range t.warnings {
 			fmt.Fprintf(&b, "  %s\n", w)
 		}
 	}
-	if failed := r.Failed(); len(failed) > 0 {
+	if len(t.failed) > 0 {
 		b.WriteString("\nfailed:\n")
-		for _, o := range failed {
-			fmt.Fprintf(&b, "  %s %s: %s\n", o.Kind, objectName(o), o.Error)
+		for _, f := range t.failed {
+			b.WriteString(f)
 		}
 	}
 	fmt.Fprintf(&b, "\nvalues: %s\nobjects: %s\n", countOutcomes(r.Totals.Outcomes), countStatusMap(r.Totals.Objects))
-	_, err := io.WriteString(w, b.String())
+	_, err := io.WriteString(t.w, b.String())
 	return err
 }
 
@@ -109,13 +191,6 @@ func cell(s string) string {
 	return s
 }
 
-// WriteJSON renders r for a script: every object and value, and the totals.
-func WriteJSON(w io.Writer, r *Report) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(r)
-}
-
 // Summary is the one line a person reads last, on stderr: what was done, and
 // "nothing to change" when a run found everything migrated already.
 func Summary(r *Report) string {
@@ -128,7 +203,7 @@ func Summary(r *Report) string {
 	var line string
 	switch {
 	case acted == 0:
-		line = fmt.Sprintf("migrate %s: nothing to change (%d objects checked: %s)", verb, len(r.Objects), countStatusMap(t.Objects))
+		line = fmt.Sprintf("migrate %s: nothing to change (%d objects checked: %s)", verb, r.Totals.Count(), countStatusMap(t.Objects))
 	case r.Action == ActionPlan:
 		line = fmt.Sprintf("migrate %s: %s; run with --apply to patch the planned objects", verb, countStatusMap(t.Objects))
 	case r.Action == ActionUndo && t.Objects[StatusPlanned] > 0:

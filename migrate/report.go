@@ -140,15 +140,33 @@ func newReport(action Action, serverDryRun bool, items []*item) *Report {
 
 // count recomputes the totals from the objects.
 func (r *Report) count() {
-	t := Totals{Outcomes: map[rewrite.Outcome]int{}, Objects: map[Status]int{}}
+	r.Totals = newTotals()
 	for _, o := range r.Objects {
-		t.Objects[o.Status]++
-		for _, row := range o.Rows {
-			t.Outcomes[row.Outcome]++
-		}
+		r.Totals.add(o)
+	}
+}
+
+// newTotals counts nothing yet.
+func newTotals() Totals {
+	return Totals{Outcomes: map[rewrite.Outcome]int{}, Objects: map[Status]int{}}
+}
+
+// add counts one object and its rows.
+func (t *Totals) add(o *Object) {
+	t.Objects[o.Status]++
+	for _, row := range o.Rows {
+		t.Outcomes[row.Outcome]++
 	}
 	t.Failed = t.Objects[StatusFailed] + t.Objects[StatusNotServed]
-	r.Totals = t
+}
+
+// Count is the number of objects counted, for a report streamed without them.
+func (t Totals) Count() int {
+	n := 0
+	for _, c := range t.Objects {
+		n += c
+	}
+	return n
 }
 
 // Failed returns the failed and not-served objects, each with its error.

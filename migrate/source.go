@@ -92,6 +92,11 @@ func sources(targets config.MigrateTargets, kinds kindFilter, opts Options) []*s
 	return out
 }
 
+// pagesAhead is how many pages a list fetches while the last one is
+// decided: the plan's memory is this many pages, whatever the cluster's size
+// (the pager's default is 10).
+const pagesAhead = 2
+
 // list calls fn with every object of s, a page (limit/continue) at a time.
 func (m *Migrator) list(ctx context.Context, s *source, fn func(*unstructured.Unstructured)) error {
 	resource := m.client.Resource(s.gvr).Namespace(s.namespace)
@@ -99,6 +104,7 @@ func (m *Migrator) list(ctx context.Context, s *source, fn func(*unstructured.Un
 		return resource.List(ctx, opts)
 	})
 	p.PageSize = m.opts.PageSize
+	p.PageBufferSize = pagesAhead
 	opts := metav1.ListOptions{LabelSelector: s.labels, FieldSelector: s.fields}
 	err := p.EachListItemWithAlloc(ctx, opts, func(obj runtime.Object) error {
 		u, ok := obj.(*unstructured.Unstructured)

@@ -64,16 +64,29 @@ func runMigrate(args []string, stdout, stderr io.Writer) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	report, runErr := migrateRun(ctx, m, f, verifier)
-	if report == nil {
-		return runErr
-	}
-	write := migrate.WriteTable
-	if f.output == "json" {
-		write = migrate.WriteJSON
-	}
-	if err := write(stdout, report); err != nil {
-		return fmt.Errorf("write report: %w", err)
+	var report *migrate.Report
+	var runErr error
+	if !f.apply && verifier == nil {
+		// A plan that is only shown is written as it is made: memory stays
+		// that of a page of the list, for a fleet of any size.
+		action := migrate.ActionPlan
+		if f.undo {
+			action = migrate.ActionUndo
+		}
+		if report, err = m.PlanEach(ctx, action, reportWriter(stdout, f.output)); err != nil {
+			return err
+		}
+	} else {
+		if report, runErr = migrateRun(ctx, m, f, verifier); report == nil {
+			return runErr
+		}
+		write := migrate.WriteTable
+		if f.output == "json" {
+			write = migrate.WriteJSON
+		}
+		if err := write(stdout, report); err != nil {
+			return fmt.Errorf("write report: %w", err)
+		}
 	}
 	// stderr is where errors go: a failure to write it has nowhere to be reported.
 	_, _ = fmt.Fprintln(stderr, migrate.Summary(report))
@@ -81,7 +94,7 @@ func runMigrate(args []string, stdout, stderr io.Writer) error {
 		return runErr
 	}
 	if n := report.Totals.Failed; n > 0 {
-		return fmt.Errorf("%d of %d objects failed; each is listed in the report with its error", n, len(report.Objects))
+		return fmt.Errorf("%d of %d objects failed; each is listed in the report with its error", n, report.Totals.Count())
 	}
 	return nil
 }
@@ -173,4 +186,12 @@ func (s *stringList) String() string { return strings.Join(*s, ",") }
 func (s *stringList) Set(v string) error {
 	*s = append(*s, v)
 	return nil
+}
+
+// reportWriter renders a streamed plan (no --verify column) in the -o format.
+func reportWriter(w io.Writer, output string) migrate.ReportWriter {
+	if output == "json" {
+		return migrate.NewJSONWriter(w)
+	}
+	return migrate.NewTableWriter(w, false)
 }
