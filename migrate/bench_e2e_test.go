@@ -29,27 +29,12 @@ const benchObjects = 10000
 func BenchmarkPlanApply10000(b *testing.B) {
 	env := startE2E(b)
 	env.seed(b, []*unstructured.Unstructured{newNamespace("bench")}, nil)
-	g, ctx := errgroup.WithContext(b.Context())
-	g.SetLimit(16)
-	for i := range benchObjects {
-		g.Go(func() error {
-			return env.client.Create(ctx, newDeployment("Deployment", "bench", fmt.Sprintf("app-%05d", i), "nginx:1.27"))
-		})
-	}
-	if err := g.Wait(); err != nil {
-		b.Fatalf("seeding: %v", err)
-	}
+	env.seedDeployments(b, "bench", 0, benchObjects)
 	cs, err := kubernetes.NewForConfig(env.admin)
 	if err != nil {
 		b.Fatal(err)
 	}
-	// Every namespace and built-in kind, as a plain `pullthrough migrate`
-	// lists them; the test config's custom resources have no CRD here.
-	kinds := []string{configMaps.Resource}
-	for _, w := range workloads {
-		kinds = append(kinds, w.Resource.Resource)
-	}
-	m := env.migrator(b, nil, Options{Kinds: kinds, BatchSize: 500})
+	m := env.migrator(b, nil, Options{Kinds: builtinKinds(), BatchSize: 500})
 	var plan, apply, applyServer, undo time.Duration
 	iterations := 0
 	for b.Loop() {
@@ -82,6 +67,33 @@ func BenchmarkPlanApply10000(b *testing.B) {
 	b.ReportMetric(perSecond(apply), "apply-objects/s")
 	b.ReportMetric(applyServer.Seconds()/apply.Seconds(), "apply-server-share")
 	b.ReportMetric(perSecond(undo), "undo-objects/s")
+}
+
+// seedDeployments creates Deployments app-FROM .. app-(TO-1) of nginx:1.27
+// in namespace ns, 16 at a time.
+func (e *e2eEnv) seedDeployments(b *testing.B, ns string, from, to int) {
+	b.Helper()
+	g, ctx := errgroup.WithContext(b.Context())
+	g.SetLimit(16)
+	for i := from; i < to; i++ {
+		g.Go(func() error {
+			return e.client.Create(ctx, newDeployment("Deployment", ns, fmt.Sprintf("app-%06d", i), "nginx:1.27"))
+		})
+	}
+	if err := g.Wait(); err != nil {
+		b.Fatalf("seeding: %v", err)
+	}
+}
+
+// builtinKinds are every namespace's built-in kinds and ConfigMaps, as a
+// plain `pullthrough migrate` lists them; the test config's custom
+// resources have no CRD here.
+func builtinKinds() []string {
+	kinds := []string{configMaps.Resource}
+	for _, w := range workloads {
+		kinds = append(kinds, w.Resource.Resource)
+	}
+	return kinds
 }
 
 // patchServerTime is the API server's total time so far on PATCH requests

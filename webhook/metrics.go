@@ -6,6 +6,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/pullthrough/pullthrough/podspec"
+	"github.com/pullthrough/pullthrough/rewrite"
 )
 
 // registryOther is the registry label of an image that neither a mirror nor
@@ -95,12 +96,18 @@ func (m *Metrics) observeRequest(operation, result string, d time.Duration) {
 
 func (m *Metrics) countImages(changes []podspec.Change) {
 	for _, c := range changes {
-		registry := c.Registry()
-		if registry == "" {
-			registry = registryOther
-		}
-		m.images.WithLabelValues(registry, string(c.Outcome)).Inc()
+		m.images.WithLabelValues(RegistryLabel(c.Result), string(c.Outcome)).Inc()
 	}
+}
+
+// RegistryLabel is the bounded "registry" label of a decision, for every
+// series that carries one: the mirror source, the public-registry entry, or
+// "other".
+func RegistryLabel(r rewrite.Result) string {
+	if registry := r.Registry(); registry != "" {
+		return registry
+	}
+	return registryOther
 }
 
 // Reload results, the "result" label of pullthrough_config_reloads_total.

@@ -23,6 +23,7 @@ import (
 	ctrlwebhook "sigs.k8s.io/controller-runtime/pkg/webhook"
 
 	"github.com/pullthrough/pullthrough/certs"
+	"github.com/pullthrough/pullthrough/inventory"
 	"github.com/pullthrough/pullthrough/webhook"
 )
 
@@ -35,6 +36,7 @@ type webhookFlags struct {
 	kubeconfig                              string
 	localHosts                              string
 	shutdownDelay                           time.Duration
+	podImages                               bool
 	zap                                     zap.Options
 }
 
@@ -54,7 +56,8 @@ func parseWebhookFlags(args []string, stderr io.Writer) (*webhookFlags, error) {
 	fs.StringVar(&f.secret, certs.FlagSecret, "", "NS/NAME: keep a self-signed CA and serving certificate in this Secret (needs the API server)")
 	fs.StringVar(&f.service, certs.FlagService, "", "NS/NAME of the webhook Service the certificate serves (with --"+certs.FlagSecret+")")
 	fs.StringVar(&f.webhookConfig, certs.FlagWebhookConfig, "", "MutatingWebhookConfiguration whose caBundle to keep current (with --"+certs.FlagSecret+")")
-	fs.StringVar(&f.kubeconfig, "kubeconfig", "", "kubeconfig for --"+certs.FlagSecret+" (default: in-cluster or $KUBECONFIG)")
+	fs.StringVar(&f.kubeconfig, "kubeconfig", "", "kubeconfig for --"+certs.FlagSecret+" and --pod-images (default: in-cluster or $KUBECONFIG)")
+	fs.BoolVar(&f.podImages, "pod-images", false, "watch the cluster's pods (list/watch RBAC) and serve "+inventory.MetricPodImages+": what the pods that exist still pull, by registry and outcome")
 	fs.StringVar(&f.localHosts, "local-cert-hosts", "", "development only: write a fresh CA (ca.crt) and serving certificate for these comma-separated hosts into --cert-dir before serving")
 	fs.DurationVar(&f.shutdownDelay, "shutdown-delay", 5*time.Second, "on SIGTERM, report not ready and keep answering (closing each connection) this long before draining in-flight requests and exiting, so no request reaches a closed port during a rolling restart; keep it under terminationGracePeriodSeconds")
 	f.zap.BindFlags(fs)
@@ -110,6 +113,17 @@ func runWebhook(args []string, _, stderr io.Writer) error {
 		webhook.NewConfigWatcher(f.config, loaded, state, metrics, log.WithName("config")),
 		&webhook.ProxyProber{State: state, Metrics: metrics, Log: log.WithName("proxy")},
 		healthServer(f.probeAddr, server, drain),
+	}
+	if f.podImages {
+		cs, err := clientset(f.kubeconfig)
+		if err != nil {
+			return err
+		}
+		inv, err := inventory.New(cs, state, ctrlmetrics.Registry, log.WithName("inventory"))
+		if err != nil {
+			return err
+		}
+		runnables = append(runnables, inv)
 	}
 	if runnables, err = withMetricsServer(runnables, f.metricsAddr); err != nil {
 		return err

@@ -1,0 +1,84 @@
+package inventory
+
+import (
+	"sync"
+
+	"github.com/prometheus/client_golang/prometheus"
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/pullthrough/pullthrough/config"
+	"github.com/pullthrough/pullthrough/podspec"
+	"github.com/pullthrough/pullthrough/rewrite"
+	"github.com/pullthrough/pullthrough/webhook"
+)
+
+// MetricPodImages is the gauge's name, declared once for the chart's queries.
+const MetricPodImages = "pullthrough_pod_images"
+
+var podImagesDesc = prometheus.NewDesc(MetricPodImages,
+	"Image references of the pods that exist now (not Succeeded or Failed), by registry (mirror source, public-registry entry, or other) and the outcome enforce would give them: rewritten means the reference still pulls direct.",
+	[]string{"registry", "outcome"}, nil)
+
+// Pods lists the cached pods: an informer's store.
+type Pods interface {
+	List() []any
+}
+
+// Collector is the gauge: at every scrape it judges the pods of Pods with
+// the routing State holds.
+type Collector struct {
+	pods  Pods
+	state *webhook.State
+
+	mu      sync.Mutex
+	config  *config.Config    // the config rw was built from
+	rw      *rewrite.Rewriter // its routing in enforce mode
+	rwError error
+}
+
+var _ prometheus.Collector = (*Collector)(nil)
+
+// NewCollector judges pods with the config in force in state.
+func NewCollector(pods Pods, state *webhook.State) *Collector {
+	return &Collector{pods: pods, state: state}
+}
+
+// Describe sends the gauge's one descriptor.
+func (c *Collector) Describe(ch chan<- *prometheus.Desc) { ch <- podImagesDesc }
+
+// Collect counts every cached pod's references by registry and outcome.
+func (c *Collector) Collect(ch chan<- prometheus.Metric) {
+	cfg := c.state.Routing().Config
+	rw, err := c.rewriter(cfg)
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(podImagesDesc, err)
+		return
+	}
+	type key struct{ registry, outcome string }
+	counts := map[key]int{}
+	for _, obj := range c.pods.List() {
+		pod, ok := obj.(*corev1.Pod)
+		if !ok {
+			continue
+		}
+		changes := podspec.DecidePod(rw, podspec.FromPodSpec(&pod.Spec),
+			podspec.OptedOut(pod.Labels, pod.Annotations), cfg.NamespaceExcluded(pod.Namespace))
+		for _, d := range changes {
+			counts[key{webhook.RegistryLabel(d.Result), string(d.Outcome)}]++
+		}
+	}
+	for k, n := range counts {
+		ch <- prometheus.MustNewConstMetric(podImagesDesc, prometheus.GaugeValue, float64(n), k.registry, k.outcome)
+	}
+}
+
+// rewriter is the enforce-mode Rewriter of cfg, built once per config.
+func (c *Collector) rewriter(cfg *config.Config) (*rewrite.Rewriter, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.config != cfg {
+		c.config = cfg
+		c.rw, c.rwError = rewrite.New(cfg.Rules())
+	}
+	return c.rw, c.rwError
+}

@@ -1,0 +1,21 @@
+// Package inventory is the webhook's opt-in view of what runs: a gauge of the
+// image references of the pods that exist now, by registry and outcome,
+// where pullthrough_images_total counts only what was admitted. After the
+// migration window, its rewritten series is what still pulls direct: pods
+// admitted while the webhook failed open, or before it was installed.
+//
+// The contract:
+//   - One pod informer, listing only pods that may still pull (not
+//     Succeeded or Failed), whose Transform keeps only what the judgement
+//     reads (container, init, ephemeral and volume images; the opt-out label,
+//     the mirror-pod annotation; the controller reference): the cache of a
+//     10,000-pod cluster holds a few megabytes.
+//   - Every scrape judges the cached pods through podspec.DecidePod with the
+//     config in force, in enforce mode (as `pullthrough report` does), so a
+//     config reload changes the next scrape and nothing drifts.
+//   - Labels are bounded as pullthrough_images_total's: registry is the
+//     matched mirror source, the public-registry entry, or "other"; outcome
+//     is rewrite's closed set.
+//   - It needs list and watch on pods; nothing else of the webhook does, so
+//     it is off unless asked for (--pod-images).
+package inventory

@@ -1,0 +1,81 @@
+package inventory
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/go-logr/logr"
+	"github.com/prometheus/client_golang/prometheus"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/cache"
+
+	"github.com/pullthrough/pullthrough/webhook"
+)
+
+// MetricWatchErrors counts the informer's list and watch failures: while
+// they last, the gauge shows the pods of the last successful list.
+const MetricWatchErrors = "pullthrough_pod_images_watch_errors_total"
+
+// syncTimeout bounds the wait for the first list before the gauge is served
+// anyway (a scrape before it shows what has been listed so far).
+const syncTimeout = 2 * time.Minute
+
+// mayPull selects the pods whose containers may still start and pull: a
+// Succeeded or Failed pod pulls nothing again.
+var mayPull = fields.AndSelectors(
+	fields.OneTermNotEqualSelector("status.phase", string(corev1.PodSucceeded)),
+	fields.OneTermNotEqualSelector("status.phase", string(corev1.PodFailed)),
+).String()
+
+// Inventory is the pod informer behind the gauge; Start runs it.
+type Inventory struct {
+	informer cache.SharedIndexInformer
+	log      logr.Logger
+}
+
+// New builds the informer on cs and registers the gauge, judged with state's
+// routing, and the watch-error counter on reg.
+func New(cs kubernetes.Interface, state *webhook.State, reg prometheus.Registerer, log logr.Logger) (*Inventory, error) {
+	lw := cache.NewFilteredListWatchFromClient(cs.CoreV1().RESTClient(), "pods", metav1.NamespaceAll,
+		func(o *metav1.ListOptions) { o.FieldSelector = mayPull })
+	informer := cache.NewSharedIndexInformer(lw, &corev1.Pod{}, 0, cache.Indexers{})
+	if err := informer.SetTransform(Transform); err != nil {
+		return nil, fmt.Errorf("pod informer transform: %w", err)
+	}
+	watchErrors := prometheus.NewCounter(prometheus.CounterOpts{
+		Name: MetricWatchErrors,
+		Help: "Failed lists and watches of the pod informer behind pullthrough_pod_images.",
+	})
+	if err := informer.SetWatchErrorHandlerWithContext(func(_ context.Context, _ *cache.Reflector, err error) {
+		watchErrors.Inc()
+		log.Error(err, "listing or watching pods for "+MetricPodImages)
+	}); err != nil {
+		return nil, fmt.Errorf("pod informer error handler: %w", err)
+	}
+	for _, c := range []prometheus.Collector{NewCollector(informer.GetStore(), state), watchErrors} {
+		if err := reg.Register(c); err != nil {
+			return nil, fmt.Errorf("register %s: %w", MetricPodImages, err)
+		}
+	}
+	return &Inventory{informer: informer, log: log}, nil
+}
+
+// Start runs the informer until ctx ends; it logs when the first list is in.
+func (i *Inventory) Start(ctx context.Context) error {
+	go func() {
+		synced, cancel := context.WithTimeout(ctx, syncTimeout)
+		defer cancel()
+		if cache.WaitForCacheSync(synced.Done(), i.informer.HasSynced) {
+			i.log.Info("pod images listed", "pods", len(i.informer.GetStore().ListKeys()))
+		} else if ctx.Err() == nil {
+			i.log.Error(errors.New("first pod list not done"), "serving "+MetricPodImages+" from a partial list", "after", syncTimeout)
+		}
+	}()
+	i.informer.RunWithContext(ctx)
+	return nil
+}
