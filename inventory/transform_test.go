@@ -1,0 +1,61 @@
+package inventory
+
+import (
+	"reflect"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/cache"
+
+	"github.com/pullthrough/pullthrough/podspec"
+)
+
+func TestTransform(t *testing.T) {
+	t.Parallel()
+	full := realisticPod(t)
+	full.Labels[podspec.LabelSkip] = "false"
+	full.Annotations = map[string]string{corev1.MirrorPodAnnotationKey: "x", "other": "dropped"}
+	full.Spec.EphemeralContainers = []corev1.EphemeralContainer{{EphemeralContainerCommon: corev1.EphemeralContainerCommon{Name: "dbg", Image: "busybox", TTY: true}}}
+	full.Spec.Volumes = append(full.Spec.Volumes, corev1.Volume{Name: "models", VolumeSource: corev1.VolumeSource{Image: &corev1.ImageVolumeSource{Reference: "ghcr.io/acme/models:1", PullPolicy: corev1.PullAlways}}})
+	got, err := Transform(full)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept := got.(*corev1.Pod)
+	for _, tc := range []struct {
+		name      string
+		got, want any
+	}{
+		// What the judgement reads is the same before and after.
+		{"images", podspec.Images(podspec.FromPodSpec(&kept.Spec)), podspec.Images(podspec.FromPodSpec(&full.Spec))},
+		{"opted out", podspec.OptedOut(kept.Labels, kept.Annotations), podspec.OptedOut(full.Labels, full.Annotations)},
+		{"skip label", kept.Labels, map[string]string{podspec.LabelSkip: "false"}},
+		{"mirror annotation only", kept.Annotations, map[string]string{corev1.MirrorPodAnnotationKey: "x"}},
+		{"controller", kept.OwnerReferences, []metav1.OwnerReference{*metav1.GetControllerOf(full)}},
+		{"image volume", kept.Spec.Volumes, []corev1.Volume{{Name: "models", VolumeSource: corev1.VolumeSource{Image: &corev1.ImageVolumeSource{Reference: "ghcr.io/acme/models:1"}}}}},
+		// The informer's key is the same.
+		{"key", key(t, kept), key(t, full)},
+		// Everything else is gone.
+		{"managed fields", len(kept.ManagedFields), 0},
+		{"status", kept.Status, corev1.PodStatus{}},
+		{"env", kept.Spec.Containers[0].Env, []corev1.EnvVar(nil)},
+	} {
+		if !reflect.DeepEqual(tc.got, tc.want) {
+			t.Errorf("%s: got %#v, want %#v", tc.name, tc.got, tc.want)
+		}
+	}
+	marker := cache.DeletedFinalStateUnknown{Key: "a/b"}
+	if got, err := Transform(marker); err != nil || got != marker {
+		t.Errorf("Transform(deletion marker) = %v, %v; want it unchanged", got, err)
+	}
+}
+
+func key(t *testing.T, obj any) string {
+	t.Helper()
+	k, err := cache.MetaNamespaceKeyFunc(obj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
