@@ -41,9 +41,7 @@ type Inventory struct {
 // New builds the informer on cs and registers the gauge, judged with state's
 // routing, and the watch-error counter on reg.
 func New(cs kubernetes.Interface, state *webhook.State, reg prometheus.Registerer, log logr.Logger) (*Inventory, error) {
-	lw := cache.NewFilteredListWatchFromClient(cs.CoreV1().RESTClient(), "pods", metav1.NamespaceAll,
-		func(o *metav1.ListOptions) { o.FieldSelector = mayPull })
-	informer := cache.NewSharedIndexInformer(lw, &corev1.Pod{}, 0, cache.Indexers{})
+	informer := podInformer(cs)
 	if err := informer.SetTransform(Transform); err != nil {
 		return nil, fmt.Errorf("pod informer transform: %w", err)
 	}
@@ -63,6 +61,14 @@ func New(cs kubernetes.Interface, state *webhook.State, reg prometheus.Registere
 		}
 	}
 	return &Inventory{informer: informer, log: log}, nil
+}
+
+// podInformer lists and watches the pods that may still pull, keeping them
+// whole until a transform is set.
+func podInformer(cs kubernetes.Interface) cache.SharedIndexInformer {
+	lw := cache.NewFilteredListWatchFromClient(cs.CoreV1().RESTClient(), "pods", metav1.NamespaceAll,
+		func(o *metav1.ListOptions) { o.FieldSelector = mayPull })
+	return cache.NewSharedIndexInformer(lw, &corev1.Pod{}, 0, cache.Indexers{})
 }
 
 // Start runs the informer until ctx ends; it logs when the first list is in.
