@@ -71,6 +71,7 @@ webhook:
     - {name: not-node-users, expression: "!request.userInfo.username.startsWith('system:node:')"}
 metrics:
   serviceMonitor: {enabled: true, labels: {release: prometheus}}
+  podImages: {enabled: true}
   prometheusRule: {enabled: true, labels: {release: prometheus}, migratedRegistries: [docker.io, ghcr.io]}
   dashboard: {enabled: true, annotations: {grafana_folder: Platform}}
 networkPolicy:
@@ -260,7 +261,7 @@ promtool=$(go_tool promtool github.com/prometheus/prometheus/cmd/promtool "$PROM
 	fail "building promtool $PROMTOOL_VERSION"
 mkdir "$tmp/rules"
 # The rules file is the PrometheusRule's spec (groups:), lifted out of the object.
-template --set metrics.prometheusRule.enabled=true --set 'metrics.prometheusRule.migratedRegistries={docker.io}' \
+template --set metrics.prometheusRule.enabled=true --set 'metrics.prometheusRule.migratedRegistries={docker.io}' --set metrics.podImages.enabled=true \
 	--show-only templates/prometheusrule.yaml | awk 'found { print substr($0, 3) } /^spec:$/ { found = 1 }' >"$tmp/rules/rules.yaml" ||
 	fail "template, the PrometheusRule"
 cp "$root/deploy/prometheus/alerts_test.yaml" "$tmp/rules/"

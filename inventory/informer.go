@@ -45,22 +45,33 @@ func New(cs kubernetes.Interface, state *webhook.State, reg prometheus.Registere
 	if err := informer.SetTransform(Transform); err != nil {
 		return nil, fmt.Errorf("pod informer transform: %w", err)
 	}
-	watchErrors := prometheus.NewCounter(prometheus.CounterOpts{
-		Name: MetricWatchErrors,
-		Help: "Failed lists and watches of the pod informer behind pullthrough_pod_images.",
-	})
+	watchErrors, err := RegisterMetrics(reg, informer.GetStore(), state)
+	if err != nil {
+		return nil, err
+	}
 	if err := informer.SetWatchErrorHandlerWithContext(func(_ context.Context, _ *cache.Reflector, err error) {
 		watchErrors.Inc()
 		log.Error(err, "listing or watching pods for "+MetricPodImages)
 	}); err != nil {
 		return nil, fmt.Errorf("pod informer error handler: %w", err)
 	}
-	for _, c := range []prometheus.Collector{NewCollector(informer.GetStore(), state), watchErrors} {
+	return &Inventory{informer: informer, log: log}, nil
+}
+
+// RegisterMetrics registers the gauge over pods, judged with state's
+// routing, and the watch-error counter it returns, on reg. New calls it;
+// hack/tools/promql calls it to check the chart's queries against these names.
+func RegisterMetrics(reg prometheus.Registerer, pods Pods, state *webhook.State) (prometheus.Counter, error) {
+	watchErrors := prometheus.NewCounter(prometheus.CounterOpts{
+		Name: MetricWatchErrors,
+		Help: "Failed lists and watches of the pod informer behind pullthrough_pod_images.",
+	})
+	for _, c := range []prometheus.Collector{NewCollector(pods, state), watchErrors} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("register %s: %w", MetricPodImages, err)
 		}
 	}
-	return &Inventory{informer: informer, log: log}, nil
+	return watchErrors, nil
 }
 
 // podInformer lists and watches the pods that may still pull, keeping them

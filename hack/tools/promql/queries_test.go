@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/prometheus/promql/parser"
 	"sigs.k8s.io/yaml"
 
+	"github.com/pullthrough/pullthrough/inventory"
 	"github.com/pullthrough/pullthrough/webhook"
 )
 
@@ -123,6 +124,9 @@ func exportedMetrics(t *testing.T) []string {
 	t.Helper()
 	rec := &recorder{}
 	if _, err := webhook.NewMetrics(rec); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := inventory.RegisterMetrics(rec, nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	names := slices.Clone(apiServerMetrics)
