@@ -11,11 +11,13 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/pullthrough/pullthrough/e2e/cluster"
 	"github.com/pullthrough/pullthrough/fleet"
@@ -73,6 +75,9 @@ func TestReport(t *testing.T) {
 				t.Errorf("no line %q in:\n%s", line, r.stdout)
 			}
 		}
+	})
+	t.Run("read-only RBAC", func(t *testing.T) {
+		reportRBAC(t, bin, us)
 	})
 	t.Run("fail-on gate", func(t *testing.T) {
 		for name, tc := range map[string]struct {
@@ -288,4 +293,57 @@ func rowLines(rows []fleet.Row) string {
 		b.WriteByte('\n')
 	}
 	return b.String()
+}
+
+// reportRBAC runs the report as a user bound to deploy/rbac's report
+// ClusterRole (it lists every row) and as one bound to nothing (forbidden,
+// reported, exit 1).
+func reportRBAC(t *testing.T, bin string, c *cluster.Cluster) {
+	k8s, err := client.New(c.Config(), client.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ApplyFile(t.Context(), k8s, "../deploy/rbac/report-clusterrole.yaml"); err != nil {
+		t.Fatal(err)
+	}
+	binding := &rbacv1.ClusterRoleBinding{
+		ObjectMeta: metav1.ObjectMeta{Name: "report"},
+		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "pullthrough-report"},
+		Subjects:   []rbacv1.Subject{{APIGroup: rbacv1.GroupName, Kind: rbacv1.UserKind, Name: "reporter"}},
+	}
+	if err := k8s.Create(t.Context(), binding); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		user string
+		code int
+	}{{"reporter", 0}, {"nobody", 1}} {
+		u, err := c.NewUser(tc.user)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := runCLI(t, bin, "report", "--config", "testdata/config-fleet.yaml", "--kubeconfig", u.KubeconfigPath, "-o", "json")
+		if r.code != tc.code {
+			t.Fatalf("%s: exit %d, want %d\nstderr: %s", tc.user, r.code, tc.code, r.stderr)
+		}
+		var got []fleet.Row
+		if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
+			t.Fatalf("%s: decode: %v\n%s", tc.user, err, r.stdout)
+		}
+		if tc.code != 0 {
+			if len(got) != 1 || !strings.Contains(got[0].Error, "forbidden") {
+				t.Errorf("%s: rows %+v, want one forbidden error", tc.user, got)
+			}
+			continue
+		}
+		want := prodUSRows()
+		for i := range want {
+			if len(got) > 0 {
+				want[i].Cluster = got[0].Cluster
+			}
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: rows:\n%s\nwant:\n%s", tc.user, rowLines(got), rowLines(want))
+		}
+	}
 }
