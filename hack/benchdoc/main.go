@@ -121,6 +121,13 @@ func run(rounds int, benchtime time.Duration, out, cpuprofile string) error {
 	}
 	var w io.Writer = os.Stdout
 	if out != "" {
+		kept, err := keptSections(out)
+		if err != nil {
+			return err
+		}
+		if kept != "" {
+			b.WriteString("\n" + strings.TrimRight(kept, "\n") + "\n")
+		}
 		return os.WriteFile(out, []byte(b.String()), 0o644)
 	}
 	_, err = io.WriteString(w, b.String())
