@@ -22,6 +22,10 @@ func TestRun(t *testing.T) {
 	if err := os.WriteFile(foreign, []byte("server = \"https://ghcr.io\"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	kubeconfig := filepath.Join(dir, "kubeconfig")
+	if err := os.WriteFile(kubeconfig, []byte("apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: 'https://127.0.0.1:1'}}]\nusers: [{name: u, user: {}}]\ncontexts: [{name: prod-eu, context: {cluster: c, user: u}}]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	const cfg = "../../examples/config.yaml"
 	tests := []struct {
 		name      string
@@ -67,6 +71,14 @@ func TestRun(t *testing.T) {
 		{"nodeconfig prints only to stdout", []string{"nodeconfig", "--config", cfg, "-o", "x"}, exitUsage, "", "-o takes only -", ""},
 		{"nodeconfig bad config", []string{"nodeconfig", "--config", bad, "-o", "-"}, exitUsage, "", "mirrors[0].target", ""},
 		{"webhook without config", []string{"webhook"}, exitUsage, "", "--config is required", ""},
+		{"report: not an outcome", []string{"report", "--config", cfg, "--fail-on", "rewritten,direct"}, exitUsage, "", `"direct" is not an outcome`, ""},
+		{"report: contexts both ways", []string{"report", "--config", cfg, "--context", "a", "--all-contexts"}, exitUsage, "", "exclude each other", ""},
+		{"report: bad output", []string{"report", "--config", cfg, "-o", "yaml"}, exitUsage, "", `-o "yaml"`, ""},
+		{"report: no such context", []string{"report", "--config", cfg, "--kubeconfig", kubeconfig, "--context", "prod-ap"}, exitUsage, "", `--context "prod-ap": no such context`, ""},
+		{"report: no current context", []string{"report", "--config", cfg, "--kubeconfig", kubeconfig}, exitUsage, "", "no current context", ""},
+		{"report: missing kubeconfig", []string{"report", "--config", cfg, "--kubeconfig", filepath.Join(dir, "none")}, exitUsage, "", "kubeconfig:", ""},
+		{"report: unreachable cluster", []string{"report", "--config", cfg, "--kubeconfig", kubeconfig, "--all-contexts", "-o", "json"}, exitFailed, "", "cluster prod-eu: list replicasets.apps across the cluster", `"error": "list replicasets.apps across the cluster`},
+		{"report: bad config", []string{"report", "--config", bad}, exitUsage, "", "mirrors[0].target", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
