@@ -2,6 +2,7 @@ package migrate
 
 import (
 	"bytes"
+	"encoding/json"
 	"maps"
 	"reflect"
 	"slices"
@@ -63,6 +64,7 @@ func TestE2ELifecycle(t *testing.T) {
 		t.Fatal(err)
 	}
 	golden(t, "e2e-plan.golden", table.String())
+	streamedPlanAgrees(t, env.migrator(t, nil, Options{PageSize: 2}), plan.Report)
 	env.assertUnwritten(t, seeded, nil, "after the plan")
 	assertLabelledNamespaces(t, plan.Report, StatusUnchanged)
 
@@ -254,4 +256,28 @@ func (e *e2eEnv) resourceVersions(t *testing.T, seeded map[string]*unstructured.
 		versions[key] = e.fetch(t, u).GetResourceVersion()
 	}
 	return versions
+}
+
+// streamedPlanAgrees checks that PlanEach, listing two objects per page,
+// writes the objects and totals of Plan's report, each object once (several
+// config targets select some of them), as valid JSON.
+func streamedPlanAgrees(t *testing.T, m *Migrator, want *Report) {
+	t.Helper()
+	var out bytes.Buffer
+	streamed, err := m.PlanEach(t.Context(), ActionPlan, NewJSONWriter(&out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got Report
+	if err := json.Unmarshal(out.Bytes(), &got); err != nil {
+		t.Fatalf("streamed plan: %v\n%s", err, out.String())
+	}
+	items := make([]*item, len(got.Objects))
+	for i, o := range got.Objects {
+		items[i] = &item{row: *o}
+	}
+	sorted := newPlan(ActionPlan, items).Report
+	if !reflect.DeepEqual(sorted.Objects, want.Objects) || !reflect.DeepEqual(got.Totals, want.Totals) || !reflect.DeepEqual(streamed.Totals, want.Totals) {
+		t.Errorf("streamed plan differs from Plan's:\n%s\nwant objects %d, totals %+v", out.String(), len(want.Objects), want.Totals)
+	}
 }
