@@ -16,7 +16,8 @@ type Row struct {
 	// Owner is the pod's top controller as Kind/name, or Pod/name.
 	Owner string `json:"owner"`
 	Pod   string `json:"pod"`
-	// Container is podspec.Label's name: "app", "init:setup", "ephemeral:debug".
+	// Container is the entry's label (podspec.Change.Label): "app",
+	// "init:setup", "ephemeral:debug", "volume:models".
 	Container string `json:"container"`
 	Image     string `json:"image"`
 	// Registry is the canonical registry the reference pulls from (docker.io
@@ -45,7 +46,7 @@ func (j Judge) PodRows(cluster, owner string, pod *corev1.Pod) []Row {
 	for _, c := range changes {
 		rows = append(rows, Row{
 			Cluster: cluster, Namespace: pod.Namespace, Owner: owner, Pod: pod.Name,
-			Container: podspec.Label(c), Image: c.Old, Registry: rewrite.RegistryOf(c.Old), Outcome: c.Outcome,
+			Container: c.Label(), Image: c.Old, Registry: rewrite.RegistryOf(c.Old), Outcome: c.Outcome,
 		})
 	}
 	return rows

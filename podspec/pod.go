@@ -31,15 +31,3 @@ func DecidePod(rw *rewrite.Rewriter, spec *Spec, optedOut, nsExcluded bool) []Ch
 	}
 	return Decide(rw, spec)
 }
-
-// Label names a Change's container as a person finds it: its name, prefixed
-// for the lists other than containers ("init:setup", "ephemeral:debugger").
-func Label(c Change) string {
-	switch c.Field {
-	case FieldInitContainers:
-		return "init:" + c.Container
-	case FieldEphemeralContainers:
-		return "ephemeral:" + c.Container
-	}
-	return c.Container
-}
