@@ -36,29 +36,32 @@ func WriteJSON(w io.Writer, rows []Row) error {
 	return enc.Encode(rows)
 }
 
-// WriteTable writes sorted rows for a person: per cluster a heading, its
-// references grouped by owner (the owner written once per group), and its
-// Summary; a cluster that could not be listed shows its error instead.
-func WriteTable(w io.Writer, rows []Row) error {
+// WriteTable writes rows, sorted by Sort, for a person: per cluster of
+// clusters a heading, its references grouped by owner (the owner written
+// once per group) and its Summary, which a cluster without pods gets too; a
+// cluster that could not be listed shows its error instead.
+func WriteTable(w io.Writer, rows []Row, clusters []string) error {
 	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
-	for i := 0; i < len(rows); {
-		cluster := rows[i].Cluster
-		end := i + 1
-		for end < len(rows) && rows[end].Cluster == cluster {
+	for _, cluster := range clusters {
+		start := slices.IndexFunc(rows, func(r Row) bool { return r.Cluster == cluster })
+		end := start
+		for start >= 0 && end < len(rows) && rows[end].Cluster == cluster {
 			end++
 		}
-		if err := writeCluster(tw, rows[i:end]); err != nil {
+		var own []Row
+		if start >= 0 {
+			own = rows[start:end]
+		}
+		if err := writeCluster(tw, cluster, own); err != nil {
 			return err
 		}
-		i = end
 	}
 	return tw.Flush()
 }
 
 // writeCluster writes one cluster's rows and its summary.
-func writeCluster(w io.Writer, rows []Row) error {
-	cluster := rows[0].Cluster
-	if rows[0].Error != "" {
+func writeCluster(w io.Writer, cluster string, rows []Row) error {
+	if len(rows) > 0 && rows[0].Error != "" {
 		_, err := fmt.Fprintf(w, "%s: error: %s\n\n", cluster, rows[0].Error)
 		return err
 	}
@@ -77,16 +80,13 @@ func writeCluster(w io.Writer, rows []Row) error {
 			return err
 		}
 	}
-	_, err := fmt.Fprintf(w, "%s\n\n", Summary(rows))
+	_, err := fmt.Fprintf(w, "%s\n\n", Summary(cluster, rows))
 	return err
 }
 
 // Summary is one cluster's line: "prod-eu: 1,204 references, 37 still pull
 // direct from 3 registries, 2 unrouted public".
-func Summary(rows []Row) string {
-	if len(rows) == 0 {
-		return ""
-	}
+func Summary(cluster string, rows []Row) string {
 	var direct, unrouted int
 	registries := map[string]bool{}
 	for _, r := range rows {
@@ -98,7 +98,7 @@ func Summary(rows []Row) string {
 			unrouted++
 		}
 	}
-	return fmt.Sprintf("%s: %s, %s still pull direct from %s, %s unrouted public", rows[0].Cluster,
+	return fmt.Sprintf("%s: %s, %s still pull direct from %s, %s unrouted public", cluster,
 		count(len(rows), "reference"), thousands(direct), count(len(registries), "registry"), thousands(unrouted))
 }
 

@@ -102,11 +102,12 @@ func TestSummary(t *testing.T) {
 		{"the issue's example", many, "prod-eu: 1,204 references, 37 still pull direct from 3 registries, 2 unrouted public"},
 		// Singular nouns for one.
 		{"one of each", rows(1, rewrite.OutcomeRewritten, "docker.io"), "prod-eu: 1 reference, 1 still pull direct from 1 registry, 0 unrouted public"},
-		{"none", nil, ""},
+		// A cluster without pods has its line too.
+		{"none", nil, "prod-eu: 0 references, 0 still pull direct from 0 registries, 0 unrouted public"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			if got := Summary(tc.rows); got != tc.want {
+			if got := Summary("prod-eu", tc.rows); got != tc.want {
 				t.Errorf("Summary = %q, want %q", got, tc.want)
 			}
 		})
@@ -121,9 +122,10 @@ func TestWriteTable(t *testing.T) {
 		{Cluster: "b", Namespace: "shop", Owner: "Deployment/web", Pod: "web-1", Container: "app", Image: "nginx", Registry: "docker.io", Outcome: rewrite.OutcomeRewritten},
 		{Cluster: "b", Namespace: "shop", Owner: "Pod/x", Pod: "x", Container: "c", Image: "Bad", Outcome: rewrite.OutcomeUnparseable},
 	}
-	Sort(rows, []string{"a", "b"})
+	clusters := []string{"a", "b", "empty"}
+	Sort(rows, clusters)
 	var b strings.Builder
-	if err := WriteTable(&b, rows); err != nil {
+	if err := WriteTable(&b, rows, clusters); err != nil {
 		t.Fatal(err)
 	}
 	want := `a: error: list pods across the cluster: connection refused
@@ -134,6 +136,10 @@ shop       Deployment/web  web-1  app        nginx  docker.io  rewritten
                            web-2  app        nginx  docker.io  rewritten
 shop       Pod/x           x      c          Bad    -          unparseable
 b: 3 references, 2 still pull direct from 1 registry, 0 unrouted public
+
+CLUSTER empty
+NAMESPACE  OWNER  POD  CONTAINER  IMAGE  REGISTRY  OUTCOME
+empty: 0 references, 0 still pull direct from 0 registries, 0 unrouted public
 
 `
 	if b.String() != want {

@@ -74,11 +74,11 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 	_ = g.Wait() // reportCluster's errors become rows; no goroutine returns one
 	rows := slices.Concat(perCluster...)
 	fleet.Sort(rows, contexts)
-	write := fleet.WriteTable
+	write := func() error { return fleet.WriteTable(stdout, rows, contexts) }
 	if f.output == "json" {
-		write = fleet.WriteJSON
+		write = func() error { return fleet.WriteJSON(stdout, rows) }
 	}
-	if err := write(stdout, rows); err != nil {
+	if err := write(); err != nil {
 		return fmt.Errorf("write report: %w", err)
 	}
 	var unreachable []string
