@@ -4,7 +4,6 @@ import (
 	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
-	corev1 "k8s.io/api/core/v1"
 
 	"github.com/pullthrough/pullthrough/config"
 	"github.com/pullthrough/pullthrough/podspec"
@@ -57,12 +56,11 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	type key struct{ registry, outcome string }
 	counts := map[key]int{}
 	for _, obj := range c.pods.List() {
-		pod, ok := obj.(*corev1.Pod)
+		pod, ok := obj.(*cachedPod)
 		if !ok {
-			continue
+			continue // the store holds only what Transform returns
 		}
-		changes := podspec.DecidePod(rw, podspec.FromPodSpec(&pod.Spec),
-			podspec.OptedOut(pod.Labels, pod.Annotations), cfg.NamespaceExcluded(pod.Namespace))
+		changes := podspec.DecidePod(rw, &pod.Spec, podspec.OptedOut(pod.Labels, pod.Annotations), cfg.NamespaceExcluded(pod.Namespace))
 		for _, d := range changes {
 			counts[key{webhook.RegistryLabel(d.Result), string(d.Outcome)}]++
 		}

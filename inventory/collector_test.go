@@ -50,7 +50,11 @@ publicRegistries: {add: [nvcr.io]}
 		pod("shop", "dbg", map[string]string{podspec.LabelSkip: "true"}, "alpine"),
 		pod("kube-system", "dns", nil, "registry.k8s.io/coredns:1"),
 	} {
-		if err := store.Add(p); err != nil {
+		kept, err := Transform(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := store.Add(kept); err != nil {
 			t.Fatal(err)
 		}
 	}
