@@ -9,7 +9,8 @@
 //     Succeeded or Failed), whose Transform keeps only what the judgement
 //     reads (container, init, ephemeral and volume images; the opt-out label,
 //     the mirror-pod annotation; the controller reference): the cache of a
-//     10,000-pod cluster holds a few megabytes.
+//     10,000-pod cluster holds about 11 MB, where whole pods took 240 MB
+//     (BenchmarkInformerMemory).
 //   - Every scrape judges the cached pods through podspec.DecidePod with the
 //     config in force, in enforce mode (as `pullthrough report` does), so a
 //     config reload changes the next scrape and nothing drifts.
