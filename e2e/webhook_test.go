@@ -24,8 +24,10 @@ const (
 	k8sIO = "proxy.example.internal/k8s/"
 )
 
-// allListsPod has an image from a public registry in every container list
-// (the ephemeral one is added later, through its subresource).
+// allListsPod has an image from a public registry in every place the
+// kubelet pulls from: every container list (the ephemeral one is added
+// later, through its subresource) and an image volume, named like a
+// container so that their records must not collide.
 func allListsPod(name string) *corev1.Pod {
 	always := corev1.ContainerRestartPolicyAlways
 	return &corev1.Pod{
@@ -39,15 +41,23 @@ func allListsPod(name string) *corev1.Pod {
 				{Name: "app", Image: "nginx:1.27"},
 				{Name: "private", Image: "registry.corp.example/team/app:1"},
 			},
+			Volumes: []corev1.Volume{
+				{Name: "config", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}},
+				{Name: "app", VolumeSource: corev1.VolumeSource{Image: &corev1.ImageVolumeSource{Reference: modelsImage, PullPolicy: corev1.PullIfNotPresent}}},
+			},
 		},
 	}
 }
+
+// modelsImage is the image volume's: tag and digest, both kept.
+const modelsImage = "ghcr.io/acme/models:v3@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
 var allListsRewritten = map[string]string{
 	"install-cni": quay + "calico/cni:v3.28.0",
 	"log-shipper": ghcr + "acme/shipper:2",
 	"app":         hub + "library/nginx:1.27",
 	"private":     "registry.corp.example/team/app:1",
+	"volume:app":  ghcr + strings.TrimPrefix(modelsImage, "ghcr.io/"),
 }
 
 func TestWebhook(t *testing.T) {
@@ -69,6 +79,7 @@ func TestWebhook(t *testing.T) {
 	t.Run("reinvocation rewrites an injected sidecar", func(t *testing.T) { reinvocation(t, e) })
 	t.Run("server-side dry run", func(t *testing.T) { dryRun(t, e) })
 	t.Run("already-proxied pod gets the pull secrets", func(t *testing.T) { alreadyProxied(t, e) })
+	t.Run("an image volume alone gets the pull secrets; image: {} is admitted", func(t *testing.T) { volumeOnly(t, e) })
 	t.Run("update of an unrelated field restarts nothing", func(t *testing.T) { updateUnrelated(t, e) })
 	t.Run("deployment and daemonset pods", func(t *testing.T) { workloads(t, e) })
 	t.Run("selftest proves the rewrite", func(t *testing.T) { selftestPasses(t, e) })
@@ -95,14 +106,15 @@ func createRewrites(t *testing.T, e *env) {
 		t.Errorf("images = %v, want %v", im, allListsRewritten)
 	}
 	var originals map[string]string
-	if err := json.Unmarshal([]byte(got.Annotations[webhook.AnnotationOriginalImages]), &originals); err != nil || originals["app"] != "nginx:1.27" || len(originals) != 3 {
+	if err := json.Unmarshal([]byte(got.Annotations[webhook.AnnotationOriginalImages]), &originals); err != nil || originals["app"] != "nginx:1.27" || originals["volume:app"] != modelsImage || len(originals) != 4 {
 		t.Errorf("original-images annotation = %q (%v)", got.Annotations[webhook.AnnotationOriginalImages], err)
 	}
 	if len(got.Spec.ImagePullSecrets) != 1 || got.Spec.ImagePullSecrets[0].Name != "proxy-pull" {
 		t.Errorf("imagePullSecrets = %v, want [proxy-pull]", got.Spec.ImagePullSecrets)
 	}
-	if ws := w.get(); len(ws) != 3 || !strings.Contains(strings.Join(ws, "\n"), "pullthrough: app: nginx:1.27 -> "+hub+"library/nginx:1.27") {
-		t.Errorf("warnings = %q, want one per rewritten container", ws)
+	if ws := w.get(); len(ws) != 4 || !strings.Contains(strings.Join(ws, "\n"), "pullthrough: app: nginx:1.27 -> "+hub+"library/nginx:1.27") ||
+		!strings.Contains(strings.Join(ws, "\n"), "pullthrough: volume:app: "+modelsImage+" -> "+allListsRewritten["volume:app"]) {
+		t.Errorf("warnings = %q, want one per rewritten image", ws)
 	}
 }
 
@@ -138,14 +150,14 @@ func auditAnnotates(t *testing.T, e *env) {
 		t.Errorf("audit changed images: %v", im)
 	}
 	var proposed map[string]string
-	if err := json.Unmarshal([]byte(got.Annotations[webhook.AnnotationWouldRewrite]), &proposed); err != nil || proposed["app"] != hub+"library/nginx:1.27" {
+	if err := json.Unmarshal([]byte(got.Annotations[webhook.AnnotationWouldRewrite]), &proposed); err != nil || proposed["app"] != hub+"library/nginx:1.27" || proposed["volume:app"] != allListsRewritten["volume:app"] {
 		t.Errorf("would-rewrite annotation = %q (%v)", got.Annotations[webhook.AnnotationWouldRewrite], err)
 	}
 	if _, ok := got.Annotations[webhook.AnnotationOriginalImages]; ok || len(got.Spec.ImagePullSecrets) != 0 {
 		t.Error("audit must not record rewrites nor add pull secrets")
 	}
-	if ws := w.get(); len(ws) != 3 || !strings.HasPrefix(ws[0], "pullthrough audit: ") {
-		t.Errorf("warnings = %q, want 3 audit warnings", ws)
+	if ws := w.get(); len(ws) != 4 || !strings.HasPrefix(ws[0], "pullthrough audit: ") {
+		t.Errorf("warnings = %q, want 4 audit warnings", ws)
 	}
 }
 
@@ -165,8 +177,8 @@ func unknownModeAudits(t *testing.T, e *env) {
 		if _, ok := got.Annotations[webhook.AnnotationWouldRewrite]; !ok {
 			t.Errorf("%s: no %s annotation: the pod was not audited", ns, webhook.AnnotationWouldRewrite)
 		}
-		if ws := w.get(); len(ws) != 4 || ws[0] != webhook.WarningUnknownMode || !strings.HasPrefix(ws[1], "pullthrough audit: ") {
-			t.Errorf("%s: warnings = %q, want the unknown-mode warning, then 3 audit warnings", ns, ws)
+		if ws := w.get(); len(ws) != 5 || ws[0] != webhook.WarningUnknownMode || !strings.HasPrefix(ws[1], "pullthrough audit: ") {
+			t.Errorf("%s: warnings = %q, want the unknown-mode warning, then 4 audit warnings", ns, ws)
 		}
 	}
 	got, err := e.client(t, nil).CoreV1().Pods("labelled-enforce").Create(t.Context(), allListsPod("web"), metav1.CreateOptions{})
@@ -279,7 +291,7 @@ func updateUnrelated(t *testing.T, e *env) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if im := images(got.Spec); im["app"] != hub+"library/nginx:1.28" || im["install-cni"] != "quay.io/calico/cni:v3.28.0" {
+	if im := images(got.Spec); im["app"] != hub+"library/nginx:1.28" || im["install-cni"] != "quay.io/calico/cni:v3.28.0" || im["volume:app"] != modelsImage {
 		t.Errorf("after setting app's image: %v (only app must change)", im)
 	}
 }

@@ -152,6 +152,22 @@ metadata: {name: backup, namespace: shop, labels: {app.kubernetes.io/managed-by:
 spec: {jobTemplate: {spec: {template: {spec: {containers: [{name: backup, image: "alpine:3.20"}]}}}}}`},
 		rows: []Row{{"backup", "/spec/jobTemplate/spec/template/spec/containers/0/image", "alpine:3.20", "proxy.example.internal/dockerhub/library/alpine:3.20", rewrite.OutcomeRewritten}},
 	}, {
+		// Image volumes are planned like containers, named volume:NAME; a
+		// volume that is not an image, and image: {}, are not patched.
+		name: "cronjob with image volumes", resource: "cronjobs", status: StatusPlanned,
+		manifests: []string{`
+apiVersion: batch/v1
+kind: CronJob
+metadata: {name: train, namespace: shop}
+spec: {jobTemplate: {spec: {template: {spec: {
+  containers: [{name: models, image: "registry.corp.example/train:1"}],
+  volumes: [{name: scratch, emptyDir: {}}, {name: models, image: {reference: "ghcr.io/acme/models:v3", pullPolicy: IfNotPresent}}, {name: pending, image: {}}]}}}}}`},
+		rows: []Row{
+			{"models", "/spec/jobTemplate/spec/template/spec/containers/0/image", "registry.corp.example/train:1", "registry.corp.example/train:1", rewrite.OutcomeNoRule},
+			{"volume:models", "/spec/jobTemplate/spec/template/spec/volumes/1/image/reference", "ghcr.io/acme/models:v3", "proxy.example.internal/ghcr/acme/models:v3", rewrite.OutcomeRewritten},
+			{"volume:pending", "/spec/jobTemplate/spec/template/spec/volumes/2/image/reference", "", "", rewrite.OutcomeUnparseable},
+		},
+	}, {
 		name: "bare pod is reported", resource: "pods", status: StatusReportOnly,
 		manifests: []string{`
 apiVersion: v1
