@@ -8,7 +8,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/pullthrough/pullthrough/webhook"
+	"github.com/pullthrough/pullthrough/wellknown"
 )
 
 // volumeOnly: a pod whose only public image is an image volume is rewritten
@@ -41,8 +41,8 @@ func volumeOnly(t *testing.T, e *env) {
 		t.Errorf("imagePullSecrets = %v, want [proxy-pull]: the volume is pulled from the proxy", got.Spec.ImagePullSecrets)
 	}
 	var originals map[string]string
-	if err := json.Unmarshal([]byte(got.Annotations[webhook.AnnotationOriginalImages]), &originals); err != nil || len(originals) != 1 || originals["volume:models"] != "quay.io/acme/weights:2024" {
-		t.Errorf("original-images = %q (%v), want the volume's original alone", got.Annotations[webhook.AnnotationOriginalImages], err)
+	if err := json.Unmarshal([]byte(got.Annotations[wellknown.AnnotationOriginalImages]), &originals); err != nil || len(originals) != 1 || originals["volume:models"] != "quay.io/acme/weights:2024" {
+		t.Errorf("original-images = %q (%v), want the volume's original alone", got.Annotations[wellknown.AnnotationOriginalImages], err)
 	}
 	if ws := strings.Join(w.get(), "\n"); !strings.Contains(ws, "pullthrough: volume:models: quay.io/acme/weights:2024 -> ") ||
 		!strings.Contains(ws, `pullthrough: volume:pending: cannot read image reference "": left as is`) {

@@ -15,6 +15,7 @@ import (
 	"github.com/pullthrough/pullthrough/config"
 	"github.com/pullthrough/pullthrough/selftest"
 	"github.com/pullthrough/pullthrough/webhook"
+	"github.com/pullthrough/pullthrough/wellknown"
 )
 
 const (
@@ -106,8 +107,8 @@ func createRewrites(t *testing.T, e *env) {
 		t.Errorf("images = %v, want %v", im, allListsRewritten)
 	}
 	var originals map[string]string
-	if err := json.Unmarshal([]byte(got.Annotations[webhook.AnnotationOriginalImages]), &originals); err != nil || originals["app"] != "nginx:1.27" || originals["volume:app"] != modelsImage || len(originals) != 4 {
-		t.Errorf("original-images annotation = %q (%v)", got.Annotations[webhook.AnnotationOriginalImages], err)
+	if err := json.Unmarshal([]byte(got.Annotations[wellknown.AnnotationOriginalImages]), &originals); err != nil || originals["app"] != "nginx:1.27" || originals["volume:app"] != modelsImage || len(originals) != 4 {
+		t.Errorf("original-images annotation = %q (%v)", got.Annotations[wellknown.AnnotationOriginalImages], err)
 	}
 	if len(got.Spec.ImagePullSecrets) != 1 || got.Spec.ImagePullSecrets[0].Name != "proxy-pull" {
 		t.Errorf("imagePullSecrets = %v, want [proxy-pull]", got.Spec.ImagePullSecrets)
@@ -150,10 +151,10 @@ func auditAnnotates(t *testing.T, e *env) {
 		t.Errorf("audit changed images: %v", im)
 	}
 	var proposed map[string]string
-	if err := json.Unmarshal([]byte(got.Annotations[webhook.AnnotationWouldRewrite]), &proposed); err != nil || proposed["app"] != hub+"library/nginx:1.27" || proposed["volume:app"] != allListsRewritten["volume:app"] {
-		t.Errorf("would-rewrite annotation = %q (%v)", got.Annotations[webhook.AnnotationWouldRewrite], err)
+	if err := json.Unmarshal([]byte(got.Annotations[wellknown.AnnotationWouldRewrite]), &proposed); err != nil || proposed["app"] != hub+"library/nginx:1.27" || proposed["volume:app"] != allListsRewritten["volume:app"] {
+		t.Errorf("would-rewrite annotation = %q (%v)", got.Annotations[wellknown.AnnotationWouldRewrite], err)
 	}
-	if _, ok := got.Annotations[webhook.AnnotationOriginalImages]; ok || len(got.Spec.ImagePullSecrets) != 0 {
+	if _, ok := got.Annotations[wellknown.AnnotationOriginalImages]; ok || len(got.Spec.ImagePullSecrets) != 0 {
 		t.Error("audit must not record rewrites nor add pull secrets")
 	}
 	if ws := w.get(); len(ws) != 4 || !strings.HasPrefix(ws[0], "pullthrough audit: ") {
@@ -174,8 +175,8 @@ func unknownModeAudits(t *testing.T, e *env) {
 		if im := images(got.Spec); !maps.Equal(im, images(allListsPod("").Spec)) {
 			t.Errorf("%s: images changed: %v", ns, im)
 		}
-		if _, ok := got.Annotations[webhook.AnnotationWouldRewrite]; !ok {
-			t.Errorf("%s: no %s annotation: the pod was not audited", ns, webhook.AnnotationWouldRewrite)
+		if _, ok := got.Annotations[wellknown.AnnotationWouldRewrite]; !ok {
+			t.Errorf("%s: no %s annotation: the pod was not audited", ns, wellknown.AnnotationWouldRewrite)
 		}
 		if ws := w.get(); len(ws) != 5 || ws[0] != webhook.WarningUnknownMode || !strings.HasPrefix(ws[1], "pullthrough audit: ") {
 			t.Errorf("%s: warnings = %q, want the unknown-mode warning, then 4 audit warnings", ns, ws)
@@ -202,7 +203,7 @@ func untouched(t *testing.T, e *env) {
 		}
 	}
 	skip := allListsPod("skipped")
-	skip.Labels = map[string]string{webhook.LabelSkip: "true"}
+	skip.Labels = map[string]string{wellknown.LabelSkip: "true"}
 	got, err := cs.CoreV1().Pods("shop").Create(t.Context(), skip, metav1.CreateOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -225,8 +226,8 @@ func reinvocation(t *testing.T, e *env) {
 		t.Errorf("images = %v, want %v (the injected sidecar must come back rewritten)", im, want)
 	}
 	var originals map[string]string
-	if err := json.Unmarshal([]byte(got.Annotations[webhook.AnnotationOriginalImages]), &originals); err != nil || originals["istio-proxy"] != istioImage || originals["app"] != "nginx:1.27" {
-		t.Errorf("original-images must merge both calls: %q", got.Annotations[webhook.AnnotationOriginalImages])
+	if err := json.Unmarshal([]byte(got.Annotations[wellknown.AnnotationOriginalImages]), &originals); err != nil || originals["istio-proxy"] != istioImage || originals["app"] != "nginx:1.27" {
+		t.Errorf("original-images must merge both calls: %q", got.Annotations[wellknown.AnnotationOriginalImages])
 	}
 }
 
@@ -255,7 +256,7 @@ func alreadyProxied(t *testing.T, e *env) {
 	if len(got.Spec.ImagePullSecrets) != 1 || got.Spec.ImagePullSecrets[0].Name != "proxy-pull" || got.Spec.Containers[0].Image != hub+"library/nginx:1.27" {
 		t.Errorf("pull secrets %v, image %q: want [proxy-pull] and the image unchanged", got.Spec.ImagePullSecrets, got.Spec.Containers[0].Image)
 	}
-	if _, ok := got.Annotations[webhook.AnnotationOriginalImages]; ok {
+	if _, ok := got.Annotations[wellknown.AnnotationOriginalImages]; ok {
 		t.Error("nothing was rewritten, so nothing is recorded")
 	}
 }
@@ -265,7 +266,7 @@ func updateUnrelated(t *testing.T, e *env) {
 	// Admitted while the webhook was not looking (off namespace), then moved
 	// into enforce: a label change must not touch its images.
 	if _, err := cs.CoreV1().Namespaces().Patch(t.Context(), "off", "application/merge-patch+json",
-		[]byte(`{"metadata":{"labels":{"`+config.LabelMode+`":"`+string(config.ModeEnforce)+`"}}}`), metav1.PatchOptions{}); err != nil {
+		[]byte(`{"metadata":{"labels":{"`+wellknown.LabelMode+`":"`+string(config.ModeEnforce)+`"}}}`), metav1.PatchOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	// The API server caches namespace labels: repeat the label change until
@@ -280,7 +281,7 @@ func updateUnrelated(t *testing.T, e *env) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if im := images(got.Spec); !maps.Equal(im, images(allListsPod("").Spec)) || got.Annotations[webhook.AnnotationOriginalImages] != "" {
+		if im := images(got.Spec); !maps.Equal(im, images(allListsPod("").Spec)) || got.Annotations[wellknown.AnnotationOriginalImages] != "" {
 			t.Fatalf("a label change rewrote images (would restart containers): %v", im)
 		}
 		time.Sleep(100 * time.Millisecond)

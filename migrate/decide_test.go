@@ -11,6 +11,7 @@ import (
 
 	"github.com/pullthrough/pullthrough/config"
 	"github.com/pullthrough/pullthrough/rewrite"
+	"github.com/pullthrough/pullthrough/wellknown"
 )
 
 // testModes are the namespaces of the offline tests, as a run would have
@@ -301,7 +302,7 @@ func TestDecideUndo(t *testing.T) {
 	const image2 = "/spec/template/spec/containers/2/image"
 	migrated := func(record string, images ...string) *unstructured.Unstructured {
 		u := object(t, webDeployment)
-		u.SetAnnotations(map[string]string{AnnotationMigratedImages: record})
+		u.SetAnnotations(map[string]string{wellknown.AnnotationMigratedImages: record})
 		for i, image := range images {
 			if err := setString(u.Object, []string{image0, image2}[i], image); err != nil {
 				t.Fatal(err)
@@ -393,7 +394,7 @@ func TestDecideUndo(t *testing.T) {
 					t.Errorf("%s = %q after undo, want %q", row.Path, got, want)
 				}
 			}
-			record, ok := after.GetAnnotations()[AnnotationMigratedImages]
+			record, ok := after.GetAnnotations()[wellknown.AnnotationMigratedImages]
 			switch want, _ := encodeRecord(kept); {
 			case len(kept) == 0 && ok:
 				t.Errorf("undo restored everything and kept the record %s", record)

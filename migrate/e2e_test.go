@@ -10,8 +10,8 @@ import (
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
-	"github.com/pullthrough/pullthrough/config"
 	"github.com/pullthrough/pullthrough/rewrite"
+	"github.com/pullthrough/pullthrough/wellknown"
 )
 
 // migratedValues is what --apply must leave in each object of
@@ -88,7 +88,7 @@ func TestE2ELifecycle(t *testing.T) {
 	assertLabelledNamespaces(t, applied, StatusUnchanged)
 	for _, key := range []string{"Deployment/frozen/kiosk", "Deployment/trial/canary"} {
 		if now := env.fetch(t, seeded[key]); now.GetResourceVersion() != seeded[key].GetResourceVersion() {
-			t.Errorf("%s, in a namespace labelled %s, was written by the apply", key, config.LabelMode)
+			t.Errorf("%s, in a namespace labelled %s, was written by the apply", key, wellknown.LabelMode)
 		}
 	}
 
@@ -196,7 +196,7 @@ func (e *e2eEnv) assertMigrated(t *testing.T, seeded map[string]*unstructured.Un
 			t.Fatal(err)
 		}
 		wantAnnotations := ownAnnotations(was)
-		wantAnnotations[AnnotationMigratedImages] = wantRecord
+		wantAnnotations[wellknown.AnnotationMigratedImages] = wantRecord
 		if got := ownAnnotations(now); !maps.Equal(got, wantAnnotations) {
 			t.Errorf("%s annotations = %v, want %v", key, got, wantAnnotations)
 		}
@@ -232,7 +232,7 @@ func (e *e2eEnv) assertRestored(t *testing.T, seeded map[string]*unstructured.Un
 				t.Fatal(err)
 			}
 			annotations := ownAnnotations(want)
-			annotations[AnnotationMigratedImages] = record
+			annotations[wellknown.AnnotationMigratedImages] = record
 			want.SetAnnotations(annotations)
 			if err := setString(want.Object, image0, image); err != nil {
 				t.Fatal(err)

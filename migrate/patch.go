@@ -8,16 +8,12 @@ import (
 	"slices"
 
 	"gomodules.xyz/jsonpatch/v2"
+
+	"github.com/pullthrough/pullthrough/wellknown"
 )
 
-// AnnotationMigratedImages records, on every object the migrator patched,
-// the original of each value it replaced: a JSON object from JSON pointer
-// to original value, with sorted keys. --undo restores from it; a later
-// --apply merges into it.
-const AnnotationMigratedImages = "pullthrough.dev/migrated-images"
-
-// annotationPath is the JSON pointer of AnnotationMigratedImages.
-var annotationPath = pointer("metadata", "annotations", AnnotationMigratedImages)
+// annotationPath is the JSON pointer of wellknown.AnnotationMigratedImages.
+var annotationPath = pointer("metadata", "annotations", wellknown.AnnotationMigratedImages)
 
 // jsonNull is the value of a test operation that requires a member to be
 // absent: the API server's JSON patch (evanphx/json-patch v4) treats a
@@ -61,7 +57,7 @@ func restoreOps(restores []edit, annotations, kept map[string]string) ([]jsonpat
 			jsonpatch.Operation{Operation: "test", Path: e.path, Value: e.old},
 			jsonpatch.Operation{Operation: "replace", Path: e.path, Value: e.new})
 	}
-	ops = append(ops, jsonpatch.Operation{Operation: "test", Path: annotationPath, Value: annotations[AnnotationMigratedImages]})
+	ops = append(ops, jsonpatch.Operation{Operation: "test", Path: annotationPath, Value: annotations[wellknown.AnnotationMigratedImages]})
 	if len(kept) == 0 {
 		return append(ops, jsonpatch.Operation{Operation: "remove", Path: annotationPath}), nil
 	}
@@ -79,11 +75,11 @@ func writeAnnotation(annotations map[string]string, value string) []jsonpatch.Op
 		// No annotations at all: the map itself must be created.
 		return []jsonpatch.Operation{
 			{Operation: "test", Path: pointer("metadata", "annotations"), Value: jsonNull},
-			{Operation: "add", Path: pointer("metadata", "annotations"), Value: map[string]string{AnnotationMigratedImages: value}},
+			{Operation: "add", Path: pointer("metadata", "annotations"), Value: map[string]string{wellknown.AnnotationMigratedImages: value}},
 		}
 	}
 	var current any = jsonNull
-	if old, ok := annotations[AnnotationMigratedImages]; ok {
+	if old, ok := annotations[wellknown.AnnotationMigratedImages]; ok {
 		current = old
 	}
 	return []jsonpatch.Operation{
@@ -97,12 +93,12 @@ func writeAnnotation(annotations map[string]string, value string) []jsonpatch.Op
 // --undo needs.
 func readRecord(annotations map[string]string) (map[string]string, error) {
 	record := map[string]string{}
-	raw, ok := annotations[AnnotationMigratedImages]
+	raw, ok := annotations[wellknown.AnnotationMigratedImages]
 	if !ok {
 		return record, nil
 	}
 	if err := json.Unmarshal([]byte(raw), &record); err != nil {
-		return nil, fmt.Errorf("annotation %s is not a JSON object of path -> original value: %w", AnnotationMigratedImages, err)
+		return nil, fmt.Errorf("annotation %s is not a JSON object of path -> original value: %w", wellknown.AnnotationMigratedImages, err)
 	}
 	return record, nil
 }
@@ -115,7 +111,7 @@ func encodeRecord(record map[string]string) (string, error) {
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(record); err != nil {
-		return "", fmt.Errorf("encode annotation %s: %w", AnnotationMigratedImages, err)
+		return "", fmt.Errorf("encode annotation %s: %w", wellknown.AnnotationMigratedImages, err)
 	}
 	return string(bytes.TrimSuffix(b.Bytes(), []byte("\n"))), nil
 }

@@ -14,7 +14,7 @@ import (
 
 	"github.com/pullthrough/pullthrough/config"
 	"github.com/pullthrough/pullthrough/rewrite"
-	"github.com/pullthrough/pullthrough/webhook"
+	"github.com/pullthrough/pullthrough/wellknown"
 )
 
 // ErrNotRewritten means the API server returned a Pod without what the
@@ -118,9 +118,9 @@ func probe(ctx context.Context, client kubernetes.Interface, cfg *config.Config,
 // (the Result's outcome says so).
 func expect(path config.Mode, image string, res rewrite.Result) (string, string) {
 	if path == config.ModeEnforce && res.Outcome == rewrite.OutcomeRewritten {
-		return res.Image, webhook.AnnotationOriginalImages
+		return res.Image, wellknown.AnnotationOriginalImages
 	}
-	return image, webhook.AnnotationWouldRewrite
+	return image, wellknown.AnnotationWouldRewrite
 }
 
 // imageVolumesGA reports whether the API server serves image volumes on by

@@ -10,6 +10,7 @@ import (
 
 	"github.com/pullthrough/pullthrough/podspec"
 	"github.com/pullthrough/pullthrough/rewrite"
+	"github.com/pullthrough/pullthrough/wellknown"
 )
 
 // podPatch is everything the handler will change on one pod, decided before
@@ -44,11 +45,11 @@ func newPodPatch(p *pod, changes []podspec.Change, record bool) (*podPatch, []st
 		return pp, nil
 	}
 	var replaced []string
-	if !pp.mergeAnnotation(p, AnnotationOriginalImages, originals) {
-		replaced = append(replaced, AnnotationOriginalImages)
+	if !pp.mergeAnnotation(p, wellknown.AnnotationOriginalImages, originals) {
+		replaced = append(replaced, wellknown.AnnotationOriginalImages)
 	}
-	if !pp.mergeAnnotation(p, AnnotationWouldRewrite, proposals) {
-		replaced = append(replaced, AnnotationWouldRewrite)
+	if !pp.mergeAnnotation(p, wellknown.AnnotationWouldRewrite, proposals) {
+		replaced = append(replaced, wellknown.AnnotationWouldRewrite)
 	}
 	return pp, replaced
 }
