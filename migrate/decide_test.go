@@ -395,7 +395,7 @@ func TestDecideUndo(t *testing.T) {
 				}
 			}
 			record, ok := after.GetAnnotations()[wellknown.AnnotationMigratedImages]
-			switch want, _ := encodeRecord(kept); {
+			switch want := wellknown.EncodeRecord(kept); {
 			case len(kept) == 0 && ok:
 				t.Errorf("undo restored everything and kept the record %s", record)
 			case len(kept) > 0 && record != want:

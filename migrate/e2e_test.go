@@ -191,12 +191,8 @@ func (e *e2eEnv) assertMigrated(t *testing.T, seeded map[string]*unstructured.Un
 			}
 			record[path], _ = lookupString(was.Object, path)
 		}
-		wantRecord, err := encodeRecord(record)
-		if err != nil {
-			t.Fatal(err)
-		}
 		wantAnnotations := ownAnnotations(was)
-		wantAnnotations[wellknown.AnnotationMigratedImages] = wantRecord
+		wantAnnotations[wellknown.AnnotationMigratedImages] = wellknown.EncodeRecord(record)
 		if got := ownAnnotations(now); !maps.Equal(got, wantAnnotations) {
 			t.Errorf("%s annotations = %v, want %v", key, got, wantAnnotations)
 		}
@@ -227,12 +223,8 @@ func (e *e2eEnv) assertRestored(t *testing.T, seeded map[string]*unstructured.Un
 		want := was.DeepCopy()
 		if image, ok := kept[key]; ok {
 			original, _ := lookupString(was.Object, image0)
-			record, err := encodeRecord(map[string]string{image0: original})
-			if err != nil {
-				t.Fatal(err)
-			}
 			annotations := ownAnnotations(want)
-			annotations[wellknown.AnnotationMigratedImages] = record
+			annotations[wellknown.AnnotationMigratedImages] = wellknown.EncodeRecord(map[string]string{image0: original})
 			want.SetAnnotations(annotations)
 			if err := setString(want.Object, image0, image); err != nil {
 				t.Fatal(err)

@@ -1,7 +1,6 @@
 package migrate
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -39,11 +38,7 @@ func applyOps(edits []edit, annotations map[string]string) ([]jsonpatch.Operatio
 		// then restores the value the last patch found.
 		record[e.path] = e.old
 	}
-	value, err := encodeRecord(record)
-	if err != nil {
-		return nil, err
-	}
-	return append(ops, writeAnnotation(annotations, value)...), nil
+	return append(ops, writeAnnotation(annotations, wellknown.EncodeRecord(record))...), nil
 }
 
 // restoreOps builds the undo patch: each restorable value is tested against
@@ -61,11 +56,7 @@ func restoreOps(restores []edit, annotations, kept map[string]string) ([]jsonpat
 	if len(kept) == 0 {
 		return append(ops, jsonpatch.Operation{Operation: "remove", Path: annotationPath}), nil
 	}
-	value, err := encodeRecord(kept)
-	if err != nil {
-		return nil, err
-	}
-	return append(ops, jsonpatch.Operation{Operation: "replace", Path: annotationPath, Value: value}), nil
+	return append(ops, jsonpatch.Operation{Operation: "replace", Path: annotationPath, Value: wellknown.EncodeRecord(kept)}), nil
 }
 
 // writeAnnotation sets the record annotation to value, testing its current
@@ -92,28 +83,15 @@ func writeAnnotation(annotations map[string]string, value string) []jsonpatch.Op
 // not our JSON (edited by hand) is an error: overwriting it would lose what
 // --undo needs.
 func readRecord(annotations map[string]string) (map[string]string, error) {
-	record := map[string]string{}
 	raw, ok := annotations[wellknown.AnnotationMigratedImages]
 	if !ok {
-		return record, nil
+		return map[string]string{}, nil
 	}
-	if err := json.Unmarshal([]byte(raw), &record); err != nil {
+	record, err := wellknown.DecodeRecord(raw)
+	if err != nil {
 		return nil, fmt.Errorf("annotation %s is not a JSON object of path -> original value: %w", wellknown.AnnotationMigratedImages, err)
 	}
 	return record, nil
-}
-
-// encodeRecord encodes with sorted keys (encoding/json sorts map keys), so
-// the same record always has the same text, and without HTML escaping, so
-// that a ConfigMap's '<' or '&' reads as written.
-func encodeRecord(record map[string]string) (string, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(record); err != nil {
-		return "", fmt.Errorf("encode annotation %s: %w", wellknown.AnnotationMigratedImages, err)
-	}
-	return string(bytes.TrimSuffix(b.Bytes(), []byte("\n"))), nil
 }
 
 // recordedPaths lists a record's paths in order, for stable reports.
