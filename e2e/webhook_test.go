@@ -80,7 +80,7 @@ func TestWebhook(t *testing.T) {
 	t.Run("reinvocation rewrites an injected sidecar", func(t *testing.T) { reinvocation(t, e) })
 	t.Run("server-side dry run", func(t *testing.T) { dryRun(t, e) })
 	t.Run("already-proxied pod gets the pull secrets", func(t *testing.T) { alreadyProxied(t, e) })
-	t.Run("an image volume alone gets the pull secrets; image: {} is admitted", func(t *testing.T) { volumeOnly(t, e) })
+	t.Run("an image volume alone gets the pull secrets; an unparsable one is admitted", func(t *testing.T) { volumeOnly(t, e) })
 	t.Run("update of an unrelated field restarts nothing", func(t *testing.T) { updateUnrelated(t, e) })
 	t.Run("deployment and daemonset pods", func(t *testing.T) { workloads(t, e) })
 	t.Run("selftest proves the rewrite", func(t *testing.T) { selftestPasses(t, e) })
