@@ -21,8 +21,8 @@ import (
 
 	"github.com/pullthrough/pullthrough/e2e/cluster"
 	"github.com/pullthrough/pullthrough/fleet"
-	"github.com/pullthrough/pullthrough/podspec"
 	"github.com/pullthrough/pullthrough/rewrite"
+	"github.com/pullthrough/pullthrough/wellknown"
 )
 
 // TestReport runs `pullthrough report` on two real API servers, two contexts
@@ -145,7 +145,7 @@ func seedProdEU(t *testing.T, c *cluster.Cluster) {
 	job := owned(t, cs, "batch", "CronJob", "nightly", "Job", "nightly-2901")
 	createOwnedPod(t, cs, "batch", "nightly-2901-x", job, nil, "app=busybox:1.37", "upload=docker.io/amazon/aws-cli:2")
 	createOwnedPod(t, cs, "shop", "gpu-check", nil, nil, "cuda=nvcr.io/nvidia/cuda:12.4.1-base")
-	createOwnedPod(t, cs, "shop", "debug", nil, map[string]string{podspec.LabelSkip: "true"}, "shell=alpine:3.20")
+	createOwnedPod(t, cs, "shop", "debug", nil, map[string]string{wellknown.LabelSkip: "true"}, "shell=alpine:3.20")
 	createOwnedPod(t, cs, "excluded", "legacy", nil, nil, "app=nginx:1.27", "internal=registry.corp.internal/tools/x:1")
 }
 

@@ -7,8 +7,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/pullthrough/pullthrough/podspec"
 	"github.com/pullthrough/pullthrough/rewrite"
+	"github.com/pullthrough/pullthrough/wellknown"
 )
 
 func testJudge(t *testing.T) Judge {
@@ -55,7 +55,7 @@ func TestPodRows(t *testing.T) {
 			"app nginx docker.io excluded-namespace",
 			"ephemeral:dbg nginx docker.io excluded-namespace",
 		}},
-		{"opted out", pod("kube-system", map[string]string{podspec.LabelSkip: "true"}, "nginx", "nginx", "nginx"), []string{
+		{"opted out", pod("kube-system", map[string]string{wellknown.LabelSkip: "true"}, "nginx", "nginx", "nginx"), []string{
 			"init:setup nginx docker.io opted-out",
 			"app nginx docker.io opted-out",
 			"ephemeral:dbg nginx docker.io opted-out",

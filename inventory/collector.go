@@ -9,12 +9,10 @@ import (
 	"github.com/pullthrough/pullthrough/podspec"
 	"github.com/pullthrough/pullthrough/rewrite"
 	"github.com/pullthrough/pullthrough/webhook"
+	"github.com/pullthrough/pullthrough/wellknown"
 )
 
-// MetricPodImages is the gauge's name, declared once for the chart's queries.
-const MetricPodImages = "pullthrough_pod_images"
-
-var podImagesDesc = prometheus.NewDesc(MetricPodImages,
+var podImagesDesc = prometheus.NewDesc(wellknown.MetricPodImages,
 	"Image references of the pods that exist now (not Succeeded or Failed), by registry (mirror source, public-registry entry, or other) and the outcome enforce would give them: rewritten means the reference still pulls direct.",
 	[]string{"registry", "outcome"}, nil)
 

@@ -10,8 +10,8 @@ import (
 	"k8s.io/client-go/tools/cache"
 
 	"github.com/pullthrough/pullthrough/config"
-	"github.com/pullthrough/pullthrough/podspec"
 	"github.com/pullthrough/pullthrough/webhook"
+	"github.com/pullthrough/pullthrough/wellknown"
 )
 
 func testState(t *testing.T, yaml string) *webhook.State {
@@ -47,7 +47,7 @@ publicRegistries: {add: [nvcr.io]}
 	for _, p := range []*corev1.Pod{
 		pod("shop", "web", nil, "nginx", "ghcr.io/a/b:1", "proxy.internal/hub/library/redis"),
 		pod("shop", "gpu", nil, "nvcr.io/nvidia/cuda:12", "corp.internal/x:1"),
-		pod("shop", "dbg", map[string]string{podspec.LabelSkip: "true"}, "alpine"),
+		pod("shop", "dbg", map[string]string{wellknown.LabelSkip: "true"}, "alpine"),
 		pod("kube-system", "dns", nil, "registry.k8s.io/coredns:1"),
 	} {
 		kept, err := Transform(p)
@@ -98,7 +98,7 @@ func series(t *testing.T, reg prometheus.Gatherer) map[string]float64 {
 	}
 	out := map[string]float64{}
 	for _, f := range families {
-		if f.GetName() != MetricPodImages {
+		if f.GetName() != wellknown.MetricPodImages {
 			continue
 		}
 		for _, m := range f.GetMetric() {

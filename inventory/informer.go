@@ -15,11 +15,8 @@ import (
 	"k8s.io/client-go/tools/cache"
 
 	"github.com/pullthrough/pullthrough/webhook"
+	"github.com/pullthrough/pullthrough/wellknown"
 )
-
-// MetricWatchErrors counts the informer's list and watch failures: while
-// they last, the gauge shows the pods of the last successful list.
-const MetricWatchErrors = "pullthrough_pod_images_watch_errors_total"
 
 // syncTimeout bounds the wait for the first list before the gauge is served
 // anyway (a scrape before it shows what has been listed so far).
@@ -51,7 +48,7 @@ func New(cs kubernetes.Interface, state *webhook.State, reg prometheus.Registere
 	}
 	if err := informer.SetWatchErrorHandlerWithContext(func(_ context.Context, _ *cache.Reflector, err error) {
 		watchErrors.Inc()
-		log.Error(err, "listing or watching pods for "+MetricPodImages)
+		log.Error(err, "listing or watching pods for "+wellknown.MetricPodImages)
 	}); err != nil {
 		return nil, fmt.Errorf("pod informer error handler: %w", err)
 	}
@@ -63,12 +60,12 @@ func New(cs kubernetes.Interface, state *webhook.State, reg prometheus.Registere
 // hack/tools/promql calls it to check the chart's queries against these names.
 func RegisterMetrics(reg prometheus.Registerer, pods Pods, state *webhook.State) (prometheus.Counter, error) {
 	watchErrors := prometheus.NewCounter(prometheus.CounterOpts{
-		Name: MetricWatchErrors,
+		Name: wellknown.MetricPodImagesWatchErrors,
 		Help: "Failed lists and watches of the pod informer behind pullthrough_pod_images.",
 	})
 	for _, c := range []prometheus.Collector{NewCollector(pods, state), watchErrors} {
 		if err := reg.Register(c); err != nil {
-			return nil, fmt.Errorf("register %s: %w", MetricPodImages, err)
+			return nil, fmt.Errorf("register %s: %w", wellknown.MetricPodImages, err)
 		}
 	}
 	return watchErrors, nil
@@ -90,7 +87,7 @@ func (i *Inventory) Start(ctx context.Context) error {
 		if cache.WaitForCacheSync(synced.Done(), i.informer.HasSynced) {
 			i.log.Info("pod images listed", "pods", len(i.informer.GetStore().ListKeys()))
 		} else if ctx.Err() == nil {
-			i.log.Error(errors.New("first pod list not done"), "serving "+MetricPodImages+" from a partial list", "after", syncTimeout)
+			i.log.Error(errors.New("first pod list not done"), "serving "+wellknown.MetricPodImages+" from a partial list", "after", syncTimeout)
 		}
 	}()
 	i.informer.RunWithContext(ctx)

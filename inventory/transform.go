@@ -9,6 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/pullthrough/pullthrough/podspec"
+	"github.com/pullthrough/pullthrough/wellknown"
 )
 
 // cachedPod is what the informer keeps of a Pod: its key, the marks of an
@@ -51,8 +52,8 @@ func Transform(obj any) (any, error) {
 	// Other volumes name no image; the cache never patches, so their
 	// places in the list need not be kept.
 	kept.Spec.Volumes = slices.DeleteFunc(kept.Spec.Volumes, func(v podspec.Volume) bool { return v.Image == nil })
-	if v, ok := pod.Labels[podspec.LabelSkip]; ok {
-		kept.Labels = map[string]string{podspec.LabelSkip: v}
+	if v, ok := pod.Labels[wellknown.LabelSkip]; ok {
+		kept.Labels = map[string]string{wellknown.LabelSkip: v}
 	}
 	if v, ok := pod.Annotations[corev1.MirrorPodAnnotationKey]; ok {
 		kept.Annotations = map[string]string{corev1.MirrorPodAnnotationKey: v}

@@ -9,12 +9,13 @@ import (
 	"k8s.io/client-go/tools/cache"
 
 	"github.com/pullthrough/pullthrough/podspec"
+	"github.com/pullthrough/pullthrough/wellknown"
 )
 
 func TestTransform(t *testing.T) {
 	t.Parallel()
 	full := realisticPod(t)
-	full.Labels[podspec.LabelSkip] = "false"
+	full.Labels[wellknown.LabelSkip] = "false"
 	full.Annotations = map[string]string{corev1.MirrorPodAnnotationKey: "x", "other": "dropped"}
 	full.Spec.EphemeralContainers = []corev1.EphemeralContainer{{EphemeralContainerCommon: corev1.EphemeralContainerCommon{Name: "dbg", Image: "busybox", TTY: true}}}
 	full.Spec.Volumes = append(full.Spec.Volumes, corev1.Volume{Name: "models", VolumeSource: corev1.VolumeSource{Image: &corev1.ImageVolumeSource{Reference: "ghcr.io/acme/models:1", PullPolicy: corev1.PullAlways}}})
@@ -31,7 +32,7 @@ func TestTransform(t *testing.T) {
 		// index moves: volumes without an image are dropped).
 		{"images", labelled(&kept.Spec), labelled(podspec.FromPodSpec(&full.Spec))},
 		{"opted out", podspec.OptedOut(kept.Labels, kept.Annotations), podspec.OptedOut(full.Labels, full.Annotations)},
-		{"skip label", kept.Labels, map[string]string{podspec.LabelSkip: "false"}},
+		{"skip label", kept.Labels, map[string]string{wellknown.LabelSkip: "false"}},
 		{"mirror annotation only", kept.Annotations, map[string]string{corev1.MirrorPodAnnotationKey: "x"}},
 		{"controller", kept.OwnerReferences, []metav1.OwnerReference{*metav1.GetControllerOf(full)}},
 		{"image volumes only", kept.Spec.Volumes, []podspec.Volume{{Name: "models", Image: &podspec.VolumeImage{Reference: "ghcr.io/acme/models:1"}}}},

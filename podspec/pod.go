@@ -4,18 +4,15 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/pullthrough/pullthrough/rewrite"
+	"github.com/pullthrough/pullthrough/wellknown"
 )
 
-// LabelSkip = "true" opts a pod out of rewriting: the chart's objectSelector
-// keeps such pods from the webhook, and every image of one is opted-out.
-const LabelSkip = "pullthrough.dev/skip"
-
 // OptedOut reports whether a pod with these labels and annotations is left
-// alone as a whole: it carries LabelSkip=true, or it is a mirror pod (a
+// alone as a whole: it carries wellknown.LabelSkip=true, or it is a mirror pod (a
 // static pod's copy, whose spec the API server may not change).
 func OptedOut(labels, annotations map[string]string) bool {
 	_, mirror := annotations[corev1.MirrorPodAnnotationKey]
-	return mirror || labels[LabelSkip] == "true"
+	return mirror || labels[wellknown.LabelSkip] == "true"
 }
 
 // DecidePod decides every image of a pod's spec as the webhook does: all
