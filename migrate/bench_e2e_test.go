@@ -47,11 +47,11 @@ func BenchmarkPlanApply10000(b *testing.B) {
 		}
 		expectAll(b, p.Report, nil, StatusPlanned)
 
-		before := patchServerTime(b, cs)
+		before := serverTime(b, cs, "PATCH", "deployments")
 		start = time.Now()
 		r, err := m.Apply(b.Context(), p)
 		apply += time.Since(start)
-		applyServer += patchServerTime(b, cs) - before
+		applyServer += serverTime(b, cs, "PATCH", "deployments") - before
 		expectAll(b, r, err, StatusPatched)
 
 		start = time.Now()
@@ -96,9 +96,9 @@ func builtinKinds() []string {
 	return kinds
 }
 
-// patchServerTime is the API server's total time so far on PATCH requests
-// for Deployments, as its request-duration histogram records it.
-func patchServerTime(b *testing.B, cs kubernetes.Interface) time.Duration {
+// serverTime is the API server's total time so far on verb requests for
+// resource, as its request-duration histogram records it.
+func serverTime(b *testing.B, cs kubernetes.Interface, verb, resource string) time.Duration {
 	b.Helper()
 	families, err := cluster.APIServerMetrics(b.Context(), cs)
 	if err != nil {
@@ -108,7 +108,7 @@ func patchServerTime(b *testing.B, cs kubernetes.Interface) time.Duration {
 		b.Fatal("the API server's /metrics has no apiserver_request_duration_seconds")
 	}
 	seconds, _ := cluster.MetricSum(families, "apiserver_request_duration_seconds", func(labels map[string]string) bool {
-		return labels["verb"] == "PATCH" && labels["resource"] == "deployments"
+		return labels["verb"] == verb && labels["resource"] == resource
 	})
 	return time.Duration(seconds * float64(time.Second))
 }
