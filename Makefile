@@ -3,7 +3,16 @@ SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
 .DEFAULT_GOAL := help
 
-VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+# The one version string (hack/version.sh: from git tags, without the v):
+# `pullthrough version`, the image's tag and labels, the SBOM, the chart's
+# version and appVersion. VERSION=v0.1.0 and VERSION=0.1.0 are the same.
+VERSION ?= $(shell hack/version.sh)
+VERSION_ORIGIN := $(origin VERSION)
+override VERSION := $(patsubst v%,%,$(VERSION))
+# The commit and its time: the image's revision label and every timestamp in
+# it (reproducible builds: two builds of a commit give one digest).
+REVISION ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
 # The Go toolchain named in go.mod, fetched through the module proxy when the
 # installed Go is older: it carries the standard-library security fixes that
 # govulncheck (make vuln) asks for. GOTOOLCHAIN=local in the environment opts out.
@@ -21,6 +30,29 @@ help: ## list the targets
 .PHONY: build
 build: ## build bin/pullthrough
 	CGO_ENABLED=0 go build -trimpath -ldflags '$(LDFLAGS)' -o bin/pullthrough ./cmd/pullthrough
+
+# make image: where the index goes (empty: an OCI layout in bin/image) and for which platforms.
+IMAGE ?=
+PLATFORMS ?= linux/amd64,linux/arm64
+
+.PHONY: image
+image: ## build the multi-arch image without Docker; IMAGE=REF pushes it, else an OCI layout in bin/image (docs/release.md)
+	go run ./hack/image -version '$(VERSION)' -revision '$(REVISION)' -source-date-epoch '$(SOURCE_DATE_EPOCH)' \
+		-ldflags '$(LDFLAGS)' -platforms '$(PLATFORMS)' -image '$(IMAGE)' -layout bin/image \
+		-sbom-dir bin/sbom -digest-file bin/image.digest
+
+.PHONY: chart-push
+chart-push: ## package the chart at VERSION and push it to CHART_REPO=oci://HOST/PATH (helm from the module proxy)
+	hack/chart-push.sh '$(VERSION)' '$(CHART_REPO)'
+
+.PHONY: release
+release: ## VERSION=vX.Y.Z: set the chart's versions, re-render manifests and chart README, commit and tag (docs/release.md)
+	@if [ '$(VERSION_ORIGIN)' != 'command line' ]; then echo 'make release: give VERSION=vX.Y.Z' >&2; exit 2; fi
+	hack/release.sh '$(VERSION)'
+
+.PHONY: release-check
+release-check: ## the tree is released as VERSION: chart, manifests and CHANGELOG agree (the release workflow's first step)
+	hack/release.sh --check '$(VERSION)'
 
 .PHONY: e2e-bins
 e2e-bins: ## build etcd, kube-apiserver, kube-controller-manager and the registry into the cache (first time ~12 min)
