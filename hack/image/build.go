@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/partial"
@@ -21,6 +22,7 @@ import (
 type artifacts struct {
 	index       v1.ImageIndex
 	sboms       map[string][]byte // file name -> SPDX JSON
+	subjects    []string          // "DIGEST FILE": the platform image each SBOM describes
 	attachments []v1.Image
 }
 
@@ -47,6 +49,9 @@ func build(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		return err
 	}
 	if o.sbomDir != "" {
+		// subjects lists which platform image each SBOM describes, for
+		// `cosign attest` in the release workflow.
+		a.sboms["subjects"] = []byte(strings.Join(a.subjects, ""))
 		if err := writeFiles(o.sbomDir, a.sboms); err != nil {
 			return err
 		}
@@ -93,6 +98,7 @@ func assemble(ctx context.Context, root, tmp string, o options, stderr io.Writer
 		images = append(images, img)
 		a.attachments = append(a.attachments, att)
 		a.sboms[sbomName] = sbom
+		a.subjects = append(a.subjects, desc.Digest.String()+" "+sbomName+"\n")
 	}
 	if a.index, err = image.Index(images, o.meta); err != nil {
 		return a, err
@@ -124,8 +130,12 @@ func platformImage(path string, p v1.Platform, common v1.Layer, meta image.Meta)
 	return img, name, sbom, nil
 }
 
-// writeFiles writes name -> contents into dir.
+// writeFiles replaces dir with one holding name -> contents (no SBOM of an
+// earlier version stays behind).
 func writeFiles(dir string, files map[string][]byte) error {
+	if err := os.RemoveAll(dir); err != nil {
+		return fmt.Errorf("removing %s: %w", dir, err)
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("creating %s: %w", dir, err)
 	}

@@ -39,7 +39,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.meta.Source, "source", "https://github.com/pullthrough/pullthrough", "source repository URL")
 	fs.StringVar(&o.ldflags, "ldflags", "", "go build -ldflags (make passes the same as make build)")
 	fs.StringVar(&o.layoutDir, "layout", "bin/image", "OCI layout directory written when -image is empty (replaced)")
-	fs.StringVar(&o.sbomDir, "sbom-dir", "", "also write each platform's SBOM here as OS-ARCH.spdx.json")
+	fs.StringVar(&o.sbomDir, "sbom-dir", "", "replace this directory with the SBOMs and subjects: each platform image digest and its SBOM file")
 	fs.StringVar(&o.digestFile, "digest-file", "", "write the index digest (sha256:...) here")
 	if err := fs.Parse(args); err != nil {
 		return o, err
