@@ -21,6 +21,8 @@ LDFLAGS := -s -w -X main.version=$(VERSION)
 GOLANGCI_LINT_VERSION ?= v2.15.0
 # helm-docs, which make chart-docs runs and hack/lint-chart.sh checks against.
 export HELM_DOCS_VERSION ?= v1.14.2
+# actionlint, which make lint runs on .github/workflows.
+ACTIONLINT_VERSION ?= v1.7.12
 TOOLS := $(CURDIR)/bin/tools
 
 .PHONY: help
@@ -91,12 +93,14 @@ test-short: ## unit tests only (skips the e2e suite)
 	go test -short ./...
 
 .PHONY: lint
-lint: ## gofmt, go vet, golangci-lint and the Helm chart (helm built from the module proxy)
+lint: ## gofmt, go vet, golangci-lint, actionlint and the Helm chart (tools built from the module proxy)
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$unformatted" ]; then echo "not gofmt-ed: $$unformatted"; exit 1; fi
 	go vet -tags faults ./...
 	@if [ ! -x $(TOOLS)/golangci-lint ]; then GOBIN=$(TOOLS) go install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION); fi
 	$(TOOLS)/golangci-lint run --allow-parallel-runners ./...
 	for m in $(LINT_MODULES); do (cd $$m && go vet ./... && $(TOOLS)/golangci-lint run --allow-parallel-runners ./...); done
+	@if [ ! -x $(TOOLS)/actionlint-$(ACTIONLINT_VERSION)/actionlint ]; then GOFLAGS= CGO_ENABLED=0 GOBIN=$(TOOLS)/actionlint-$(ACTIONLINT_VERSION) go install -trimpath github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION); fi
+	$(TOOLS)/actionlint-$(ACTIONLINT_VERSION)/actionlint
 	hack/lint-chart.sh
 
 .PHONY: chart-docs
