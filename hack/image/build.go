@@ -41,11 +41,8 @@ func build(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	digest, err := a.index.Digest()
+	digest, err := publish(ctx, o, a, stdout)
 	if err != nil {
-		return fmt.Errorf("index digest: %w", err)
-	}
-	if err := publish(ctx, o, a, stdout); err != nil {
 		return err
 	}
 	if o.sbomDir != "" {
