@@ -75,7 +75,7 @@ func assemble(ctx context.Context, root, tmp string, o options, stderr io.Writer
 	}
 	var images []v1.Image
 	for _, p := range o.platforms {
-		fmt.Fprintf(stderr, "image: building %s\n", platformName(p))
+		fmt.Fprintf(stderr, "image: building %s\n", p)
 		path, err := compile(ctx, tmp, p, o.ldflags)
 		if err != nil {
 			return a, err
@@ -86,11 +86,11 @@ func assemble(ctx context.Context, root, tmp string, o options, stderr io.Writer
 		}
 		desc, err := partial.Descriptor(img)
 		if err != nil {
-			return a, fmt.Errorf("%s: image descriptor: %w", platformName(p), err)
+			return a, fmt.Errorf("%s: image descriptor: %w", p.String(), err)
 		}
 		att, err := image.Attachment(*desc, image.SBOMMediaType, sbomName, sbom, o.meta.Created)
 		if err != nil {
-			return a, fmt.Errorf("%s: SBOM attachment: %w", platformName(p), err)
+			return a, fmt.Errorf("%s: SBOM attachment: %w", p.String(), err)
 		}
 		images = append(images, img)
 		a.attachments = append(a.attachments, att)

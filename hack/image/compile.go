@@ -23,7 +23,7 @@ func compile(ctx context.Context, dir string, p v1.Platform, ldflags string) (st
 	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags", ldflags, "-o", out, mainPackage)
 	cmd.Env = append(goEnv(p), "CGO_ENABLED=0")
 	if msg, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go build for %s: %w\n%s", platformName(p), err, msg)
+		return "", fmt.Errorf("go build for %s: %w\n%s", p, err, msg)
 	}
 	return out, nil
 }
@@ -69,12 +69,4 @@ func goOutput(ctx context.Context, env []string, args ...string) (string, error)
 		return "", fmt.Errorf("go %s: %w\n%s", strings.Join(args, " "), err, stderr.Bytes())
 	}
 	return strings.TrimSpace(string(out)), nil
-}
-
-func platformName(p v1.Platform) string {
-	s := p.OS + "/" + p.Architecture
-	if p.Variant != "" {
-		s += "/" + p.Variant
-	}
-	return s
 }

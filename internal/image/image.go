@@ -3,7 +3,6 @@ package image
 import (
 	"fmt"
 	"maps"
-	"path"
 	"slices"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -65,7 +64,7 @@ func Image(common v1.Layer, bin Binary, meta Meta) (v1.Image, error) {
 	}
 	img := mutate.ConfigMediaType(mutate.MediaType(empty.Image, types.OCIManifestSchema1), types.OCIConfigJSON)
 	if img, err = mutate.ConfigFile(img, cfg); err != nil {
-		return nil, fmt.Errorf("image config for %s: %w", platform(bin.Platform), err)
+		return nil, fmt.Errorf("image config for %s: %w", bin.Platform.String(), err)
 	}
 	img, err = mutate.Append(img,
 		mutate.Addendum{Layer: common, MediaType: types.OCILayer,
@@ -74,7 +73,7 @@ func Image(common v1.Layer, bin Binary, meta Meta) (v1.Image, error) {
 			History: v1.History{Created: created, CreatedBy: "pullthrough hack/image: " + BinaryPath + " " + meta.Version}},
 	)
 	if err != nil {
-		return nil, fmt.Errorf("image layers for %s: %w", platform(bin.Platform), err)
+		return nil, fmt.Errorf("image layers for %s: %w", bin.Platform.String(), err)
 	}
 	return mutate.Annotations(img, meta.Labels()).(v1.Image), nil
 }
@@ -96,9 +95,4 @@ func Index(images []v1.Image, meta Meta) (v1.ImageIndex, error) {
 	}
 	idx := mutate.AppendManifests(mutate.IndexMediaType(empty.Index, types.OCIImageIndex), adds...)
 	return mutate.Annotations(idx, meta.Labels()).(v1.ImageIndex), nil
-}
-
-// platform is os/arch[/variant], as in --platform flags and file names.
-func platform(p v1.Platform) string {
-	return path.Join(p.OS, p.Architecture, p.Variant)
 }
