@@ -115,7 +115,7 @@ func platformImage(path string, p v1.Platform, common v1.Layer, meta image.Meta)
 		return nil, "", nil, fmt.Errorf("%s: reading its build information: %w", path, err)
 	}
 	sum := sha256.Sum256(data)
-	name := "pullthrough-" + meta.Version + "-" + p.OS + "-" + p.Architecture + p.Variant + ".spdx.json"
+	name := "pullthrough-" + meta.Version + "-" + p.OS + "-" + p.Architecture + p.Variant
 	sbom, err := image.SBOM(bi, hex.EncodeToString(sum[:]), name, meta)
 	if err != nil {
 		return nil, "", nil, err
@@ -124,7 +124,7 @@ func platformImage(path string, p v1.Platform, common v1.Layer, meta image.Meta)
 	if err != nil {
 		return nil, "", nil, err
 	}
-	return img, name, sbom, nil
+	return img, name + ".spdx.json", sbom, nil
 }
 
 // writeFiles replaces dir with one holding name -> contents (no SBOM of an
