@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"debug/buildinfo"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -32,12 +33,7 @@ func build(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("working directory: %w", err)
 	}
-	tmp, err := os.MkdirTemp("", "pullthrough-image-")
-	if err != nil {
-		return fmt.Errorf("temporary directory: %w", err)
-	}
-	defer os.RemoveAll(tmp)
-	a, err := assemble(ctx, root, tmp, o, stderr)
+	a, err := assemble(ctx, root, o, stderr)
 	if err != nil {
 		return err
 	}
@@ -61,10 +57,20 @@ func build(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// assemble compiles every platform's binary into tmp and builds the index
-// and the SBOM attachments.
-func assemble(ctx context.Context, root, tmp string, o options, stderr io.Writer) (artifacts, error) {
-	a := artifacts{sboms: map[string][]byte{}}
+// assemble compiles every platform's binary into a temporary directory,
+// which it removes, and builds the index and the SBOM attachments (which
+// hold the binaries in memory).
+func assemble(ctx context.Context, root string, o options, stderr io.Writer) (a artifacts, err error) {
+	a.sboms = map[string][]byte{}
+	tmp, err := os.MkdirTemp("", "pullthrough-image-")
+	if err != nil {
+		return a, fmt.Errorf("temporary directory: %w", err)
+	}
+	defer func() {
+		if rmErr := os.RemoveAll(tmp); rmErr != nil {
+			err = errors.Join(err, fmt.Errorf("removing the binaries: %w", rmErr))
+		}
+	}()
 	legal, err := licenses(ctx, root, o.platforms)
 	if err != nil {
 		return a, fmt.Errorf("license texts: %w", err)
