@@ -46,6 +46,7 @@ func TestRelease(t *testing.T) {
 		t.Logf("make image, build %d: %s", i+1, time.Since(start).Round(time.Second))
 		digests = append(digests, pushedDigest(t, out, repo))
 	}
+	t.Logf("index digests of the two builds: %s, %s", digests[0], digests[1])
 	if digests[0] != digests[1] {
 		t.Errorf("two builds of one commit: %s and %s, want one digest (reproducible build)", digests[0], digests[1])
 	}

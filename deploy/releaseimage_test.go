@@ -70,6 +70,7 @@ func checkImage(t *testing.T, ref, revision string) {
 				t.Errorf("config platform %s/%s under index entry %s", cfg.OS, cfg.Architecture, desc.Platform)
 			}
 			checkLabels(t, "config labels", cfg.Config.Labels, wantLabels)
+			logSize(t, img)
 			files := rootfs(t, img)
 			checkFiles(t, files)
 			checkSBOM(t, d.Context().Digest(desc.Digest.String()), files["pullthrough"].data)
@@ -78,6 +79,25 @@ func checkImage(t *testing.T, ref, revision string) {
 			}
 		})
 	}
+}
+
+// logSize logs what a node pulls for img (its layers, compressed) and
+// unpacks, for the release notes.
+func logSize(t *testing.T, img v1.Image) {
+	t.Helper()
+	layers, err := img.Layers()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var compressed int64
+	for _, l := range layers {
+		size, err := l.Size()
+		if err != nil {
+			t.Fatal(err)
+		}
+		compressed += size
+	}
+	t.Logf("%d layers, %.2f MB compressed", len(layers), float64(compressed)/1e6)
 }
 
 func checkLabels(t *testing.T, what string, got, want map[string]string) {
