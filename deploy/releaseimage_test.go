@@ -81,8 +81,8 @@ func checkImage(t *testing.T, ref, revision string) {
 	}
 }
 
-// logSize logs what a node pulls for img (its layers, compressed) and
-// unpacks, for the release notes.
+// logSize logs what a node pulls for img, its layers compressed, for the
+// release notes.
 func logSize(t *testing.T, img v1.Image) {
 	t.Helper()
 	layers, err := img.Layers()
