@@ -66,6 +66,11 @@ lint: ## gofmt, go vet, golangci-lint and the Helm chart (helm built from the mo
 	$(TOOLS)/golangci-lint run --allow-parallel-runners ./...
 	for m in $(LINT_MODULES); do (cd $$m && go vet ./... && $(TOOLS)/golangci-lint run --allow-parallel-runners ./...); done
 	hack/lint-chart.sh
+	go run ./hack/docgen -check
+
+.PHONY: docs
+docs: ## regenerate docs/reference (CLI, config, metrics) from the code; make lint fails when they differ
+	go run ./hack/docgen
 
 .PHONY: chart-docs
 chart-docs: ## regenerate deploy/charts/pullthrough/README.md from values.yaml (helm-docs from the module proxy)

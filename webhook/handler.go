@@ -44,6 +44,10 @@ const (
 	LabelSkip = "pullthrough.dev/skip"
 )
 
+// operationOther is the "operation" label of a request that is neither a
+// CREATE nor an UPDATE.
+const operationOther = "other"
+
 // Request results, the "result" label of pullthrough_admission_requests_total.
 const (
 	resultPatched   = "patched"   // allowed with a patch
@@ -83,7 +87,7 @@ func operationLabel(op admissionv1.Operation) string {
 	if op == admissionv1.Create || op == admissionv1.Update {
 		return string(op)
 	}
-	return "other"
+	return operationOther
 }
 
 func (h *PodHandler) handle(ctx context.Context, req admission.Request) (admission.Response, string) {
