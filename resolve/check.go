@@ -63,7 +63,7 @@ func (c *Checker) Check(ctx context.Context, ref string) Result {
 // code decides; a token endpoint's refusal arrives as a transport.Error too, and
 // credentials that could not be had at all (a failing helper) are unauthorized.
 func classify(err error) Status {
-	if errors.Is(err, errCredentialSource) {
+	if errors.Is(err, ErrNoCredentials) {
 		return StatusUnauthorized
 	}
 	var terr *transport.Error

@@ -15,8 +15,9 @@
 //   - A docker config file is read as docker reads it: `credHelpers` and `credsStore`
 //     run docker-credential-NAME from PATH. A pull secret's helpers are not run: the
 //     kubelet does not run them either.
-//   - ECR answers only for private ECR hosts (ACCOUNT.dkr.ecr.REGION.amazonaws.com
-//     and its partitions); any other host costs no AWS call.
+//   - ECR tokens come from package resolve/ecr, kept apart so that what imports
+//     resolve (the webhook, the e2e harness, the separate modules) does not import
+//     the AWS SDK.
 //   - Credentials that cannot be had (a failing or missing helper, no AWS
 //     credentials) make a check unauthorized, with the reason, never unreachable.
 package resolve

@@ -12,10 +12,10 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 )
 
-// errCredentialSource marks a failure to obtain credentials (a credential
-// helper that is missing or fails): Check reports it as unauthorized, since a
-// runtime without those credentials could not pull either.
-var errCredentialSource = errors.New("no credentials")
+// ErrNoCredentials marks a keychain's failure to obtain credentials (a credential
+// helper that is missing or fails, no AWS credentials for ECR): Check reports it
+// as unauthorized, since a runtime without those credentials could not pull either.
+var ErrNoCredentials = errors.New("no credentials")
 
 // DockerConfig reads a docker config file the way docker and crane read theirs:
 // static `auths` entries, and `credHelpers` (per registry) and `credsStore` (the
@@ -50,7 +50,7 @@ func (d *configFileKeychain) Resolve(r authn.Resource) (authn.Authenticator, err
 	}
 	cfg, err := d.file.GetAuthConfig(key)
 	if err != nil {
-		return nil, fmt.Errorf("%w for %s from %s: %w", errCredentialSource, r.RegistryStr(), d.path, err)
+		return nil, fmt.Errorf("%w for %s from %s: %w", ErrNoCredentials, r.RegistryStr(), d.path, err)
 	}
 	cfg.ServerAddress = "" // set by GetAuthConfig; not a credential
 	if cfg == (types.AuthConfig{}) {

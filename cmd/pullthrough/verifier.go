@@ -14,6 +14,7 @@ import (
 
 	"github.com/pullthrough/pullthrough/config"
 	"github.com/pullthrough/pullthrough/resolve"
+	"github.com/pullthrough/pullthrough/resolve/ecr"
 )
 
 // verifyFlags choose how --verify and `pullthrough verify` reach the proxy.
@@ -62,7 +63,7 @@ func newVerifier(ctx context.Context, cfg *config.Config, f verifyFlags, cs kube
 		return nil, usagef("--ca-bundle or proxyHealth.caBundle: %w", err)
 	}
 	v := &proxyVerifier{cs: cs, secrets: cfg.ImagePullSecrets, transport: transport, namespaces: map[string]namespaceChecker{},
-		ecr: resolve.ECR(ctx, log)}
+		ecr: ecr.Keychain(ctx, log)}
 	if f.dockerConfig != "" {
 		keychain, err := resolve.DockerConfig(f.dockerConfig)
 		if err != nil {

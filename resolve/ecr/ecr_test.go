@@ -1,4 +1,4 @@
-package resolve
+package ecr
 
 import (
 	"bytes"
@@ -8,13 +8,15 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
+
+	"github.com/pullthrough/pullthrough/resolve"
 )
 
-// TestECR asks the ECR keychain for each kind of registry in a process without
+// TestKeychain asks the keychain for each kind of registry in a process without
 // AWS credentials: only a private ECR registry costs an attempt, and its failure
-// is an error Check reports as unauthorized, with the reason logged. Not
+// is an ErrNoCredentials error, with the reason logged. Not
 // parallel: it sets the AWS environment.
-func TestECR(t *testing.T) {
+func TestKeychain(t *testing.T) {
 	none := filepath.Join(t.TempDir(), "none")
 	for k, v := range map[string]string{
 		"AWS_EC2_METADATA_DISABLED": "true", "AWS_CONFIG_FILE": none, "AWS_SHARED_CREDENTIALS_FILE": none,
@@ -40,10 +42,10 @@ func TestECR(t *testing.T) {
 				t.Fatal(err)
 			}
 			var log bytes.Buffer
-			auth, err := ECR(t.Context(), &log).Resolve(repo)
+			auth, err := Keychain(t.Context(), &log).Resolve(repo)
 			if tt.wantErr {
-				if !errors.Is(err, errCredentialSource) || classify(err) != StatusUnauthorized || log.Len() == 0 {
-					t.Errorf("Resolve(%s) = %v, %v (log %q); want an unauthorized credentials error, its reason logged", tt.repo, auth, err, log.String())
+				if !errors.Is(err, resolve.ErrNoCredentials) || log.Len() == 0 {
+					t.Errorf("Resolve(%s) = %v, %v (log %q); want a credentials error, its reason logged", tt.repo, auth, err, log.String())
 				}
 				return
 			}
