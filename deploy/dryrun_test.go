@@ -46,7 +46,7 @@ func TestRenderedDryRun(t *testing.T) {
 	if crds != "" {
 		installCRDs(t, k8s, crds)
 	}
-	var objs []*unstructured.Unstructured
+	var objs, committed []*unstructured.Unstructured
 	for _, file := range files {
 		docs, err := documents(file)
 		if err != nil {
@@ -59,6 +59,9 @@ func TestRenderedDryRun(t *testing.T) {
 			}
 			u.SetAnnotations(mapWithout(u.GetAnnotations(), "helm.sh/hook", "helm.sh/hook-weight", "helm.sh/hook-delete-policy"))
 			objs = append(objs, u)
+			if slices.Contains(committedFiles, file) {
+				committed = append(committed, u)
+			}
 		}
 	}
 	createNamespaces(t, k8s, objs)
@@ -68,6 +71,7 @@ func TestRenderedDryRun(t *testing.T) {
 			t.Errorf("%s %s/%s: the API server refuses it: %v", u.GetKind(), u.GetNamespace(), u.GetName(), err)
 		}
 	}
+	t.Run("pods admitted by Pod Security", func(t *testing.T) { podSecurity(t, k8s, committed) })
 }
 
 // mapWithout returns m without keys (nil when nothing is left).
@@ -82,10 +86,20 @@ func mapWithout(m map[string]string, keys ...string) map[string]string {
 }
 
 // createNamespaces creates every namespace the objects live in (a dry run
-// in a namespace that does not exist is refused), except Namespace objects
-// of the renderings themselves.
+// in a namespace that does not exist is refused): those the renderings hold
+// as they are, with their labels (the release namespace's Pod Security
+// level among them), the others bare.
 func createNamespaces(t *testing.T, k8s client.Client, objs []*unstructured.Unstructured) {
 	t.Helper()
+	for _, u := range objs {
+		if u.GetKind() != "Namespace" {
+			continue
+		}
+		ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: u.GetName(), Labels: u.GetLabels()}}
+		if err := k8s.Create(t.Context(), ns); err != nil && !apierrors.IsAlreadyExists(err) {
+			t.Fatalf("namespace %s: %v", u.GetName(), err)
+		}
+	}
 	var names []string
 	for _, u := range objs {
 		if ns := u.GetNamespace(); ns != "" && !slices.Contains(names, ns) {
