@@ -125,6 +125,13 @@ type FieldTarget struct {
 	Path string `json:"path"`
 	// Value says whether the field holds an image or a registry prefix; required.
 	Value FieldValue `json:"value"`
+	// Unset is what the resource's controller uses while the field is absent,
+	// e.g. quay.io for Calico's Installation spec.registry. An object without
+	// the field is then reported with what it pulls and the value to set (a
+	// patch cannot test an absent value, so it is set by hand); without
+	// Unset it is reported as unset. A registry prefix or an image, like
+	// Value says.
+	Unset string `json:"unset,omitempty"`
 }
 
 // Proxy probe defaults, for the proxyHealth fields left unset.
