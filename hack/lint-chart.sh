@@ -140,6 +140,18 @@ expect() { grep -Eq -- "$2" "$1" || fail "$(basename "$1"): $3 (no line matches 
 # refuse FILE PATTERN WHY: FILE must not contain a line matching PATTERN.
 refuse() { ! grep -Eq -- "$2" "$1" || fail "$(basename "$1"): $3 (a line matches '$2')"; }
 
+log "0. the chart's kubeVersion is the oldest Kubernetes the suite runs on"
+# shellcheck source=SCRIPTDIR/versions.env
+min=$(source "$root/hack/versions.env" && echo "$K8S_MIN_VERSION")
+minor=${min#v}
+minor=${minor%.*}
+grep -qx "kubeVersion: \">=$minor.0-0\"" "$chart/Chart.yaml" ||
+	fail "Chart.yaml kubeVersion is not \">=$minor.0-0\" (hack/versions.env K8S_MIN_VERSION=$min)"
+too_old=$(echo "$minor" | awk -F. '{printf "%d.%d.0", $1, $2-1}')
+if "$helm" template pullthrough "$chart" --kube-version "$too_old" >/dev/null 2>&1; then
+	fail "the chart installs on Kubernetes $too_old, older than K8S_MIN_VERSION $min"
+fi
+
 log "1. helm lint --strict"
 "$helm" lint --strict "$chart" >/dev/null || fail "helm lint --strict with the default values"
 "$helm" lint --strict "$chart" -f "$tmp/all-optional.yaml" >/dev/null ||

@@ -22,8 +22,10 @@ out=$root/deploy/manifests
 release=pullthrough
 namespace=pullthrough-system
 # Pinned so that the output does not depend on the helm build's default; the
-# chart's minimum.
-kube_version=1.30.0
+# chart's minimum (hack/versions.env K8S_MIN_VERSION).
+# shellcheck source=SCRIPTDIR/versions.env
+source "$root/hack/versions.env"
+kube_version=${K8S_MIN_VERSION#v}
 
 log() { echo "render-manifests: $*" >&2; }
 
