@@ -9,9 +9,10 @@ import (
 	"github.com/pullthrough/pullthrough/webhook"
 )
 
-// EachContainer calls fn for every container of every list of pod, with
-// what pullthrough recorded about it: the original image of a rewritten
-// container, or "would be X" on the audit path; "" when neither.
+// EachContainer calls fn for every image of pod (containers of every list
+// and image volumes, by their annotation key), with what pullthrough
+// recorded about it: the original image of a rewritten one, or "would be X"
+// on the audit path; "" when neither.
 func EachContainer(pod corev1.Pod, fn func(name, image, note string)) {
 	originals := annotationMap(pod, webhook.AnnotationOriginalImages)
 	proposals := annotationMap(pod, webhook.AnnotationWouldRewrite)
@@ -21,8 +22,8 @@ func EachContainer(pod corev1.Pod, fn func(name, image, note string)) {
 		}
 		return originals[name]
 	}
-	for _, c := range podspec.Images(podspec.FromPodSpec(&pod.Spec)) {
-		fn(c.Container, c.Old, note(c.Container))
+	for _, c := range podspec.Skipped(podspec.FromPodSpec(&pod.Spec), "") {
+		fn(c.Key(), c.Old, note(c.Key()))
 	}
 }
 

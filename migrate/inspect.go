@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strconv"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -38,8 +37,8 @@ var (
 	_ inspector = fieldInspector{}
 )
 
-// podSpecInspector reads every container image of the pod spec (or
-// template) at a dotted path, as podspec.Kinds gives it for a kind.
+// podSpecInspector reads every image of the pod spec (or template) at a
+// dotted path: containers of every list and image volumes, as podspec.Kinds gives it for a kind.
 type podSpecInspector struct {
 	path string
 }
@@ -70,25 +69,13 @@ func (p podSpecInspector) inspect(rw *rewrite.Rewriter, obj map[string]any, excl
 	rows := make([]Row, 0, len(changes))
 	var edits []edit
 	for _, c := range changes {
-		path := pointer(append(slices.Clone(segments), c.Field, strconv.Itoa(c.Index), "image")...)
-		rows = append(rows, Row{Field: containerLabel(c), Path: path, Old: c.Old, New: shown(c.Result), Outcome: c.Outcome})
+		path := pointer(segments...) + c.Pointer(c.Index)
+		rows = append(rows, Row{Field: c.Label(), Path: path, Old: c.Old, New: shown(c.Result), Outcome: c.Outcome})
 		if c.Outcome == rewrite.OutcomeRewritten {
 			edits = append(edits, edit{path: path, old: c.Old, new: c.Image})
 		}
 	}
 	return rows, edits, nil
-}
-
-// containerLabel names a container as a person finds it: its name, prefixed
-// for the lists other than containers.
-func containerLabel(c podspec.Change) string {
-	switch c.Field {
-	case podspec.FieldInitContainers:
-		return "init:" + c.Container
-	case podspec.FieldEphemeralContainers:
-		return "ephemeral:" + c.Container
-	}
-	return c.Container
 }
 
 // configMapInspector reads the explicit registry references in every data

@@ -29,6 +29,7 @@ func TestUnroutedDenyGolden(t *testing.T) {
 		`"mcr.microsoft.com/dotnet/runtime:8.0"`, "add a mirror with source mcr.microsoft.com",
 		`"nvcr.io/nvidia/cuda:12.4.1-base-ubuntu22.04"`, "add a mirror with source nvcr.io",
 		`"eu.gcr.io:443/acme/app:1"`, "public registry *.gcr.io", "add a mirror with source eu.gcr.io",
+		`volume "weights": image "nvcr.io/nim/meta/llama3:1.0"`, `container "dotnet"`,
 	} {
 		if !strings.Contains(got.Message, want) {
 			t.Errorf("message %q does not name %s", got.Message, want)
@@ -45,7 +46,7 @@ func TestUnroutedDenyGolden(t *testing.T) {
 	}
 	// A denied pod's images are counted all the same: that is how a team
 	// sees what its policy turned away.
-	for registry, want := range map[string]float64{"mcr.microsoft.com": 1, "nvcr.io": 1, "*.gcr.io": 1} {
+	for registry, want := range map[string]float64{"mcr.microsoft.com": 1, "nvcr.io": 2, "*.gcr.io": 1} {
 		if n := testutil.ToFloat64(f.metrics.images.WithLabelValues(registry, "unrouted-public")); n != want {
 			t.Errorf(`images_total{registry=%q,outcome="unrouted-public"} = %v, want %v`, registry, n, want)
 		}

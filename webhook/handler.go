@@ -217,16 +217,17 @@ func decide(rw *rewrite.Rewriter, p *pod, old *oldPod, nsExcluded bool) []podspe
 	if old == nil {
 		return changes
 	}
-	type slot struct{ field, container string }
-	before := map[slot]string{}
-	for _, field := range podspec.ContainerFields {
-		for _, c := range old.Spec.List(field) {
-			before[slot{field, c.Name}] = c.Image
-		}
+	// Keyed by list and name, not index: an UPDATE may reorder a list, and
+	// an entry the old pod already had with the same image is never touched
+	// (a running pod's containers and volumes are immutable).
+	type entry struct{ field, name string }
+	before := map[entry]string{}
+	for _, c := range podspec.Skipped(&old.Spec, "") {
+		before[entry{c.Field, c.Name}] = c.Old
 	}
 	kept := changes[:0]
 	for _, c := range changes {
-		if image, ok := before[slot{c.Field, c.Container}]; !ok || image != c.Old {
+		if image, ok := before[entry{c.Field, c.Name}]; !ok || image != c.Old {
 			kept = append(kept, c)
 		}
 	}

@@ -48,6 +48,14 @@ func TestHandlerGolden(t *testing.T) {
 		{"unrouted-public", false, true},
 		{"unrouted-public", true, true},
 		{"update", false, true},
+		// Image volumes are images: rewritten (tag, digest and both kept),
+		// recorded apart from a container of the same name, pull secrets
+		// added though no container moved; empty and unparsable references
+		// left alone and reported.
+		{"image-volumes", false, true},
+		{"image-volumes", true, true},
+		// A pod's volumes are immutable: an UPDATE that keeps them touches none.
+		{"update-volumes", false, false},
 		{"ephemeral-subresource", false, true},
 		{"opted-out", false, false},
 		{"mirror-pod", false, false},

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 
 	"gomodules.xyz/jsonpatch/v2"
@@ -36,9 +35,9 @@ func newPodPatch(p *pod, changes []podspec.Change, record bool) (*podPatch, []st
 		switch c.Outcome {
 		case rewrite.OutcomeRewritten:
 			pp.images = append(pp.images, c)
-			originals = put(originals, c.Container, c.Old)
+			originals = put(originals, c.Key(), c.Old)
 		case rewrite.OutcomeAudit:
-			proposals = put(proposals, c.Container, c.Proposed)
+			proposals = put(proposals, c.Key(), c.Proposed)
 		}
 	}
 	if !record {
@@ -128,11 +127,10 @@ var pointerEscaper = strings.NewReplacer("~", "~0", "/", "~1")
 func (pp *podPatch) ops(p *pod) ([]jsonpatch.Operation, error) {
 	ops := make([]jsonpatch.Operation, 0, 2*len(pp.images)+len(pp.annotations)+len(pp.pullSecrets))
 	for _, c := range pp.images {
-		list := p.Spec.List(c.Field)
-		if c.Index < 0 || c.Index >= len(list) || list[c.Index].Name != c.Container || list[c.Index].Image != c.Old {
-			return nil, fmt.Errorf("spec.%s[%d] does not hold container %q with image %q: refusing to patch it", c.Field, c.Index, c.Container, c.Old)
+		if !p.Spec.Holds(c) {
+			return nil, fmt.Errorf("spec.%s[%d] does not hold %q with image %q: refusing to patch it", c.Field, c.Index, c.Name, c.Old)
 		}
-		path := "/spec/" + c.Field + "/" + strconv.Itoa(c.Index) + "/image"
+		path := "/spec" + c.Pointer(c.Index)
 		ops = append(ops,
 			jsonpatch.Operation{Operation: "test", Path: path, Value: c.Old},
 			jsonpatch.Operation{Operation: "replace", Path: path, Value: c.Image})

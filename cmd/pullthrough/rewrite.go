@@ -7,7 +7,7 @@ import (
 	"os"
 
 	"github.com/pullthrough/pullthrough/rewrite"
-	"github.com/pullthrough/pullthrough/rewrite/manifest"
+	"github.com/pullthrough/pullthrough/podspec/manifest"
 )
 
 func runRewrite(args []string, stdout, stderr io.Writer) error {
@@ -100,9 +100,9 @@ func rewriteManifests(r *rewrite.Rewriter, path string, stdout, stderr io.Writer
 		}
 		switch img.Outcome {
 		case rewrite.OutcomeRewritten:
-			fmt.Fprintf(stderr, "%s:%d %s %s: %s -> %s\n", path, img.Line, img.Object, img.Container, img.Old, img.Image)
+			fmt.Fprintf(stderr, "%s:%d %s %s: %s -> %s\n", path, img.Line, img.Object, img.Label(), img.Old, img.Image)
 		case rewrite.OutcomeUnroutedPublic:
-			fmt.Fprintf(stderr, "%s:%d %s %s: %s pulls from public registry %s: no mirror covers it\n", path, img.Line, img.Object, img.Container, img.Old, img.Public)
+			fmt.Fprintf(stderr, "%s:%d %s %s: %s pulls from public registry %s: no mirror covers it\n", path, img.Line, img.Object, img.Label(), img.Old, img.Public)
 		}
 	}
 	fmt.Fprintf(stderr, "%s: %d images:", path, len(images))

@@ -42,23 +42,20 @@ func objectImages(obj *yaml.Node, docIndex int) []located {
 	if !ok {
 		return nil
 	}
-	spec, specMerged := obj, ""
-	for _, key := range path {
-		var via string
-		if spec, via = lookupVia(spec, key); spec == nil {
-			return nil
-		}
-		specMerged = cmp.Or(specMerged, via)
+	spec, specMerged := lookupPath(obj, path)
+	if spec == nil {
+		return nil
 	}
 	object := kind + "/" + scalar(lookup(lookup(obj, "metadata"), "name"))
 	var out []located
-	for _, field := range podspec.ContainerFields {
-		list, listMerged := lookupVia(spec, field)
+	for i := range podspec.Locations {
+		loc := &podspec.Locations[i]
+		list, listMerged := lookupVia(spec, loc.Field)
 		if list == nil || list.Kind != yaml.SequenceNode {
 			continue
 		}
-		for _, c := range list.Content {
-			img, imgMerged := lookupVia(c, "image")
+		for index, entry := range list.Content {
+			img, imgMerged := lookupPath(entry, loc.ImagePath)
 			value := img
 			if img != nil && img.Kind == yaml.AliasNode {
 				value = img.Alias // decided on what it stands for; spliceFor refuses to edit it
@@ -67,12 +64,26 @@ func objectImages(obj *yaml.Node, docIndex int) []located {
 				continue
 			}
 			out = append(out, located{node: img, merged: cmp.Or(specMerged, listMerged, imgMerged), Image: Image{
-				Document: docIndex, Object: object, Field: field,
-				Container: scalar(lookup(c, "name")), Line: img.Line, Old: value.Value,
+				Document: docIndex, Object: object, Line: img.Line,
+				Change: podspec.Change{Location: loc, Index: index, Name: scalar(lookup(entry, "name")), Old: value.Value},
 			}})
 		}
 	}
 	return out
+}
+
+// lookupPath follows keys from m (an image volume's image is two levels
+// down), returning the value and the first merge alias on the way.
+func lookupPath(m *yaml.Node, keys []string) (value *yaml.Node, via string) {
+	value = m
+	for _, key := range keys {
+		var v string
+		if value, v = lookupVia(value, key); value == nil {
+			return nil, ""
+		}
+		via = cmp.Or(via, v)
+	}
+	return value, via
 }
 
 // isList reports whether kind is a list kind: v1 List, or a typed list such
