@@ -6,8 +6,8 @@ import (
 	"io"
 	"os"
 
-	"github.com/pullthrough/pullthrough/rewrite"
 	"github.com/pullthrough/pullthrough/podspec/manifest"
+	"github.com/pullthrough/pullthrough/rewrite"
 )
 
 func runRewrite(args []string, stdout, stderr io.Writer) error {

@@ -16,8 +16,8 @@ func TestParseFlagHelp(t *testing.T) {
 		{
 			// flag.PrintDefaults' layout: a one-letter flag's help on its own line,
 			// a bool without a type, a default at the end.
-			name: "custom usage",
-			help: "usage: pullthrough x --config FILE\n  -config string\n    \tconfig file\n  -n value\n    \tnamespace\n  -q\tquiet\n  -qps float\n    \trequests per second (default 20)\n",
+			name:      "custom usage",
+			help:      "usage: pullthrough x --config FILE\n  -config string\n    \tconfig file\n  -n value\n    \tnamespace\n  -q\tquiet\n  -qps float\n    \trequests per second (default 20)\n",
 			wantUsage: "usage: pullthrough x --config FILE",
 			want: []flagHelp{
 				{name: "config", kind: "string", help: "config file"},
