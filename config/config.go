@@ -22,7 +22,7 @@ type Config struct {
 	Mirrors []rewrite.Mirror `json:"mirrors"`
 	// Exclude leaves some images and namespaces alone.
 	Exclude Exclude `json:"exclude,omitempty"`
-	// Mode is enforce (default) or audit; a namespace's LabelMode can only
+	// Mode is enforce (default) or audit; a namespace's wellknown.LabelMode can only
 	// narrow it. off is a namespace label value only, not a config mode.
 	Mode Mode `json:"mode,omitempty"`
 	// ImagePullSecrets are added to a pod when one of its images was

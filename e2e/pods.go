@@ -6,7 +6,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/pullthrough/pullthrough/podspec"
-	"github.com/pullthrough/pullthrough/webhook"
+	"github.com/pullthrough/pullthrough/wellknown"
 )
 
 // EachContainer calls fn for every image of pod (containers of every list
@@ -14,8 +14,8 @@ import (
 // recorded about it: the original image of a rewritten one, or "would be X"
 // on the audit path; "" when neither.
 func EachContainer(pod corev1.Pod, fn func(name, image, note string)) {
-	originals := annotationMap(pod, webhook.AnnotationOriginalImages)
-	proposals := annotationMap(pod, webhook.AnnotationWouldRewrite)
+	originals := annotationMap(pod, wellknown.AnnotationOriginalImages)
+	proposals := annotationMap(pod, wellknown.AnnotationWouldRewrite)
 	note := func(name string) string {
 		if p, ok := proposals[name]; ok {
 			return "would be " + p

@@ -8,6 +8,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/pullthrough/pullthrough/rewrite"
+	"github.com/pullthrough/pullthrough/wellknown"
 )
 
 // Plan lists every selected object and decides every image in it, changing
@@ -18,7 +19,7 @@ func (m *Migrator) Plan(ctx context.Context) (*Plan, error) {
 	return m.plan(ctx, ActionPlan)
 }
 
-// PlanUndo lists every object that carries AnnotationMigratedImages and plans
+// PlanUndo lists every object that carries wellknown.AnnotationMigratedImages and plans
 // the restore of each recorded value that still holds what the migrator
 // wrote. Apply carries it out.
 func (m *Migrator) PlanUndo(ctx context.Context) (*Plan, error) {
@@ -72,7 +73,7 @@ func newPlan(action Action, items []*item) *Plan {
 func (m *Migrator) found(action Action, index map[string]*item, modes namespaceModes, s *source, u *unstructured.Unstructured) *item {
 	undo := action == ActionUndo
 	if undo {
-		if _, ok := u.GetAnnotations()[AnnotationMigratedImages]; !ok {
+		if _, ok := u.GetAnnotations()[wellknown.AnnotationMigratedImages]; !ok {
 			return nil
 		}
 	}

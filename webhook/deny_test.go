@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/pullthrough/pullthrough/wellknown"
 )
 
 // TestUnroutedDenyGolden: under unrouted: deny, the enforce path rejects a
@@ -79,7 +81,7 @@ func TestUnroutedDenyOnlyEnforce(t *testing.T) {
 			req["namespace"] = "pullthrough-system"
 		}, true},
 		{"opted-out pod admits", "testdata/config-deny.yaml", false, func(req map[string]any) {
-			podMeta(req)["labels"] = map[string]any{LabelSkip: "true"}
+			podMeta(req)["labels"] = map[string]any{wellknown.LabelSkip: "true"}
 		}, true},
 		// On UPDATE, images the pod already had are not this request's
 		// business: a label change never rejects a running pod.

@@ -14,10 +14,11 @@ import (
 	"github.com/pullthrough/pullthrough/config"
 	"github.com/pullthrough/pullthrough/podspec"
 	"github.com/pullthrough/pullthrough/rewrite"
+	"github.com/pullthrough/pullthrough/wellknown"
 )
 
 // Paths the API server calls; the webhook configuration picks one per
-// namespace by the label config.LabelMode (pullthrough.dev/mode): PathMutate
+// namespace by the label wellknown.LabelMode (pullthrough.dev/mode): PathMutate
 // for no label or config.ModeEnforce, PathAudit for config.ModeAudit,
 // PathAuditUnknownMode for any value that is not a mode (a typo must never
 // enforce), none for config.ModeOff.
@@ -30,19 +31,6 @@ const (
 // WarningUnknownMode is the warning of every answer on PathAuditUnknownMode:
 // the person whose pod was left alone learns why.
 const WarningUnknownMode = "pullthrough: the namespace label pullthrough.dev/mode is not enforce, audit or off; treated as audit, nothing changed"
-
-// Names on pods that pullthrough reads or writes.
-const (
-	// AnnotationOriginalImages records, as JSON container name -> image,
-	// what a rewritten container asked for, so a person can see and undo it.
-	AnnotationOriginalImages = "pullthrough.dev/original-images"
-	// AnnotationWouldRewrite records, on the audit path, container name ->
-	// the image enforce mode would use.
-	AnnotationWouldRewrite = "pullthrough.dev/would-rewrite"
-	// LabelSkip = "true" opts a pod out (the chart's objectSelector also
-	// keeps such pods from reaching the webhook at all).
-	LabelSkip = "pullthrough.dev/skip"
-)
 
 // operationOther is the "operation" label of a request that is neither a
 // CREATE nor an UPDATE.
@@ -207,7 +195,7 @@ func decide(rw *rewrite.Rewriter, p *pod, old *oldPod, nsExcluded bool) []podspe
 	var changes []podspec.Change
 	mirror, _ := p.annotation(corev1.MirrorPodAnnotationKey)
 	switch {
-	case mirror != "", p.label(LabelSkip) == "true":
+	case mirror != "", p.label(wellknown.LabelSkip) == "true":
 		changes = podspec.Skipped(&p.Spec.Spec, rewrite.OutcomeOptedOut)
 	case nsExcluded:
 		changes = podspec.Skipped(&p.Spec.Spec, rewrite.OutcomeExcludedNamespace)

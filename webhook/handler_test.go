@@ -11,6 +11,8 @@ import (
 
 	jsonpatch "gopkg.in/evanphx/json-patch.v4"
 	admissionv1 "k8s.io/api/admission/v1"
+
+	"github.com/pullthrough/pullthrough/wellknown"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden/")
@@ -185,7 +187,7 @@ func TestHandEditedAnnotationReplaced(t *testing.T) {
 		t.Fatal(err)
 	}
 	meta := ar["request"].(map[string]any)["object"].(map[string]any)["metadata"].(map[string]any)
-	meta["annotations"] = map[string]any{AnnotationOriginalImages: "edited by hand"}
+	meta["annotations"] = map[string]any{wellknown.AnnotationOriginalImages: "edited by hand"}
 	edited, err := json.Marshal(ar)
 	if err != nil {
 		t.Fatal(err)
@@ -203,7 +205,7 @@ func TestHandEditedAnnotationReplaced(t *testing.T) {
 		t.Fatal(err)
 	}
 	var originals map[string]string
-	if err := json.Unmarshal([]byte(pod.Metadata.Annotations[AnnotationOriginalImages]), &originals); err != nil || originals["istio-proxy"] == "" {
-		t.Errorf("annotation = %q, want JSON recording istio-proxy", pod.Metadata.Annotations[AnnotationOriginalImages])
+	if err := json.Unmarshal([]byte(pod.Metadata.Annotations[wellknown.AnnotationOriginalImages]), &originals); err != nil || originals["istio-proxy"] == "" {
+		t.Errorf("annotation = %q, want JSON recording istio-proxy", pod.Metadata.Annotations[wellknown.AnnotationOriginalImages])
 	}
 }

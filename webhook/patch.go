@@ -1,15 +1,15 @@
 package webhook
 
 import (
-	"encoding/json"
 	"fmt"
 	"slices"
-	"strings"
 
+	"github.com/go-openapi/jsonpointer"
 	"gomodules.xyz/jsonpatch/v2"
 
 	"github.com/pullthrough/pullthrough/podspec"
 	"github.com/pullthrough/pullthrough/rewrite"
+	"github.com/pullthrough/pullthrough/wellknown"
 )
 
 // podPatch is everything the handler will change on one pod, decided before
@@ -44,11 +44,11 @@ func newPodPatch(p *pod, changes []podspec.Change, record bool) (*podPatch, []st
 		return pp, nil
 	}
 	var replaced []string
-	if !pp.mergeAnnotation(p, AnnotationOriginalImages, originals) {
-		replaced = append(replaced, AnnotationOriginalImages)
+	if !pp.mergeAnnotation(p, wellknown.AnnotationOriginalImages, originals) {
+		replaced = append(replaced, wellknown.AnnotationOriginalImages)
 	}
-	if !pp.mergeAnnotation(p, AnnotationWouldRewrite, proposals) {
-		replaced = append(replaced, AnnotationWouldRewrite)
+	if !pp.mergeAnnotation(p, wellknown.AnnotationWouldRewrite, proposals) {
+		replaced = append(replaced, wellknown.AnnotationWouldRewrite)
 	}
 	return pp, replaced
 }
@@ -75,16 +75,17 @@ func (pp *podPatch) mergeAnnotation(p *pod, key string, entries map[string]strin
 	ok := true
 	old, found := p.annotation(key)
 	if found {
-		if err := json.Unmarshal([]byte(old), &merged); err != nil {
+		var err error
+		if merged, err = wellknown.DecodeRecord(old); err != nil {
 			merged, ok = map[string]string{}, false
 		}
 	}
 	for k, v := range entries {
 		merged[k] = v
 	}
-	b, _ := json.Marshal(merged) // a map[string]string always marshals
-	if !found || string(b) != old {
-		pp.annotations = append(pp.annotations, annotation{key, string(b)})
+	b := wellknown.EncodeRecord(merged)
+	if !found || b != old {
+		pp.annotations = append(pp.annotations, annotation{key, b})
 	}
 	return ok
 }
@@ -110,9 +111,6 @@ func hasPullSecret(p *pod, name string) bool {
 func (pp *podPatch) empty() bool {
 	return len(pp.images) == 0 && len(pp.annotations) == 0 && len(pp.pullSecrets) == 0
 }
-
-// pointerEscaper escapes one JSON pointer segment (RFC 6901).
-var pointerEscaper = strings.NewReplacer("~", "~0", "/", "~1")
 
 // ops writes the patch as exact JSON patch operations on p, the object it
 // was decided on:
@@ -170,7 +168,7 @@ func (pp *podPatch) annotationOps(p *pod) []jsonpatch.Operation {
 	}
 	ops := make([]jsonpatch.Operation, len(pp.annotations))
 	for i, a := range pp.annotations {
-		ops[i] = jsonpatch.Operation{Operation: "add", Path: "/metadata/annotations/" + pointerEscaper.Replace(a.key), Value: a.value}
+		ops[i] = jsonpatch.Operation{Operation: "add", Path: "/metadata/annotations/" + jsonpointer.Escape(a.key), Value: a.value}
 	}
 	return ops
 }

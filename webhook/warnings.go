@@ -17,8 +17,8 @@ const maxWarning = 256
 // warningsFor says, one line per image, what was rewritten, what audit
 // would rewrite, what was withheld because the proxy is down, what is
 // still pulled from a public registry no mirror covers and what could not
-// be read (an image volume's empty reference passes the API server's
-// validation); kubectl prints these, so the person creating the pod sees
+// be read (the API server checks only that an image volume's reference is
+// not empty); kubectl prints these, so the person creating the pod sees
 // the change.
 func warningsFor(changes []podspec.Change) []string {
 	var out []string

@@ -58,6 +58,14 @@ func TestRun(t *testing.T) {
 		{"explain unrouted", []string{"rewrite", "--config", cfg, "--explain", "mcr.microsoft.com/dotnet/runtime:8.0", "eu.gcr.io/p/a", "registry.corp.example/x"}, exitOK,
 			"mcr.microsoft.com/dotnet/runtime:8.0\tmcr.microsoft.com/dotnet/runtime:8.0\tunrouted-public\tmcr.microsoft.com\n" +
 				"eu.gcr.io/p/a\teu.gcr.io/p/a\tunrouted-public\t*.gcr.io\nregistry.corp.example/x\tregistry.corp.example/x\tno-rule\t-\n", "", ""},
+		// Image volumes are rewritten in manifests like containers; image: {}
+		// is reported, left alone, and fails the run (exit 1).
+		{"manifest volumes", []string{"rewrite", "--config", cfg, "-f", "../../podspec/manifest/testdata/volumes.in.yaml"}, exitFailed, "",
+			"volumes.in.yaml:20 Deployment/inference volume:models: ghcr.io/acme/models:v3 -> proxy.example.internal/ghcr/acme/models:v3\n", "reference: proxy.example.internal/ghcr/acme/models:v3 # pinned by the team\n"},
+		{"manifest volumes unreadable", []string{"rewrite", "--config", cfg, "-f", "../../podspec/manifest/testdata/volumes.in.yaml"}, exitFailed, "",
+			`volumes.in.yaml:25 Deployment/inference volume:pending: cannot read image reference "": left as is`, ""},
+		{"explain manifest", []string{"rewrite", "--config", cfg, "--explain", "-f", "../../podspec/manifest/testdata/volumes.in.yaml"}, exitFailed, "", "6 images: 4 rewritten 1 excluded-image 1 unparseable",
+			"volumes.in.yaml:45\tCronJob/refresh\tvolume:weights\tdocker.io/acme/weights:2024@sha256:" + strings.Repeat("3", 64) + "\tproxy.example.internal/dockerhub/acme/weights:2024@sha256:" + strings.Repeat("3", 64) + "\trewritten\tdocker.io\n"},
 		{"bad flag", []string{"rewrite", "--nope"}, exitUsage, "", "flag provided but not defined", ""},
 		{"nodeconfig prints", []string{"nodeconfig", "--config", cfg, "-o", "-"}, exitOK, "", "warning: exclude.images[0]", "==> docker.io/hosts.toml <==\n# Managed by pullthrough"},
 		{"nodeconfig writes", []string{"nodeconfig", "--config", cfg, "--out", filepath.Join(dir, "certs")}, exitOK, "", "wrote quay.io/hosts.toml", ""},

@@ -14,6 +14,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/pullthrough/pullthrough/migrate"
+	"github.com/pullthrough/pullthrough/wellknown"
 )
 
 // migrateFlags are the flags of `pullthrough migrate`.
@@ -117,7 +118,7 @@ func parseMigrateFlags(args []string, stderr io.Writer) (*migrateFlags, error) {
 	fs.StringVar(&f.kinds, "kinds", "", "comma-separated kinds to migrate, e.g. deploy,sts,configmaps,installations (default: all)")
 	fs.StringVar(&f.opts.Selector, "l", "", "label selector every object must match")
 	fs.BoolVar(&f.apply, "apply", false, "patch the planned objects (default: print the plan only)")
-	fs.BoolVar(&f.undo, "undo", false, "plan the restore of the values recorded in "+migrate.AnnotationMigratedImages+"; with --apply, restore them")
+	fs.BoolVar(&f.undo, "undo", false, "plan the restore of the values recorded in "+wellknown.AnnotationMigratedImages+"; with --apply, restore them")
 	fs.StringVar(&f.output, "o", "table", "report format: table or json")
 	fs.BoolVar(&f.opts.Diff, "diff", false, "show a unified diff of each object to patch")
 	fs.IntVar(&f.opts.BatchSize, "batch-size", migrate.DefaultBatchSize, "objects patched per batch")

@@ -60,16 +60,34 @@ func objectImages(obj *yaml.Node, docIndex int) []located {
 			if img != nil && img.Kind == yaml.AliasNode {
 				value = img.Alias // decided on what it stands for; spliceFor refuses to edit it
 			}
-			if value == nil || value.Kind != yaml.ScalarNode {
+			line := entry.Line
+			switch {
+			case value == nil && imageWithoutReference(entry, loc.ImagePath):
+				// image: {}: an image volume with no reference, reported
+				// as the walk of a pod spec reports it, never edited.
+				value = &yaml.Node{Kind: yaml.ScalarNode}
+			case value == nil || value.Kind != yaml.ScalarNode:
 				continue
+			default:
+				line = img.Line
 			}
 			out = append(out, located{node: img, merged: cmp.Or(specMerged, listMerged, imgMerged), Image: Image{
-				Document: docIndex, Object: object, Line: img.Line,
+				Document: docIndex, Object: object, Line: line,
 				Change: podspec.Change{Location: loc, Index: index, Name: scalar(lookup(entry, "name")), Old: value.Value},
 			}})
 		}
 	}
 	return out
+}
+
+// imageWithoutReference reports whether entry holds the object its image
+// is in (an image volume's image) but not the image itself.
+func imageWithoutReference(entry *yaml.Node, path []string) bool {
+	if len(path) < 2 {
+		return false
+	}
+	holder, _ := lookupPath(entry, path[:len(path)-1])
+	return holder != nil && holder.Kind == yaml.MappingNode
 }
 
 // lookupPath follows keys from m (an image volume's image is two levels
