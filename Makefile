@@ -65,6 +65,12 @@ e2e-bins: ## build etcd, kube-apiserver, kube-controller-manager and the registr
 # GOFLAGS=-short nor a skipped test can turn CI green without the e2e suite.
 E2E_PKGS := ./certs ./deploy ./e2e ./e2e/cluster ./migrate
 
+# make test K8S_VERSION=v1.35.4 runs the suite on another control plane (built
+# once into its own cache directory); hack/versions.env names the supported ones.
+ifdef K8S_VERSION
+export PULLTHROUGH_K8S_VERSION := $(K8S_VERSION)
+endif
+
 .PHONY: test
 test: e2e-bins ## run every test: unit, fuzz seeds, golden files and the e2e suite on a real API server
 	go build -o bin/testcheck ./hack/testcheck
@@ -102,6 +108,11 @@ lint: ## gofmt, go vet, golangci-lint, actionlint and the Helm chart (tools buil
 	@if [ ! -x $(TOOLS)/actionlint-$(ACTIONLINT_VERSION)/actionlint ]; then GOFLAGS= CGO_ENABLED=0 GOBIN=$(TOOLS)/actionlint-$(ACTIONLINT_VERSION) go install -trimpath github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION); fi
 	$(TOOLS)/actionlint-$(ACTIONLINT_VERSION)/actionlint
 	hack/lint-chart.sh
+	go run ./hack/docgen -check
+
+.PHONY: docs
+docs: ## regenerate docs/reference (CLI, config, metrics) from the code; make lint fails when they differ
+	go run ./hack/docgen
 
 .PHONY: chart-docs
 chart-docs: ## regenerate deploy/charts/pullthrough/README.md from values.yaml (helm-docs from the module proxy)
