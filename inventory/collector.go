@@ -45,6 +45,10 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) { ch <- podImagesDesc }
 
 // Collect counts every cached pod's references by registry and outcome.
 func (c *Collector) Collect(ch chan<- prometheus.Metric) {
+	pods := c.pods.List()
+	if len(pods) == 0 {
+		return // no pods listed (yet): no series
+	}
 	cfg := c.state.Routing().Config
 	rw, err := c.rewriter(cfg)
 	if err != nil {
@@ -53,7 +57,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	}
 	type key struct{ registry, outcome string }
 	counts := map[key]int{}
-	for _, obj := range c.pods.List() {
+	for _, obj := range pods {
 		pod, ok := obj.(*cachedPod)
 		if !ok {
 			continue // the store holds only what Transform returns

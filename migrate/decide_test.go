@@ -231,6 +231,21 @@ spec: {registry: "quay.io/", node: {image: "docker.io/calico/node:v3.28.0"}}`},
 			{"spec.node.image", "/spec/node/image", "docker.io/calico/node:v3.28.0", "proxy.example.internal/dockerhub/calico/node:v3.28.0", rewrite.OutcomeRewritten},
 		},
 	}, {
+		// Calico's Installation without spec.registry pulls from quay.io: the
+		// plan says so and names the value to set; no patch can test an
+		// absent value, so the object is report-only. A field with no known
+		// default is still listed.
+		name: "custom resource field left unset", resource: "installations", status: StatusReportOnly,
+		manifests: []string{`
+apiVersion: operator.example.io/v1
+kind: Installation
+metadata: {name: default}
+spec: {}`},
+		rows: []Row{
+			{"spec.registry", "/spec/registry", "(unset: quay.io)", "proxy.example.internal/quay", rewrite.OutcomeRewritten},
+			{"spec.node.image", "/spec/node/image", "(unset)", "(unset)", rewrite.OutcomeNoRule},
+		},
+	}, {
 		name: "custom resource field of the wrong type", resource: "installations", status: StatusFailed,
 		manifests: []string{`
 apiVersion: operator.example.io/v1

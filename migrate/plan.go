@@ -204,7 +204,9 @@ func (m *Migrator) decide(it *item, u *unstructured.Unstructured, undo bool) {
 				it.fail(err)
 			}
 		}
-	case it.reportOnly && slices.ContainsFunc(it.row.Rows, func(r Row) bool { return r.Outcome == rewrite.OutcomeRewritten }):
+	case slices.ContainsFunc(it.row.Rows, func(r Row) bool { return r.Outcome == rewrite.OutcomeRewritten }):
+		// A rewrite no patch carries: a report-only object's, or a field
+		// the object leaves unset (its value must be set by hand).
 		it.row.Status = StatusReportOnly
 	default:
 		it.row.Status = StatusUnchanged

@@ -30,6 +30,10 @@ const (
 // the person whose pod was left alone learns why.
 const WarningUnknownMode = "pullthrough: the namespace label pullthrough.dev/mode is not enforce, audit or off; treated as audit, nothing changed"
 
+// operationOther is the "operation" label of a request that is neither a
+// CREATE nor an UPDATE.
+const operationOther = "other"
+
 // Request results, the "result" label of pullthrough_admission_requests_total.
 const (
 	resultPatched   = "patched"   // allowed with a patch
@@ -69,7 +73,7 @@ func operationLabel(op admissionv1.Operation) string {
 	if op == admissionv1.Create || op == admissionv1.Update {
 		return string(op)
 	}
-	return "other"
+	return operationOther
 }
 
 func (h *PodHandler) handle(ctx context.Context, req admission.Request) (admission.Response, string) {

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	admissionv1 "k8s.io/api/admission/v1"
 
 	"github.com/pullthrough/pullthrough/podspec"
 	"github.com/pullthrough/pullthrough/rewrite"
@@ -78,6 +79,15 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 	}
 	m.lastReloadOK.Set(1)
 	m.proxyUp.Set(1)
+	// Every bounded series exists from the start at 0, so a rate() or an
+	// alert sees it before the first event, and the metrics reference
+	// (hack/docgen) lists each label's values from the registry itself.
+	for _, op := range []string{string(admissionv1.Create), string(admissionv1.Update), operationOther} {
+		m.duration.WithLabelValues(op)
+		for _, r := range []string{resultPatched, resultUnchanged, resultRejected, resultDenied, resultError} {
+			m.requests.WithLabelValues(op, r)
+		}
+	}
 	for _, r := range []string{reloadSuccess, reloadError} {
 		m.reloads.WithLabelValues(r)
 	}

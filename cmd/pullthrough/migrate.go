@@ -53,18 +53,18 @@ func runMigrate(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return usageError{err}
 	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	var verifier migrate.Verifier
 	if f.verify {
 		cs, err := kubernetes.NewForConfig(rc)
 		if err != nil {
 			return usageError{fmt.Errorf("kubeconfig: %w", err)}
 		}
-		if verifier, err = newVerifier(cfg, f.verifyFlags, cs); err != nil {
+		if verifier, err = newVerifier(ctx, cfg, f.verifyFlags, cs, stderr); err != nil {
 			return err
 		}
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	var report *migrate.Report
 	var runErr error
 	if !f.apply && verifier == nil {
