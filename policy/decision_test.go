@@ -31,6 +31,7 @@ mirrors:
   - {source: registry.local:5000, target: proxy.example.internal/local}
 exclude:
   images: ["docker.io/library/busybox*", "ghcr.io/acme/secret", "quay.io/skip/*", "docker.io/library/alpine:3.?", "ghcr.io/[a-c]*/x", "ghcr.io/[^/d]*/y:*", "Docker.IO/library/te\\st"]
+  namespaces: [excluded, "team-[ab]*"]
 imagePullSecrets: [proxy-pull]
 publicRegistries: {add: ["*.azurecr.io", "registry.vendor.example:5000"]}
 `,

@@ -104,7 +104,7 @@ func originalsExpr() string {
 		{"rOld", fmt.Sprintf("has(object.metadata.annotations) && %[1]s in object.metadata.annotations ? object.metadata.annotations[%[1]s] : ''", key)},
 		{"rKept", fmt.Sprintf("rOld.matches(%s) ? rOld.findAll(%s).filter(e, !variables.rewrites.exists(w, e.startsWith('\"' + w.key + '\":'))) : []", lit(ourAnnotation), lit(ourEntry))},
 		{"rNew", "'{' + (rKept + variables.rewrites.map(w, '\"' + w.key + '\":\"' + w.old + '\"')).sort().join(',') + '}'"},
-	}, "request.subResource != '' || size(variables.rewrites) == 0 || rNew == rOld ? '' : rNew")
+	}, "(has(request.subResource) && request.subResource != '') || size(variables.rewrites) == 0 || rNew == rOld ? '' : rNew")
 }
 
 // patchExpr is the JSON patch: each rewritten image, the annotation, and on

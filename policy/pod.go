@@ -21,11 +21,11 @@ func slotsExpr() string {
 	var parts []string
 	for _, field := range podspec.ContainerFields {
 		parts = append(parts, fmt.Sprintf(
-			"(has(object.spec.%[1]s) ? object.spec.%[1]s.transformList(i, c, has(c.image) && (oldObject == null || !(has(oldObject.spec.%[1]s) && oldObject.spec.%[1]s.exists(o, o.name == c.name && has(o.image) && o.image == c.image))), {'key': c.name, 'path': '/spec/%[1]s/' + string(i) + '/image', 'image': c.image}) : [])",
+			"(has(object.spec.%[1]s) ? object.spec.%[1]s.transformList(i, c, has(c.image) && (oldObject == null || !(has(oldObject.spec.%[1]s) && oldObject.spec.%[1]s.exists(o, o.name == c.name && has(o.image) && o.image == c.image))), {'key': string(c.name), 'path': '/spec/%[1]s/' + string(i) + '/image', 'image': string(c.image)}) : [])",
 			field))
 	}
 	parts = append(parts,
-		"(has(object.spec.volumes) ? object.spec.volumes.transformList(i, v, has(v.image) && has(v.image.reference) && (oldObject == null || !(has(oldObject.spec.volumes) && oldObject.spec.volumes.exists(o, o.name == v.name && has(o.image) && has(o.image.reference) && o.image.reference == v.image.reference))), {'key': '"+volumeKeyPrefix+"' + v.name, 'path': '/spec/volumes/' + string(i) + '/image/reference', 'image': v.image.reference}) : [])")
+		"(has(object.spec.volumes) ? object.spec.volumes.transformList(i, v, has(v.image) && has(v.image.reference) && (oldObject == null || !(has(oldObject.spec.volumes) && oldObject.spec.volumes.exists(o, o.name == v.name && has(o.image) && has(o.image.reference) && o.image.reference == v.image.reference))), {'key': '"+volumeKeyPrefix+"' + string(v.name), 'path': '/spec/volumes/' + string(i) + '/image/reference', 'image': string(v.image.reference)}) : [])")
 	return strings.Join(parts, "\n+ ")
 }
 

@@ -54,7 +54,7 @@ const (
 // can sit inside any comprehension whose variables do not.
 func (r *rules) decision(img string) string {
 	return binds([][2]string{
-		{"rS", img},
+		{"rS", "string(" + img + ")"}, // dyn in a policy, where objects have no schema
 		{"rSl", "rS.indexOf('/')"},
 		{"rFs", "rSl < 0 ? '' : rS.substring(0, rSl)"},
 		// splitDockerDomain: a first segment is a host if it has '.' or
