@@ -29,7 +29,7 @@ e2e-bins: ## build etcd, kube-apiserver, kube-controller-manager and the registr
 # The packages whose tests run on a real API server: `make test` fails unless
 # each of them ran tests and skipped none (hack/testcheck), so that neither
 # GOFLAGS=-short nor a skipped test can turn CI green without the e2e suite.
-E2E_PKGS := ./certs ./deploy ./e2e ./e2e/cluster ./migrate
+E2E_PKGS := ./certs ./deploy ./e2e ./e2e/cluster ./migrate ./policy
 
 .PHONY: test
 test: e2e-bins ## run every test: unit, fuzz seeds, golden files and the e2e suite on a real API server
