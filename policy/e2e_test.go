@@ -236,7 +236,7 @@ func injectorPolicy() *admissionregistrationv1.MutatingAdmissionPolicy {
 		ObjectMeta: metav1.ObjectMeta{Name: "zz-injector"},
 		Spec: admissionregistrationv1.MutatingAdmissionPolicySpec{
 			MatchConstraints: podRules(),
-			MatchConditions: []admissionregistrationv1.MatchCondition{{Name: "create", Expression: "request.operation == 'CREATE' && !(has(object.spec.initContainers) && object.spec.initContainers.exists(c, c.name == 'istio-proxy'))"}},
+			MatchConditions:  []admissionregistrationv1.MatchCondition{{Name: "create", Expression: "request.operation == 'CREATE' && !(has(object.spec.initContainers) && object.spec.initContainers.exists(c, c.name == 'istio-proxy'))"}},
 			Mutations: []admissionregistrationv1.Mutation{{
 				PatchType: admissionregistrationv1.PatchTypeJSONPatch,
 				JSONPatch: &admissionregistrationv1.JSONPatch{Expression: fmt.Sprintf(
