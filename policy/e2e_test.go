@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/apiserver/pkg/admission"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 
 	"github.com/pullthrough/pullthrough/config"
 	"github.com/pullthrough/pullthrough/e2e/cluster"
@@ -30,12 +32,39 @@ type policyEnv struct {
 	cs   kubernetes.Interface
 	cfg  *config.Config
 	hook *webhookEngine // the reference the API server's answers are held to
+	// audit is the webhook's audit path, the reference for warnings there.
+	audit    *webhookEngine
+	warnings *warningLog
+}
+
+// warningLog keeps the warnings of the last request (requests are sequential).
+type warningLog struct {
+	mu   sync.Mutex
+	last []string
+}
+
+func (w *warningLog) HandleWarningHeader(_ int, _ string, text string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.last = append(w.last, text)
+}
+
+// take returns and forgets the warnings seen since the last take.
+func (w *warningLog) take() []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	out := w.last
+	w.last = nil
+	return out
 }
 
 func startPolicyEnv(t *testing.T) *policyEnv {
 	t.Helper()
 	c := cluster.StartForTest(t, cluster.Options{})
-	cs, err := kubernetes.NewForConfig(c.Config())
+	rc := rest.CopyConfig(c.Config())
+	warnings := &warningLog{}
+	rc.WarningHandler = warnings
+	cs, err := kubernetes.NewForConfig(rc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,7 +72,7 @@ func startPolicyEnv(t *testing.T) *policyEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	set, err := Generate(cfg)
+	set, err := Generate(cfg, Options{Guard: GuardWarn})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,6 +88,16 @@ func startPolicyEnv(t *testing.T) *policyEnv {
 			t.Fatalf("create binding %s: %v", b.Name, err)
 		}
 	}
+	for _, p := range set.Validating {
+		if _, err := api.ValidatingAdmissionPolicies().Create(ctx, p, metav1.CreateOptions{}); err != nil {
+			t.Fatalf("create ValidatingAdmissionPolicy %s: %v", p.Name, err)
+		}
+	}
+	for _, b := range set.ValidatingBindings {
+		if _, err := api.ValidatingAdmissionPolicyBindings().Create(ctx, b, metav1.CreateOptions{}); err != nil {
+			t.Fatalf("create binding %s: %v", b.Name, err)
+		}
+	}
 	for ns, mode := range map[string]string{"team": "", "labelled": "enforce", "audited": "audit", "off": "off", "typo": "Audti", "excluded": "", "inject": ""} {
 		n := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}
 		if mode != "" {
@@ -71,7 +110,7 @@ func startPolicyEnv(t *testing.T) *policyEnv {
 			t.Fatal(err)
 		}
 	}
-	e := &policyEnv{cs: cs, cfg: cfg, hook: newWebhookEngine(t, cfg, config.ModeEnforce)}
+	e := &policyEnv{cs: cs, cfg: cfg, warnings: warnings, hook: newWebhookEngine(t, cfg, config.ModeEnforce), audit: newWebhookEngine(t, cfg, config.ModeAudit)}
 	e.waitActive(t)
 	return e
 }
@@ -138,7 +177,7 @@ func TestPolicyOnAPIServer(t *testing.T) {
 		}
 	})
 	t.Run("every location", func(t *testing.T) {
-		p := podOf([]string{"app=ghcr.io/acme/app:1"}, []string{"init=quay.io/calico/cni:v3", "native=docker.io/bitnami/redis"}, []string{"debug=busybox:1.36"})
+		p := podOf([]string{"app=ghcr.io/acme/app:1"}, []string{"init=quay.io/calico/cni:v3", "native=docker.io/bitnami/redis"}, nil)
 		e.expectWebhook(ctx, t, "team", p)
 		e.expectWebhook(ctx, t, "labelled", p)
 	})
@@ -163,6 +202,31 @@ func TestPolicyOnAPIServer(t *testing.T) {
 		want, _, _ = e.hook.admit(t, request{op: admission.Create, namespace: "inject", pod: want})
 		if pulled(got) != pulled(want) {
 			t.Errorf("injected sidecar:\n policy:  %s\n webhook: %s", pulled(got), pulled(want))
+		}
+	})
+	t.Run("warnings", func(t *testing.T) {
+		p := podOf([]string{"app=ghcr.io/acme/app:1", "gpu=nvcr.io/nvidia/cuda:12", "own=registry.internal/x"}, nil, nil)
+		for _, tc := range []struct {
+			ns     string
+			engine *webhookEngine
+			extra  []string
+		}{
+			{"audited", e.audit, nil},
+			{"typo", e.audit, []string{webhook.WarningUnknownMode}},
+			{"team", e.hook, nil},
+		} {
+			_, want, _ := tc.engine.admit(t, request{op: admission.Create, namespace: tc.ns, pod: p})
+			// Not sent in policy mode (docs/policy-engine.md, "Differences"):
+			// enforce's rewrite lines, and, on kube-apiserver 1.37, the audit
+			// path's "would be" lines, which the same CEL sends in process.
+			want = slices.DeleteFunc(want, func(w string) bool {
+				return strings.Contains(w, " -> ") || strings.HasPrefix(w, "pullthrough audit: ")
+			})
+			want = append(want, tc.extra...)
+			got := e.waitWarnings(t, tc.ns, p, len(want))
+			if !slices.Equal(got, slices.Sorted(slices.Values(want))) {
+				t.Errorf("namespace %s: warnings\n policy:  %q\n webhook: %q", tc.ns, got, want)
+			}
 		}
 	})
 	t.Run("kubectl debug", func(t *testing.T) {
@@ -258,4 +322,27 @@ func injectorBinding() *admissionregistrationv1.MutatingAdmissionPolicyBinding {
 			MatchResources: &admissionregistrationv1.MatchResources{NamespaceSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"inject": "true"}}},
 		},
 	}
+}
+
+// waitWarnings dry-run creates p until the API server sends n warnings from
+// pullthrough's validating policies (it loads them asynchronously), and
+// returns their texts without the API server's prefix, sorted.
+func (e *policyEnv) waitWarnings(t *testing.T, ns string, p *corev1.Pod, n int) []string {
+	t.Helper()
+	var got []string
+	_ = wait.PollUntilContextTimeout(t.Context(), 200*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
+		e.warnings.take()
+		if _, err := e.dryRun(ctx, ns, p); err != nil {
+			return false, err
+		}
+		got = nil
+		for _, w := range e.warnings.take() {
+			if _, text, ok := strings.Cut(w, "': "); ok && strings.HasPrefix(w, "Validation failed for ValidatingAdmissionPolicy 'pullthrough-") {
+				got = append(got, text)
+			}
+		}
+		return len(got) >= n, nil
+	})
+	slices.Sort(got)
+	return got
 }

@@ -21,6 +21,18 @@ type Set struct {
 	Mutating []*admissionregistrationv1.MutatingAdmissionPolicy
 	// MutatingBindings bind Mutating to the enforce namespaces.
 	MutatingBindings []*admissionregistrationv1.MutatingAdmissionPolicyBinding
+	// Validating warn on the audit path, warn about or deny unrouted public
+	// images on the enforce path and, if asked for, guard the final state.
+	Validating []*admissionregistrationv1.ValidatingAdmissionPolicy
+	// ValidatingBindings bind Validating to their namespaces and actions.
+	ValidatingBindings []*admissionregistrationv1.ValidatingAdmissionPolicyBinding
+}
+
+// Options are the choices a config does not make.
+type Options struct {
+	// Guard adds the final-state guard (GuardWarn, GuardDeny); "" or GuardOff
+	// leaves it out.
+	Guard Guard
 }
 
 // generator holds a config compiled for CEL.
@@ -33,7 +45,7 @@ type generator struct {
 // Generate compiles cfg into admission policies. A config the policies
 // cannot implement exactly is refused with an error that names the rule
 // (ErrInexpressible); no partial Set is returned.
-func Generate(cfg *config.Config) (*Set, error) {
+func Generate(cfg *config.Config, opts Options) (*Set, error) {
 	r, err := compileRules(cfg.Rules())
 	if err != nil {
 		return nil, err
@@ -48,6 +60,10 @@ func Generate(cfg *config.Config) (*Set, error) {
 		set.Mutating = append(set.Mutating, g.mutatingPolicy())
 		set.MutatingBindings = mutatingBindings()
 	}
+	if opts.Guard == "" {
+		opts.Guard = GuardOff
+	}
+	set.Validating, set.ValidatingBindings = g.validatingPolicies(cfg, opts.Guard)
 	return set, nil
 }
 
@@ -59,6 +75,12 @@ func (s *Set) YAML() ([]byte, error) {
 		objs = append(objs, p)
 	}
 	for _, b := range s.MutatingBindings {
+		objs = append(objs, b)
+	}
+	for _, p := range s.Validating {
+		objs = append(objs, p)
+	}
+	for _, b := range s.ValidatingBindings {
 		objs = append(objs, b)
 	}
 	var buf bytes.Buffer
