@@ -3,7 +3,16 @@ SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
 .DEFAULT_GOAL := help
 
-VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+# The one version string (hack/version.sh: from git tags, without the v):
+# `pullthrough version`, the image's tag and labels, the SBOM, the chart's
+# version and appVersion. VERSION=v0.1.0 and VERSION=0.1.0 are the same.
+VERSION ?= $(shell hack/version.sh)
+VERSION_ORIGIN := $(origin VERSION)
+override VERSION := $(patsubst v%,%,$(VERSION))
+# The commit and its time: the image's revision label and every timestamp in
+# it (reproducible builds: two builds of a commit give one digest).
+REVISION ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
 # The Go toolchain named in go.mod, fetched through the module proxy when the
 # installed Go is older: it carries the standard-library security fixes that
 # govulncheck (make vuln) asks for. GOTOOLCHAIN=local in the environment opts out.
@@ -12,6 +21,8 @@ LDFLAGS := -s -w -X main.version=$(VERSION)
 GOLANGCI_LINT_VERSION ?= v2.15.0
 # helm-docs, which make chart-docs runs and hack/lint-chart.sh checks against.
 export HELM_DOCS_VERSION ?= v1.14.2
+# actionlint, which make lint runs on .github/workflows.
+ACTIONLINT_VERSION ?= v1.7.12
 TOOLS := $(CURDIR)/bin/tools
 
 .PHONY: help
@@ -22,6 +33,29 @@ help: ## list the targets
 build: ## build bin/pullthrough
 	CGO_ENABLED=0 go build -trimpath -ldflags '$(LDFLAGS)' -o bin/pullthrough ./cmd/pullthrough
 
+# make image: where the index goes (empty: an OCI layout in bin/image) and for which platforms.
+IMAGE ?=
+PLATFORMS ?= linux/amd64,linux/arm64
+
+.PHONY: image
+image: ## build the multi-arch image without Docker; IMAGE=REF pushes it, else an OCI layout in bin/image (docs/release.md)
+	go run ./hack/image -version '$(VERSION)' -revision '$(REVISION)' -source-date-epoch '$(SOURCE_DATE_EPOCH)' \
+		-ldflags '$(LDFLAGS)' -platforms '$(PLATFORMS)' -image '$(IMAGE)' -layout bin/image \
+		-sbom-dir bin/sbom -digest-file bin/image.digest
+
+.PHONY: chart-push
+chart-push: ## package the chart at VERSION and push it to CHART_REPO=oci://HOST/PATH (helm from the module proxy)
+	hack/chart-push.sh '$(VERSION)' '$(CHART_REPO)'
+
+.PHONY: release
+release: ## VERSION=vX.Y.Z: set the chart's versions, re-render manifests and chart README, commit and tag (docs/release.md)
+	@if [ '$(VERSION_ORIGIN)' != 'command line' ]; then echo 'make release: give VERSION=vX.Y.Z' >&2; exit 2; fi
+	hack/release.sh '$(VERSION)'
+
+.PHONY: release-check
+release-check: ## the tree is released as VERSION: chart, manifests and CHANGELOG agree (the release workflow's first step)
+	hack/release.sh --check '$(VERSION)'
+
 .PHONY: e2e-bins
 e2e-bins: ## build etcd, kube-apiserver, kube-controller-manager and the registry into the cache (first time ~12 min)
 	hack/e2e-bins.sh >/dev/null
@@ -30,6 +64,12 @@ e2e-bins: ## build etcd, kube-apiserver, kube-controller-manager and the registr
 # each of them ran tests and skipped none (hack/testcheck), so that neither
 # GOFLAGS=-short nor a skipped test can turn CI green without the e2e suite.
 E2E_PKGS := ./certs ./deploy ./e2e ./e2e/cluster ./migrate ./policy
+
+# make test K8S_VERSION=v1.35.4 runs the suite on another control plane (built
+# once into its own cache directory); hack/versions.env names the supported ones.
+ifdef K8S_VERSION
+export PULLTHROUGH_K8S_VERSION := $(K8S_VERSION)
+endif
 
 .PHONY: test
 test: e2e-bins ## run every test: unit, fuzz seeds, golden files and the e2e suite on a real API server
@@ -59,13 +99,20 @@ test-short: ## unit tests only (skips the e2e suite)
 	go test -short ./...
 
 .PHONY: lint
-lint: ## gofmt, go vet, golangci-lint and the Helm chart (helm built from the module proxy)
+lint: ## gofmt, go vet, golangci-lint, actionlint and the Helm chart (tools built from the module proxy)
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$unformatted" ]; then echo "not gofmt-ed: $$unformatted"; exit 1; fi
 	go vet -tags faults ./...
 	@if [ ! -x $(TOOLS)/golangci-lint ]; then GOBIN=$(TOOLS) go install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION); fi
 	$(TOOLS)/golangci-lint run --allow-parallel-runners ./...
 	for m in $(LINT_MODULES); do (cd $$m && go vet ./... && $(TOOLS)/golangci-lint run --allow-parallel-runners ./...); done
+	@if [ ! -x $(TOOLS)/actionlint-$(ACTIONLINT_VERSION)/actionlint ]; then GOFLAGS= CGO_ENABLED=0 GOBIN=$(TOOLS)/actionlint-$(ACTIONLINT_VERSION) go install -trimpath github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION); fi
+	$(TOOLS)/actionlint-$(ACTIONLINT_VERSION)/actionlint
 	hack/lint-chart.sh
+	go run ./hack/docgen -check
+
+.PHONY: docs
+docs: ## regenerate docs/reference (CLI, config, metrics) from the code; make lint fails when they differ
+	go run ./hack/docgen
 
 .PHONY: chart-docs
 chart-docs: ## regenerate deploy/charts/pullthrough/README.md from values.yaml (helm-docs from the module proxy)

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 
 	corev1 "k8s.io/api/core/v1"
+
+	"github.com/pullthrough/pullthrough/internal/atomicfile"
 )
 
 // servingPair is what a webhook server and its clients need from a certificate
@@ -51,18 +53,5 @@ func replaceFile(path string, data []byte, mode fs.FileMode) error {
 	case err != nil && !errors.Is(err, fs.ErrNotExist):
 		return fmt.Errorf("reading %s: %w", path, err)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	// Remove fails harmlessly once the rename has moved the file.
-	defer func() { _ = os.Remove(tmp.Name()) }()
-	_, writeErr := tmp.Write(data)
-	if err := errors.Join(writeErr, tmp.Chmod(mode), tmp.Close()); err != nil {
-		return fmt.Errorf("writing %s: %w", tmp.Name(), err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("replacing %s: %w", path, err)
-	}
-	return nil
+	return atomicfile.Write(path, data, mode)
 }

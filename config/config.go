@@ -17,14 +17,17 @@ import (
 // migrator and the CLI so that all three route an image the same way.
 type Config struct {
 	// Mirrors route sources to targets; the longest matching source wins.
+	// Required: at least one; sources unique; no target under a source (a
+	// rewrite would loop) and no source under a target (it could never match).
 	Mirrors []rewrite.Mirror `json:"mirrors"`
 	// Exclude leaves some images and namespaces alone.
 	Exclude Exclude `json:"exclude,omitempty"`
-	// Mode is enforce (default) or audit; a namespace's LabelMode can only
-	// narrow it.
+	// Mode is enforce (default) or audit; a namespace's wellknown.LabelMode can only
+	// narrow it. off is a namespace label value only, not a config mode.
 	Mode Mode `json:"mode,omitempty"`
 	// ImagePullSecrets are added to a pod when one of its images was
-	// rewritten, so the kubelet can authenticate to the proxy.
+	// rewritten, so the kubelet can authenticate to the proxy. Names, none
+	// empty; each must exist in every namespace whose pods are rewritten.
 	ImagePullSecrets []string `json:"imagePullSecrets,omitempty"`
 	// ProxyHealth, when set, stops rewriting while the proxy is down.
 	ProxyHealth *ProxyHealth `json:"proxyHealth,omitempty"`
@@ -46,16 +49,18 @@ type Exclude struct {
 	// Images are globs (path.Match syntax) on the normalized reference; a glob
 	// that matches the name alone excludes every tag and digest of it.
 	Images []string `json:"images,omitempty"`
-	// Namespaces are namespace names or globs whose pods and workloads are left alone.
+	// Namespaces are namespace names or globs (path.Match syntax, non-empty)
+	// whose pods and workloads are left alone.
 	Namespaces []string `json:"namespaces,omitempty"`
 }
 
 // ProxyHealth configures the probe of the proxy's registry API.
 type ProxyHealth struct {
 	// URL is probed with GET; any 2xx or 401 (the registry API's
-	// "authenticate first") counts as up.
+	// "authenticate first") counts as up. Required: an http or https URL
+	// with a host.
 	URL string `json:"url"`
-	// Interval between probes; default 10s.
+	// Interval between probes; default 10s, must not be negative.
 	Interval metav1.Duration `json:"interval,omitempty"`
 	// FailOpen leaves images alone while the proxy is down (default true), so a
 	// proxy outage cannot stop pods from starting.
@@ -104,19 +109,29 @@ const (
 // FieldTarget names one field of a custom resource.
 type FieldTarget struct {
 	// Group, Version and Resource name the custom resource, e.g.
-	// operator.tigera.io, v1, installations.
-	Group    string `json:"group,omitempty"`
-	Version  string `json:"version"`
+	// operator.tigera.io, v1, installations. Group is empty for the core group.
+	Group string `json:"group,omitempty"`
+	// Version is the API version, e.g. v1; required.
+	Version string `json:"version"`
+	// Resource is the plural resource name, e.g. installations; required.
 	Resource string `json:"resource"`
 	// Namespace limits a namespaced resource to one namespace; empty means
 	// every namespace (or a cluster-scoped resource).
 	Namespace string `json:"namespace,omitempty"`
 	// Name of one object; empty means every object of the resource.
 	Name string `json:"name,omitempty"`
-	// Path is the dotted field path, e.g. spec.registry.
+	// Path is the dotted field path, e.g. spec.registry; required, with no
+	// empty segment.
 	Path string `json:"path"`
-	// Value says whether the field holds an image or a registry prefix.
+	// Value says whether the field holds an image or a registry prefix; required.
 	Value FieldValue `json:"value"`
+	// Unset is what the resource's controller uses while the field is absent,
+	// e.g. quay.io for Calico's Installation spec.registry. An object without
+	// the field is then reported with what it pulls and the value to set (a
+	// patch cannot test an absent value, so it is set by hand); without
+	// Unset it is reported as unset. A registry prefix or an image, like
+	// Value says.
+	Unset string `json:"unset,omitempty"`
 }
 
 // Proxy probe defaults, for the proxyHealth fields left unset.

@@ -16,6 +16,7 @@ type Node struct {
 	Fallback *bool `json:"fallback,omitempty"`
 	// CA is the path, on the node, of a PEM bundle that signs the proxy's
 	// certificate; a relative path is read from the registry's directory.
+	// It must not contain control characters.
 	CA string `json:"ca,omitempty"`
 }
 

@@ -102,3 +102,21 @@ func TestProxyLayouts(t *testing.T) {
 		})
 	}
 }
+
+// TestECRPublicLayout routes ECR Public, the one upstream of docs/eks.md outside
+// the fixed image set, through its pull-through prefix with the path unchanged.
+func TestECRPublicLayout(t *testing.T) {
+	t.Parallel()
+	cfg, err := Load(filepath.Join("testdata", "proxies", "ecr.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rw, err := cfg.Rewriter()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const want = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/ecr-public/eks-distro/kubernetes/pause:3.9"
+	if got := rw.Rewrite("public.ecr.aws/eks-distro/kubernetes/pause:3.9"); got.Image != want || got.Outcome != rewrite.OutcomeRewritten {
+		t.Errorf("Rewrite = %s (%s), want %s rewritten", got.Image, got.Outcome, want)
+	}
+}

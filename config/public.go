@@ -18,8 +18,9 @@ type PublicRegistries struct {
 	// Add lists more public registries: hosts (registry.vendor.example) or
 	// wildcards over a domain (*.azurecr.io).
 	Add []string `json:"add,omitempty"`
-	// Remove takes entries off the built-in list, as written there (a
-	// registry this cluster reaches some other way).
+	// Remove takes entries off the built-in list; each must be one of its
+	// entries, as written there (a registry this cluster reaches some other
+	// way).
 	Remove []string `json:"remove,omitempty"`
 }
 

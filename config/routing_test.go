@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/pullthrough/pullthrough/rewrite"
+	"github.com/pullthrough/pullthrough/wellknown"
 )
 
 // routingConfig is a small config with excluded namespaces.
@@ -96,15 +97,15 @@ func TestModeOf(t *testing.T) {
 	}{
 		{name: "no labels", want: ModeEnforce, wantKnown: true},
 		{name: "other labels", labels: map[string]string{"team": "shop"}, want: ModeEnforce, wantKnown: true},
-		{name: "enforce", labels: map[string]string{LabelMode: "enforce"}, want: ModeEnforce, wantKnown: true},
-		{name: "off", labels: map[string]string{LabelMode: "off"}, want: ModeOff, wantKnown: true},
-		{name: "audit", labels: map[string]string{LabelMode: "audit"}, want: ModeAudit, wantKnown: true},
+		{name: "enforce", labels: map[string]string{wellknown.LabelMode: "enforce"}, want: ModeEnforce, wantKnown: true},
+		{name: "off", labels: map[string]string{wellknown.LabelMode: "off"}, want: ModeOff, wantKnown: true},
+		{name: "audit", labels: map[string]string{wellknown.LabelMode: "audit"}, want: ModeAudit, wantKnown: true},
 		// A typo must never enforce: it audits, and is reported.
-		{name: "upper case", labels: map[string]string{LabelMode: "Off"}, want: ModeAudit},
-		{name: "Audit", labels: map[string]string{LabelMode: "Audit"}, want: ModeAudit},
-		{name: "audti", labels: map[string]string{LabelMode: "audti"}, want: ModeAudit},
-		{name: "empty value", labels: map[string]string{LabelMode: ""}, want: ModeAudit},
-		{name: "unknown value", labels: map[string]string{LabelMode: "disabled"}, want: ModeAudit},
+		{name: "upper case", labels: map[string]string{wellknown.LabelMode: "Off"}, want: ModeAudit},
+		{name: "Audit", labels: map[string]string{wellknown.LabelMode: "Audit"}, want: ModeAudit},
+		{name: "audti", labels: map[string]string{wellknown.LabelMode: "audti"}, want: ModeAudit},
+		{name: "empty value", labels: map[string]string{wellknown.LabelMode: ""}, want: ModeAudit},
+		{name: "unknown value", labels: map[string]string{wellknown.LabelMode: "disabled"}, want: ModeAudit},
 		{name: "another prefix", labels: map[string]string{"example.com/mode": "off"}, want: ModeEnforce, wantKnown: true},
 	}
 	for _, tt := range tests {

@@ -128,6 +128,11 @@ func validateMigrate(m MigrateTargets, fld *field.Path) field.ErrorList {
 		if t.Path == "" || strings.HasPrefix(t.Path, ".") || strings.HasSuffix(t.Path, ".") || strings.Contains(t.Path, "..") {
 			errs = append(errs, field.Invalid(p.Child("path"), t.Path, "must be a dotted field path such as spec.registry"))
 		}
+		if t.Unset != "" && t.Value == FieldRegistry {
+			if _, err := rewrite.ParsePrefix(t.Unset); err != nil {
+				errs = append(errs, field.Invalid(p.Child("unset"), t.Unset, err.Error()))
+			}
+		}
 		if t.Value != FieldImage && t.Value != FieldRegistry {
 			errs = append(errs, field.NotSupported(p.Child("value"), t.Value, []FieldValue{FieldImage, FieldRegistry}))
 		}

@@ -46,7 +46,22 @@ func TestRenderedDryRun(t *testing.T) {
 	if crds != "" {
 		installCRDs(t, k8s, crds)
 	}
+	applied := dryRunApply(t, k8s, files)
+	var committed []*unstructured.Unstructured
+	for _, file := range committedFiles {
+		committed = append(committed, applied[file]...)
+	}
+	t.Run("pods admitted by Pod Security", func(t *testing.T) { podSecurity(t, k8s, committed) })
+}
+
+// dryRunApply sends every document of files to the API server as a
+// server-side apply with dryRun=All, in namespaces it creates first; helm
+// hook annotations are dropped (the API server has no use for them). Each
+// refusal is an error of t naming the object. It returns the objects by file.
+func dryRunApply(t *testing.T, k8s client.Client, files []string) map[string][]*unstructured.Unstructured {
+	t.Helper()
 	var objs []*unstructured.Unstructured
+	byFile := map[string][]*unstructured.Unstructured{}
 	for _, file := range files {
 		docs, err := documents(file)
 		if err != nil {
@@ -59,6 +74,7 @@ func TestRenderedDryRun(t *testing.T) {
 			}
 			u.SetAnnotations(mapWithout(u.GetAnnotations(), "helm.sh/hook", "helm.sh/hook-weight", "helm.sh/hook-delete-policy"))
 			objs = append(objs, u)
+			byFile[file] = append(byFile[file], u)
 		}
 	}
 	createNamespaces(t, k8s, objs)
@@ -68,6 +84,7 @@ func TestRenderedDryRun(t *testing.T) {
 			t.Errorf("%s %s/%s: the API server refuses it: %v", u.GetKind(), u.GetNamespace(), u.GetName(), err)
 		}
 	}
+	return byFile
 }
 
 // mapWithout returns m without keys (nil when nothing is left).
@@ -82,10 +99,20 @@ func mapWithout(m map[string]string, keys ...string) map[string]string {
 }
 
 // createNamespaces creates every namespace the objects live in (a dry run
-// in a namespace that does not exist is refused), except Namespace objects
-// of the renderings themselves.
+// in a namespace that does not exist is refused): those the renderings hold
+// as they are, with their labels (the release namespace's Pod Security
+// level among them), the others bare.
 func createNamespaces(t *testing.T, k8s client.Client, objs []*unstructured.Unstructured) {
 	t.Helper()
+	for _, u := range objs {
+		if u.GetKind() != "Namespace" {
+			continue
+		}
+		ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: u.GetName(), Labels: u.GetLabels()}}
+		if err := k8s.Create(t.Context(), ns); err != nil && !apierrors.IsAlreadyExists(err) {
+			t.Fatalf("namespace %s: %v", u.GetName(), err)
+		}
+	}
 	var names []string
 	for _, u := range objs {
 		if ns := u.GetNamespace(); ns != "" && !slices.Contains(names, ns) {

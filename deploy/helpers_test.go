@@ -4,7 +4,9 @@
 // names the chart's parts must agree on, and, on a real API server, that the
 // self-signed certificate mode works with exactly the RBAC the chart grants.
 // It has no code of its own; hack/lint-chart.sh also runs
-// TestRenderedDecodesStrictly on every chart variant it renders.
+// TestRenderedDecodesStrictly on every chart variant it renders. The release
+// tests (release*_test.go) publish the image and the chart as a release does,
+// to a real registry, and check what arrived.
 package deploy
 
 import (

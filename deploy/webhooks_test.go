@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 
 	"github.com/pullthrough/pullthrough/config"
+	"github.com/pullthrough/pullthrough/wellknown"
 )
 
 // TestWebhookSafety checks the settings of every webhook that decide what a
@@ -145,7 +146,7 @@ func TestRouting(t *testing.T) {
 	tests := []struct {
 		name      string
 		namespace string
-		mode      config.Mode // the config.LabelMode label; "" for none
+		mode      config.Mode // the wellknown.LabelMode label; "" for none
 		podLabels map[string]string
 		want      string // the webhook that sees the pod; "" for none
 	}{
@@ -176,9 +177,9 @@ func TestRouting(t *testing.T) {
 			switch tt.mode {
 			case "":
 			case "=": // present with an empty value
-				nsLabels[config.LabelMode] = ""
+				nsLabels[wellknown.LabelMode] = ""
 			default:
-				nsLabels[config.LabelMode] = string(tt.mode)
+				nsLabels[wellknown.LabelMode] = string(tt.mode)
 			}
 			var matched []string
 			for _, w := range mwc.Webhooks {

@@ -20,6 +20,7 @@ import (
 
 	"github.com/pullthrough/pullthrough/e2e/cluster"
 	"github.com/pullthrough/pullthrough/migrate"
+	"github.com/pullthrough/pullthrough/wellknown"
 )
 
 // cliRun is one run of the binary: its exit code and both streams.
@@ -78,7 +79,7 @@ func deploymentStates(t *testing.T, cs kubernetes.Interface, ns string) map[stri
 	}
 	states := map[string]string{}
 	for _, d := range list.Items {
-		states[d.Name] = d.Spec.Template.Spec.Containers[0].Image + " " + d.Annotations[migrate.AnnotationMigratedImages]
+		states[d.Name] = d.Spec.Template.Spec.Containers[0].Image + " " + d.Annotations[wellknown.AnnotationMigratedImages]
 	}
 	return states
 }
@@ -173,7 +174,7 @@ func TestMigrateCLI(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		d.Annotations = map[string]string{migrate.AnnotationMigratedImages: "edited by hand"}
+		d.Annotations = map[string]string{wellknown.AnnotationMigratedImages: "edited by hand"}
 		if _, err := cs.AppsV1().Deployments("cli").Update(t.Context(), d, metav1.UpdateOptions{}); err != nil {
 			t.Fatal(err)
 		}

@@ -6,23 +6,24 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/pullthrough/pullthrough/podspec"
-	"github.com/pullthrough/pullthrough/webhook"
+	"github.com/pullthrough/pullthrough/wellknown"
 )
 
-// EachContainer calls fn for every container of every list of pod, with
-// what pullthrough recorded about it: the original image of a rewritten
-// container, or "would be X" on the audit path; "" when neither.
+// EachContainer calls fn for every image of pod (containers of every list
+// and image volumes, by their annotation key), with what pullthrough
+// recorded about it: the original image of a rewritten one, or "would be X"
+// on the audit path; "" when neither.
 func EachContainer(pod corev1.Pod, fn func(name, image, note string)) {
-	originals := annotationMap(pod, webhook.AnnotationOriginalImages)
-	proposals := annotationMap(pod, webhook.AnnotationWouldRewrite)
+	originals := annotationMap(pod, wellknown.AnnotationOriginalImages)
+	proposals := annotationMap(pod, wellknown.AnnotationWouldRewrite)
 	note := func(name string) string {
 		if p, ok := proposals[name]; ok {
 			return "would be " + p
 		}
 		return originals[name]
 	}
-	for _, c := range podspec.Images(podspec.FromPodSpec(&pod.Spec)) {
-		fn(c.Container, c.Old, note(c.Container))
+	for _, c := range podspec.Skipped(podspec.FromPodSpec(&pod.Spec), "") {
+		fn(c.Key(), c.Old, note(c.Key()))
 	}
 }
 

@@ -1,10 +1,14 @@
 package e2e
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/pullthrough/pullthrough/e2e/registry"
 )
 
 // preflight runs the binary's `migrate --verify` and `verify -n` against the real
@@ -51,6 +55,49 @@ func preflight(t *testing.T, p *pullEnv) {
 	}
 	if _, code := run("verify", "--ca-bundle", "/nonexistent"); code != 2 {
 		t.Errorf("verify with a missing CA bundle: exit %d, want 2", code)
+	}
+	credentialHelpers(t, p, run)
+}
+
+// credentialHelpers checks the proxy with the login a docker config's credential
+// helper hands out, as an ECR or GCR login is kept: docker-credential-fake
+// (resolve/testdata/credhelpers) on PATH answers for the Docker Hub proxy, which
+// requires basic auth, with its htpasswd login. Without the helper the proxy
+// answers unauthorized; a config naming a helper that is not installed is
+// unauthorized too, never unreachable. Sets PATH for the binaries it runs.
+func credentialHelpers(t *testing.T, p *pullEnv, run func(...string) (string, int)) {
+	helpers, err := filepath.Abs("../resolve/testdata/credhelpers")
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := p.set.Proxy("docker.io").Addr
+	calls := filepath.Join(t.TempDir(), "calls")
+	t.Setenv("PATH", helpers+string(os.PathListSeparator)+os.Getenv("PATH"))
+	t.Setenv("FAKE_HELPER_HOST", proxy)
+	t.Setenv("FAKE_HELPER_USER", registry.Username)
+	t.Setenv("FAKE_HELPER_SECRET", p.set.Password)
+	t.Setenv("FAKE_HELPER_LOG", calls)
+	dockerConfig := func(json string) string {
+		path := filepath.Join(t.TempDir(), "config.json")
+		if err := os.WriteFile(path, []byte(json), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	// Everything above is migrated by now; migrate verifies only what it would rewrite.
+	createDeployment(t, p.client(t, nil), "preflight", "helped", officialIndex, 1)
+	helper := dockerConfig(`{"credHelpers":{"` + proxy + `":"fake"}}`)
+	if out, code := run("verify", "--docker-config", helper); code != 1 || !lineHas(out, "good-", "served") || !lineHas(out, "missing-", "not-found") {
+		t.Errorf("verify --docker-config with credHelpers: exit %d, want 1 with the good pod served through the helper's login:\n%s", code, out)
+	}
+	if out, code := run("migrate", "--verify", "--docker-config", dockerConfig(`{"credsStore":"fake"}`)); code != 0 || !lineHas(out, "helped", "served", "planned") {
+		t.Errorf("migrate --verify --docker-config with credsStore: exit %d, want 0 with helped served and planned:\n%s", code, out)
+	}
+	if logged, err := os.ReadFile(calls); err != nil || !strings.Contains(string(logged), proxy) {
+		t.Errorf("docker-credential-fake was not asked for %s (%v): %q", proxy, err, logged)
+	}
+	if out, code := run("verify", "--docker-config", dockerConfig(`{"credsStore":"absent"}`)); code != 1 || !lineHas(out, "good-", "unauthorized") {
+		t.Errorf("verify with a helper that is not installed: exit %d, want 1 with good unauthorized:\n%s", code, out)
 	}
 }
 

@@ -24,6 +24,7 @@ import (
 	"github.com/pullthrough/pullthrough/config"
 	"github.com/pullthrough/pullthrough/e2e/cluster"
 	"github.com/pullthrough/pullthrough/webhook"
+	"github.com/pullthrough/pullthrough/wellknown"
 )
 
 // injectPath serves a stand-in for Istio's injector: a second webhook, called
@@ -147,7 +148,7 @@ func (e *env) namespace(t *testing.T, name string, mode config.Mode) {
 	t.Helper()
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
 	if mode != "" {
-		ns.Labels = map[string]string{config.LabelMode: string(mode)}
+		ns.Labels = map[string]string{wellknown.LabelMode: string(mode)}
 	}
 	if _, err := e.client(t, nil).CoreV1().Namespaces().Create(t.Context(), ns, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)

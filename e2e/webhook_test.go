@@ -15,6 +15,7 @@ import (
 	"github.com/pullthrough/pullthrough/config"
 	"github.com/pullthrough/pullthrough/selftest"
 	"github.com/pullthrough/pullthrough/webhook"
+	"github.com/pullthrough/pullthrough/wellknown"
 )
 
 const (
@@ -24,8 +25,10 @@ const (
 	k8sIO = "proxy.example.internal/k8s/"
 )
 
-// allListsPod has an image from a public registry in every container list
-// (the ephemeral one is added later, through its subresource).
+// allListsPod has an image from a public registry in every place the
+// kubelet pulls from: every container list (the ephemeral one is added
+// later, through its subresource) and an image volume, named like a
+// container so that their records must not collide.
 func allListsPod(name string) *corev1.Pod {
 	always := corev1.ContainerRestartPolicyAlways
 	return &corev1.Pod{
@@ -39,15 +42,23 @@ func allListsPod(name string) *corev1.Pod {
 				{Name: "app", Image: "nginx:1.27"},
 				{Name: "private", Image: "registry.corp.example/team/app:1"},
 			},
+			Volumes: []corev1.Volume{
+				{Name: "config", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}},
+				{Name: "app", VolumeSource: corev1.VolumeSource{Image: &corev1.ImageVolumeSource{Reference: modelsImage, PullPolicy: corev1.PullIfNotPresent}}},
+			},
 		},
 	}
 }
+
+// modelsImage is the image volume's: tag and digest, both kept.
+const modelsImage = "ghcr.io/acme/models:v3@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
 var allListsRewritten = map[string]string{
 	"install-cni": quay + "calico/cni:v3.28.0",
 	"log-shipper": ghcr + "acme/shipper:2",
 	"app":         hub + "library/nginx:1.27",
 	"private":     "registry.corp.example/team/app:1",
+	"volume:app":  ghcr + strings.TrimPrefix(modelsImage, "ghcr.io/"),
 }
 
 func TestWebhook(t *testing.T) {
@@ -69,6 +80,7 @@ func TestWebhook(t *testing.T) {
 	t.Run("reinvocation rewrites an injected sidecar", func(t *testing.T) { reinvocation(t, e) })
 	t.Run("server-side dry run", func(t *testing.T) { dryRun(t, e) })
 	t.Run("already-proxied pod gets the pull secrets", func(t *testing.T) { alreadyProxied(t, e) })
+	t.Run("an image volume alone gets the pull secrets; an unparsable one is admitted", func(t *testing.T) { volumeOnly(t, e) })
 	t.Run("update of an unrelated field restarts nothing", func(t *testing.T) { updateUnrelated(t, e) })
 	t.Run("deployment and daemonset pods", func(t *testing.T) { workloads(t, e) })
 	t.Run("selftest proves the rewrite", func(t *testing.T) { selftestPasses(t, e) })
@@ -95,14 +107,15 @@ func createRewrites(t *testing.T, e *env) {
 		t.Errorf("images = %v, want %v", im, allListsRewritten)
 	}
 	var originals map[string]string
-	if err := json.Unmarshal([]byte(got.Annotations[webhook.AnnotationOriginalImages]), &originals); err != nil || originals["app"] != "nginx:1.27" || len(originals) != 3 {
-		t.Errorf("original-images annotation = %q (%v)", got.Annotations[webhook.AnnotationOriginalImages], err)
+	if err := json.Unmarshal([]byte(got.Annotations[wellknown.AnnotationOriginalImages]), &originals); err != nil || originals["app"] != "nginx:1.27" || originals["volume:app"] != modelsImage || len(originals) != 4 {
+		t.Errorf("original-images annotation = %q (%v)", got.Annotations[wellknown.AnnotationOriginalImages], err)
 	}
 	if len(got.Spec.ImagePullSecrets) != 1 || got.Spec.ImagePullSecrets[0].Name != "proxy-pull" {
 		t.Errorf("imagePullSecrets = %v, want [proxy-pull]", got.Spec.ImagePullSecrets)
 	}
-	if ws := w.get(); len(ws) != 3 || !strings.Contains(strings.Join(ws, "\n"), "pullthrough: app: nginx:1.27 -> "+hub+"library/nginx:1.27") {
-		t.Errorf("warnings = %q, want one per rewritten container", ws)
+	if ws := w.get(); len(ws) != 4 || !strings.Contains(strings.Join(ws, "\n"), "pullthrough: app: nginx:1.27 -> "+hub+"library/nginx:1.27") ||
+		!strings.Contains(strings.Join(ws, "\n"), "pullthrough: volume:app: "+modelsImage+" -> "+allListsRewritten["volume:app"]) {
+		t.Errorf("warnings = %q, want one per rewritten image", ws)
 	}
 }
 
@@ -138,14 +151,14 @@ func auditAnnotates(t *testing.T, e *env) {
 		t.Errorf("audit changed images: %v", im)
 	}
 	var proposed map[string]string
-	if err := json.Unmarshal([]byte(got.Annotations[webhook.AnnotationWouldRewrite]), &proposed); err != nil || proposed["app"] != hub+"library/nginx:1.27" {
-		t.Errorf("would-rewrite annotation = %q (%v)", got.Annotations[webhook.AnnotationWouldRewrite], err)
+	if err := json.Unmarshal([]byte(got.Annotations[wellknown.AnnotationWouldRewrite]), &proposed); err != nil || proposed["app"] != hub+"library/nginx:1.27" || proposed["volume:app"] != allListsRewritten["volume:app"] {
+		t.Errorf("would-rewrite annotation = %q (%v)", got.Annotations[wellknown.AnnotationWouldRewrite], err)
 	}
-	if _, ok := got.Annotations[webhook.AnnotationOriginalImages]; ok || len(got.Spec.ImagePullSecrets) != 0 {
+	if _, ok := got.Annotations[wellknown.AnnotationOriginalImages]; ok || len(got.Spec.ImagePullSecrets) != 0 {
 		t.Error("audit must not record rewrites nor add pull secrets")
 	}
-	if ws := w.get(); len(ws) != 3 || !strings.HasPrefix(ws[0], "pullthrough audit: ") {
-		t.Errorf("warnings = %q, want 3 audit warnings", ws)
+	if ws := w.get(); len(ws) != 4 || !strings.HasPrefix(ws[0], "pullthrough audit: ") {
+		t.Errorf("warnings = %q, want 4 audit warnings", ws)
 	}
 }
 
@@ -162,11 +175,11 @@ func unknownModeAudits(t *testing.T, e *env) {
 		if im := images(got.Spec); !maps.Equal(im, images(allListsPod("").Spec)) {
 			t.Errorf("%s: images changed: %v", ns, im)
 		}
-		if _, ok := got.Annotations[webhook.AnnotationWouldRewrite]; !ok {
-			t.Errorf("%s: no %s annotation: the pod was not audited", ns, webhook.AnnotationWouldRewrite)
+		if _, ok := got.Annotations[wellknown.AnnotationWouldRewrite]; !ok {
+			t.Errorf("%s: no %s annotation: the pod was not audited", ns, wellknown.AnnotationWouldRewrite)
 		}
-		if ws := w.get(); len(ws) != 4 || ws[0] != webhook.WarningUnknownMode || !strings.HasPrefix(ws[1], "pullthrough audit: ") {
-			t.Errorf("%s: warnings = %q, want the unknown-mode warning, then 3 audit warnings", ns, ws)
+		if ws := w.get(); len(ws) != 5 || ws[0] != webhook.WarningUnknownMode || !strings.HasPrefix(ws[1], "pullthrough audit: ") {
+			t.Errorf("%s: warnings = %q, want the unknown-mode warning, then 4 audit warnings", ns, ws)
 		}
 	}
 	got, err := e.client(t, nil).CoreV1().Pods("labelled-enforce").Create(t.Context(), allListsPod("web"), metav1.CreateOptions{})
@@ -190,7 +203,7 @@ func untouched(t *testing.T, e *env) {
 		}
 	}
 	skip := allListsPod("skipped")
-	skip.Labels = map[string]string{webhook.LabelSkip: "true"}
+	skip.Labels = map[string]string{wellknown.LabelSkip: "true"}
 	got, err := cs.CoreV1().Pods("shop").Create(t.Context(), skip, metav1.CreateOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -213,8 +226,8 @@ func reinvocation(t *testing.T, e *env) {
 		t.Errorf("images = %v, want %v (the injected sidecar must come back rewritten)", im, want)
 	}
 	var originals map[string]string
-	if err := json.Unmarshal([]byte(got.Annotations[webhook.AnnotationOriginalImages]), &originals); err != nil || originals["istio-proxy"] != istioImage || originals["app"] != "nginx:1.27" {
-		t.Errorf("original-images must merge both calls: %q", got.Annotations[webhook.AnnotationOriginalImages])
+	if err := json.Unmarshal([]byte(got.Annotations[wellknown.AnnotationOriginalImages]), &originals); err != nil || originals["istio-proxy"] != istioImage || originals["app"] != "nginx:1.27" {
+		t.Errorf("original-images must merge both calls: %q", got.Annotations[wellknown.AnnotationOriginalImages])
 	}
 }
 
@@ -243,7 +256,7 @@ func alreadyProxied(t *testing.T, e *env) {
 	if len(got.Spec.ImagePullSecrets) != 1 || got.Spec.ImagePullSecrets[0].Name != "proxy-pull" || got.Spec.Containers[0].Image != hub+"library/nginx:1.27" {
 		t.Errorf("pull secrets %v, image %q: want [proxy-pull] and the image unchanged", got.Spec.ImagePullSecrets, got.Spec.Containers[0].Image)
 	}
-	if _, ok := got.Annotations[webhook.AnnotationOriginalImages]; ok {
+	if _, ok := got.Annotations[wellknown.AnnotationOriginalImages]; ok {
 		t.Error("nothing was rewritten, so nothing is recorded")
 	}
 }
@@ -253,7 +266,7 @@ func updateUnrelated(t *testing.T, e *env) {
 	// Admitted while the webhook was not looking (off namespace), then moved
 	// into enforce: a label change must not touch its images.
 	if _, err := cs.CoreV1().Namespaces().Patch(t.Context(), "off", "application/merge-patch+json",
-		[]byte(`{"metadata":{"labels":{"`+config.LabelMode+`":"`+string(config.ModeEnforce)+`"}}}`), metav1.PatchOptions{}); err != nil {
+		[]byte(`{"metadata":{"labels":{"`+wellknown.LabelMode+`":"`+string(config.ModeEnforce)+`"}}}`), metav1.PatchOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	// The API server caches namespace labels: repeat the label change until
@@ -268,7 +281,7 @@ func updateUnrelated(t *testing.T, e *env) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if im := images(got.Spec); !maps.Equal(im, images(allListsPod("").Spec)) || got.Annotations[webhook.AnnotationOriginalImages] != "" {
+		if im := images(got.Spec); !maps.Equal(im, images(allListsPod("").Spec)) || got.Annotations[wellknown.AnnotationOriginalImages] != "" {
 			t.Fatalf("a label change rewrote images (would restart containers): %v", im)
 		}
 		time.Sleep(100 * time.Millisecond)
@@ -279,7 +292,7 @@ func updateUnrelated(t *testing.T, e *env) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if im := images(got.Spec); im["app"] != hub+"library/nginx:1.28" || im["install-cni"] != "quay.io/calico/cni:v3.28.0" {
+	if im := images(got.Spec); im["app"] != hub+"library/nginx:1.28" || im["install-cni"] != "quay.io/calico/cni:v3.28.0" || im["volume:app"] != modelsImage {
 		t.Errorf("after setting app's image: %v (only app must change)", im)
 	}
 }

@@ -14,6 +14,8 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=SCRIPTDIR/versions.env
 source "$root/hack/versions.env"
+pinned_k8s=$K8S_VERSION
+K8S_VERSION=${PULLTHROUGH_K8S_VERSION:-$K8S_VERSION}
 
 dir="${XDG_CACHE_HOME:-$HOME/.cache}/pullthrough/e2e/k8s-${K8S_VERSION}-etcd-${ETCD_VERSION}"
 mkdir -p "$dir"
@@ -48,7 +50,16 @@ else
 		ldflags+=" -X $pkg.gitVersion=$K8S_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor"
 		ldflags+=" -X $pkg.gitTreeState=clean"
 	done
-	(cd "$root/hack/tools/k8s" && go build -trimpath -ldflags "$ldflags" -o "$tmp/" \
+	moddir=$root/hack/tools/k8s
+	if [[ $K8S_VERSION != "$pinned_k8s" ]]; then
+		# Another version (make test K8S_VERSION=...): its module is generated
+		# beside the build, from the module proxy, and never committed.
+		moddir=$tmp/k8s-module
+		mkdir -p "$moddir"
+		cp "$root/hack/tools/k8s/tools.go" "$moddir/"
+		GOFLAGS= K8S_VERSION=$K8S_VERSION "$root/hack/gen-k8s-tools-mod.sh" "$moddir" >&2
+	fi
+	(cd "$moddir" && go build -trimpath -ldflags "$ldflags" -o "$tmp/" \
 		k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager)
 	mv "$tmp/kube-apiserver" "$tmp/kube-controller-manager" "$dir/"
 fi

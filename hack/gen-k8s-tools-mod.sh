@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Regenerates hack/tools/k8s/go.mod and go.sum for K8S_VERSION in hack/versions.env.
+# Regenerates hack/tools/k8s/go.mod and go.sum for K8S_VERSION in hack/versions.env;
+# given a directory and K8S_VERSION in the environment, writes that version's module
+# there instead (hack/e2e-bins.sh, for make test K8S_VERSION=...).
 #
 # Why: k8s.io/kubernetes replaces its staging modules (k8s.io/api, k8s.io/apiserver, ...)
 # with ./staging/... directories that its module zip does not contain, so it cannot be
@@ -10,8 +12,13 @@ set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=SCRIPTDIR/versions.env
+want=${K8S_VERSION:-}
 source "$root/hack/versions.env"
 moddir="$root/hack/tools/k8s"
+if [[ $# -gt 0 ]]; then
+	moddir=$1
+	K8S_VERSION=${want:-$K8S_VERSION}
+fi
 staging_version="v0.${K8S_VERSION#v1.}" # v1.37.2 -> v0.37.2
 
 echo "gen-k8s-tools-mod: reading go.mod of k8s.io/kubernetes@$K8S_VERSION" >&2

@@ -83,10 +83,21 @@ nodeConfig:
   namespace: kube-system
   priorityClassName: system-node-critical
   nodeSelector: {kubernetes.io/os: linux}
+  affinity:
+    nodeAffinity:
+      requiredDuringSchedulingIgnoredDuringExecution:
+        nodeSelectorTerms:
+          - matchExpressions: [{key: karpenter.k8s.aws/ec2nodeclass, operator: NotIn, values: [bottlerocket]}]
 migrator:
   enabled: true
   apply: true
   serverDryRun: true
+  verify: true
+  kinds: [deploy, sts, installations]
+  selector: team=payments
+  qps: 5
+  burst: 10
+  serviceAccountAnnotations: {eks.amazonaws.com/role-arn: "arn:aws:iam::111122223333:role/pullthrough-migrator"}
   namespaces: [team-a, team-b]
   runId: "2026-11-28"
   ttlSecondsAfterFinished: 86400
@@ -129,6 +140,18 @@ expect() { grep -Eq -- "$2" "$1" || fail "$(basename "$1"): $3 (no line matches 
 # refuse FILE PATTERN WHY: FILE must not contain a line matching PATTERN.
 refuse() { ! grep -Eq -- "$2" "$1" || fail "$(basename "$1"): $3 (a line matches '$2')"; }
 
+log "0. the chart's kubeVersion is the oldest Kubernetes the suite runs on"
+# shellcheck source=SCRIPTDIR/versions.env
+min=$(source "$root/hack/versions.env" && echo "$K8S_MIN_VERSION")
+minor=${min#v}
+minor=${minor%.*}
+grep -qx "kubeVersion: \">=$minor.0-0\"" "$chart/Chart.yaml" ||
+	fail "Chart.yaml kubeVersion is not \">=$minor.0-0\" (hack/versions.env K8S_MIN_VERSION=$min)"
+too_old=$(echo "$minor" | awk -F. '{printf "%d.%d.0", $1, $2-1}')
+if "$helm" template pullthrough "$chart" --kube-version "$too_old" >/dev/null 2>&1; then
+	fail "the chart installs on Kubernetes $too_old, older than K8S_MIN_VERSION $min"
+fi
+
 log "1. helm lint --strict"
 "$helm" lint --strict "$chart" >/dev/null || fail "helm lint --strict with the default values"
 "$helm" lint --strict "$chart" -f "$tmp/all-optional.yaml" >/dev/null ||
@@ -162,6 +185,9 @@ expect "$f" '--self-signed-secret=pullthrough-system/pullthrough-webhook-tls' "s
 expect "$f" '^kind: PodDisruptionBudget$' "two replicas get a PodDisruptionBudget"
 expect "$f" 'unhealthyPodEvictionPolicy: AlwaysAllow' "crash-looping replicas must not block drains"
 expect "$f" 'helm.sh/hook: test' "the helm test pod"
+expect "$f" '^  name: pullthrough-selftest$' "helm test probes a namespace of its own by default"
+expect "$f" '- -n=pullthrough-selftest$' "helm test probes a namespace of its own by default"
+refuse "$f" '-n=default$' "helm test does not probe default, which a fleet rollout may label audit"
 refuse "$f" 'cert-manager.io' "no cert-manager object or annotation in self-signed mode"
 
 f=$tmp/rendered/cert-manager.yaml
@@ -202,6 +228,15 @@ expect "$f" 'name: not-node-users' "matchConditions reach the webhooks"
 expect "$f" 'key: team$' "objectSelectorExpressions reach the webhooks"
 expect "$f" 'ttlSecondsAfterFinished: 86400' "migrator.ttlSecondsAfterFinished"
 expect "$f" '- -n=shop-audit=audit$' "helm test probes the audit namespace too"
+refuse "$f" '^  name: pullthrough-selftest$' "a test.namespace replaces the test's own namespace"
+expect "$f" '- --verify$' "migrator.verify passes --verify"
+expect "$f" '- --kinds=deploy,sts,installations$' "migrator.kinds passes --kinds"
+expect "$f" '- -l=team=payments$' "migrator.selector passes -l"
+expect "$f" '- --qps=5$' "migrator.qps passes --qps"
+expect "$f" '- --burst=10$' "migrator.burst passes --burst"
+expect "$f" 'eks.amazonaws.com/role-arn: arn:aws:iam::111122223333:role/pullthrough-migrator' "migrator.serviceAccountAnnotations (IRSA for verify against ECR)"
+expect "$f" '"resourceNames":\["proxy-credentials"\]|resourceNames: \["proxy-credentials"\]' "migrator.verify reads config.imagePullSecrets by name"
+expect "$f" 'key: karpenter.k8s.aws/ec2nodeclass' "nodeConfig.affinity keeps the agent off some nodes"
 refuse "$f" 'runAsUser: [1-9]' "null drops the webhook's securityContext keys (OpenShift; the node agent's root user for the host's certs.d is its own)"
 refuse "$f" 'docker\.io/|curlimages' "the chart runs no image but its own"
 
@@ -242,6 +277,8 @@ refused "config keys are closed, as in the binary's strict decoding" "targte" \
 	--set 'config.mirrors[0].source=docker.io' --set 'config.mirrors[0].targte=proxy/dockerhub'
 refused "replicas is a positive integer" "replicas" --set webhook.replicas=0
 refused "the node agent's hostPath is absolute" "hostPath" --set nodeConfig.enabled=true --set nodeConfig.hostPath=etc/certs.d
+refused "the node agent needs a namespace that admits it, never the release namespace by default" "namespace" \
+	--set nodeConfig.enabled=true --set nodeConfig.namespace=
 refused "the proxy's CA comes from a ConfigMap or a Secret, not both" "caBundle" \
 	--set proxyHealth.caBundle.configMap.name=a --set proxyHealth.caBundle.configMap.key=k \
 	--set proxyHealth.caBundle.secret.name=b --set proxyHealth.caBundle.secret.key=k

@@ -11,6 +11,7 @@ import (
 
 	"github.com/pullthrough/pullthrough/config"
 	"github.com/pullthrough/pullthrough/rewrite"
+	"github.com/pullthrough/pullthrough/wellknown"
 )
 
 // testModes are the namespaces of the offline tests, as a run would have
@@ -152,6 +153,22 @@ metadata: {name: backup, namespace: shop, labels: {app.kubernetes.io/managed-by:
 spec: {jobTemplate: {spec: {template: {spec: {containers: [{name: backup, image: "alpine:3.20"}]}}}}}`},
 		rows: []Row{{"backup", "/spec/jobTemplate/spec/template/spec/containers/0/image", "alpine:3.20", "proxy.example.internal/dockerhub/library/alpine:3.20", rewrite.OutcomeRewritten}},
 	}, {
+		// Image volumes are planned like containers, named volume:NAME; a
+		// volume that is not an image, and image: {}, are not patched.
+		name: "cronjob with image volumes", resource: "cronjobs", status: StatusPlanned,
+		manifests: []string{`
+apiVersion: batch/v1
+kind: CronJob
+metadata: {name: train, namespace: shop}
+spec: {jobTemplate: {spec: {template: {spec: {
+  containers: [{name: models, image: "registry.corp.example/train:1"}],
+  volumes: [{name: scratch, emptyDir: {}}, {name: models, image: {reference: "ghcr.io/acme/models:v3", pullPolicy: IfNotPresent}}, {name: pending, image: {}}]}}}}}`},
+		rows: []Row{
+			{"models", "/spec/jobTemplate/spec/template/spec/containers/0/image", "registry.corp.example/train:1", "registry.corp.example/train:1", rewrite.OutcomeNoRule},
+			{"volume:models", "/spec/jobTemplate/spec/template/spec/volumes/1/image/reference", "ghcr.io/acme/models:v3", "proxy.example.internal/ghcr/acme/models:v3", rewrite.OutcomeRewritten},
+			{"volume:pending", "/spec/jobTemplate/spec/template/spec/volumes/2/image/reference", "", "", rewrite.OutcomeUnparseable},
+		},
+	}, {
 		name: "bare pod is reported", resource: "pods", status: StatusReportOnly,
 		manifests: []string{`
 apiVersion: v1
@@ -212,6 +229,21 @@ spec: {registry: "quay.io/", node: {image: "docker.io/calico/node:v3.28.0"}}`},
 		rows: []Row{
 			{"spec.registry", "/spec/registry", "quay.io/", "proxy.example.internal/quay/", rewrite.OutcomeRewritten},
 			{"spec.node.image", "/spec/node/image", "docker.io/calico/node:v3.28.0", "proxy.example.internal/dockerhub/calico/node:v3.28.0", rewrite.OutcomeRewritten},
+		},
+	}, {
+		// Calico's Installation without spec.registry pulls from quay.io: the
+		// plan says so and names the value to set; no patch can test an
+		// absent value, so the object is report-only. A field with no known
+		// default is still listed.
+		name: "custom resource field left unset", resource: "installations", status: StatusReportOnly,
+		manifests: []string{`
+apiVersion: operator.example.io/v1
+kind: Installation
+metadata: {name: default}
+spec: {}`},
+		rows: []Row{
+			{"spec.registry", "/spec/registry", "(unset: quay.io)", "proxy.example.internal/quay", rewrite.OutcomeRewritten},
+			{"spec.node.image", "/spec/node/image", "(unset)", "(unset)", rewrite.OutcomeNoRule},
 		},
 	}, {
 		name: "custom resource field of the wrong type", resource: "installations", status: StatusFailed,
@@ -285,7 +317,7 @@ func TestDecideUndo(t *testing.T) {
 	const image2 = "/spec/template/spec/containers/2/image"
 	migrated := func(record string, images ...string) *unstructured.Unstructured {
 		u := object(t, webDeployment)
-		u.SetAnnotations(map[string]string{AnnotationMigratedImages: record})
+		u.SetAnnotations(map[string]string{wellknown.AnnotationMigratedImages: record})
 		for i, image := range images {
 			if err := setString(u.Object, []string{image0, image2}[i], image); err != nil {
 				t.Fatal(err)
@@ -377,8 +409,8 @@ func TestDecideUndo(t *testing.T) {
 					t.Errorf("%s = %q after undo, want %q", row.Path, got, want)
 				}
 			}
-			record, ok := after.GetAnnotations()[AnnotationMigratedImages]
-			switch want, _ := encodeRecord(kept); {
+			record, ok := after.GetAnnotations()[wellknown.AnnotationMigratedImages]
+			switch want := wellknown.EncodeRecord(kept); {
 			case len(kept) == 0 && ok:
 				t.Errorf("undo restored everything and kept the record %s", record)
 			case len(kept) > 0 && record != want:

@@ -16,7 +16,7 @@
 //     operator's custom resource) are reported, never patched.
 //   - Objects in exclude.namespaces get outcome excluded-namespace and are
 //     never patched, by Apply or by undo.
-//   - The namespace label config.LabelMode (pullthrough.dev/mode), which
+//   - The namespace label wellknown.LabelMode (pullthrough.dev/mode), which
 //     routes the webhook, is read with config.ModeOf and honoured alike: a forward plan reads the namespaces once
 //     (a paged list, or a get of each -n namespace) before anything else.
 //     In an "off" namespace every value gets outcome excluded-namespace; in
@@ -36,7 +36,7 @@
 //     makes the patch fail rather than be overwritten; the object is then
 //     re-read, recomputed and patched once more, or reported failed (at once
 //     when its values did not change: the server refused the patch itself). The
-//     patch records each original in AnnotationMigratedImages (JSON pointer
+//     patch records each original in wellknown.AnnotationMigratedImages (JSON pointer
 //     -> original, sorted keys), merged with an earlier run's record.
 //   - Undo restores each recorded value that still holds what the migrator
 //     wrote (tested again), reports the others, and removes the record.

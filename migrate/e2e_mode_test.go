@@ -6,8 +6,8 @@ import (
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
-	"github.com/pullthrough/pullthrough/config"
 	"github.com/pullthrough/pullthrough/rewrite"
+	"github.com/pullthrough/pullthrough/wellknown"
 )
 
 // TestE2EUnknownMode: on a real API server, a namespace whose
@@ -16,7 +16,7 @@ import (
 func TestE2EUnknownMode(t *testing.T) {
 	env := startE2E(t)
 	ns := newNamespace("typo")
-	ns.SetLabels(map[string]string{config.LabelMode: "Audit"})
+	ns.SetLabels(map[string]string{wellknown.LabelMode: "Audit"})
 	seeded := env.seed(t, []*unstructured.Unstructured{ns, newDeployment("Deployment", "typo", "web", "nginx:1.27")}, nil)
 	for _, opts := range []Options{{Kinds: []string{"deploy"}}, {Kinds: []string{"deploy"}, Namespaces: []string{"typo"}}} {
 		m := env.migrator(t, nil, opts)

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/pullthrough/pullthrough/wellknown"
 )
 
 // TestE2EConflicts changes objects between the plan and the patch, as a
@@ -54,7 +56,7 @@ func TestE2EConflicts(t *testing.T) {
 		if got, _ := lookupString(now.Object, image); got != "proxy.example.internal/dockerhub/library/nginx:1.28" {
 			t.Errorf("image = %q: the concurrent nginx:1.28 must be kept, and moved to the proxy", got)
 		}
-		if got := now.GetAnnotations()[AnnotationMigratedImages]; got != `{"`+image+`":"nginx:1.28"}` {
+		if got := now.GetAnnotations()[wellknown.AnnotationMigratedImages]; got != `{"`+image+`":"nginx:1.28"}` {
 			t.Errorf("record = %s, want the value the patch replaced (nginx:1.28)", got)
 		}
 	})
@@ -68,7 +70,7 @@ func TestE2EConflicts(t *testing.T) {
 		if got, _ := lookupString(now.Object, image); got != "nginx:1.30" {
 			t.Errorf("image = %q, want the last concurrent value nginx:1.30", got)
 		}
-		if _, ok := now.GetAnnotations()[AnnotationMigratedImages]; ok {
+		if _, ok := now.GetAnnotations()[wellknown.AnnotationMigratedImages]; ok {
 			t.Error("the failed object carries a record of a patch that was not made")
 		}
 		if applied.Totals.Failed != 1 {

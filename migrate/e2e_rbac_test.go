@@ -19,7 +19,7 @@ import (
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/pullthrough/pullthrough/config"
+	"github.com/pullthrough/pullthrough/wellknown"
 )
 
 // TestE2EPermissions runs the migrator as users with no rights but RBAC's:
@@ -123,7 +123,7 @@ func TestE2EPermissions(t *testing.T) {
 			{"list without -n", Options{Kinds: opts.Kinds}, `cannot list resource "namespaces"`},
 		} {
 			r, err := carryOut(t, env.migrator(t, user, tt.opts), false)
-			if err == nil || !strings.Contains(err.Error(), config.LabelMode) || !strings.Contains(err.Error(), tt.want) {
+			if err == nil || !strings.Contains(err.Error(), wellknown.LabelMode) || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("%s: report %v, error %v; want a failed plan: %s", tt.name, r, err, tt.want)
 			}
 		}

@@ -10,8 +10,8 @@ import (
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
-	"github.com/pullthrough/pullthrough/config"
 	"github.com/pullthrough/pullthrough/rewrite"
+	"github.com/pullthrough/pullthrough/wellknown"
 )
 
 // migratedValues is what --apply must leave in each object of
@@ -23,17 +23,21 @@ var migratedValues = map[string]map[string]string{
 		"/spec/node/image": "proxy.example.internal/dockerhub/calico/node:v3.28.0",
 	},
 	"Deployment/shop/web": {
-		"/spec/template/spec/containers/0/image": "proxy.example.internal/dockerhub/library/nginx:1.27",
-		"/spec/template/spec/containers/2/image": "proxy.example.internal/ghcr/acme/web:2",
+		"/spec/template/spec/containers/0/image":        "proxy.example.internal/dockerhub/library/nginx:1.27",
+		"/spec/template/spec/containers/2/image":        "proxy.example.internal/ghcr/acme/web:2",
+		"/spec/template/spec/volumes/1/image/reference": "proxy.example.internal/ghcr/acme/models:v3",
 	},
 	"Deployment/shop/cache":                   {"/spec/template/spec/containers/0/image": "proxy.example.internal/dockerhub/bitnami/redis:7.2"},
 	"StatefulSet/shop/db":                     {"/spec/template/spec/containers/0/image": "proxy.example.internal/dockerhub/library/postgres:16"},
 	"DaemonSet/shop/node-exporter":            {"/spec/template/spec/containers/0/image": "proxy.example.internal/quay/prometheus/node-exporter:v1.8.0"},
 	"ReplicaSet/shop/legacy-worker":           {"/spec/template/spec/containers/0/image": "proxy.example.internal/k8s/pause:3.9"},
 	"ReplicationController/shop/old-frontend": {"/spec/template/spec/containers/0/image": "proxy.example.internal/dockerhub/library/nginx:1.25"},
-	"CronJob/shop/backup":                     {"/spec/jobTemplate/spec/template/spec/containers/0/image": "proxy.example.internal/dockerhub/library/alpine:3.20"},
-	"Deployment/istio-system/istiod":          {"/spec/template/spec/containers/0/image": "proxy.example.internal/dockerhub/istio/pilot:1.22.0"},
-	"Deployment/addons/addon-controller":      {"/spec/template/spec/containers/0/image": "proxy.example.internal/ghcr/acme/addon-controller:0.3"},
+	"CronJob/shop/backup": {
+		"/spec/jobTemplate/spec/template/spec/containers/0/image":        "proxy.example.internal/dockerhub/library/alpine:3.20",
+		"/spec/jobTemplate/spec/template/spec/volumes/0/image/reference": "proxy.example.internal/quay/acme/backup-tools:1@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+	},
+	"Deployment/istio-system/istiod":     {"/spec/template/spec/containers/0/image": "proxy.example.internal/dockerhub/istio/pilot:1.22.0"},
+	"Deployment/addons/addon-controller": {"/spec/template/spec/containers/0/image": "proxy.example.internal/ghcr/acme/addon-controller:0.3"},
 	"ConfigMap/istio-system/istio-sidecar-injector": {
 		"/data/values": `{"global":{"hub":"proxy.example.internal/dockerhub/istio","tag":"1.22.0","proxy":{"image":"proxyv2"}}}`,
 	},
@@ -84,7 +88,7 @@ func TestE2ELifecycle(t *testing.T) {
 	assertLabelledNamespaces(t, applied, StatusUnchanged)
 	for _, key := range []string{"Deployment/frozen/kiosk", "Deployment/trial/canary"} {
 		if now := env.fetch(t, seeded[key]); now.GetResourceVersion() != seeded[key].GetResourceVersion() {
-			t.Errorf("%s, in a namespace labelled %s, was written by the apply", key, config.LabelMode)
+			t.Errorf("%s, in a namespace labelled %s, was written by the apply", key, wellknown.LabelMode)
 		}
 	}
 
@@ -187,12 +191,8 @@ func (e *e2eEnv) assertMigrated(t *testing.T, seeded map[string]*unstructured.Un
 			}
 			record[path], _ = lookupString(was.Object, path)
 		}
-		wantRecord, err := encodeRecord(record)
-		if err != nil {
-			t.Fatal(err)
-		}
 		wantAnnotations := ownAnnotations(was)
-		wantAnnotations[AnnotationMigratedImages] = wantRecord
+		wantAnnotations[wellknown.AnnotationMigratedImages] = wellknown.EncodeRecord(record)
 		if got := ownAnnotations(now); !maps.Equal(got, wantAnnotations) {
 			t.Errorf("%s annotations = %v, want %v", key, got, wantAnnotations)
 		}
@@ -223,12 +223,8 @@ func (e *e2eEnv) assertRestored(t *testing.T, seeded map[string]*unstructured.Un
 		want := was.DeepCopy()
 		if image, ok := kept[key]; ok {
 			original, _ := lookupString(was.Object, image0)
-			record, err := encodeRecord(map[string]string{image0: original})
-			if err != nil {
-				t.Fatal(err)
-			}
 			annotations := ownAnnotations(want)
-			annotations[AnnotationMigratedImages] = record
+			annotations[wellknown.AnnotationMigratedImages] = wellknown.EncodeRecord(map[string]string{image0: original})
 			want.SetAnnotations(annotations)
 			if err := setString(want.Object, image0, image); err != nil {
 				t.Fatal(err)

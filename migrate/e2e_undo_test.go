@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/pullthrough/pullthrough/wellknown"
 )
 
 // TestE2EUndoWithChangedConfig runs --undo with a config whose Docker Hub
@@ -56,7 +58,7 @@ func TestE2EUndoWithChangedConfig(t *testing.T) {
 		image0: "proxy.example.internal/dockerhub/library/nginx:1.27",
 		image1: "ghcr.io/acme/web:2",
 	})
-	if got, want := ownAnnotations(now)[AnnotationMigratedImages], `{"`+image0+`":"nginx:1.27"}`; got != want {
+	if got, want := ownAnnotations(now)[wellknown.AnnotationMigratedImages], `{"`+image0+`":"nginx:1.27"}`; got != want {
 		t.Fatalf("record after a partial undo = %q, want %q: the value not restored must stay recorded", got, want)
 	}
 

@@ -8,6 +8,8 @@ import (
 	"gomodules.xyz/jsonpatch/v2"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
+
+	"github.com/pullthrough/pullthrough/wellknown"
 )
 
 // fuzzSeeds are stored objects of every kind the test config selects, in
@@ -62,7 +64,7 @@ func FuzzStoredObject(f *testing.F) {
 			if annotations == nil {
 				annotations = map[string]string{}
 			}
-			annotations[AnnotationMigratedImages] = record
+			annotations[wellknown.AnnotationMigratedImages] = record
 			u.SetAnnotations(annotations)
 		}
 		for _, resource := range resources {

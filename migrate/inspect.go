@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strconv"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -38,8 +37,8 @@ var (
 	_ inspector = fieldInspector{}
 )
 
-// podSpecInspector reads every container image of the pod spec (or
-// template) at a dotted path, as podspec.Kinds gives it for a kind.
+// podSpecInspector reads every image of the pod spec (or template) at a
+// dotted path: containers of every list and image volumes, as podspec.Kinds gives it for a kind.
 type podSpecInspector struct {
 	path string
 }
@@ -70,25 +69,13 @@ func (p podSpecInspector) inspect(rw *rewrite.Rewriter, obj map[string]any, excl
 	rows := make([]Row, 0, len(changes))
 	var edits []edit
 	for _, c := range changes {
-		path := pointer(append(slices.Clone(segments), c.Field, strconv.Itoa(c.Index), "image")...)
-		rows = append(rows, Row{Field: containerLabel(c), Path: path, Old: c.Old, New: shown(c.Result), Outcome: c.Outcome})
+		path := pointer(segments...) + c.Pointer(c.Index)
+		rows = append(rows, Row{Field: c.Label(), Path: path, Old: c.Old, New: shown(c.Result), Outcome: c.Outcome})
 		if c.Outcome == rewrite.OutcomeRewritten {
 			edits = append(edits, edit{path: path, old: c.Old, new: c.Image})
 		}
 	}
 	return rows, edits, nil
-}
-
-// containerLabel names a container as a person finds it: its name, prefixed
-// for the lists other than containers.
-func containerLabel(c podspec.Change) string {
-	switch c.Field {
-	case podspec.FieldInitContainers:
-		return "init:" + c.Container
-	case podspec.FieldEphemeralContainers:
-		return "ephemeral:" + c.Container
-	}
-	return c.Container
 }
 
 // configMapInspector reads the explicit registry references in every data
@@ -128,6 +115,7 @@ func (configMapInspector) inspect(rw *rewrite.Rewriter, obj map[string]any, excl
 type fieldInspector struct {
 	path  string // dotted
 	value config.FieldValue
+	unset string // what the resource's controller uses while the field is absent; "" if unknown
 }
 
 func (f fieldInspector) inspect(rw *rewrite.Rewriter, obj map[string]any, excluded bool) ([]Row, []edit, error) {
@@ -136,7 +124,7 @@ func (f fieldInspector) inspect(rw *rewrite.Rewriter, obj map[string]any, exclud
 		return nil, nil, fmt.Errorf("%s: %w", f.path, err)
 	}
 	if !found {
-		return nil, nil, nil
+		return f.unsetRows(rw, excluded), nil, nil
 	}
 	old, ok := raw.(string)
 	if !ok {
@@ -158,6 +146,36 @@ func (f fieldInspector) inspect(rw *rewrite.Rewriter, obj map[string]any, exclud
 	}
 	return rows, []edit{{path: path, old: old, new: res.Image}}, nil
 }
+
+// unsetRows reports a field the object does not set, which no patch can test
+// and replace: the row says what the resource's controller pulls instead (the
+// config's unset value, rewritten as a set value would be) and, when that is
+// rewritten, the value to set, making the object report-only. A field the
+// config knows no default for is still listed, never silently passed over.
+func (f fieldInspector) unsetRows(rw *rewrite.Rewriter, excluded bool) []Row {
+	row := Row{Field: f.path, Path: pointer(strings.Split(f.path, ".")...), Old: unsetValue, New: unsetValue, Outcome: rewrite.OutcomeNoRule}
+	if f.unset == "" {
+		return []Row{row}
+	}
+	row.Old = "(unset: " + f.unset + ")"
+	var res rewrite.Result
+	switch {
+	case excluded:
+		return []Row{{Field: row.Field, Path: row.Path, Old: row.Old, New: row.Old, Outcome: rewrite.OutcomeExcludedNamespace}}
+	case f.value == config.FieldRegistry:
+		res = rw.RewritePrefix(f.unset)
+	default:
+		res = rw.Rewrite(f.unset)
+	}
+	row.New, row.Outcome = shown(res), res.Outcome
+	if res.Outcome != rewrite.OutcomeRewritten && res.Outcome != rewrite.OutcomeAudit {
+		row.New = row.Old
+	}
+	return []Row{row}
+}
+
+// unsetValue stands for a field the object does not set, in a row's Old.
+const unsetValue = "(unset)"
 
 // inspectAll runs every inspector of an object and joins their answers.
 func inspectAll(inspectors []inspector, rw *rewrite.Rewriter, obj map[string]any, excluded bool) ([]Row, []edit, error) {

@@ -59,7 +59,7 @@ type Migrator struct {
 	// rw routes exactly as the webhook does with the same config.
 	rw *rewrite.Rewriter
 	// audit is rw withholding every rewrite, for namespaces labelled
-	// config.LabelMode=audit: the rewrites are shown, none is applied.
+	// wellknown.LabelMode=audit: the rewrites are shown, none is applied.
 	audit *rewrite.Rewriter
 	// restore is rw in enforce mode: undo recomputes what an earlier apply
 	// wrote, even if the config has since been switched to audit.

@@ -11,9 +11,10 @@ import (
 
 	"github.com/pullthrough/pullthrough/config"
 	"github.com/pullthrough/pullthrough/rewrite"
+	"github.com/pullthrough/pullthrough/wellknown"
 )
 
-// modeUnknown is no LabelMode value: the namespace was not there when the
+// modeUnknown is no wellknown.LabelMode value: the namespace was not there when the
 // run read the labels, so its mode is not known and its objects fail.
 const modeUnknown config.Mode = "unknown"
 
@@ -36,7 +37,7 @@ func (n namespaceModes) of(ns string) config.Mode {
 
 var namespacesGVR = schema.GroupVersionResource{Version: "v1", Resource: "namespaces"}
 
-// readNamespaceModes reads the config.LabelMode of the namespaces the run covers:
+// readNamespaceModes reads the wellknown.LabelMode of the namespaces the run covers:
 // each -n namespace with a get (which a RoleBinding in that namespace
 // permits), or every namespace with one paged list. A namespace that does not
 // exist has no objects to list and is left out. Any other error fails the
@@ -50,13 +51,13 @@ func (m *Migrator) readNamespaceModes(ctx context.Context) (namespaceModes, []st
 		modes[u.GetName()] = mode
 		if !known {
 			warnings = append(warnings, fmt.Sprintf("namespace %s: label %s=%q is not %s, %s or %s; treated as %s (nothing is patched there)",
-				u.GetName(), config.LabelMode, u.GetLabels()[config.LabelMode], config.ModeEnforce, config.ModeAudit, config.ModeOff, config.ModeAudit))
+				u.GetName(), wellknown.LabelMode, u.GetLabels()[wellknown.LabelMode], config.ModeEnforce, config.ModeAudit, config.ModeOff, config.ModeAudit))
 		}
 	}
 	if len(m.opts.Namespaces) == 0 {
 		s := &source{origin: "namespaces", gvr: namespacesGVR, kind: "Namespace"}
 		if err := m.list(ctx, s, add); err != nil {
-			return nil, nil, fmt.Errorf("read the %s label of the namespaces: %w", config.LabelMode, err)
+			return nil, nil, fmt.Errorf("read the %s label of the namespaces: %w", wellknown.LabelMode, err)
 		}
 		return modes, warnings, nil
 	}
@@ -66,7 +67,7 @@ func (m *Migrator) readNamespaceModes(ctx context.Context) (namespaceModes, []st
 		case apierrors.IsNotFound(err):
 			continue
 		case err != nil:
-			return nil, nil, fmt.Errorf("read the %s label of namespace %s: %w", config.LabelMode, ns, err)
+			return nil, nil, fmt.Errorf("read the %s label of namespace %s: %w", wellknown.LabelMode, ns, err)
 		}
 		add(u)
 	}
@@ -84,7 +85,7 @@ func (m *Migrator) routing(ns string, mode config.Mode) (rw *rewrite.Rewriter, e
 	case m.cfg.NamespaceExcluded(ns) || mode == config.ModeOff:
 		return m.rw, true, nil
 	case mode == modeUnknown:
-		return nil, false, fmt.Errorf("namespace %s was created after the run read the %s labels; run again", ns, config.LabelMode)
+		return nil, false, fmt.Errorf("namespace %s was created after the run read the %s labels; run again", ns, wellknown.LabelMode)
 	case mode == config.ModeAudit:
 		return m.audit, false, nil
 	}

@@ -1,23 +1,18 @@
 package migrate
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
 
 	"gomodules.xyz/jsonpatch/v2"
+
+	"github.com/pullthrough/pullthrough/wellknown"
 )
 
-// AnnotationMigratedImages records, on every object the migrator patched,
-// the original of each value it replaced: a JSON object from JSON pointer
-// to original value, with sorted keys. --undo restores from it; a later
-// --apply merges into it.
-const AnnotationMigratedImages = "pullthrough.dev/migrated-images"
-
-// annotationPath is the JSON pointer of AnnotationMigratedImages.
-var annotationPath = pointer("metadata", "annotations", AnnotationMigratedImages)
+// annotationPath is the JSON pointer of wellknown.AnnotationMigratedImages.
+var annotationPath = pointer("metadata", "annotations", wellknown.AnnotationMigratedImages)
 
 // jsonNull is the value of a test operation that requires a member to be
 // absent: the API server's JSON patch (evanphx/json-patch v4) treats a
@@ -43,11 +38,7 @@ func applyOps(edits []edit, annotations map[string]string) ([]jsonpatch.Operatio
 		// then restores the value the last patch found.
 		record[e.path] = e.old
 	}
-	value, err := encodeRecord(record)
-	if err != nil {
-		return nil, err
-	}
-	return append(ops, writeAnnotation(annotations, value)...), nil
+	return append(ops, writeAnnotation(annotations, wellknown.EncodeRecord(record))...), nil
 }
 
 // restoreOps builds the undo patch: each restorable value is tested against
@@ -61,15 +52,11 @@ func restoreOps(restores []edit, annotations, kept map[string]string) ([]jsonpat
 			jsonpatch.Operation{Operation: "test", Path: e.path, Value: e.old},
 			jsonpatch.Operation{Operation: "replace", Path: e.path, Value: e.new})
 	}
-	ops = append(ops, jsonpatch.Operation{Operation: "test", Path: annotationPath, Value: annotations[AnnotationMigratedImages]})
+	ops = append(ops, jsonpatch.Operation{Operation: "test", Path: annotationPath, Value: annotations[wellknown.AnnotationMigratedImages]})
 	if len(kept) == 0 {
 		return append(ops, jsonpatch.Operation{Operation: "remove", Path: annotationPath}), nil
 	}
-	value, err := encodeRecord(kept)
-	if err != nil {
-		return nil, err
-	}
-	return append(ops, jsonpatch.Operation{Operation: "replace", Path: annotationPath, Value: value}), nil
+	return append(ops, jsonpatch.Operation{Operation: "replace", Path: annotationPath, Value: wellknown.EncodeRecord(kept)}), nil
 }
 
 // writeAnnotation sets the record annotation to value, testing its current
@@ -79,11 +66,11 @@ func writeAnnotation(annotations map[string]string, value string) []jsonpatch.Op
 		// No annotations at all: the map itself must be created.
 		return []jsonpatch.Operation{
 			{Operation: "test", Path: pointer("metadata", "annotations"), Value: jsonNull},
-			{Operation: "add", Path: pointer("metadata", "annotations"), Value: map[string]string{AnnotationMigratedImages: value}},
+			{Operation: "add", Path: pointer("metadata", "annotations"), Value: map[string]string{wellknown.AnnotationMigratedImages: value}},
 		}
 	}
 	var current any = jsonNull
-	if old, ok := annotations[AnnotationMigratedImages]; ok {
+	if old, ok := annotations[wellknown.AnnotationMigratedImages]; ok {
 		current = old
 	}
 	return []jsonpatch.Operation{
@@ -96,28 +83,15 @@ func writeAnnotation(annotations map[string]string, value string) []jsonpatch.Op
 // not our JSON (edited by hand) is an error: overwriting it would lose what
 // --undo needs.
 func readRecord(annotations map[string]string) (map[string]string, error) {
-	record := map[string]string{}
-	raw, ok := annotations[AnnotationMigratedImages]
+	raw, ok := annotations[wellknown.AnnotationMigratedImages]
 	if !ok {
-		return record, nil
+		return map[string]string{}, nil
 	}
-	if err := json.Unmarshal([]byte(raw), &record); err != nil {
-		return nil, fmt.Errorf("annotation %s is not a JSON object of path -> original value: %w", AnnotationMigratedImages, err)
+	record, err := wellknown.DecodeRecord(raw)
+	if err != nil {
+		return nil, fmt.Errorf("annotation %s is not a JSON object of path -> original value: %w", wellknown.AnnotationMigratedImages, err)
 	}
 	return record, nil
-}
-
-// encodeRecord encodes with sorted keys (encoding/json sorts map keys), so
-// the same record always has the same text, and without HTML escaping, so
-// that a ConfigMap's '<' or '&' reads as written.
-func encodeRecord(record map[string]string) (string, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(record); err != nil {
-		return "", fmt.Errorf("encode annotation %s: %w", AnnotationMigratedImages, err)
-	}
-	return string(bytes.TrimSuffix(b.Bytes(), []byte("\n"))), nil
 }
 
 // recordedPaths lists a record's paths in order, for stable reports.

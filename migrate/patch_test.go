@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	jsonpatch "gopkg.in/evanphx/json-patch.v4"
+
+	"github.com/pullthrough/pullthrough/wellknown"
 )
 
 // nginxEdit is the edit most patch tests make.
@@ -41,7 +43,7 @@ func TestApplyOps(t *testing.T) {
 	}, {
 		// An earlier run's record is merged, keys sorted, and tested unchanged.
 		name:        "earlier record merged",
-		annotations: map[string]string{AnnotationMigratedImages: `{"/spec/template/spec/initContainers/0/image":"alpine:3"}`},
+		annotations: map[string]string{wellknown.AnnotationMigratedImages: `{"/spec/template/spec/initContainers/0/image":"alpine:3"}`},
 		edits:       []edit{nginxEdit},
 		want: `[{"op":"test","path":"` + image + `","value":"nginx:1.27"},` +
 			`{"op":"replace","path":"` + image + `","value":"proxy.example.internal/dockerhub/library/nginx:1.27"},` +
@@ -52,7 +54,7 @@ func TestApplyOps(t *testing.T) {
 		// again): the latest original wins, because undo must restore what
 		// the latest patch replaced.
 		name:        "same path again",
-		annotations: map[string]string{AnnotationMigratedImages: `{"` + image + `":"nginx:1.25"}`},
+		annotations: map[string]string{wellknown.AnnotationMigratedImages: `{"` + image + `":"nginx:1.25"}`},
 		edits:       []edit{nginxEdit},
 		want: `[{"op":"test","path":"` + image + `","value":"nginx:1.27"},` +
 			`{"op":"replace","path":"` + image + `","value":"proxy.example.internal/dockerhub/library/nginx:1.27"},` +
@@ -61,7 +63,7 @@ func TestApplyOps(t *testing.T) {
 	}, {
 		// A hand-edited record would lose what undo needs: refuse.
 		name:        "record not JSON",
-		annotations: map[string]string{AnnotationMigratedImages: "nginx"},
+		annotations: map[string]string{wellknown.AnnotationMigratedImages: "nginx"},
 		edits:       []edit{nginxEdit},
 		wantErr:     "annotation pullthrough.dev/migrated-images is not a JSON object",
 	}, {
@@ -126,7 +128,7 @@ func TestRestoreOps(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			ops, err := restoreOps([]edit{restore}, map[string]string{AnnotationMigratedImages: tt.record}, tt.kept)
+			ops, err := restoreOps([]edit{restore}, map[string]string{wellknown.AnnotationMigratedImages: tt.record}, tt.kept)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -8,6 +8,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/pullthrough/pullthrough/rewrite"
+	"github.com/pullthrough/pullthrough/wellknown"
 )
 
 // Plan lists every selected object and decides every image in it, changing
@@ -18,7 +19,7 @@ func (m *Migrator) Plan(ctx context.Context) (*Plan, error) {
 	return m.plan(ctx, ActionPlan)
 }
 
-// PlanUndo lists every object that carries AnnotationMigratedImages and plans
+// PlanUndo lists every object that carries wellknown.AnnotationMigratedImages and plans
 // the restore of each recorded value that still holds what the migrator
 // wrote. Apply carries it out.
 func (m *Migrator) PlanUndo(ctx context.Context) (*Plan, error) {
@@ -72,7 +73,7 @@ func newPlan(action Action, items []*item) *Plan {
 func (m *Migrator) found(action Action, index map[string]*item, modes namespaceModes, s *source, u *unstructured.Unstructured) *item {
 	undo := action == ActionUndo
 	if undo {
-		if _, ok := u.GetAnnotations()[AnnotationMigratedImages]; !ok {
+		if _, ok := u.GetAnnotations()[wellknown.AnnotationMigratedImages]; !ok {
 			return nil
 		}
 	}
@@ -135,7 +136,9 @@ func (m *Migrator) decide(it *item, u *unstructured.Unstructured, undo bool) {
 				it.fail(err)
 			}
 		}
-	case it.reportOnly && slices.ContainsFunc(it.row.Rows, func(r Row) bool { return r.Outcome == rewrite.OutcomeRewritten }):
+	case slices.ContainsFunc(it.row.Rows, func(r Row) bool { return r.Outcome == rewrite.OutcomeRewritten }):
+		// A rewrite no patch carries: a report-only object's, or a field
+		// the object leaves unset (its value must be set by hand).
 		it.row.Status = StatusReportOnly
 	default:
 		it.row.Status = StatusUnchanged

@@ -9,7 +9,7 @@ import (
 
 // A JSON pointer (RFC 6901) names every value the migrator changes: it is
 // the path of the JSON patch operations and the key of the record in
-// AnnotationMigratedImages, so the patch and its undo agree by construction.
+// wellknown.AnnotationMigratedImages, so the patch and its undo agree by construction.
 // github.com/go-openapi/jsonpointer escapes, parses and walks them.
 
 // pointer joins path segments into a JSON pointer, escaping each.

@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/pullthrough/pullthrough/rewrite"
+	"github.com/pullthrough/pullthrough/wellknown"
 )
 
 // maxCell bounds a table cell: a ConfigMap value restored by --undo can be
@@ -147,7 +148,7 @@ func Summary(r *Report) string {
 // still recorded, so a later undo (with the config of the forward run) can.
 func keptNote(r *Report) string {
 	if n := r.Totals.Outcomes[OutcomeChangedSince]; r.Action == ActionUndo && n > 0 {
-		return fmt.Sprintf("; %d values not restored (changed-since) stay recorded in %s", n, AnnotationMigratedImages)
+		return fmt.Sprintf("; %d values not restored (changed-since) stay recorded in %s", n, wellknown.AnnotationMigratedImages)
 	}
 	return ""
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/pullthrough/pullthrough/rewrite"
+	"github.com/pullthrough/pullthrough/wellknown"
 )
 
 // renderedReport is a report with one object of each shape a table shows:
@@ -85,7 +86,7 @@ func TestSummary(t *testing.T) {
 		{"undo plan", report(ActionUndo, false, StatusPlanned, StatusUnchanged),
 			"migrate undo: 1 planned, 1 unchanged; run with --undo --apply to restore the planned values"},
 		{"undo keeps what it could not restore", keptReport(2),
-			"migrate undo: nothing to change (1 objects checked: 1 unchanged); 2 values not restored (changed-since) stay recorded in " + AnnotationMigratedImages},
+			"migrate undo: nothing to change (1 objects checked: 1 unchanged); 2 values not restored (changed-since) stay recorded in " + wellknown.AnnotationMigratedImages},
 		{"unrouted public images", func() *Report {
 			r := report(ActionPlan, false, StatusUnchanged)
 			r.Objects[0].Rows = []Row{{Outcome: rewrite.OutcomeUnroutedPublic}, {Outcome: rewrite.OutcomeUnroutedPublic}, {Outcome: rewrite.OutcomeNoRule}}

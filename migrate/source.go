@@ -79,7 +79,7 @@ func sources(targets config.MigrateTargets, kinds kindFilter, opts Options) []*s
 		s := &source{
 			origin: fmt.Sprintf("migrate.fields[%d] (%s)", i, gvr.GroupResource()), gvr: gvr,
 			namespace: t.Namespace, labels: opts.Selector, fields: nameSelector(t.Name),
-			inspector: fieldInspector{path: t.Path, value: t.Value},
+			inspector: fieldInspector{path: t.Path, value: t.Value, unset: t.Unset},
 		}
 		if len(opts.Namespaces) > 0 {
 			if t.Namespace != "" && !slices.Contains(opts.Namespaces, t.Namespace) {

@@ -6,6 +6,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/pullthrough/pullthrough/rewrite"
+	"github.com/pullthrough/pullthrough/wellknown"
 )
 
 // decideUndo plans the restore of an object from its record annotation. A
@@ -31,7 +32,7 @@ func (m *Migrator) decideUndo(it *item, u *unstructured.Unstructured, excluded b
 		}
 		current[path] = cur
 		if err := setString(original.Object, path, old); err != nil {
-			return fmt.Errorf("annotation %s: %w", AnnotationMigratedImages, err)
+			return fmt.Errorf("annotation %s: %w", wellknown.AnnotationMigratedImages, err)
 		}
 	}
 	// What apply writes for the originals is what it wrote then, if the

@@ -2,6 +2,8 @@ package nodeconfig
 
 import (
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/pullthrough/pullthrough/wellknown"
 )
 
 // Metrics are the node agent's series. Each carries a constant node label
@@ -27,19 +29,19 @@ const (
 func NewMetrics(reg prometheus.Registerer, node string) (*Metrics, error) {
 	labels := prometheus.Labels{"node": node}
 	m := &Metrics{
-		written: prometheus.NewCounter(prometheus.CounterOpts{Name: "pullthrough_nodeconfig_files_written_total",
+		written: prometheus.NewCounter(prometheus.CounterOpts{Name: wellknown.MetricNodeconfigFilesWritten,
 			Help: "hosts.toml files created or updated.", ConstLabels: labels}),
-		removed: prometheus.NewCounter(prometheus.CounterOpts{Name: "pullthrough_nodeconfig_files_removed_total",
+		removed: prometheus.NewCounter(prometheus.CounterOpts{Name: wellknown.MetricNodeconfigFilesRemoved,
 			Help: "Owned hosts.toml files removed because no mirror wants them.", ConstLabels: labels}),
-		syncs: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "pullthrough_nodeconfig_syncs_total",
+		syncs: prometheus.NewCounterVec(prometheus.CounterOpts{Name: wellknown.MetricNodeconfigSyncs,
 			Help: "Syncs of the certs.d directory by result (success, error).", ConstLabels: labels}, []string{"result"}),
-		lastOK: prometheus.NewGauge(prometheus.GaugeOpts{Name: "pullthrough_nodeconfig_last_sync_successful",
+		lastOK: prometheus.NewGauge(prometheus.GaugeOpts{Name: wellknown.MetricNodeconfigLastSyncOK,
 			Help: "1 if the last sync succeeded, 0 otherwise.", ConstLabels: labels}),
-		lastSuccess: prometheus.NewGauge(prometheus.GaugeOpts{Name: "pullthrough_nodeconfig_last_sync_success_timestamp_seconds",
+		lastSuccess: prometheus.NewGauge(prometheus.GaugeOpts{Name: wellknown.MetricNodeconfigLastSuccessTime,
 			Help: "Unix time of the last successful sync.", ConstLabels: labels}),
-		managed: prometheus.NewGauge(prometheus.GaugeOpts{Name: "pullthrough_nodeconfig_files",
+		managed: prometheus.NewGauge(prometheus.GaugeOpts{Name: wellknown.MetricNodeconfigFiles,
 			Help: "hosts.toml files the config asks for.", ConstLabels: labels}),
-		warnings: prometheus.NewGauge(prometheus.GaugeOpts{Name: "pullthrough_nodeconfig_unexpressed_rules",
+		warnings: prometheus.NewGauge(prometheus.GaugeOpts{Name: wellknown.MetricNodeconfigUnexpressed,
 			Help: "Rules of the config that host files cannot carry (see the agent's log).", ConstLabels: labels}),
 	}
 	for _, c := range []prometheus.Collector{m.written, m.removed, m.syncs, m.lastOK, m.lastSuccess, m.managed, m.warnings} {

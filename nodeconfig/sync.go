@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"syscall"
+
+	"github.com/pullthrough/pullthrough/internal/atomicfile"
 )
 
 // ErrForeignFile is returned for a registry whose hosts.toml exists without
@@ -71,38 +73,10 @@ func syncFile(dir string, f File) (written bool, err error) {
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 		return false, fmt.Errorf("create %s: %w", filepath.Dir(p), err)
 	}
-	if err := writeAtomic(p, f.Content); err != nil {
+	if err := atomicfile.Write(p, f.Content, 0o644); err != nil {
 		return false, err
 	}
 	return true, nil
-}
-
-// writeAtomic writes a temporary file beside p and renames it over p, so
-// containerd never reads half a file.
-func writeAtomic(p string, content []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(p), ".pullthrough-*.tmp")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", p, err)
-	}
-	_, err = tmp.Write(content)
-	if err == nil {
-		err = tmp.Chmod(0o644)
-	}
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), p)
-	}
-	if err != nil {
-		// The temporary file is ours alone; its removal error adds nothing.
-		_ = os.Remove(tmp.Name())
-		return fmt.Errorf("write %s: %w", p, err)
-	}
-	return nil
 }
 
 // removeUnwanted deletes the owned hosts.toml of every registry not in

@@ -1,10 +1,14 @@
 // Package podspec is where pods keep their images: the built-in kinds that
-// carry a pod spec and its path in each (Kinds), the container lists of a
-// PodSpec, and the decision for each container's image made with a
-// rewrite.Rewriter (Decide, Skipped, Images, Apply).
+// carry a pod spec and its path in each (Kinds), the places of a PodSpec
+// that name an image the kubelet pulls (Locations), and the decision for
+// each of those images made with a rewrite.Rewriter (Decide, Skipped).
 //
-// The contract: every container list pulls images, so initContainers
-// (native sidecars), containers and ephemeralContainers (kubectl debug) are
-// all walked, in that order; Decide never changes the spec, and Apply sets
-// only the images whose outcome is rewritten.
+// The contract: every image the kubelet pulls is walked, through this one
+// walk, in Locations order: initContainers (native sidecars), containers,
+// ephemeralContainers (kubectl debug) and image volumes
+// (spec.volumes[].image.reference). A volume that is not an image volume is
+// not an image; an image volume with no reference is one, with an empty
+// image, so that callers report it rather than miss it. Decide never
+// changes the spec. Every caller (the webhook, the migrator, manifests,
+// verify) reaches a new image-bearing field through one new Locations entry.
 package podspec

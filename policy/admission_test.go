@@ -11,7 +11,7 @@ import (
 	"k8s.io/apiserver/pkg/admission"
 
 	"github.com/pullthrough/pullthrough/config"
-	"github.com/pullthrough/pullthrough/webhook"
+	"github.com/pullthrough/pullthrough/wellknown"
 )
 
 // podOf builds a pod from container lists written "name=image".
@@ -50,6 +50,12 @@ func annotated(k, v string) func(*corev1.Pod) {
 	}
 }
 
+func imageVolume(name, ref string) func(*corev1.Pod) {
+	return func(p *corev1.Pod) {
+		p.Spec.Volumes = append(p.Spec.Volumes, corev1.Volume{Name: name, VolumeSource: corev1.VolumeSource{Image: &corev1.ImageVolumeSource{Reference: ref}}})
+	}
+}
+
 func labelled(k, v string) func(*corev1.Pod) {
 	return func(p *corev1.Pod) { p.Labels = map[string]string{k: v} }
 }
@@ -76,19 +82,20 @@ func TestPodEqualsWebhook(t *testing.T) {
 		req  request
 	}{
 		{"every container list", request{op: admission.Create, namespace: "team", pod: typical}},
+		{"image volumes", request{op: admission.Create, namespace: "team", pod: with(typical, imageVolume("models", "ghcr.io/acme/models:v1"), imageVolume("app", "registry.internal/data:1"))}},
 		{"ephemeral containers on create", request{op: admission.Create, namespace: "team", pod: podOf([]string{"a=nginx"}, nil, []string{"debug=ghcr.io/acme/debug" + digest})}},
 		{"nothing to rewrite", request{op: admission.Create, namespace: "team", pod: podOf([]string{"a=registry.internal/x", "b=proxy.example.internal/ghcr/a", "c=nvcr.io/x", "d=Not A Reference"}, nil, nil)}},
 		{"tag and digest kept as written", request{op: admission.Create, namespace: "team", pod: podOf([]string{"a=nginx:1.27" + digest, "b=Docker.IO:443/bitnami/redis" + digest}, nil, nil)}},
 		{"annotations of others kept", request{op: admission.Create, namespace: "team", pod: with(typical, annotated("team.example/owner", "me"))}},
-		{"our annotation merged", request{op: admission.Create, namespace: "team", pod: with(typical, annotated(webhook.AnnotationOriginalImages, `{"gone":"nginx","proxy":"old"}`))}},
-		{"our annotation unchanged", request{op: admission.Create, namespace: "team", pod: with(podOf([]string{"app=ghcr.io/acme/app:1"}, nil, nil), annotated(webhook.AnnotationOriginalImages, `{"app":"ghcr.io/acme/app:1"}`))}},
-		{"a foreign annotation value replaced", request{op: admission.Create, namespace: "team", pod: with(typical, annotated(webhook.AnnotationOriginalImages, `not json`))}},
+		{"our annotation merged", request{op: admission.Create, namespace: "team", pod: with(typical, annotated(wellknown.AnnotationOriginalImages, `{"gone":"nginx","proxy":"old"}`))}},
+		{"our annotation unchanged", request{op: admission.Create, namespace: "team", pod: with(podOf([]string{"app=ghcr.io/acme/app:1"}, nil, nil), annotated(wellknown.AnnotationOriginalImages, `{"app":"ghcr.io/acme/app:1"}`))}},
+		{"a foreign annotation value replaced", request{op: admission.Create, namespace: "team", pod: with(typical, annotated(wellknown.AnnotationOriginalImages, `not json`))}},
 		{"pull secrets added", request{op: admission.Create, namespace: "team", pod: with(typical, pullSecrets("mine"))}},
 		{"pull secrets to an empty list", request{op: admission.Create, namespace: "team", pod: with(typical, pullSecrets())}},
 		{"pull secrets present", request{op: admission.Create, namespace: "team", pod: with(typical, pullSecrets("proxy-pull"))}},
 		{"pull secrets for an already proxied pod", request{op: admission.Create, namespace: "team", pod: podOf([]string{"a=proxy.example.internal/ghcr/a"}, nil, nil)}},
-		{"opted out", request{op: admission.Create, namespace: "team", pod: with(typical, labelled(webhook.LabelSkip, "true"))}},
-		{"skip label not true", request{op: admission.Create, namespace: "team", pod: with(typical, labelled(webhook.LabelSkip, "yes"))}},
+		{"opted out", request{op: admission.Create, namespace: "team", pod: with(typical, labelled(wellknown.LabelSkip, "true"))}},
+		{"skip label not true", request{op: admission.Create, namespace: "team", pod: with(typical, labelled(wellknown.LabelSkip, "yes"))}},
 		{"mirror pod", request{op: admission.Create, namespace: "team", pod: with(typical, annotated(corev1.MirrorPodAnnotationKey, "x"))}},
 		{"excluded namespace", request{op: admission.Create, namespace: "excluded", pod: typical}},
 		{"excluded namespace glob", request{op: admission.Create, namespace: "team-b1", pod: typical}},

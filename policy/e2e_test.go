@@ -21,6 +21,7 @@ import (
 	"github.com/pullthrough/pullthrough/config"
 	"github.com/pullthrough/pullthrough/e2e/cluster"
 	"github.com/pullthrough/pullthrough/webhook"
+	"github.com/pullthrough/pullthrough/wellknown"
 )
 
 // injectorImage is what the stand-in for Istio's injector adds.
@@ -101,7 +102,7 @@ func startPolicyEnv(t *testing.T) *policyEnv {
 	for ns, mode := range map[string]string{"team": "", "labelled": "enforce", "audited": "audit", "off": "off", "typo": "Audti", "excluded": "", "inject": ""} {
 		n := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}
 		if mode != "" {
-			n.Labels = map[string]string{config.LabelMode: mode}
+			n.Labels = map[string]string{wellknown.LabelMode: mode}
 		}
 		if ns == "inject" {
 			n.Labels = map[string]string{"inject": "true"}
@@ -151,7 +152,12 @@ func pulled(p *corev1.Pod) string {
 	for _, c := range p.Spec.EphemeralContainers {
 		fmt.Fprintf(&b, "ephemeral %s=%s\n", c.Name, c.Image)
 	}
-	fmt.Fprintf(&b, "annotation %s\n", p.Annotations[webhook.AnnotationOriginalImages])
+	for _, v := range p.Spec.Volumes {
+		if v.Image != nil {
+			fmt.Fprintf(&b, "volume %s=%s\n", v.Name, v.Image.Reference)
+		}
+	}
+	fmt.Fprintf(&b, "annotation %s\n", p.Annotations[wellknown.AnnotationOriginalImages])
 	for _, s := range p.Spec.ImagePullSecrets {
 		fmt.Fprintf(&b, "secret %s\n", s.Name)
 	}
@@ -177,7 +183,8 @@ func TestPolicyOnAPIServer(t *testing.T) {
 		}
 	})
 	t.Run("every location", func(t *testing.T) {
-		p := podOf([]string{"app=ghcr.io/acme/app:1"}, []string{"init=quay.io/calico/cni:v3", "native=docker.io/bitnami/redis"}, nil)
+		p := with(podOf([]string{"app=ghcr.io/acme/app:1"}, []string{"init=quay.io/calico/cni:v3", "native=docker.io/bitnami/redis"}, nil),
+			imageVolume("models", "ghcr.io/acme/models:v1"))
 		e.expectWebhook(ctx, t, "team", p)
 		e.expectWebhook(ctx, t, "labelled", p)
 	})
@@ -188,7 +195,7 @@ func TestPolicyOnAPIServer(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got.Spec.Containers[0].Image != "ghcr.io/acme/app:1" || got.Annotations[webhook.AnnotationOriginalImages] != "" {
+			if got.Spec.Containers[0].Image != "ghcr.io/acme/app:1" || got.Annotations[wellknown.AnnotationOriginalImages] != "" {
 				t.Errorf("namespace %s: the policy changed the pod:\n%s", ns, pulled(got))
 			}
 		}

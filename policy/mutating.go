@@ -11,7 +11,7 @@ import (
 
 	"github.com/pullthrough/pullthrough/config"
 	"github.com/pullthrough/pullthrough/rewrite"
-	"github.com/pullthrough/pullthrough/webhook"
+	"github.com/pullthrough/pullthrough/wellknown"
 )
 
 // NameRewrite names the MutatingAdmissionPolicy that rewrites images, and
@@ -20,7 +20,7 @@ const NameRewrite = "pullthrough-rewrite"
 
 // mutatingPolicy is the MutatingAdmissionPolicy of the enforce path: it
 // rewrites every slot (slotsExpr) the Go engine rewrites, records the
-// originals in webhook.AnnotationOriginalImages and adds the pull secrets.
+// originals in wellknown.AnnotationOriginalImages and adds the pull secrets.
 func (g *generator) mutatingPolicy() *admissionregistrationv1.MutatingAdmissionPolicy {
 	ignore := admissionregistrationv1.Ignore
 	return &admissionregistrationv1.MutatingAdmissionPolicy{
@@ -63,11 +63,11 @@ func mutatingBindings() []*admissionregistrationv1.MutatingAdmissionPolicyBindin
 }
 
 // matchConditions leave out what the webhook leaves alone as a whole pod:
-// exclude.namespaces, mirror pods and pods labelled webhook.LabelSkip.
+// exclude.namespaces, mirror pods and pods labelled wellknown.LabelSkip.
 func (g *generator) matchConditions() []admissionregistrationv1.MatchCondition {
 	conds := []admissionregistrationv1.MatchCondition{
 		{Name: "not-a-mirror-pod", Expression: fmt.Sprintf("!(has(object.metadata.annotations) && %s in object.metadata.annotations)", lit(corev1.MirrorPodAnnotationKey))},
-		{Name: "not-opted-out", Expression: fmt.Sprintf("!(has(object.metadata.labels) && %[1]s in object.metadata.labels && object.metadata.labels[%[1]s] == 'true')", lit(webhook.LabelSkip))},
+		{Name: "not-opted-out", Expression: fmt.Sprintf("!(has(object.metadata.labels) && %[1]s in object.metadata.labels && object.metadata.labels[%[1]s] == 'true')", lit(wellknown.LabelSkip))},
 	}
 	if g.namespaces != "" {
 		conds = append(conds, admissionregistrationv1.MatchCondition{Name: "not-an-excluded-namespace", Expression: fmt.Sprintf("!request.namespace.matches(%s)", lit(g.namespaces))})
@@ -93,13 +93,13 @@ const ourAnnotation = `^\{(?:"[-a-z0-9.:]*":"[-a-zA-Z0-9._:/@\[\]]*"(?:,"[-a-z0-
 // ourEntry is one "key":"value" pair of ourAnnotation.
 const ourEntry = `"[-a-z0-9.:]*":"[-a-zA-Z0-9._:/@\[\]]*"`
 
-// originalsExpr is the new value of webhook.AnnotationOriginalImages, or ""
+// originalsExpr is the new value of wellknown.AnnotationOriginalImages, or ""
 // when it does not change: the entries already there (a reinvocation, an
 // earlier UPDATE) merged with this request's rewrites, the rewrite's winning
 // on the same key, sorted by key, as the webhook's encoding/json writes it.
 // The subresource stores no metadata, so it gets none.
 func originalsExpr() string {
-	key := lit(webhook.AnnotationOriginalImages)
+	key := lit(wellknown.AnnotationOriginalImages)
 	return binds([][2]string{
 		{"rOld", fmt.Sprintf("has(object.metadata.annotations) && %[1]s in object.metadata.annotations ? object.metadata.annotations[%[1]s] : ''", key)},
 		{"rKept", fmt.Sprintf("rOld.matches(%s) ? rOld.findAll(%s).filter(e, !variables.rewrites.exists(w, e.startsWith('\"' + w.key + '\":'))) : []", lit(ourAnnotation), lit(ourEntry))},
@@ -110,7 +110,7 @@ func originalsExpr() string {
 // patchExpr is the JSON patch: each rewritten image, the annotation, and on
 // CREATE the pull secrets a pod that pulls from the proxy lacks.
 func (g *generator) patchExpr() string {
-	key := webhook.AnnotationOriginalImages
+	key := wellknown.AnnotationOriginalImages
 	ops := []string{
 		"variables.rewrites.map(w, JSONPatch{op: 'replace', path: w.path, value: w.image})",
 		fmt.Sprintf("(variables.originals == '' ? [] : !has(object.metadata.annotations) ? [JSONPatch{op: 'add', path: '/metadata/annotations', value: {%s: variables.originals}}] : [JSONPatch{op: 'add', path: %s, value: variables.originals}])",
@@ -148,8 +148,8 @@ type selector struct {
 // does: a label selector cannot say "absent or enforce", hence two.
 func enforceSelectors() []selector {
 	return []selector{
-		{"", &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{{Key: config.LabelMode, Operator: metav1.LabelSelectorOpDoesNotExist}}}},
-		{"-enforce", &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{{Key: config.LabelMode, Operator: metav1.LabelSelectorOpIn, Values: []string{string(config.ModeEnforce)}}}}},
+		{"", &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{{Key: wellknown.LabelMode, Operator: metav1.LabelSelectorOpDoesNotExist}}}},
+		{"-enforce", &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{{Key: wellknown.LabelMode, Operator: metav1.LabelSelectorOpIn, Values: []string{string(config.ModeEnforce)}}}}},
 	}
 }
 

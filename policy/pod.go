@@ -13,22 +13,23 @@ import (
 // reference written there.
 
 // slotsExpr lists every slot of object whose image this request sets, in
-// podspec.ContainerFields order and then image volumes: on UPDATE (of the pod
+// podspec.Locations order: on UPDATE (of the pod
 // or of pods/ephemeralcontainers) an image the old pod already had in the
 // same place is left out, as the webhook leaves it, so that an unrelated
 // change never restarts a container.
 func slotsExpr() string {
 	var parts []string
-	for _, field := range podspec.ContainerFields {
+	for _, l := range podspec.Locations {
+		image, has := "c", "true"
+		for _, f := range l.ImagePath {
+			image += "." + f
+			has += " && has(" + image + ")"
+		}
+		old := strings.Replace(image, "c.", "o.", 1)
+		oldHas := strings.ReplaceAll(has, "(c.", "(o.")
 		parts = append(parts, fmt.Sprintf(
-			"(has(object.spec.%[1]s) ? object.spec.%[1]s.transformList(i, c, has(c.image) && (oldObject == null || !(has(oldObject.spec.%[1]s) && oldObject.spec.%[1]s.exists(o, o.name == c.name && has(o.image) && o.image == c.image))), {'key': string(c.name), 'path': '/spec/%[1]s/' + string(i) + '/image', 'image': string(c.image)}) : [])",
-			field))
+			"(has(object.spec.%[1]s) ? object.spec.%[1]s.transformList(i, c, %[2]s && (oldObject == null || !(has(oldObject.spec.%[1]s) && oldObject.spec.%[1]s.exists(o, o.name == c.name %[4]s && %[5]s == %[3]s))), {'key': %[6]s + string(c.name), 'path': '/spec/%[1]s/' + string(i) + '/%[7]s', 'image': string(%[3]s)}) : [])",
+			l.Field, strings.TrimPrefix(has, "true && "), image, strings.TrimPrefix(oldHas, "true"), old, lit(l.KeyPrefix), strings.Join(l.ImagePath, "/")))
 	}
-	parts = append(parts,
-		"(has(object.spec.volumes) ? object.spec.volumes.transformList(i, v, has(v.image) && has(v.image.reference) && (oldObject == null || !(has(oldObject.spec.volumes) && oldObject.spec.volumes.exists(o, o.name == v.name && has(o.image) && has(o.image.reference) && o.image.reference == v.image.reference))), {'key': '"+volumeKeyPrefix+"' + string(v.name), 'path': '/spec/volumes/' + string(i) + '/image/reference', 'image': string(v.image.reference)}) : [])")
 	return strings.Join(parts, "\n+ ")
 }
-
-// volumeKeyPrefix marks an image volume in the annotations and warnings:
-// container names are DNS labels and cannot hold ':', so no key collides.
-const volumeKeyPrefix = "volume:"

@@ -9,6 +9,7 @@ import (
 	"github.com/pullthrough/pullthrough/config"
 	"github.com/pullthrough/pullthrough/rewrite"
 	"github.com/pullthrough/pullthrough/webhook"
+	"github.com/pullthrough/pullthrough/wellknown"
 )
 
 // Names of the ValidatingAdmissionPolicies (and the prefix of their bindings).
@@ -92,16 +93,16 @@ func (g *generator) validatingPolicies(cfg *config.Config, guard Guard) ([]*admi
 	warn := []admissionregistrationv1.ValidationAction{admissionregistrationv1.Warn}
 	unknown := admissionregistrationv1.Validation{
 		Expression: fmt.Sprintf("!has(namespaceObject.metadata.labels) || !(%[1]s in namespaceObject.metadata.labels) || namespaceObject.metadata.labels[%[1]s] in %[2]s",
-			lit(config.LabelMode), list([]string{string(config.ModeEnforce), string(config.ModeAudit), string(config.ModeOff)})),
+			lit(wellknown.LabelMode), list([]string{string(config.ModeEnforce), string(config.ModeAudit), string(config.ModeOff)})),
 		Message: webhook.WarningUnknownMode,
 	}
 	audit := g.validating(NameAudit, append(base, admissionregistrationv1.Variable{Name: "warnings",
 		Expression: warningsExpr(map[rewrite.Outcome][2]string{rewrite.OutcomeRewritten: auditLines, rewrite.OutcomeUnroutedPublic: unrouted})}),
 		append([]admissionregistrationv1.Validation{unknown}, warningValidations()...))
 	auditSelectors := []selector{
-		{"", &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{{Key: config.LabelMode, Operator: metav1.LabelSelectorOpIn, Values: []string{string(config.ModeAudit)}}}}},
-		{"-unknown-mode", &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{{Key: config.LabelMode, Operator: metav1.LabelSelectorOpExists},
-			{Key: config.LabelMode, Operator: metav1.LabelSelectorOpNotIn, Values: []string{string(config.ModeEnforce), string(config.ModeAudit), string(config.ModeOff)}}}}},
+		{"", &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{{Key: wellknown.LabelMode, Operator: metav1.LabelSelectorOpIn, Values: []string{string(config.ModeAudit)}}}}},
+		{"-unknown-mode", &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{{Key: wellknown.LabelMode, Operator: metav1.LabelSelectorOpExists},
+			{Key: wellknown.LabelMode, Operator: metav1.LabelSelectorOpNotIn, Values: []string{string(config.ModeEnforce), string(config.ModeAudit), string(config.ModeOff)}}}}},
 	}
 	if cfg.Mode == config.ModeAudit {
 		auditSelectors = append(auditSelectors, enforceSelectors()...)

@@ -60,8 +60,12 @@ func (c *Checker) Check(ctx context.Context, ref string) Result {
 }
 
 // classify maps a registry error to a Status. A HEAD has no body, so the status
-// code decides; a token endpoint's refusal arrives as a transport.Error too.
+// code decides; a token endpoint's refusal arrives as a transport.Error too, and
+// credentials that could not be had at all (a failing helper) are unauthorized.
 func classify(err error) Status {
+	if errors.Is(err, ErrNoCredentials) {
+		return StatusUnauthorized
+	}
 	var terr *transport.Error
 	if !errors.As(err, &terr) {
 		return StatusUnreachable

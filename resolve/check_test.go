@@ -12,42 +12,10 @@ import (
 	"github.com/google/go-containerregistry/pkg/authn"
 )
 
-// TestCheck answers a manifest HEAD the ways a registry does, over TLS from a CA
-// only the bundle trusts, on a loopback address go-containerregistry would send
-// plain HTTP to.
+// TestCheck classifies each way a registry answers a manifest HEAD.
 func TestCheck(t *testing.T) {
 	t.Parallel()
-	registry := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if user, pass, ok := r.BasicAuth(); r.URL.Path != "/v2/" && (!ok || user != "u" || pass != "p") {
-			w.Header().Set("WWW-Authenticate", `Basic realm="test"`)
-			w.WriteHeader(http.StatusUnauthorized)
-			return
-		}
-		switch r.URL.Path {
-		case "/v2/", "/v2/library/nginx/manifests/1.27":
-			w.Header().Set("Content-Type", "application/vnd.docker.distribution.manifest.v2+json")
-			w.Header().Set("Docker-Content-Digest", "sha256:"+strings.Repeat("a", 64))
-			w.Header().Set("Content-Length", "10")
-		case "/v2/broken/manifests/1":
-			w.WriteHeader(http.StatusBadGateway)
-		default:
-			w.WriteHeader(http.StatusNotFound)
-		}
-	}))
-	t.Cleanup(registry.Close)
-	host := strings.TrimPrefix(registry.URL, "https://")
-	ca := filepath.Join(t.TempDir(), "ca.crt")
-	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: registry.Certificate().Raw}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	trusting, err := Transport(ca, []string{host})
-	if err != nil {
-		t.Fatal(err)
-	}
-	untrusting, err := Transport("", []string{host})
-	if err != nil {
-		t.Fatal(err)
-	}
+	host, trusting, untrusting := basicAuthRegistry(t)
 	login := Credentials{host: authn.AuthConfig{Username: "u", Password: "p"}}
 	tests := []struct {
 		name      string
@@ -88,4 +56,42 @@ func TestTransportCABundle(t *testing.T) {
 			t.Errorf("Transport(%s) err = %v, want one naming the file", path, err)
 		}
 	}
+}
+
+// basicAuthRegistry serves a manifest HEAD the ways a registry does, behind basic
+// auth as u:p, over TLS from a CA only the first transport trusts, on a loopback
+// address go-containerregistry would send plain HTTP to.
+func basicAuthRegistry(t *testing.T) (host string, trusting, untrusting http.RoundTripper) {
+	t.Helper()
+	registry := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if user, pass, ok := r.BasicAuth(); r.URL.Path != "/v2/" && (!ok || user != "u" || pass != "p") {
+			w.Header().Set("WWW-Authenticate", `Basic realm="test"`)
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		switch r.URL.Path {
+		case "/v2/", "/v2/library/nginx/manifests/1.27":
+			w.Header().Set("Content-Type", "application/vnd.docker.distribution.manifest.v2+json")
+			w.Header().Set("Docker-Content-Digest", "sha256:"+strings.Repeat("a", 64))
+			w.Header().Set("Content-Length", "10")
+		case "/v2/broken/manifests/1":
+			w.WriteHeader(http.StatusBadGateway)
+		default:
+			w.WriteHeader(http.StatusNotFound)
+		}
+	}))
+	t.Cleanup(registry.Close)
+	host = strings.TrimPrefix(registry.URL, "https://")
+	ca := filepath.Join(t.TempDir(), "ca.crt")
+	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: registry.Certificate().Raw}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	trusting, err := Transport(ca, []string{host})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if untrusting, err = Transport("", []string{host}); err != nil {
+		t.Fatal(err)
+	}
+	return host, trusting, untrusting
 }

@@ -24,9 +24,11 @@ type Rules struct {
 
 // Mirror routes every image under Source to the same path under Target.
 type Mirror struct {
-	// Source is a registry host, or host/path prefix, e.g. docker.io or docker.io/bitnami.
+	// Source is a registry host, or host/path prefix, e.g. docker.io or
+	// docker.io/bitnami, on a path-segment boundary (validated by ParsePrefix).
 	Source string `json:"source"`
-	// Target is where the proxy serves Source, e.g. proxy.example.internal/dockerhub.
+	// Target is where the proxy serves Source, e.g.
+	// proxy.example.internal/dockerhub: a prefix of the same form as Source.
 	Target string `json:"target"`
 }
 

@@ -8,12 +8,13 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/version"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/utils/ptr"
 
 	"github.com/pullthrough/pullthrough/config"
 	"github.com/pullthrough/pullthrough/rewrite"
-	"github.com/pullthrough/pullthrough/webhook"
+	"github.com/pullthrough/pullthrough/wellknown"
 )
 
 // ErrNotRewritten means the API server returned a Pod without what the
@@ -64,12 +65,18 @@ func ProbeImage(cfg *config.Config, ns string) (string, rewrite.Result, error) {
 }
 
 // Run probes each target with a dry-run Pod named name and returns what it
-// found; the error joins every failed Check's error.
+// found; the error joins every failed Check's error. On Kubernetes 1.36 and
+// later the probe Pod also mounts the probe image as an image volume, which
+// must come back like the container's image.
 func Run(ctx context.Context, client kubernetes.Interface, cfg *config.Config, name string, targets []Target) ([]Check, error) {
+	volume, err := imageVolumesGA(client)
+	if err != nil {
+		return nil, err
+	}
 	var checks []Check
 	var errs []error
 	for _, t := range targets {
-		c := probe(ctx, client, cfg, name, t)
+		c := probe(ctx, client, cfg, name, t, volume)
 		if c.Err != nil {
 			errs = append(errs, fmt.Errorf("namespace %s (%s): %w", t.Namespace, t.Path, c.Err))
 		}
@@ -79,7 +86,7 @@ func Run(ctx context.Context, client kubernetes.Interface, cfg *config.Config, n
 }
 
 // probe creates one dry-run Pod and compares the answer with the expectation.
-func probe(ctx context.Context, client kubernetes.Interface, cfg *config.Config, name string, t Target) Check {
+func probe(ctx context.Context, client kubernetes.Interface, cfg *config.Config, name string, t Target, volume bool) Check {
 	c := Check{Target: t}
 	image, res, err := ProbeImage(cfg, t.Namespace)
 	if err != nil {
@@ -88,7 +95,7 @@ func probe(ctx context.Context, client kubernetes.Interface, cfg *config.Config,
 	}
 	c.Probe = image
 	c.Want, c.Annotation = expect(t.Path, image, res)
-	got, err := client.CoreV1().Pods(t.Namespace).Create(ctx, probePod(name, image), metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
+	got, err := client.CoreV1().Pods(t.Namespace).Create(ctx, probePod(name, image, volume), metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
 	if err != nil {
 		c.Err = fmt.Errorf("dry-run create of pod %s/%s: %w", t.Namespace, name, err)
 		return c
@@ -98,6 +105,8 @@ func probe(ctx context.Context, client kubernetes.Interface, cfg *config.Config,
 	switch {
 	case c.Got != c.Want:
 		c.Err = fmt.Errorf("%w: image %s came back as %s, want %s", ErrNotRewritten, image, c.Got, c.Want)
+	case volume && got.Spec.Volumes[0].Image.Reference != c.Want:
+		c.Err = fmt.Errorf("%w: image volume %s came back as %s, want %s", ErrNotRewritten, image, got.Spec.Volumes[0].Image.Reference, c.Want)
 	case !annotated:
 		c.Err = fmt.Errorf("%w: image %s, but no annotation %s", ErrNotRewritten, c.Got, c.Annotation)
 	}
@@ -109,15 +118,31 @@ func probe(ctx context.Context, client kubernetes.Interface, cfg *config.Config,
 // (the Result's outcome says so).
 func expect(path config.Mode, image string, res rewrite.Result) (string, string) {
 	if path == config.ModeEnforce && res.Outcome == rewrite.OutcomeRewritten {
-		return res.Image, webhook.AnnotationOriginalImages
+		return res.Image, wellknown.AnnotationOriginalImages
 	}
-	return image, webhook.AnnotationWouldRewrite
+	return image, wellknown.AnnotationWouldRewrite
+}
+
+// imageVolumesGA reports whether the API server serves image volumes on by
+// default (GA in Kubernetes 1.36): before that, the ImageVolume feature gate
+// may be off, and the API server would refuse a probe that mounts one.
+func imageVolumesGA(client kubernetes.Interface) (bool, error) {
+	v, err := client.Discovery().ServerVersion()
+	if err != nil {
+		return false, fmt.Errorf("read the API server's version: %w", err)
+	}
+	sv, err := version.ParseGeneric(v.GitVersion)
+	if err != nil {
+		return false, fmt.Errorf("API server version %q: %w", v.GitVersion, err)
+	}
+	return sv.AtLeast(version.MajorMinor(1, 36)), nil
 }
 
 // probePod is a Pod that any Pod Security level admits and that never runs:
-// it is only ever created with a dry run.
-func probePod(name, image string) *corev1.Pod {
-	return &corev1.Pod{
+// it is only ever created with a dry run. With volume, it mounts image as an
+// image volume too.
+func probePod(name, image string, volume bool) *corev1.Pod {
+	pod := &corev1.Pod{
 		ObjectMeta: metav1.ObjectMeta{
 			Name:   name,
 			Labels: map[string]string{"app.kubernetes.io/name": "pullthrough-selftest"},
@@ -138,6 +163,10 @@ func probePod(name, image string) *corev1.Pod {
 			}},
 		},
 	}
+	if volume {
+		pod.Spec.Volumes = []corev1.Volume{{Name: "probe", VolumeSource: corev1.VolumeSource{Image: &corev1.ImageVolumeSource{Reference: image}}}}
+	}
+	return pod
 }
 
 // ParseTargets reads "NS" or "NS=audit|enforce" items; a bare NS is enforce.

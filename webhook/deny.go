@@ -23,8 +23,8 @@ func unroutedDenial(path config.Mode, cfg *config.Config, changes []podspec.Chan
 		if c.Outcome != rewrite.OutcomeUnroutedPublic {
 			continue
 		}
-		reasons = append(reasons, fmt.Sprintf("container %q: image %q would be pulled from public registry %s, which no mirror covers (add a mirror with source %s, or exclude the image)",
-			c.Container, c.Old, c.Public, rewrite.RegistryOf(c.Old)))
+		reasons = append(reasons, fmt.Sprintf("%s: image %q would be pulled from public registry %s, which no mirror covers (add a mirror with source %s, or exclude the image)",
+			c.Describe(), c.Old, c.Public, rewrite.RegistryOf(c.Old)))
 	}
 	if len(reasons) == 0 {
 		return ""

@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/pullthrough/pullthrough/wellknown"
 )
 
 // TestUnroutedDenyGolden: under unrouted: deny, the enforce path rejects a
@@ -29,6 +31,7 @@ func TestUnroutedDenyGolden(t *testing.T) {
 		`"mcr.microsoft.com/dotnet/runtime:8.0"`, "add a mirror with source mcr.microsoft.com",
 		`"nvcr.io/nvidia/cuda:12.4.1-base-ubuntu22.04"`, "add a mirror with source nvcr.io",
 		`"eu.gcr.io:443/acme/app:1"`, "public registry *.gcr.io", "add a mirror with source eu.gcr.io",
+		`volume "weights": image "nvcr.io/nim/meta/llama3:1.0"`, `container "dotnet"`,
 	} {
 		if !strings.Contains(got.Message, want) {
 			t.Errorf("message %q does not name %s", got.Message, want)
@@ -45,7 +48,7 @@ func TestUnroutedDenyGolden(t *testing.T) {
 	}
 	// A denied pod's images are counted all the same: that is how a team
 	// sees what its policy turned away.
-	for registry, want := range map[string]float64{"mcr.microsoft.com": 1, "nvcr.io": 1, "*.gcr.io": 1} {
+	for registry, want := range map[string]float64{"mcr.microsoft.com": 1, "nvcr.io": 2, "*.gcr.io": 1} {
 		if n := testutil.ToFloat64(f.metrics.images.WithLabelValues(registry, "unrouted-public")); n != want {
 			t.Errorf(`images_total{registry=%q,outcome="unrouted-public"} = %v, want %v`, registry, n, want)
 		}
@@ -78,7 +81,7 @@ func TestUnroutedDenyOnlyEnforce(t *testing.T) {
 			req["namespace"] = "pullthrough-system"
 		}, true},
 		{"opted-out pod admits", "testdata/config-deny.yaml", false, func(req map[string]any) {
-			podMeta(req)["labels"] = map[string]any{LabelSkip: "true"}
+			podMeta(req)["labels"] = map[string]any{wellknown.LabelSkip: "true"}
 		}, true},
 		// On UPDATE, images the pod already had are not this request's
 		// business: a label change never rejects a running pod.

@@ -4,7 +4,7 @@
 //
 // Contract:
 //   - Three paths, chosen by the API server from the namespace label
-//     config.LabelMode (pullthrough.dev/mode), so the handler makes no API
+//     wellknown.LabelMode (pullthrough.dev/mode), so the handler makes no API
 //     call and keeps no cache: PathMutate applies the config's mode,
 //     PathAudit (config.ModeAudit) only counts, warns and annotates, and
 //     PathAuditUnknownMode (a label value that is not a mode) audits and

@@ -19,7 +19,7 @@ const (
 )
 
 func guardChange(index int) podspec.Change {
-	return podspec.Change{Field: podspec.FieldContainers, Index: index, Container: "app", Old: "nginx:1.27",
+	return podspec.Change{Location: containers, Index: index, Name: "app", Old: "nginx:1.27",
 		Result: rewrite.Result{Image: "proxy.example.internal/dockerhub/library/nginx:1.27", Outcome: rewrite.OutcomeRewritten}}
 }
 

@@ -14,10 +14,11 @@ import (
 	"github.com/pullthrough/pullthrough/config"
 	"github.com/pullthrough/pullthrough/podspec"
 	"github.com/pullthrough/pullthrough/rewrite"
+	"github.com/pullthrough/pullthrough/wellknown"
 )
 
 // Paths the API server calls; the webhook configuration picks one per
-// namespace by the label config.LabelMode (pullthrough.dev/mode): PathMutate
+// namespace by the label wellknown.LabelMode (pullthrough.dev/mode): PathMutate
 // for no label or config.ModeEnforce, PathAudit for config.ModeAudit,
 // PathAuditUnknownMode for any value that is not a mode (a typo must never
 // enforce), none for config.ModeOff.
@@ -31,18 +32,9 @@ const (
 // the person whose pod was left alone learns why.
 const WarningUnknownMode = "pullthrough: the namespace label pullthrough.dev/mode is not enforce, audit or off; treated as audit, nothing changed"
 
-// Names on pods that pullthrough reads or writes.
-const (
-	// AnnotationOriginalImages records, as JSON container name -> image,
-	// what a rewritten container asked for, so a person can see and undo it.
-	AnnotationOriginalImages = "pullthrough.dev/original-images"
-	// AnnotationWouldRewrite records, on the audit path, container name ->
-	// the image enforce mode would use.
-	AnnotationWouldRewrite = "pullthrough.dev/would-rewrite"
-	// LabelSkip = "true" opts a pod out (the chart's objectSelector also
-	// keeps such pods from reaching the webhook at all).
-	LabelSkip = "pullthrough.dev/skip"
-)
+// operationOther is the "operation" label of a request that is neither a
+// CREATE nor an UPDATE.
+const operationOther = "other"
 
 // Request results, the "result" label of pullthrough_admission_requests_total.
 const (
@@ -83,7 +75,7 @@ func operationLabel(op admissionv1.Operation) string {
 	if op == admissionv1.Create || op == admissionv1.Update {
 		return string(op)
 	}
-	return "other"
+	return operationOther
 }
 
 func (h *PodHandler) handle(ctx context.Context, req admission.Request) (admission.Response, string) {
@@ -203,7 +195,7 @@ func decide(rw *rewrite.Rewriter, p *pod, old *oldPod, nsExcluded bool) []podspe
 	var changes []podspec.Change
 	mirror, _ := p.annotation(corev1.MirrorPodAnnotationKey)
 	switch {
-	case mirror != "", p.label(LabelSkip) == "true":
+	case mirror != "", p.label(wellknown.LabelSkip) == "true":
 		changes = podspec.Skipped(&p.Spec.Spec, rewrite.OutcomeOptedOut)
 	case nsExcluded:
 		changes = podspec.Skipped(&p.Spec.Spec, rewrite.OutcomeExcludedNamespace)
@@ -213,16 +205,17 @@ func decide(rw *rewrite.Rewriter, p *pod, old *oldPod, nsExcluded bool) []podspe
 	if old == nil {
 		return changes
 	}
-	type slot struct{ field, container string }
-	before := map[slot]string{}
-	for _, field := range podspec.ContainerFields {
-		for _, c := range old.Spec.List(field) {
-			before[slot{field, c.Name}] = c.Image
-		}
+	// Keyed by list and name, not index: an UPDATE may reorder a list, and
+	// an entry the old pod already had with the same image is never touched
+	// (a running pod's containers and volumes are immutable).
+	type entry struct{ field, name string }
+	before := map[entry]string{}
+	for _, c := range podspec.Skipped(&old.Spec, "") {
+		before[entry{c.Field, c.Name}] = c.Old
 	}
 	kept := changes[:0]
 	for _, c := range changes {
-		if image, ok := before[slot{c.Field, c.Container}]; !ok || image != c.Old {
+		if image, ok := before[entry{c.Field, c.Name}]; !ok || image != c.Old {
 			kept = append(kept, c)
 		}
 	}

@@ -11,6 +11,8 @@ import (
 
 	jsonpatch "gopkg.in/evanphx/json-patch.v4"
 	admissionv1 "k8s.io/api/admission/v1"
+
+	"github.com/pullthrough/pullthrough/wellknown"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden/")
@@ -48,6 +50,14 @@ func TestHandlerGolden(t *testing.T) {
 		{"unrouted-public", false, true},
 		{"unrouted-public", true, true},
 		{"update", false, true},
+		// Image volumes are images: rewritten (tag, digest and both kept),
+		// recorded apart from a container of the same name, pull secrets
+		// added though no container moved; empty and unparsable references
+		// left alone and reported.
+		{"image-volumes", false, true},
+		{"image-volumes", true, true},
+		// A pod's volumes are immutable: an UPDATE that keeps them touches none.
+		{"update-volumes", false, false},
 		{"ephemeral-subresource", false, true},
 		{"opted-out", false, false},
 		{"mirror-pod", false, false},
@@ -177,7 +187,7 @@ func TestHandEditedAnnotationReplaced(t *testing.T) {
 		t.Fatal(err)
 	}
 	meta := ar["request"].(map[string]any)["object"].(map[string]any)["metadata"].(map[string]any)
-	meta["annotations"] = map[string]any{AnnotationOriginalImages: "edited by hand"}
+	meta["annotations"] = map[string]any{wellknown.AnnotationOriginalImages: "edited by hand"}
 	edited, err := json.Marshal(ar)
 	if err != nil {
 		t.Fatal(err)
@@ -195,7 +205,7 @@ func TestHandEditedAnnotationReplaced(t *testing.T) {
 		t.Fatal(err)
 	}
 	var originals map[string]string
-	if err := json.Unmarshal([]byte(pod.Metadata.Annotations[AnnotationOriginalImages]), &originals); err != nil || originals["istio-proxy"] == "" {
-		t.Errorf("annotation = %q, want JSON recording istio-proxy", pod.Metadata.Annotations[AnnotationOriginalImages])
+	if err := json.Unmarshal([]byte(pod.Metadata.Annotations[wellknown.AnnotationOriginalImages]), &originals); err != nil || originals["istio-proxy"] == "" {
+		t.Errorf("annotation = %q, want JSON recording istio-proxy", pod.Metadata.Annotations[wellknown.AnnotationOriginalImages])
 	}
 }

@@ -4,8 +4,10 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	admissionv1 "k8s.io/api/admission/v1"
 
 	"github.com/pullthrough/pullthrough/podspec"
+	"github.com/pullthrough/pullthrough/wellknown"
 )
 
 // registryOther is the registry label of an image that neither a mirror nor
@@ -32,40 +34,40 @@ type Metrics struct {
 func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 	m := &Metrics{
 		images: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "pullthrough_images_total",
+			Name: wellknown.MetricImages,
 			Help: "Images seen by the webhook, by matched mirror source (or public-registry entry, or other) and outcome.",
 		}, []string{"registry", "outcome"}),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "pullthrough_admission_requests_total",
+			Name: wellknown.MetricAdmissionRequests,
 			Help: "Admission requests by operation and result (patched, unchanged, rejected, error).",
 		}, []string{"operation", "result"}),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name:    "pullthrough_admission_duration_seconds",
+			Name:    wellknown.MetricAdmissionDuration,
 			Help:    "Time to answer an admission request, by operation.",
 			Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, 1},
 		}, []string{"operation"}),
 		internalErrors: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "pullthrough_admission_internal_errors_total",
+			Name: wellknown.MetricAdmissionInternalError,
 			Help: "Requests allowed unchanged because of an internal error.",
 		}),
 		reloads: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "pullthrough_config_reloads_total",
+			Name: wellknown.MetricConfigReloads,
 			Help: "Config reloads by result (success, error).",
 		}, []string{"result"}),
 		lastReloadOK: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "pullthrough_config_last_reload_successful",
+			Name: wellknown.MetricConfigLastReloadOK,
 			Help: "1 if the last config load succeeded, 0 if the previous config is still serving.",
 		}),
 		proxyUp: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "pullthrough_proxy_up",
+			Name: wellknown.MetricProxyUp,
 			Help: "1 if the proxy is up (or no probe is configured), 0 once failureThreshold consecutive probes failed.",
 		}),
 		proxyChanges: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "pullthrough_proxy_transitions_total",
+			Name: wellknown.MetricProxyTransitions,
 			Help: "Changes of the proxy's state, by the state entered (up, down).",
 		}, []string{"to"}),
 		proxyProbes: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "pullthrough_proxy_probes_total",
+			Name: wellknown.MetricProxyProbes,
 			Help: "Proxy probes by result (success, failure), including failures too few to mark it down.",
 		}, []string{"result"}),
 	}
@@ -76,6 +78,15 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 	}
 	m.lastReloadOK.Set(1)
 	m.proxyUp.Set(1)
+	// Every bounded series exists from the start at 0, so a rate() or an
+	// alert sees it before the first event, and the metrics reference
+	// (hack/docgen) lists each label's values from the registry itself.
+	for _, op := range []string{string(admissionv1.Create), string(admissionv1.Update), operationOther} {
+		m.duration.WithLabelValues(op)
+		for _, r := range []string{resultPatched, resultUnchanged, resultRejected, resultDenied, resultError} {
+			m.requests.WithLabelValues(op, r)
+		}
+	}
 	for _, r := range []string{reloadSuccess, reloadError} {
 		m.reloads.WithLabelValues(r)
 	}

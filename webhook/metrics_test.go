@@ -63,8 +63,8 @@ func TestMetricsCountEveryImage(t *testing.T) {
 			t.Errorf("pullthrough_admission_requests_total{operation=%q,result=%q} = %v, want %v", m.operation, m.result, got, m.want)
 		}
 	}
-	if n := testutil.CollectAndCount(f.metrics.duration); n != 2 {
-		t.Errorf("duration series = %d, want 2 (CREATE and other)", n)
+	if n := testutil.CollectAndCount(f.metrics.duration); n != 3 {
+		t.Errorf("duration series = %d, want 3 (CREATE, UPDATE and other, from the start)", n)
 	}
 	// Every series must carry the pullthrough_ prefix and pass the linter.
 	problems, err := testutil.GatherAndLint(f.reg)

@@ -115,11 +115,19 @@ func genericEdit(pp *podPatch, raw []byte) ([]byte, error) {
 		if c.Index >= len(list) {
 			return nil, fmt.Errorf("spec.%s[%d] not found", c.Field, c.Index)
 		}
-		container, ok := list[c.Index].(map[string]any)
-		if !ok {
-			return nil, fmt.Errorf("spec.%s[%d] is not an object", c.Field, c.Index)
+		// Walk the entry's image path to the object that holds the last field.
+		holder, ok := list[c.Index].(map[string]any)
+		last := len(c.ImagePath) - 1
+		for _, field := range c.ImagePath[:last] {
+			if !ok {
+				break
+			}
+			holder, ok = holder[field].(map[string]any)
 		}
-		container["image"] = c.Image
+		if !ok {
+			return nil, fmt.Errorf("spec.%s[%d]: no object holds its image", c.Field, c.Index)
+		}
+		holder[c.ImagePath[last]] = c.Image
 	}
 	if len(pp.annotations) > 0 {
 		meta, _ := obj["metadata"].(map[string]any)

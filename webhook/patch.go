@@ -1,16 +1,15 @@
 package webhook
 
 import (
-	"encoding/json"
 	"fmt"
 	"slices"
-	"strconv"
-	"strings"
 
+	"github.com/go-openapi/jsonpointer"
 	"gomodules.xyz/jsonpatch/v2"
 
 	"github.com/pullthrough/pullthrough/podspec"
 	"github.com/pullthrough/pullthrough/rewrite"
+	"github.com/pullthrough/pullthrough/wellknown"
 )
 
 // podPatch is everything the handler will change on one pod, decided before
@@ -36,20 +35,20 @@ func newPodPatch(p *pod, changes []podspec.Change, record bool) (*podPatch, []st
 		switch c.Outcome {
 		case rewrite.OutcomeRewritten:
 			pp.images = append(pp.images, c)
-			originals = put(originals, c.Container, c.Old)
+			originals = put(originals, c.Key(), c.Old)
 		case rewrite.OutcomeAudit:
-			proposals = put(proposals, c.Container, c.Proposed)
+			proposals = put(proposals, c.Key(), c.Proposed)
 		}
 	}
 	if !record {
 		return pp, nil
 	}
 	var replaced []string
-	if !pp.mergeAnnotation(p, AnnotationOriginalImages, originals) {
-		replaced = append(replaced, AnnotationOriginalImages)
+	if !pp.mergeAnnotation(p, wellknown.AnnotationOriginalImages, originals) {
+		replaced = append(replaced, wellknown.AnnotationOriginalImages)
 	}
-	if !pp.mergeAnnotation(p, AnnotationWouldRewrite, proposals) {
-		replaced = append(replaced, AnnotationWouldRewrite)
+	if !pp.mergeAnnotation(p, wellknown.AnnotationWouldRewrite, proposals) {
+		replaced = append(replaced, wellknown.AnnotationWouldRewrite)
 	}
 	return pp, replaced
 }
@@ -76,16 +75,17 @@ func (pp *podPatch) mergeAnnotation(p *pod, key string, entries map[string]strin
 	ok := true
 	old, found := p.annotation(key)
 	if found {
-		if err := json.Unmarshal([]byte(old), &merged); err != nil {
+		var err error
+		if merged, err = wellknown.DecodeRecord(old); err != nil {
 			merged, ok = map[string]string{}, false
 		}
 	}
 	for k, v := range entries {
 		merged[k] = v
 	}
-	b, _ := json.Marshal(merged) // a map[string]string always marshals
-	if !found || string(b) != old {
-		pp.annotations = append(pp.annotations, annotation{key, string(b)})
+	b := wellknown.EncodeRecord(merged)
+	if !found || b != old {
+		pp.annotations = append(pp.annotations, annotation{key, b})
 	}
 	return ok
 }
@@ -112,9 +112,6 @@ func (pp *podPatch) empty() bool {
 	return len(pp.images) == 0 && len(pp.annotations) == 0 && len(pp.pullSecrets) == 0
 }
 
-// pointerEscaper escapes one JSON pointer segment (RFC 6901).
-var pointerEscaper = strings.NewReplacer("~", "~0", "/", "~1")
-
 // ops writes the patch as exact JSON patch operations on p, the object it
 // was decided on:
 //   - each image is a replace preceded by a test of its old value, so an
@@ -128,11 +125,10 @@ var pointerEscaper = strings.NewReplacer("~", "~0", "/", "~1")
 func (pp *podPatch) ops(p *pod) ([]jsonpatch.Operation, error) {
 	ops := make([]jsonpatch.Operation, 0, 2*len(pp.images)+len(pp.annotations)+len(pp.pullSecrets))
 	for _, c := range pp.images {
-		list := p.Spec.List(c.Field)
-		if c.Index < 0 || c.Index >= len(list) || list[c.Index].Name != c.Container || list[c.Index].Image != c.Old {
-			return nil, fmt.Errorf("spec.%s[%d] does not hold container %q with image %q: refusing to patch it", c.Field, c.Index, c.Container, c.Old)
+		if !p.Spec.Holds(c) {
+			return nil, fmt.Errorf("spec.%s[%d] does not hold %q with image %q: refusing to patch it", c.Field, c.Index, c.Name, c.Old)
 		}
-		path := "/spec/" + c.Field + "/" + strconv.Itoa(c.Index) + "/image"
+		path := "/spec" + c.Pointer(c.Index)
 		ops = append(ops,
 			jsonpatch.Operation{Operation: "test", Path: path, Value: c.Old},
 			jsonpatch.Operation{Operation: "replace", Path: path, Value: c.Image})
@@ -172,7 +168,7 @@ func (pp *podPatch) annotationOps(p *pod) []jsonpatch.Operation {
 	}
 	ops := make([]jsonpatch.Operation, len(pp.annotations))
 	for i, a := range pp.annotations {
-		ops[i] = jsonpatch.Operation{Operation: "add", Path: "/metadata/annotations/" + pointerEscaper.Replace(a.key), Value: a.value}
+		ops[i] = jsonpatch.Operation{Operation: "add", Path: "/metadata/annotations/" + jsonpointer.Escape(a.key), Value: a.value}
 	}
 	return ops
 }

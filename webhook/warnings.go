@@ -14,27 +14,32 @@ import (
 // only past that does the warning fall back to the new image alone.
 const maxWarning = 256
 
-// warningsFor says, one line per container, what was rewritten, what audit
-// would rewrite, what was withheld because the proxy is down and what is
-// still pulled from a public registry no mirror covers; kubectl prints
-// these, so the person creating the pod sees the change.
+// warningsFor says, one line per image, what was rewritten, what audit
+// would rewrite, what was withheld because the proxy is down, what is
+// still pulled from a public registry no mirror covers and what could not
+// be read (the API server checks only that an image volume's reference is
+// not empty); kubectl prints these, so the person creating the pod sees
+// the change.
 func warningsFor(changes []podspec.Change) []string {
 	var out []string
 	for _, c := range changes {
 		var long, short string
 		switch c.Outcome {
 		case rewrite.OutcomeRewritten:
-			long = fmt.Sprintf("pullthrough: %s: %s -> %s", c.Container, c.Old, c.Image)
-			short = fmt.Sprintf("pullthrough: %s: -> %s", c.Container, c.Image)
+			long = fmt.Sprintf("pullthrough: %s: %s -> %s", c.Key(), c.Old, c.Image)
+			short = fmt.Sprintf("pullthrough: %s: -> %s", c.Key(), c.Image)
 		case rewrite.OutcomeAudit:
-			long = fmt.Sprintf("pullthrough audit: %s: %s would be %s", c.Container, c.Old, c.Proposed)
-			short = fmt.Sprintf("pullthrough audit: %s: would be %s", c.Container, c.Proposed)
+			long = fmt.Sprintf("pullthrough audit: %s: %s would be %s", c.Key(), c.Old, c.Proposed)
+			short = fmt.Sprintf("pullthrough audit: %s: would be %s", c.Key(), c.Proposed)
 		case rewrite.OutcomeProxyUnhealthy:
-			long = fmt.Sprintf("pullthrough: %s: proxy down, kept %s", c.Container, c.Old)
-			short = fmt.Sprintf("pullthrough: %s: proxy down, image kept", c.Container)
+			long = fmt.Sprintf("pullthrough: %s: proxy down, kept %s", c.Key(), c.Old)
+			short = fmt.Sprintf("pullthrough: %s: proxy down, image kept", c.Key())
 		case rewrite.OutcomeUnroutedPublic:
-			long = fmt.Sprintf("pullthrough: %s: %s pulls from public registry %s: no mirror covers it", c.Container, c.Old, c.Public)
-			short = fmt.Sprintf("pullthrough: %s: public registry %s has no mirror", c.Container, c.Public)
+			long = fmt.Sprintf("pullthrough: %s: %s pulls from public registry %s: no mirror covers it", c.Key(), c.Old, c.Public)
+			short = fmt.Sprintf("pullthrough: %s: public registry %s has no mirror", c.Key(), c.Public)
+		case rewrite.OutcomeUnparseable:
+			long = fmt.Sprintf("pullthrough: %s: cannot read image reference %q: left as is", c.Key(), c.Old)
+			short = fmt.Sprintf("pullthrough: %s: cannot read its image reference: left as is", c.Key())
 		default:
 			continue
 		}

@@ -11,6 +11,21 @@ import (
 	"github.com/pullthrough/pullthrough/rewrite"
 )
 
+// Locations of the hand-made changes of the tests.
+var (
+	containers = location(podspec.FieldContainers)
+	volumes    = location(podspec.FieldVolumes)
+)
+
+func location(field string) *podspec.Location {
+	for i := range podspec.Locations {
+		if podspec.Locations[i].Field == field {
+			return &podspec.Locations[i]
+		}
+	}
+	panic("no location " + field)
+}
+
 func TestWarningsFor(t *testing.T) {
 	t.Parallel()
 	digest := "@sha256:" + strings.Repeat("a", 64)
@@ -24,30 +39,42 @@ func TestWarningsFor(t *testing.T) {
 		want   string
 	}{{
 		name:   "short pair whole",
-		change: podspec.Change{Container: "app", Old: "nginx", Result: rewrite.Result{Image: "proxy.example.internal/dockerhub/library/nginx", Outcome: rewrite.OutcomeRewritten}},
+		change: podspec.Change{Location: containers, Name: "app", Old: "nginx", Result: rewrite.Result{Image: "proxy.example.internal/dockerhub/library/nginx", Outcome: rewrite.OutcomeRewritten}},
 		want:   "pullthrough: app: nginx -> proxy.example.internal/dockerhub/library/nginx",
 	}, {
 		// A digest-pinned pair is ~240 characters: past the 120 the API
 		// docs ask for "if possible", within the 256 it may truncate past,
 		// so the person sees both images whole.
 		name:   "digest-pinned pair whole",
-		change: podspec.Change{Container: "gateway", Old: pinned, Result: rewrite.Result{Image: pinnedProxied, Outcome: rewrite.OutcomeRewritten}},
+		change: podspec.Change{Location: containers, Name: "gateway", Old: pinned, Result: rewrite.Result{Image: pinnedProxied, Outcome: rewrite.OutcomeRewritten}},
 		want:   "pullthrough: gateway: " + pinned + " -> " + pinnedProxied,
 	}, {
 		name:   "audit pair whole",
-		change: podspec.Change{Container: "gateway", Old: pinned, Result: rewrite.Result{Proposed: pinnedProxied, Outcome: rewrite.OutcomeAudit}},
+		change: podspec.Change{Location: containers, Name: "gateway", Old: pinned, Result: rewrite.Result{Proposed: pinnedProxied, Outcome: rewrite.OutcomeAudit}},
 		want:   "pullthrough audit: gateway: " + pinned + " would be " + pinnedProxied,
 	}, {
 		name:   "pair past 256: the new image alone",
-		change: podspec.Change{Container: "app", Old: "ghcr.io/" + strings.Repeat("x", 100) + ":1", Result: rewrite.Result{Image: "proxy.example.internal/ghcr/" + strings.Repeat("x", 100) + ":1", Outcome: rewrite.OutcomeRewritten}},
+		change: podspec.Change{Location: containers, Name: "app", Old: "ghcr.io/" + strings.Repeat("x", 100) + ":1", Result: rewrite.Result{Image: "proxy.example.internal/ghcr/" + strings.Repeat("x", 100) + ":1", Outcome: rewrite.OutcomeRewritten}},
 		want:   "pullthrough: app: -> proxy.example.internal/ghcr/" + strings.Repeat("x", 100) + ":1",
 	}, {
 		name:   "new image alone past 256: cut to 256",
-		change: podspec.Change{Container: "app", Old: huge, Result: rewrite.Result{Image: hugeProxied, Outcome: rewrite.OutcomeRewritten}},
+		change: podspec.Change{Location: containers, Name: "app", Old: huge, Result: rewrite.Result{Image: hugeProxied, Outcome: rewrite.OutcomeRewritten}},
 		want:   ("pullthrough: app: -> " + hugeProxied)[:maxWarning-3] + "...",
 	}, {
+		// An image volume is named by its annotation key, apart from a
+		// container of the same name.
+		name:   "image volume",
+		change: podspec.Change{Location: volumes, Name: "app", Old: "ghcr.io/acme/models:v3", Result: rewrite.Result{Image: "proxy.example.internal/ghcr/acme/models:v3", Outcome: rewrite.OutcomeRewritten}},
+		want:   "pullthrough: volume:app: ghcr.io/acme/models:v3 -> proxy.example.internal/ghcr/acme/models:v3",
+	}, {
+		// image: {} passes the API server's validation; the pod is
+		// admitted as it came and the person learns why nothing moved.
+		name:   "empty volume reference",
+		change: podspec.Change{Location: volumes, Name: "models", Old: "", Result: rewrite.Result{Outcome: rewrite.OutcomeUnparseable}},
+		want:   `pullthrough: volume:models: cannot read image reference "": left as is`,
+	}, {
 		name:   "unchanged says nothing",
-		change: podspec.Change{Container: "app", Old: "nginx", Result: rewrite.Result{Image: "nginx", Outcome: rewrite.OutcomeExcludedImage}},
+		change: podspec.Change{Location: containers, Name: "app", Old: "nginx", Result: rewrite.Result{Image: "nginx", Outcome: rewrite.OutcomeExcludedImage}},
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

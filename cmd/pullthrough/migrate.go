@@ -14,6 +14,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/pullthrough/pullthrough/migrate"
+	"github.com/pullthrough/pullthrough/wellknown"
 )
 
 // migrateFlags are the flags of `pullthrough migrate`.
@@ -52,18 +53,18 @@ func runMigrate(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return usageError{err}
 	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	var verifier migrate.Verifier
 	if f.verify {
 		cs, err := kubernetes.NewForConfig(rc)
 		if err != nil {
 			return usageError{fmt.Errorf("kubeconfig: %w", err)}
 		}
-		if verifier, err = newVerifier(cfg, f.verifyFlags, cs); err != nil {
+		if verifier, err = newVerifier(ctx, cfg, f.verifyFlags, cs, stderr); err != nil {
 			return err
 		}
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	report, runErr := migrateRun(ctx, m, f, verifier)
 	if report == nil {
 		return runErr
@@ -117,7 +118,7 @@ func parseMigrateFlags(args []string, stderr io.Writer) (*migrateFlags, error) {
 	fs.StringVar(&f.kinds, "kinds", "", "comma-separated kinds to migrate, e.g. deploy,sts,configmaps,installations (default: all)")
 	fs.StringVar(&f.opts.Selector, "l", "", "label selector every object must match")
 	fs.BoolVar(&f.apply, "apply", false, "patch the planned objects (default: print the plan only)")
-	fs.BoolVar(&f.undo, "undo", false, "plan the restore of the values recorded in "+migrate.AnnotationMigratedImages+"; with --apply, restore them")
+	fs.BoolVar(&f.undo, "undo", false, "plan the restore of the values recorded in "+wellknown.AnnotationMigratedImages+"; with --apply, restore them")
 	fs.StringVar(&f.output, "o", "table", "report format: table or json")
 	fs.BoolVar(&f.opts.Diff, "diff", false, "show a unified diff of each object to patch")
 	fs.IntVar(&f.opts.BatchSize, "batch-size", migrate.DefaultBatchSize, "objects patched per batch")

@@ -6,17 +6,17 @@ import (
 	"io"
 	"os"
 
+	"github.com/pullthrough/pullthrough/podspec/manifest"
 	"github.com/pullthrough/pullthrough/rewrite"
-	"github.com/pullthrough/pullthrough/rewrite/manifest"
 )
 
 func runRewrite(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("rewrite", stderr)
 	configPath := fs.String("config", "", "config file (YAML)")
-	explain := fs.Bool("explain", false, "print IMAGE<TAB>RESULT<TAB>OUTCOME<TAB>REGISTRY per image (the mirror source, or the public registry no mirror covers)")
+	explain := fs.Bool("explain", false, "print IMAGE<TAB>RESULT<TAB>OUTCOME<TAB>REGISTRY per image (the mirror source, or the public registry no mirror covers); with -f, FILE:LINE<TAB>OBJECT<TAB>WHERE before them, instead of the manifests")
 	file := fs.String("f", "", "rewrite the manifests in FILE (YAML or JSON stream; - for stdin)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: pullthrough rewrite --config FILE [--explain] IMAGE...\n       pullthrough rewrite --config FILE -f FILE|-")
+		fmt.Fprintln(stderr, "usage: pullthrough rewrite --config FILE [--explain] IMAGE...\n       pullthrough rewrite --config FILE [--explain] -f FILE|-")
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args); err != nil {
@@ -34,7 +34,7 @@ func runRewrite(args []string, stdout, stderr io.Writer) error {
 	case *file != "" && fs.NArg() > 0:
 		return usagef("give images or -f, not both")
 	case *file != "":
-		return rewriteManifests(r, *file, stdout, stderr)
+		return rewriteManifests(r, *file, *explain, stdout, stderr)
 	case fs.NArg() == 0:
 		return usagef("no images given (or use -f FILE)")
 	}
@@ -46,11 +46,7 @@ func runRewrite(args []string, stdout, stderr io.Writer) error {
 			unparseable = append(unparseable, image)
 		}
 		if *explain {
-			registry := res.Registry()
-			if registry == "" {
-				registry = "-"
-			}
-			fmt.Fprintf(out, "%s\t%s\t%s\t%s\n", image, res.Image, res.Outcome, registry)
+			fmt.Fprintln(out, explanation(image, res))
 		} else {
 			fmt.Fprintln(out, res.Image)
 		}
@@ -59,6 +55,15 @@ func runRewrite(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	return unparseableError(unparseable)
+}
+
+// explanation is one --explain line: IMAGE, RESULT, OUTCOME, REGISTRY.
+func explanation(image string, res rewrite.Result) string {
+	registry := res.Registry()
+	if registry == "" {
+		registry = "-"
+	}
+	return fmt.Sprintf("%s\t%s\t%s\t%s", image, res.Image, res.Outcome, registry)
 }
 
 // unparseableError fails the command (exit 1) when any image was not a
@@ -70,10 +75,12 @@ func unparseableError(images []string) error {
 	return fmt.Errorf("%d images are not valid references: %q", len(images), images)
 }
 
-// rewriteManifests rewrites a manifest stream to stdout and summarises the
-// decisions on stderr: one line per image that was rewritten or is still
-// pulled from a public registry no mirror covers, then the counts.
-func rewriteManifests(r *rewrite.Rewriter, path string, stdout, stderr io.Writer) error {
+// rewriteManifests rewrites a manifest stream to stdout (or, with explain,
+// prints the decision for every image found in it) and summarises the
+// decisions on stderr: one line per image that was rewritten, is still
+// pulled from a public registry no mirror covers or cannot be read, then
+// the counts.
+func rewriteManifests(r *rewrite.Rewriter, path string, explain bool, stdout, stderr io.Writer) error {
 	var in []byte
 	var err error
 	if path == "-" {
@@ -88,6 +95,12 @@ func rewriteManifests(r *rewrite.Rewriter, path string, stdout, stderr io.Writer
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
+	if explain {
+		out = nil
+		for _, img := range images {
+			out = fmt.Appendf(out, "%s:%d\t%s\t%s\t%s\n", path, img.Line, img.Object, img.Label(), explanation(img.Old, img.Result))
+		}
+	}
 	if _, err := stdout.Write(out); err != nil {
 		return err
 	}
@@ -100,9 +113,11 @@ func rewriteManifests(r *rewrite.Rewriter, path string, stdout, stderr io.Writer
 		}
 		switch img.Outcome {
 		case rewrite.OutcomeRewritten:
-			fmt.Fprintf(stderr, "%s:%d %s %s: %s -> %s\n", path, img.Line, img.Object, img.Container, img.Old, img.Image)
+			fmt.Fprintf(stderr, "%s:%d %s %s: %s -> %s\n", path, img.Line, img.Object, img.Label(), img.Old, img.Image)
 		case rewrite.OutcomeUnroutedPublic:
-			fmt.Fprintf(stderr, "%s:%d %s %s: %s pulls from public registry %s: no mirror covers it\n", path, img.Line, img.Object, img.Container, img.Old, img.Public)
+			fmt.Fprintf(stderr, "%s:%d %s %s: %s pulls from public registry %s: no mirror covers it\n", path, img.Line, img.Object, img.Label(), img.Old, img.Public)
+		case rewrite.OutcomeUnparseable:
+			fmt.Fprintf(stderr, "%s:%d %s %s: cannot read image reference %q: left as is\n", path, img.Line, img.Object, img.Label(), img.Old)
 		}
 	}
 	fmt.Fprintf(stderr, "%s: %d images:", path, len(images))

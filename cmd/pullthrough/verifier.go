@@ -4,14 +4,17 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"net/http"
-	"os"
 	"strings"
+
+	"github.com/google/go-containerregistry/pkg/authn"
 
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/pullthrough/pullthrough/config"
 	"github.com/pullthrough/pullthrough/resolve"
+	"github.com/pullthrough/pullthrough/resolve/ecr"
 )
 
 // verifyFlags choose how --verify and `pullthrough verify` reach the proxy.
@@ -20,7 +23,7 @@ type verifyFlags struct {
 }
 
 func (v *verifyFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&v.dockerConfig, "docker-config", "", "docker config file with the proxy's login (default: the config's imagePullSecrets, read in each namespace)")
+	fs.StringVar(&v.dockerConfig, "docker-config", "", "docker config file with the proxy's login: auths, credHelpers and credsStore (docker-credential-NAME on PATH is run) (default: the config's imagePullSecrets, read in each namespace); either way an ECR registry is also reached with the process's AWS credentials")
 	fs.StringVar(&v.caBundle, "ca-bundle", "", "PEM CA bundle the proxy's certificate chains to (default: the config's proxyHealth.caBundle)")
 }
 
@@ -32,6 +35,7 @@ type proxyVerifier struct {
 	secrets    []string
 	transport  http.RoundTripper
 	fixed      *resolve.Checker            // from --docker-config; nil to read the secrets
+	ecr        authn.Keychain              // after the secrets or the file: ECR tokens from AWS credentials
 	namespaces map[string]namespaceChecker // by namespace, once read
 }
 
@@ -44,7 +48,7 @@ type namespaceChecker struct {
 
 // newVerifier builds the transport (TLS to every mirror target's host, the CA bundle)
 // and the credentials' source. Errors are usage errors: they name a flag or file.
-func newVerifier(cfg *config.Config, f verifyFlags, cs kubernetes.Interface) (*proxyVerifier, error) {
+func newVerifier(ctx context.Context, cfg *config.Config, f verifyFlags, cs kubernetes.Interface, log io.Writer) (*proxyVerifier, error) {
 	ca := f.caBundle
 	if ca == "" && cfg.ProxyHealth != nil {
 		ca = cfg.ProxyHealth.CABundle
@@ -58,19 +62,23 @@ func newVerifier(cfg *config.Config, f verifyFlags, cs kubernetes.Interface) (*p
 	if err != nil {
 		return nil, usagef("--ca-bundle or proxyHealth.caBundle: %w", err)
 	}
-	v := &proxyVerifier{cs: cs, secrets: cfg.ImagePullSecrets, transport: transport, namespaces: map[string]namespaceChecker{}}
+	v := &proxyVerifier{cs: cs, secrets: cfg.ImagePullSecrets, transport: transport, namespaces: map[string]namespaceChecker{},
+		ecr: ecr.Keychain(ctx, log)}
 	if f.dockerConfig != "" {
-		data, err := os.ReadFile(f.dockerConfig)
+		keychain, err := resolve.DockerConfig(f.dockerConfig)
 		if err != nil {
 			return nil, usagef("--docker-config: %w", err)
 		}
-		creds := resolve.Credentials{}
-		if err := creds.Add(f.dockerConfig, data); err != nil {
-			return nil, usagef("--docker-config: %w", err)
-		}
-		v.fixed = resolve.NewChecker(transport, creds)
+		v.fixed = resolve.NewChecker(transport, v.withECR(keychain))
 	}
 	return v, nil
+}
+
+// withECR lets an ECR registry that keychain has no login for be reached with the
+// process's AWS credentials, as the kubelet's ECR credential provider reaches it on
+// EKS nodes, where pods carry no pull secret for it.
+func (v *proxyVerifier) withECR(keychain authn.Keychain) authn.Keychain {
+	return authn.NewMultiKeychain(keychain, v.ecr)
 }
 
 // Verify implements migrate.Verifier. A namespace whose pull secrets cannot be read
@@ -83,7 +91,7 @@ func (v *proxyVerifier) Verify(ctx context.Context, namespace, image string) res
 	if !ok {
 		creds, err := resolve.FromSecrets(ctx, v.cs, namespace, v.secrets)
 		if c.err = err; err == nil {
-			c.checker = resolve.NewChecker(v.transport, creds)
+			c.checker = resolve.NewChecker(v.transport, v.withECR(creds))
 		}
 		v.namespaces[namespace] = c
 	}

@@ -53,12 +53,12 @@ func runVerify(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	v, err := newVerifier(cfg, vf, cs)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	v, err := newVerifier(ctx, cfg, vf, cs, stderr)
 	if err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	pods, err := cs.CoreV1().Pods(namespace).List(ctx, metav1.ListOptions{})
 	if err != nil {
 		return fmt.Errorf("listing the pods of %s: %w", namespace, err)
@@ -70,7 +70,7 @@ func runVerify(args []string, stdout, stderr io.Writer) error {
 	for _, pod := range pods.Items {
 		for _, c := range podspec.Decide(rw, podspec.FromPodSpec(&pod.Spec)) {
 			if c.Outcome != rewrite.OutcomeRewritten && c.Outcome != rewrite.OutcomeAlreadyProxied {
-				_, _ = fmt.Fprintf(tw, "%s\t%s\t%s\t-\t%s\n", pod.Name, c.Container, c.Old, c.Outcome)
+				_, _ = fmt.Fprintf(tw, "%s\t%s\t%s\t-\t%s\n", pod.Name, c.Label(), c.Old, c.Outcome)
 				continue
 			}
 			res, ok := checked[c.Image]
@@ -81,9 +81,9 @@ func runVerify(args []string, stdout, stderr io.Writer) error {
 			total++
 			if res.Status != resolve.StatusServed {
 				notServed++
-				_, _ = fmt.Fprintf(stderr, "verify: pod %s container %s: %v\n", pod.Name, c.Container, res.Err)
+				_, _ = fmt.Fprintf(stderr, "verify: pod %s %s: %v\n", pod.Name, c.Label(), res.Err)
 			}
-			_, _ = fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", pod.Name, c.Container, c.Old, c.Image, res.Status)
+			_, _ = fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", pod.Name, c.Label(), c.Old, c.Image, res.Status)
 		}
 	}
 	if err := tw.Flush(); err != nil {

@@ -19,6 +19,10 @@ var versionsFile = filepath.Join("hack", "versions.env")
 // binaries are the programs a cluster runs; hack/e2e-bins.sh builds all of them.
 var binaries = []string{"etcd", "kube-apiserver", "kube-controller-manager"}
 
+// k8sVersionEnv replaces hack/versions.env's K8S_VERSION for one run (make test
+// K8S_VERSION=...), as it does for hack/e2e-bins.sh.
+const k8sVersionEnv = "PULLTHROUGH_K8S_VERSION"
+
 // registryBinary is the Distribution registry hack/e2e-bins.sh builds beside them.
 const registryBinary = "registry"
 
@@ -79,7 +83,11 @@ func cacheDir() (string, error) {
 		}
 		cache = filepath.Join(home, ".cache")
 	}
-	name := "k8s-" + versions["K8S_VERSION"] + "-etcd-" + versions["ETCD_VERSION"]
+	k8s := versions["K8S_VERSION"]
+	if v := os.Getenv(k8sVersionEnv); v != "" {
+		k8s = v
+	}
+	name := "k8s-" + k8s + "-etcd-" + versions["ETCD_VERSION"]
 	return filepath.Join(cache, "pullthrough", "e2e", name), nil
 }
 

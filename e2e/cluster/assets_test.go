@@ -87,3 +87,23 @@ func TestAssetsDirNamesTheBuild(t *testing.T) {
 		t.Fatalf("RegistryBinary() = %q, %v; want %q", got, err, reg)
 	}
 }
+
+// TestCacheDirFollowsTheVersion checks that make test K8S_VERSION=... (through
+// PULLTHROUGH_K8S_VERSION) looks for the control plane hack/e2e-bins.sh builds
+// for that version, in a directory of its own, and for the pinned one otherwise.
+func TestCacheDirFollowsTheVersion(t *testing.T) {
+	t.Setenv(assetsEnv, "")
+	t.Setenv("XDG_CACHE_HOME", "/cache")
+	pinned, err := cacheDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv(k8sVersionEnv, "v1.35.4")
+	other, err := cacheDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(other, "/cache/pullthrough/e2e/k8s-v1.35.4-etcd-") || other == pinned {
+		t.Errorf("cacheDir() with %s=v1.35.4 = %s (pinned: %s), want the v1.35.4 build's own directory", k8sVersionEnv, other, pinned)
+	}
+}

@@ -26,7 +26,7 @@ import (
 
 	"github.com/pullthrough/pullthrough/e2e"
 	"github.com/pullthrough/pullthrough/e2e/cluster"
-	"github.com/pullthrough/pullthrough/webhook"
+	"github.com/pullthrough/pullthrough/wellknown"
 )
 
 const (
@@ -140,7 +140,7 @@ func run(ctx context.Context) (err error) {
 			return err
 		}
 	}
-	step("every pod's images (ORIGINAL is from the %s annotation; audit pods show what would change)", webhook.AnnotationOriginalImages)
+	step("every pod's images (ORIGINAL is from the %s annotation; audit pods show what would change)", wellknown.AnnotationOriginalImages)
 	if err := printPods(ctx, k8s); err != nil {
 		return err
 	}

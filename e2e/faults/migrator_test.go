@@ -25,6 +25,7 @@ import (
 	"k8s.io/client-go/rest"
 
 	"github.com/pullthrough/pullthrough/migrate"
+	"github.com/pullthrough/pullthrough/wellknown"
 )
 
 // faultProxy stands between the migrator and the API server and, while
@@ -191,7 +192,7 @@ func (s *suite) migrator(t *testing.T, admin *rest.Config) {
 		}
 		want := `{"/spec/template/spec/containers/0/image":"` + streamImage + `"}`
 		image := d.Spec.Template.Spec.Containers[0].Image
-		if got := d.Annotations[migrate.AnnotationMigratedImages]; got != want || image != proxied {
+		if got := d.Annotations[wellknown.AnnotationMigratedImages]; got != want || image != proxied {
 			t.Errorf("%s: image %q, record %q; want %q, %q", name, image, got, proxied, want)
 			continue
 		}

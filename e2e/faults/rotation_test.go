@@ -26,6 +26,7 @@ import (
 
 	"github.com/pullthrough/pullthrough/config"
 	"github.com/pullthrough/pullthrough/e2e"
+	"github.com/pullthrough/pullthrough/wellknown"
 )
 
 // The rotation faults serve the API server under the name localhost, which
@@ -123,7 +124,7 @@ func (s *suite) rotateSelfSigned(t *testing.T) {
 func (s *suite) rotationTarget(t *testing.T, ns string, port int, caBundle []byte) {
 	t.Helper()
 	if _, err := s.cs.CoreV1().Namespaces().Create(t.Context(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{
-		Name: ns, Labels: map[string]string{config.LabelMode: string(config.ModeOff)},
+		Name: ns, Labels: map[string]string{wellknown.LabelMode: string(config.ModeOff)},
 	}}, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}

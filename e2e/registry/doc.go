@@ -17,6 +17,8 @@
 //     blob, other). Seeding bypasses the counter.
 //   - Proxy.Stop and Proxy.Start stop and restart one pull-through proxy on the same
 //     address with its cache intact, for proxy-health tests.
+//   - Local is one plain-HTTP registry without a proxy or auth, to push to
+//     (the release tests push the image and the chart there).
 //   - Set.Pull pulls like a node runtime: manifest (an index resolves to linux/amd64),
 //     config and every layer, through the given keychain, over TLS to proxies.
 package registry

@@ -23,7 +23,7 @@ const dashboardFile = "../../../deploy/charts/pullthrough/files/dashboard.json"
 var apiServerMetrics = []string{"apiserver_admission_webhook_fail_open_count", "apiserver_admission_webhook_rejection_count"}
 
 // grafanaVariables stand in for the dashboard's variables, which are not PromQL.
-var grafanaVariables = strings.NewReplacer("$__rate_interval", "5m", "$__range", "1h", "$namespace", "pullthrough-system")
+var grafanaVariables = strings.NewReplacer("$__rate_interval", "5m", "$__range", "1h", "$namespace", "pullthrough-system", "$cluster", ".*")
 
 func TestDashboardQueries(t *testing.T) {
 	t.Parallel()

@@ -11,6 +11,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/pullthrough/pullthrough/podspec"
 	"github.com/pullthrough/pullthrough/rewrite"
 )
 
@@ -20,13 +21,11 @@ type Image struct {
 	Document int
 	// Object is "Kind/name" of the object holding the image.
 	Object string
-	// Field is the container list, Container the container's name.
-	Field, Container string
 	// Line is the 1-based line of the image in the input.
 	Line int
-	// Old is the image as written.
-	Old string
-	rewrite.Result
+	// Change is where the image is in the object's pod spec and the decision
+	// for it.
+	podspec.Change
 }
 
 // edit replaces len(old) bytes at offset with new.
@@ -96,7 +95,7 @@ func documents(in []byte) ([]document, error) {
 func spliceFor(in []byte, d document, img located) (edit, error) {
 	switch {
 	case img.merged != "":
-		return edit{}, fmt.Errorf("document %d, line %d: image of container %s comes through the YAML merge key <<: %s, shared with every user of that anchor; write the image out in the container so it can be rewritten in place", img.Document, img.Line, img.Container, img.merged)
+		return edit{}, fmt.Errorf("document %d, line %d: image of %s comes through the YAML merge key <<: %s, shared with every user of that anchor; write the image out in place so it can be rewritten", img.Document, img.Line, img.Describe(), img.merged)
 	case img.node.Kind == yaml.AliasNode:
 		return edit{}, fmt.Errorf("document %d, line %d: image is the YAML alias *%s; write the image out so it can be rewritten in place", img.Document, img.Line, img.node.Value)
 	case img.node.Anchor != "":

@@ -50,7 +50,7 @@ func TestGolden(t *testing.T) {
 			}
 			var summary strings.Builder
 			for _, img := range images {
-				fmt.Fprintf(&summary, "%d %s %s/%s line %d: %s -> %s (%s)\n", img.Document, img.Object, img.Field, img.Container, img.Line, img.Old, img.Image, img.Outcome)
+				fmt.Fprintf(&summary, "%d %s %s/%s line %d: %s -> %s (%s)\n", img.Document, img.Object, img.Field, img.Name, img.Line, img.Old, img.Image, img.Outcome)
 			}
 			golden(t, strings.Replace(in, ".in.", ".out.", 1), out)
 			golden(t, strings.Replace(in, ".in.", ".images.", 1)+".txt", []byte(summary.String()))
@@ -92,11 +92,11 @@ func TestRewriteErrors(t *testing.T) {
 		// editing it in place would change them all, skipping it would
 		// leave a public image behind.
 		{"image under a merge key", "kind: Pod\nmetadata: {name: p, x: &defaults {image: nginx:1}}\nspec:\n  containers:\n  - <<: *defaults\n    name: a\n",
-			"image of container a comes through the YAML merge key <<: *defaults"},
+			"image of container \"a\" comes through the YAML merge key <<: *defaults"},
 		{"container list under a merge key", "x: &spec\n  containers:\n  - {name: a, image: nginx:1}\nkind: Pod\nmetadata: {name: p}\nspec:\n  <<: *spec\n",
-			"image of container a comes through the YAML merge key <<: *spec"},
+			"image of container \"a\" comes through the YAML merge key <<: *spec"},
 		{"merge key sequence", "kind: Pod\nmetadata: {name: p, x: &a {name: a}, y: &b {image: nginx:1}}\nspec:\n  containers:\n  - <<: [*a, *b]\n",
-			"image of container a comes through the YAML merge key <<: *b"},
+			"image of container \"a\" comes through the YAML merge key <<: *b"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -42,37 +42,66 @@ func objectImages(obj *yaml.Node, docIndex int) []located {
 	if !ok {
 		return nil
 	}
-	spec, specMerged := obj, ""
-	for _, key := range path {
-		var via string
-		if spec, via = lookupVia(spec, key); spec == nil {
-			return nil
-		}
-		specMerged = cmp.Or(specMerged, via)
+	spec, specMerged := lookupPath(obj, path)
+	if spec == nil {
+		return nil
 	}
 	object := kind + "/" + scalar(lookup(lookup(obj, "metadata"), "name"))
 	var out []located
-	for _, field := range podspec.ContainerFields {
-		list, listMerged := lookupVia(spec, field)
+	for i := range podspec.Locations {
+		loc := &podspec.Locations[i]
+		list, listMerged := lookupVia(spec, loc.Field)
 		if list == nil || list.Kind != yaml.SequenceNode {
 			continue
 		}
-		for _, c := range list.Content {
-			img, imgMerged := lookupVia(c, "image")
+		for index, entry := range list.Content {
+			img, imgMerged := lookupPath(entry, loc.ImagePath)
 			value := img
 			if img != nil && img.Kind == yaml.AliasNode {
 				value = img.Alias // decided on what it stands for; spliceFor refuses to edit it
 			}
-			if value == nil || value.Kind != yaml.ScalarNode {
+			line := entry.Line
+			switch {
+			case value == nil && imageWithoutReference(entry, loc.ImagePath):
+				// image: {}: an image volume with no reference, reported
+				// as the walk of a pod spec reports it, never edited.
+				value = &yaml.Node{Kind: yaml.ScalarNode}
+			case value == nil || value.Kind != yaml.ScalarNode:
 				continue
+			default:
+				line = img.Line
 			}
 			out = append(out, located{node: img, merged: cmp.Or(specMerged, listMerged, imgMerged), Image: Image{
-				Document: docIndex, Object: object, Field: field,
-				Container: scalar(lookup(c, "name")), Line: img.Line, Old: value.Value,
+				Document: docIndex, Object: object, Line: line,
+				Change: podspec.Change{Location: loc, Index: index, Name: scalar(lookup(entry, "name")), Old: value.Value},
 			}})
 		}
 	}
 	return out
+}
+
+// imageWithoutReference reports whether entry holds the object its image
+// is in (an image volume's image) but not the image itself.
+func imageWithoutReference(entry *yaml.Node, path []string) bool {
+	if len(path) < 2 {
+		return false
+	}
+	holder, _ := lookupPath(entry, path[:len(path)-1])
+	return holder != nil && holder.Kind == yaml.MappingNode
+}
+
+// lookupPath follows keys from m (an image volume's image is two levels
+// down), returning the value and the first merge alias on the way.
+func lookupPath(m *yaml.Node, keys []string) (value *yaml.Node, via string) {
+	value = m
+	for _, key := range keys {
+		var v string
+		if value, v = lookupVia(value, key); value == nil {
+			return nil, ""
+		}
+		via = cmp.Or(via, v)
+	}
+	return value, via
 }
 
 // isList reports whether kind is a list kind: v1 List, or a typed list such

@@ -1,0 +1,25 @@
+package wellknown
+
+// Metrics of the webhook (`pullthrough webhook`).
+const (
+	MetricImages                 = "pullthrough_images_total"
+	MetricAdmissionRequests      = "pullthrough_admission_requests_total"
+	MetricAdmissionDuration      = "pullthrough_admission_duration_seconds"
+	MetricAdmissionInternalError = "pullthrough_admission_internal_errors_total"
+	MetricConfigReloads          = "pullthrough_config_reloads_total"
+	MetricConfigLastReloadOK     = "pullthrough_config_last_reload_successful"
+	MetricProxyUp                = "pullthrough_proxy_up"
+	MetricProxyTransitions       = "pullthrough_proxy_transitions_total"
+	MetricProxyProbes            = "pullthrough_proxy_probes_total"
+)
+
+// Metrics of the node agent (`pullthrough nodeconfig --interval`).
+const (
+	MetricNodeconfigFilesWritten    = "pullthrough_nodeconfig_files_written_total"
+	MetricNodeconfigFilesRemoved    = "pullthrough_nodeconfig_files_removed_total"
+	MetricNodeconfigSyncs           = "pullthrough_nodeconfig_syncs_total"
+	MetricNodeconfigLastSyncOK      = "pullthrough_nodeconfig_last_sync_successful"
+	MetricNodeconfigLastSuccessTime = "pullthrough_nodeconfig_last_sync_success_timestamp_seconds"
+	MetricNodeconfigFiles           = "pullthrough_nodeconfig_files"
+	MetricNodeconfigUnexpressed     = "pullthrough_nodeconfig_unexpressed_rules"
+)

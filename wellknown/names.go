@@ -1,0 +1,28 @@
+package wellknown
+
+// Labels pullthrough reads.
+const (
+	// LabelMode on a namespace picks the webhook path its pods go to and
+	// how the migrator treats it: absent or "enforce" rewrite, "audit"
+	// computes and warns, "off" leaves alone; any other value audits (a
+	// typo must never enforce).
+	LabelMode = "pullthrough.dev/mode"
+	// LabelSkip = "true" on a pod opts it out (the chart's objectSelector
+	// also keeps such pods from reaching the webhook at all).
+	LabelSkip = "pullthrough.dev/skip"
+)
+
+// Annotations pullthrough writes. Each holds a JSON object with sorted keys.
+const (
+	// AnnotationOriginalImages records on a rewritten pod what each image
+	// asked for: container name, or volume:NAME for an image volume, to the
+	// original reference; so a person can see and undo it.
+	AnnotationOriginalImages = "pullthrough.dev/original-images"
+	// AnnotationWouldRewrite records on the audit path, with the same keys,
+	// the image enforce would use.
+	AnnotationWouldRewrite = "pullthrough.dev/would-rewrite"
+	// AnnotationMigratedImages records on every object the migrator patched
+	// the original of each value it replaced, keyed by JSON pointer; undo
+	// restores from it.
+	AnnotationMigratedImages = "pullthrough.dev/migrated-images"
+)
