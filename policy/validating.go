@@ -2,6 +2,7 @@ package policy
 
 import (
 	"fmt"
+	"slices"
 
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -89,7 +90,7 @@ func warningValidations() []admissionregistrationv1.Validation {
 
 // validatingPolicies are the audit path, the unrouted check and the guard.
 func (g *generator) validatingPolicies(cfg *config.Config, guard Guard) ([]*admissionregistrationv1.ValidatingAdmissionPolicy, []*admissionregistrationv1.ValidatingAdmissionPolicyBinding) {
-	base := g.variables()[:2] // slots, decisions
+	base := slices.Clip(g.variables()[:2]) // slots, decisions; clipped, as each policy appends its own
 	warn := []admissionregistrationv1.ValidationAction{admissionregistrationv1.Warn}
 	unknown := admissionregistrationv1.Validation{
 		Expression: fmt.Sprintf("!has(namespaceObject.metadata.labels) || !(%[1]s in namespaceObject.metadata.labels) || namespaceObject.metadata.labels[%[1]s] in %[2]s",
