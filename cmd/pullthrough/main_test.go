@@ -22,6 +22,10 @@ func TestRun(t *testing.T) {
 	if err := os.WriteFile(foreign, []byte("server = \"https://ghcr.io\"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	inexpressible := filepath.Join(dir, "inexpressible.yaml")
+	if err := os.WriteFile(inexpressible, []byte("mirrors: [{source: ghcr.io, target: proxy.internal/ghcr}]\nexclude: {images: [\"ghcr.io/*[^a]*x\"]}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	const cfg = "../../examples/config.yaml"
 	tests := []struct {
 		name      string
@@ -75,6 +79,10 @@ func TestRun(t *testing.T) {
 		{"nodeconfig prints only to stdout", []string{"nodeconfig", "--config", cfg, "-o", "x"}, exitUsage, "", "-o takes only -", ""},
 		{"nodeconfig bad config", []string{"nodeconfig", "--config", bad, "-o", "-"}, exitUsage, "", "mirrors[0].target", ""},
 		{"webhook without config", []string{"webhook"}, exitUsage, "", "--config is required", ""},
+		{"policy prints", []string{"policy", "--config", cfg, "--guard", "warn"}, exitOK, "", "", "kind: MutatingAdmissionPolicy\n"},
+		{"policy bad guard", []string{"policy", "--config", cfg, "--guard", "loud"}, exitUsage, "", `--guard: "loud" is not off, warn or deny`, ""},
+		{"policy inexpressible", []string{"policy", "--config", inexpressible}, exitUsage, "", `exclude.images[0]: "ghcr.io/*[^a]*x": cannot be expressed exactly in an admission policy: character class [^a] can match '/'`, ""},
+		{"policy bad config", []string{"policy", "--config", bad}, exitUsage, "", "mirrors[0].target", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
