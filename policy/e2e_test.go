@@ -252,6 +252,19 @@ func TestPolicyOnAPIServer(t *testing.T) {
 			t.Errorf("ephemeral container:\n policy:  %s\n webhook: %s", pulled(got), pulled(want))
 		}
 	})
+	// Last: it takes the rewrite away, as a webhook that failed open would.
+	t.Run("the guard catches a pod the rewrite missed", func(t *testing.T) {
+		for _, b := range []string{NameRewrite, NameRewrite + "-enforce"} {
+			if err := e.cs.AdmissionregistrationV1().MutatingAdmissionPolicyBindings().Delete(ctx, b, metav1.DeleteOptions{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got := e.waitWarnings(t, "labelled", podOf([]string{"app=ghcr.io/acme/app:1", "own=registry.internal/x"}, nil, nil), 1)
+		want := "pullthrough guard: not rewritten, still pulled from a public registry: app: ghcr.io/acme/app:1"
+		if !slices.Contains(got, want) {
+			t.Errorf("guard warnings %q, want %q", got, want)
+		}
+	})
 }
 
 // expectWebhook dry-run creates p in ns and requires the webhook's decisions.
@@ -334,7 +347,7 @@ func injectorBinding() *admissionregistrationv1.MutatingAdmissionPolicyBinding {
 func (e *policyEnv) waitWarnings(t *testing.T, ns string, p *corev1.Pod, n int) []string {
 	t.Helper()
 	var got []string
-	_ = wait.PollUntilContextTimeout(t.Context(), 200*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
+	err := wait.PollUntilContextTimeout(t.Context(), 200*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
 		e.warnings.take()
 		if _, err := e.dryRun(ctx, ns, p); err != nil {
 			return false, err
@@ -347,6 +360,9 @@ func (e *policyEnv) waitWarnings(t *testing.T, ns string, p *corev1.Pod, n int) 
 		}
 		return len(got) >= n, nil
 	})
+	if err != nil && !wait.Interrupted(err) {
+		t.Fatalf("dry-run create in %s: %v", ns, err)
+	}
 	slices.Sort(got)
 	return got
 }
