@@ -63,7 +63,7 @@ e2e-bins: ## build etcd, kube-apiserver, kube-controller-manager and the registr
 # The packages whose tests run on a real API server: `make test` fails unless
 # each of them ran tests and skipped none (hack/testcheck), so that neither
 # GOFLAGS=-short nor a skipped test can turn CI green without the e2e suite.
-E2E_PKGS := ./certs ./deploy ./e2e ./e2e/cluster ./inventory ./migrate
+E2E_PKGS := ./certs ./deploy ./e2e ./e2e/cluster ./inventory ./migrate ./policy
 
 # make test K8S_VERSION=v1.35.4 runs the suite on another control plane (built
 # once into its own cache directory); hack/versions.env names the supported ones.

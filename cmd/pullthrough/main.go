@@ -42,6 +42,7 @@ var commands = map[string]command{
 	"verify":     {"check that the proxy serves a namespace's images before enforce", runVerify},
 	"selftest":   {"prove through the API server that new pods are rewritten", runSelftest},
 	"nodeconfig": {"write containerd's registry host files (certs.d) from the mirrors", runNodeconfig},
+	"policy":     {"print the admission policies that rewrite inside kube-apiserver", runPolicy},
 	"report":     {"list, per cluster, the pods' images that still pull direct and who owns them", runReport},
 	"version":    {"print the version", runVersion},
 }
@@ -83,7 +84,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: pullthrough COMMAND [flags]\n\ncommands:")
-	for _, name := range []string{"rewrite", "webhook", "migrate", "verify", "selftest", "nodeconfig", "report", "version"} {
+	for _, name := range []string{"rewrite", "webhook", "migrate", "verify", "selftest", "nodeconfig", "policy", "report", "version"} {
 		fmt.Fprintf(w, "  %-10s %s\n", name, commands[name].summary)
 	}
 	fmt.Fprintln(w, "\nRun 'pullthrough COMMAND -h' for a command's flags.")

@@ -26,6 +26,10 @@ func TestRun(t *testing.T) {
 	if err := os.WriteFile(kubeconfig, []byte("apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: 'https://127.0.0.1:1'}}]\nusers: [{name: u, user: {}}]\ncontexts: [{name: prod-eu, context: {cluster: c, user: u}}]\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	inexpressible := filepath.Join(dir, "inexpressible.yaml")
+	if err := os.WriteFile(inexpressible, []byte("mirrors: [{source: ghcr.io, target: proxy.internal/ghcr}]\nexclude: {images: [\"ghcr.io/*[^a]*x\"]}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	const cfg = "../../examples/config.yaml"
 	tests := []struct {
 		name      string
@@ -87,6 +91,10 @@ func TestRun(t *testing.T) {
 		{"report: missing kubeconfig", []string{"report", "--config", cfg, "--kubeconfig", filepath.Join(dir, "none")}, exitUsage, "", "kubeconfig:", ""},
 		{"report: unreachable cluster", []string{"report", "--config", cfg, "--kubeconfig", kubeconfig, "--all-contexts", "-o", "json"}, exitFailed, "", "cluster prod-eu: list replicasets.apps across the cluster", `"error": "list replicasets.apps across the cluster`},
 		{"report: bad config", []string{"report", "--config", bad}, exitUsage, "", "mirrors[0].target", ""},
+		{"policy prints", []string{"policy", "--config", cfg, "--guard", "warn"}, exitOK, "", "", "kind: MutatingAdmissionPolicy\n"},
+		{"policy bad guard", []string{"policy", "--config", cfg, "--guard", "loud"}, exitUsage, "", `--guard: "loud" is not off, warn or deny`, ""},
+		{"policy inexpressible", []string{"policy", "--config", inexpressible}, exitUsage, "", `exclude.images[0]: "ghcr.io/*[^a]*x": cannot be expressed exactly in an admission policy: character class [^a] can match '/'`, ""},
+		{"policy bad config", []string{"policy", "--config", bad}, exitUsage, "", "mirrors[0].target", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,0 +1,27 @@
+// Package policy compiles a pullthrough config into admission policies
+// (admissionregistration.k8s.io/v1, Kubernetes 1.36 and later) that make the
+// webhook's decisions inside kube-apiserver, in CEL, with no pullthrough
+// process on the admission path.
+//
+// The Go engine (package rewrite) is the reference, and this package's CEL
+// must decide every reference exactly as it does:
+//
+//   - Validity and splitting follow github.com/distribution/reference: the
+//     regular expressions are the library's own (ReferenceRegexp,
+//     DomainRegexp, ...), taken at generate time, never copied by hand; the
+//     digest check is go-digest's (the available algorithms and their
+//     lengths).
+//   - Registry identity, Docker Hub's aliases and "library/", exclusion
+//     globs, already-proxied targets, the longest mirror source, the
+//     result's length limit and unrouted public registries are each compiled
+//     from the same parsed rules rewrite.New accepts.
+//   - Where CEL cannot decide exactly as the Go engine, Generate refuses the
+//     config with an error naming the rule (ErrInexpressible); nothing drifts
+//     silently. The few documented differences are pod-level and pinned by tests.
+//
+// Generate is pure: a config in, API objects out. The proof that both
+// engines agree lives in the tests, which compile the generated CEL with the
+// API server's own environment and compare it with rewrite.Rewriter on the
+// rewrite corpus and a fuzz target, and in the e2e suite on a real
+// kube-apiserver.
+package policy

@@ -1,0 +1,178 @@
+package policy
+
+import (
+	"fmt"
+	"slices"
+
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/pullthrough/pullthrough/config"
+	"github.com/pullthrough/pullthrough/rewrite"
+	"github.com/pullthrough/pullthrough/webhook"
+	"github.com/pullthrough/pullthrough/wellknown"
+)
+
+// Names of the ValidatingAdmissionPolicies (and the prefix of their bindings).
+const (
+	// NameAudit warns, on the audit path, what enforce would rewrite.
+	NameAudit = "pullthrough-audit"
+	// NameUnrouted warns about (or, under unrouted: deny, denies) images
+	// from a public registry no mirror covers, on the enforce path.
+	NameUnrouted = "pullthrough-unrouted"
+	// NameGuard is the opt-in final-state guard: a pod in an enforce
+	// namespace whose final images would still be rewritten (the rewrite did
+	// not happen: a webhook that failed open, a policy past its cost limit).
+	NameGuard = "pullthrough-guard"
+)
+
+// maxWarnings is how many per-image warnings a policy sends: a policy has a
+// fixed list of validations, each at most one warning, so the first
+// maxWarnings images get the webhook's line each and the rest one summary.
+const maxWarnings = 16
+
+// Guard says whether and how the final-state guard acts.
+type Guard string
+
+// Guard values.
+const (
+	GuardOff  Guard = "off"
+	GuardWarn Guard = "warn" // warn the client and record it in the audit log
+	GuardDeny Guard = "deny"
+)
+
+// warningsExpr is the webhook's warning (warningsFor) for each decision
+// whose outcome is in lines, fitted to 256 characters as the webhook fits
+// it; lines maps an outcome to the CEL of its long and short forms, which
+// read the slot as s and the decision as d.
+func warningsExpr(lines map[rewrite.Outcome][2]string) string {
+	os := outcomes(lines)
+	last := lines[rewrite.Outcome(os[len(os)-1])]
+	expr := "[" + last[0] + ", " + last[1] + "]"
+	for _, o := range os[:len(os)-1] {
+		l := lines[rewrite.Outcome(o)]
+		expr = fmt.Sprintf("d.outcome == %s ? [%s, %s] : %s", lit(o), l[0], l[1], expr)
+	}
+	return fmt.Sprintf(`variables.decisions.transformList(i, d, d.outcome in %s, [variables.slots[i]].map(s, [%s].map(w, size(w[0]) <= 256 ? w[0] : size(w[1]) <= 256 ? w[1] : w[1].substring(0, 253) + '...')[0])[0])`,
+		list(os), expr)
+}
+
+func outcomes(lines map[rewrite.Outcome][2]string) []string {
+	var out []string
+	for _, o := range []rewrite.Outcome{rewrite.OutcomeRewritten, rewrite.OutcomeUnroutedPublic} {
+		if _, ok := lines[o]; ok {
+			out = append(out, string(o))
+		}
+	}
+	return out
+}
+
+// The webhook's warning lines, in CEL (webhook/warnings.go).
+var (
+	auditLines = [2]string{"'pullthrough audit: ' + s.key + ': ' + s.image + ' would be ' + d.proposed", "'pullthrough audit: ' + s.key + ': would be ' + d.proposed"}
+	unrouted   = [2]string{"'pullthrough: ' + s.key + ': ' + s.image + ' pulls from public registry ' + d.registry + ': no mirror covers it'", "'pullthrough: ' + s.key + ': public registry ' + d.registry + ' has no mirror'"}
+)
+
+// warningValidations send variables.warnings one per validation.
+func warningValidations() []admissionregistrationv1.Validation {
+	var out []admissionregistrationv1.Validation
+	for i := range maxWarnings {
+		out = append(out, admissionregistrationv1.Validation{
+			Expression:        fmt.Sprintf("size(variables.warnings) <= %d", i),
+			MessageExpression: fmt.Sprintf("variables.warnings[%d]", i),
+		})
+	}
+	return append(out, admissionregistrationv1.Validation{
+		Expression:        fmt.Sprintf("size(variables.warnings) <= %d", maxWarnings),
+		MessageExpression: fmt.Sprintf("'pullthrough: ' + string(size(variables.warnings) - %d) + ' more images like these'", maxWarnings),
+	})
+}
+
+// validatingPolicies are the audit path, the unrouted check and the guard.
+func (g *generator) validatingPolicies(cfg *config.Config, guard Guard) ([]*admissionregistrationv1.ValidatingAdmissionPolicy, []*admissionregistrationv1.ValidatingAdmissionPolicyBinding) {
+	base := slices.Clip(g.variables()[:2]) // slots, decisions; clipped, as each policy appends its own
+	warn := []admissionregistrationv1.ValidationAction{admissionregistrationv1.Warn}
+	unknown := admissionregistrationv1.Validation{
+		Expression: fmt.Sprintf("!has(namespaceObject.metadata.labels) || !(%[1]s in namespaceObject.metadata.labels) || namespaceObject.metadata.labels[%[1]s] in %[2]s",
+			lit(wellknown.LabelMode), list([]string{string(config.ModeEnforce), string(config.ModeAudit), string(config.ModeOff)})),
+		Message: webhook.WarningUnknownMode,
+	}
+	audit := g.validating(NameAudit, append(base, admissionregistrationv1.Variable{Name: "warnings",
+		Expression: warningsExpr(map[rewrite.Outcome][2]string{rewrite.OutcomeRewritten: auditLines, rewrite.OutcomeUnroutedPublic: unrouted})}),
+		append([]admissionregistrationv1.Validation{unknown}, warningValidations()...))
+	auditSelectors := []selector{
+		{"", &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{{Key: wellknown.LabelMode, Operator: metav1.LabelSelectorOpIn, Values: []string{string(config.ModeAudit)}}}}},
+		{"-unknown-mode", &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{{Key: wellknown.LabelMode, Operator: metav1.LabelSelectorOpExists},
+			{Key: wellknown.LabelMode, Operator: metav1.LabelSelectorOpNotIn, Values: []string{string(config.ModeEnforce), string(config.ModeAudit), string(config.ModeOff)}}}}},
+	}
+	if cfg.Mode == config.ModeAudit {
+		auditSelectors = append(auditSelectors, enforceSelectors()...)
+		for i := range enforceSelectors() {
+			auditSelectors[2+i].suffix = "-enforce-namespaces" + auditSelectors[2+i].suffix
+		}
+	}
+	policies := []*admissionregistrationv1.ValidatingAdmissionPolicy{audit}
+	bindings := validatingBindings(NameAudit, auditSelectors, warn)
+	if cfg.Mode != config.ModeEnforce {
+		return policies, bindings
+	}
+	check := admissionregistrationv1.Validation{
+		Expression: fmt.Sprintf("!variables.decisions.exists(d, d.outcome == %s)", lit(string(rewrite.OutcomeUnroutedPublic))),
+		MessageExpression: fmt.Sprintf(`'pullthrough (unrouted: deny): ' + variables.decisions.transformList(i, d, d.outcome == %s, 'container "' + variables.slots[i].key + '": image "' + variables.slots[i].image + '" would be pulled from public registry ' + d.registry + ', which no mirror covers (add a mirror with source ' + d.host + ', or exclude the image)').join('; ')`,
+			lit(string(rewrite.OutcomeUnroutedPublic))),
+	}
+	if cfg.Unrouted == config.UnroutedDeny {
+		policies = append(policies, g.validating(NameUnrouted, base, []admissionregistrationv1.Validation{check}))
+		bindings = append(bindings, validatingBindings(NameUnrouted, enforceSelectors(), []admissionregistrationv1.ValidationAction{admissionregistrationv1.Deny})...)
+	} else {
+		policies = append(policies, g.validating(NameUnrouted, append(base, admissionregistrationv1.Variable{Name: "warnings",
+			Expression: warningsExpr(map[rewrite.Outcome][2]string{rewrite.OutcomeUnroutedPublic: unrouted})}), warningValidations()))
+		bindings = append(bindings, validatingBindings(NameUnrouted, enforceSelectors(), warn)...)
+	}
+	if guard == GuardOff {
+		return policies, bindings
+	}
+	policies = append(policies, g.validating(NameGuard, base, []admissionregistrationv1.Validation{{
+		Expression: fmt.Sprintf("!variables.decisions.exists(d, d.outcome == %s)", lit(string(rewrite.OutcomeRewritten))),
+		MessageExpression: fmt.Sprintf(`'pullthrough guard: not rewritten, still pulled from a public registry: ' + variables.decisions.transformList(i, d, d.outcome == %s, variables.slots[i].key + ': ' + variables.slots[i].image).join(', ')`,
+			lit(string(rewrite.OutcomeRewritten))),
+	}}))
+	actions := []admissionregistrationv1.ValidationAction{admissionregistrationv1.Warn, admissionregistrationv1.Audit}
+	if guard == GuardDeny {
+		actions = []admissionregistrationv1.ValidationAction{admissionregistrationv1.Deny}
+	}
+	return policies, append(bindings, validatingBindings(NameGuard, enforceSelectors(), actions)...)
+}
+
+// validating is one ValidatingAdmissionPolicy over pods, with the rewrite's
+// match conditions: what the webhook never looks at, it never warns about.
+func (g *generator) validating(name string, vars []admissionregistrationv1.Variable, validations []admissionregistrationv1.Validation) *admissionregistrationv1.ValidatingAdmissionPolicy {
+	ignore := admissionregistrationv1.Ignore
+	return &admissionregistrationv1.ValidatingAdmissionPolicy{
+		TypeMeta:   metav1.TypeMeta{APIVersion: admissionregistrationv1.SchemeGroupVersion.String(), Kind: "ValidatingAdmissionPolicy"},
+		ObjectMeta: metav1.ObjectMeta{Name: name, Labels: labels},
+		Spec: admissionregistrationv1.ValidatingAdmissionPolicySpec{
+			MatchConstraints: podRules(),
+			MatchConditions:  g.matchConditions(),
+			Variables:        vars,
+			Validations:      validations,
+			FailurePolicy:    &ignore,
+		},
+	}
+}
+
+func validatingBindings(policy string, selectors []selector, actions []admissionregistrationv1.ValidationAction) []*admissionregistrationv1.ValidatingAdmissionPolicyBinding {
+	var out []*admissionregistrationv1.ValidatingAdmissionPolicyBinding
+	for _, s := range selectors {
+		out = append(out, &admissionregistrationv1.ValidatingAdmissionPolicyBinding{
+			TypeMeta:   metav1.TypeMeta{APIVersion: admissionregistrationv1.SchemeGroupVersion.String(), Kind: "ValidatingAdmissionPolicyBinding"},
+			ObjectMeta: metav1.ObjectMeta{Name: policy + s.suffix, Labels: labels},
+			Spec: admissionregistrationv1.ValidatingAdmissionPolicyBindingSpec{
+				PolicyName:        policy,
+				MatchResources:    &admissionregistrationv1.MatchResources{NamespaceSelector: s.selector},
+				ValidationActions: actions,
+			},
+		})
+	}
+	return out
+}
