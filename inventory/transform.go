@@ -28,7 +28,7 @@ func (*cachedPod) GetObjectKind() schema.ObjectKind { return schema.EmptyObjectK
 
 // DeepCopyObject is runtime.Object's.
 func (p *cachedPod) DeepCopyObject() runtime.Object {
-	c := &cachedPod{ObjectMeta: *p.ObjectMeta.DeepCopy(), Spec: p.Spec}
+	c := &cachedPod{ObjectMeta: *p.DeepCopy(), Spec: p.Spec} // p.DeepCopy is ObjectMeta's, promoted
 	c.Spec.InitContainers = slices.Clone(p.Spec.InitContainers)
 	c.Spec.Containers = slices.Clone(p.Spec.Containers)
 	c.Spec.EphemeralContainers = slices.Clone(p.Spec.EphemeralContainers)
