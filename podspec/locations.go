@@ -1,7 +1,6 @@
 package podspec
 
 import (
-	"iter"
 	"strconv"
 	"strings"
 )
@@ -26,8 +25,8 @@ type Location struct {
 	// LabelPrefix goes before an entry's name in tables (the migrator's
 	// plan, `verify`): it says which list a person finds the entry in.
 	LabelPrefix string
-	// slots yields the entries of spec that name an image.
-	slots func(spec *Spec) iter.Seq[slot]
+	// list is the location's list in spec.
+	list func(spec *Spec) entries
 }
 
 // Location fields, by their JSON names.
@@ -43,43 +42,41 @@ const (
 // so that container rows keep their place in tables).
 var Locations = []Location{
 	{Field: FieldInitContainers, ImagePath: imageField, Noun: "container", LabelPrefix: "init:",
-		slots: func(s *Spec) iter.Seq[slot] { return containerSlots(s.InitContainers) }},
+		list: func(s *Spec) entries { return containers(s.InitContainers) }},
 	{Field: FieldContainers, ImagePath: imageField, Noun: "container",
-		slots: func(s *Spec) iter.Seq[slot] { return containerSlots(s.Containers) }},
+		list: func(s *Spec) entries { return containers(s.Containers) }},
 	{Field: FieldEphemeralContainers, ImagePath: imageField, Noun: "container", LabelPrefix: "ephemeral:",
-		slots: func(s *Spec) iter.Seq[slot] { return containerSlots(s.EphemeralContainers) }},
+		list: func(s *Spec) entries { return containers(s.EphemeralContainers) }},
 	{Field: FieldVolumes, ImagePath: []string{"image", "reference"}, Noun: "volume", KeyPrefix: "volume:", LabelPrefix: "volume:",
-		slots: func(s *Spec) iter.Seq[slot] { return volumeSlots(s.Volumes) }},
+		list: func(s *Spec) entries { return volumes(s.Volumes) }},
 }
 
 // imageField is a container's image.
 var imageField = []string{"image"}
 
-// slot is one entry that names an image: its index in its list.
-type slot struct {
-	index       int
-	name, image string
+// entries is one list of a Spec, read by index.
+type entries interface {
+	Len() int
+	// At returns entry i's name and image; isImage is false for an entry
+	// that names none (a volume that is not an image volume).
+	At(i int) (name, image string, isImage bool)
 }
 
-func containerSlots(list []Container) iter.Seq[slot] {
-	return func(yield func(slot) bool) {
-		for i, c := range list {
-			if !yield(slot{i, c.Name, c.Image}) {
-				return
-			}
-		}
-	}
-}
+type containers []Container
 
-// volumeSlots yields the image volumes; other volumes name no image.
-func volumeSlots(list []Volume) iter.Seq[slot] {
-	return func(yield func(slot) bool) {
-		for i, v := range list {
-			if v.Image != nil && !yield(slot{i, v.Name, v.Image.Reference}) {
-				return
-			}
-		}
+func (l containers) Len() int { return len(l) }
+
+func (l containers) At(i int) (string, string, bool) { return l[i].Name, l[i].Image, true }
+
+type volumes []Volume
+
+func (l volumes) Len() int { return len(l) }
+
+func (l volumes) At(i int) (string, string, bool) {
+	if l[i].Image == nil {
+		return l[i].Name, "", false
 	}
+	return l[i].Name, l[i].Image.Reference, true
 }
 
 // Pointer is the JSON pointer (RFC 6901) of the image of the entry at index

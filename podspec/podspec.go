@@ -77,8 +77,11 @@ func eachImage(spec *Spec, decide func(image string) rewrite.Result) []Change {
 	changes := make([]Change, 0, len(spec.InitContainers)+len(spec.Containers)+len(spec.EphemeralContainers)+len(spec.Volumes))
 	for i := range Locations {
 		loc := &Locations[i]
-		for s := range loc.slots(spec) {
-			changes = append(changes, Change{Location: loc, Index: s.index, Name: s.name, Old: s.image, Result: decide(s.image)})
+		list := loc.list(spec)
+		for index := range list.Len() {
+			if name, image, ok := list.At(index); ok {
+				changes = append(changes, Change{Location: loc, Index: index, Name: name, Old: image, Result: decide(image)})
+			}
 		}
 	}
 	return changes
@@ -88,10 +91,10 @@ func eachImage(spec *Spec, decide func(image string) rewrite.Result) []Change {
 // one c was decided on: same name, same image. A patch built from c must
 // never write another entry.
 func (s *Spec) Holds(c Change) bool {
-	for e := range c.slots(s) {
-		if e.index == c.Index {
-			return e.name == c.Name && e.image == c.Old
-		}
+	list := c.list(s)
+	if c.Index < 0 || c.Index >= list.Len() {
+		return false
 	}
-	return false
+	name, image, ok := list.At(c.Index)
+	return ok && name == c.Name && image == c.Old
 }
