@@ -77,6 +77,16 @@ test: e2e-bins ## run every test: unit, fuzz seeds, golden files and the e2e sui
 	go test -count=1 -timeout 30m -json ./... | bin/testcheck $$(go list $(E2E_PKGS))
 	$(MAKE) test-containerd
 
+# The oldest supported Kubernetes (hack/versions.env), whose control plane
+# make test-oldest builds and runs the e2e packages on.
+K8S_MIN_VERSION := $(shell sed -n 's/^K8S_MIN_VERSION=//p' hack/versions.env)
+
+.PHONY: test-oldest
+test-oldest: ## the e2e packages on the oldest supported Kubernetes (K8S_MIN_VERSION; first build ~12 min)
+	PULLTHROUGH_K8S_VERSION=$(K8S_MIN_VERSION) hack/e2e-bins.sh >/dev/null
+	go build -o bin/testcheck ./hack/testcheck
+	PULLTHROUGH_K8S_VERSION=$(K8S_MIN_VERSION) go test -count=1 -timeout 30m -json $(E2E_PKGS) | bin/testcheck $$(go list $(E2E_PKGS))
+
 # Separate modules with heavy test-only graphs, each tested from its own directory.
 TEST_MODULES := e2e/containerd
 # Every separate module is linted, so that a change to the product that breaks

@@ -93,6 +93,7 @@ func TestAssetsDirNamesTheBuild(t *testing.T) {
 // for that version, in a directory of its own, and for the pinned one otherwise.
 func TestCacheDirFollowsTheVersion(t *testing.T) {
 	t.Setenv(assetsEnv, "")
+	t.Setenv(k8sVersionEnv, "") // as make test runs it, not make test K8S_VERSION=...
 	t.Setenv("XDG_CACHE_HOME", "/cache")
 	pinned, err := cacheDir()
 	if err != nil {
