@@ -41,7 +41,7 @@ func TestRenderedDecodesStrictly(t *testing.T) {
 }
 
 // committedFiles are the manifests rendered with the chart's defaults.
-var committedFiles = []string{manifestsFile, migratorFile, nodeconfigFile}
+var committedFiles = []string{manifestsFile, migratorFile, nodeconfigFile, policyFile}
 
 // renderedFiles returns the committed manifests and the files in
 // $PULLTHROUGH_RENDERED_DIR, where hack/lint-chart.sh renders every chart

@@ -2,6 +2,7 @@ package policy
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
@@ -10,22 +11,39 @@ import (
 	"github.com/pullthrough/pullthrough/config"
 )
 
-// minRewritten is how many containers one pod may have, at least, and still
-// be rewritten whole within kube-apiserver's CEL cost limits.
+// minRewritten is how many containers of common references (widePod) one
+// pod may have, at least, and still be rewritten whole: the floor.
 const minRewritten = 100
 
 // widePod is a pod of n containers, each with a distinct public image.
 func widePod(n int) *corev1.Pod {
+	return podOfImages(n, func(i int) string { return fmt.Sprintf("ghcr.io/acme/app-%d:1.2.3", i) })
+}
+
+// longPod is widePod with references near the grammar's limits: a name of
+// 250 characters, a 128-character tag and a digest, the costliest a
+// reference can be to decide.
+func longPod(n int) *corev1.Pod {
+	return podOfImages(n, func(i int) string {
+		name := fmt.Sprintf("ghcr.io/acme/%d/", i)
+		name += strings.Repeat("a", 250-len(name))
+		return name + ":" + strings.Repeat("t", 128) + "@sha256:" + strings.Repeat("0", 64)
+	})
+}
+
+// podOfImages is a pod of n containers, container i running image(i).
+func podOfImages(n int, image func(int) string) *corev1.Pod {
 	var cs []string
 	for i := range n {
-		cs = append(cs, fmt.Sprintf("c%d=ghcr.io/acme/app-%d:1.2.3", i, i))
+		cs = append(cs, fmt.Sprintf("c%d=%s", i, image(i)))
 	}
 	return podOf(cs, nil, nil)
 }
 
 // TestCostLimit measures the largest pod the policy rewrites within the API
 // server's cost limits (per call and per policy), requires at least
-// minRewritten containers, and pins what happens beyond: the patcher fails,
+// minRewritten containers of common references and GuaranteedImages of the
+// costliest, and pins what happens beyond: the patcher fails,
 // which failurePolicy Ignore turns into the pod admitted unchanged.
 func TestCostLimit(t *testing.T) {
 	t.Parallel()
@@ -38,8 +56,7 @@ func TestCostLimit(t *testing.T) {
 		t.Fatal(err)
 	}
 	pol := compileMutating(t, set.Mutating[0])
-	fits := func(n int) bool {
-		p := widePod(n)
+	fitsPod := func(n int, p *corev1.Pod) bool {
 		got, err := pol.admit(t, request{op: admission.Create, namespace: "team", pod: p})
 		if err != nil {
 			return false
@@ -50,6 +67,10 @@ func TestCostLimit(t *testing.T) {
 			}
 		}
 		return true
+	}
+	fits := func(n int) bool { return fitsPod(n, widePod(n)) }
+	if !fitsPod(GuaranteedImages, longPod(GuaranteedImages)) {
+		t.Fatalf("a pod of %d containers with the longest references is past the API server's CEL cost limits", GuaranteedImages)
 	}
 	if !fits(minRewritten) {
 		t.Fatalf("a pod of %d containers is past the API server's CEL cost limits", minRewritten)

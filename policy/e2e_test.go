@@ -261,6 +261,33 @@ func TestPolicyOnAPIServer(t *testing.T) {
 			t.Errorf("ephemeral container:\n policy:  %s\n webhook: %s", pulled(got), pulled(want))
 		}
 	})
+	t.Run("past the cost limit: admitted unchanged, and the guard warns", func(t *testing.T) {
+		big := widePod(700)
+		got := e.waitWarnings(t, "team", big, 1)
+		want := fmt.Sprintf("pullthrough guard: 700 images, more than the %d the policy engine is sure to decide", GuaranteedImages)
+		if !slices.ContainsFunc(got, func(w string) bool { return strings.HasPrefix(w, want) }) {
+			t.Errorf("warnings %q, want one starting %q", got, want)
+		}
+		stored, err := e.dryRun(ctx, "team", big)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if pulled(stored) != pulled(big) {
+			t.Errorf("a pod past the cost limit was changed:\n%.500s", pulled(stored))
+		}
+		// Within the limit the rewrite happened: no capacity warning.
+		e.warnings.take()
+		rewritten, err := e.dryRun(ctx, "team", widePod(200))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rewritten.Annotations[wellknown.AnnotationOriginalImages] == "" {
+			t.Fatal("a pod of 200 containers was not rewritten")
+		}
+		if w := e.warnings.take(); len(w) != 0 {
+			t.Errorf("warnings for a rewritten pod of 200 containers: %q", w)
+		}
+	})
 	// Last: it takes the rewrite away, as a webhook that failed open would.
 	t.Run("the guard catches a pod the rewrite missed", func(t *testing.T) {
 		for _, b := range []string{NameRewrite, NameRewrite + "-enforce"} {

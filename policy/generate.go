@@ -10,9 +10,9 @@ import (
 	"github.com/pullthrough/pullthrough/config"
 )
 
-// labels mark every generated object, so that they can be listed and
-// pruned together (kubectl apply --prune -l, helm).
-var labels = map[string]string{"app.kubernetes.io/managed-by": "pullthrough-policy"}
+// managedBy marks every generated object, so that they can be listed and
+// pruned together (Apply, kubectl apply --prune -l).
+var managedBy = map[string]string{"app.kubernetes.io/managed-by": FieldManager}
 
 // Set is the admission policies and bindings that implement a config.
 type Set struct {
@@ -70,29 +70,18 @@ func Generate(cfg *config.Config, opts Options) (*Set, error) {
 // YAML writes the set as a multi-document YAML stream, policies before
 // their bindings so that kubectl apply creates them in that order.
 func (s *Set) YAML() ([]byte, error) {
-	var objs []any
-	for _, p := range s.Mutating {
-		objs = append(objs, p)
-	}
-	for _, b := range s.MutatingBindings {
-		objs = append(objs, b)
-	}
-	for _, p := range s.Validating {
-		objs = append(objs, p)
-	}
-	for _, b := range s.ValidatingBindings {
-		objs = append(objs, b)
-	}
 	var buf bytes.Buffer
-	for i, o := range objs {
-		y, err := yaml.Marshal(o)
-		if err != nil {
-			return nil, fmt.Errorf("encode object %d: %w", i, err)
+	for _, objs := range s.objects() {
+		for _, o := range objs {
+			y, err := yaml.Marshal(o)
+			if err != nil {
+				return nil, fmt.Errorf("encode %s: %w", o.GetObjectKind().GroupVersionKind().Kind, err)
+			}
+			if buf.Len() > 0 {
+				buf.WriteString("---\n")
+			}
+			buf.Write(y)
 		}
-		if i > 0 {
-			buf.WriteString("---\n")
-		}
-		buf.Write(y)
 	}
 	return buf.Bytes(), nil
 }

@@ -25,7 +25,7 @@ func (g *generator) mutatingPolicy() *admissionregistrationv1.MutatingAdmissionP
 	ignore := admissionregistrationv1.Ignore
 	return &admissionregistrationv1.MutatingAdmissionPolicy{
 		TypeMeta:   metav1.TypeMeta{APIVersion: admissionregistrationv1.SchemeGroupVersion.String(), Kind: "MutatingAdmissionPolicy"},
-		ObjectMeta: metav1.ObjectMeta{Name: NameRewrite, Labels: labels},
+		ObjectMeta: metav1.ObjectMeta{Name: NameRewrite, Labels: managedBy},
 		Spec: admissionregistrationv1.MutatingAdmissionPolicySpec{
 			MatchConstraints: podRules(),
 			MatchConditions:  g.matchConditions(),
@@ -52,7 +52,7 @@ func mutatingBindings() []*admissionregistrationv1.MutatingAdmissionPolicyBindin
 	for _, s := range enforceSelectors() {
 		out = append(out, &admissionregistrationv1.MutatingAdmissionPolicyBinding{
 			TypeMeta:   metav1.TypeMeta{APIVersion: admissionregistrationv1.SchemeGroupVersion.String(), Kind: "MutatingAdmissionPolicyBinding"},
-			ObjectMeta: metav1.ObjectMeta{Name: NameRewrite + s.suffix, Labels: labels},
+			ObjectMeta: metav1.ObjectMeta{Name: NameRewrite + s.suffix, Labels: managedBy},
 			Spec: admissionregistrationv1.MutatingAdmissionPolicyBindingSpec{
 				PolicyName:     NameRewrite,
 				MatchResources: &admissionregistrationv1.MatchResources{NamespaceSelector: s.selector},

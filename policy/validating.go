@@ -3,11 +3,13 @@ package policy
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/pullthrough/pullthrough/config"
+	"github.com/pullthrough/pullthrough/podspec"
 	"github.com/pullthrough/pullthrough/rewrite"
 	"github.com/pullthrough/pullthrough/webhook"
 	"github.com/pullthrough/pullthrough/wellknown"
@@ -24,7 +26,20 @@ const (
 	// namespace whose final images would still be rewritten (the rewrite did
 	// not happen: a webhook that failed open, a policy past its cost limit).
 	NameGuard = "pullthrough-guard"
+	// NameGuardCapacity is the guard of pods too big for NameGuard: more
+	// images than GuaranteedImages and none rewritten.
+	NameGuardCapacity = "pullthrough-guard-capacity"
 )
+
+// GuaranteedImages is how many images one pod may have and still be
+// rewritten, and guarded, within kube-apiserver's CEL cost limits whatever
+// its references: TestCostLimit holds the policy to it with references of
+// the grammar's longest (85 of them no longer fit), and measures the limit for
+// common references, several times higher. Past the limit
+// both the rewrite and NameGuard fail, which failurePolicy Ignore turns
+// into the pod admitted unchanged, unwarned: NameGuardCapacity counts a
+// pod's images, which costs little per image, and catches it.
+const GuaranteedImages = 80
 
 // maxWarnings is how many per-image warnings a policy sends: a policy has a
 // fixed list of validations, each at most one warning, so the first
@@ -137,11 +152,13 @@ func (g *generator) validatingPolicies(cfg *config.Config, guard Guard) ([]*admi
 		MessageExpression: fmt.Sprintf(`'pullthrough guard: not rewritten, still pulled from a public registry: ' + variables.decisions.transformList(i, d, d.outcome == %s, variables.slots[i].key + ': ' + variables.slots[i].image).join(', ')`,
 			lit(string(rewrite.OutcomeRewritten))),
 	}}))
+	policies = append(policies, g.validating(NameGuardCapacity, nil, []admissionregistrationv1.Validation{capacityCheck()}))
 	actions := []admissionregistrationv1.ValidationAction{admissionregistrationv1.Warn, admissionregistrationv1.Audit}
 	if guard == GuardDeny {
 		actions = []admissionregistrationv1.ValidationAction{admissionregistrationv1.Deny}
 	}
-	return policies, append(bindings, validatingBindings(NameGuard, enforceSelectors(), actions)...)
+	bindings = append(bindings, validatingBindings(NameGuard, enforceSelectors(), actions)...)
+	return policies, append(bindings, validatingBindings(NameGuardCapacity, enforceSelectors(), actions)...)
 }
 
 // validating is one ValidatingAdmissionPolicy over pods, with the rewrite's
@@ -150,7 +167,7 @@ func (g *generator) validating(name string, vars []admissionregistrationv1.Varia
 	ignore := admissionregistrationv1.Ignore
 	return &admissionregistrationv1.ValidatingAdmissionPolicy{
 		TypeMeta:   metav1.TypeMeta{APIVersion: admissionregistrationv1.SchemeGroupVersion.String(), Kind: "ValidatingAdmissionPolicy"},
-		ObjectMeta: metav1.ObjectMeta{Name: name, Labels: labels},
+		ObjectMeta: metav1.ObjectMeta{Name: name, Labels: managedBy},
 		Spec: admissionregistrationv1.ValidatingAdmissionPolicySpec{
 			MatchConstraints: podRules(),
 			MatchConditions:  g.matchConditions(),
@@ -166,7 +183,7 @@ func validatingBindings(policy string, selectors []selector, actions []admission
 	for _, s := range selectors {
 		out = append(out, &admissionregistrationv1.ValidatingAdmissionPolicyBinding{
 			TypeMeta:   metav1.TypeMeta{APIVersion: admissionregistrationv1.SchemeGroupVersion.String(), Kind: "ValidatingAdmissionPolicyBinding"},
-			ObjectMeta: metav1.ObjectMeta{Name: policy + s.suffix, Labels: labels},
+			ObjectMeta: metav1.ObjectMeta{Name: policy + s.suffix, Labels: managedBy},
 			Spec: admissionregistrationv1.ValidatingAdmissionPolicyBindingSpec{
 				PolicyName:        policy,
 				MatchResources:    &admissionregistrationv1.MatchResources{NamespaceSelector: s.selector},
@@ -175,4 +192,22 @@ func validatingBindings(policy string, selectors []selector, actions []admission
 		})
 	}
 	return out
+}
+
+// capacityCheck fails for a pod of more than GuaranteedImages images none of
+// which was rewritten (no wellknown.AnnotationOriginalImages), without
+// deciding a single reference: a pod past the rewrite's cost limit. A big
+// pod whose images all name the proxy already is reported too; the message
+// says so.
+func capacityCheck() admissionregistrationv1.Validation {
+	var counts []string
+	for _, l := range podspec.Locations {
+		counts = append(counts, fmt.Sprintf("(has(object.spec.%[1]s) ? object.spec.%[1]s.filter(c, has(c.%[2]s)).size() : 0)", l.Field, l.ImagePath[0]))
+	}
+	count := strings.Join(counts, " + ")
+	return admissionregistrationv1.Validation{
+		Expression: fmt.Sprintf("%s <= %d || (has(object.metadata.annotations) && %s in object.metadata.annotations)", count, GuaranteedImages, lit(wellknown.AnnotationOriginalImages)),
+		MessageExpression: fmt.Sprintf(`'pullthrough guard: ' + string(%s) + ' images, more than the %d the policy engine is sure to decide within the API server\'s CEL cost limits, and none rewritten: the pod may still pull from public registries (split it, or use the webhook engine for it)'`,
+			count, GuaranteedImages),
+	}
 }

@@ -28,7 +28,11 @@ type ConfigWatcher struct {
 	// Metrics counts reloads and shows whether the last one succeeded.
 	Metrics *Metrics
 	// Log reports rejected configs and reloads.
-	Log    logr.Logger
+	Log logr.Logger
+	// Check, when set, is what a config must also pass to be put in force:
+	// the policy engine rejects a config its CEL cannot express, and the
+	// policies in force keep serving.
+	Check  func(*config.Config) error
 	loaded []byte // content of the config in force, to skip no-op events
 	failed bool   // the last reload was rejected
 }
@@ -99,6 +103,9 @@ func (w *ConfigWatcher) Reload() {
 	var r *Routing
 	if err == nil {
 		r, err = NewRouting(cfg)
+	}
+	if err == nil && w.Check != nil {
+		err = w.Check(cfg)
 	}
 	w.Metrics.observeReload(err)
 	w.failed = err != nil

@@ -29,3 +29,9 @@ const (
 	MetricNodeconfigFiles           = "pullthrough_nodeconfig_files"
 	MetricNodeconfigUnexpressed     = "pullthrough_nodeconfig_unexpressed_rules"
 )
+
+// Metrics of the policy engine's applier (`pullthrough policy --watch`).
+const (
+	MetricPolicyApplies     = "pullthrough_policy_applies_total"
+	MetricPolicyLastApplyOK = "pullthrough_policy_last_apply_successful"
+)

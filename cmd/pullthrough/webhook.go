@@ -244,12 +244,17 @@ func restConfig(path string) (*rest.Config, error) {
 // down. It lives as long as the webhook server (drain's delay). The config is
 // loaded before anything starts, so it needs no check of its own.
 func healthServer(addr string, server ctrlwebhook.Server, drain *webhook.Drain) manager.Runnable {
+	probes := probeServer(addr, map[string]healthz.Checker{"webhook": server.StartedChecker(), "draining": drain.Ready})
+	return manager.RunnableFunc(func(ctx context.Context) error { return probes.Start(drain.After(ctx)) })
+}
+
+// probeServer serves /healthz (the process runs) and /readyz (every check
+// in ready passes) on addr until ctx ends.
+func probeServer(addr string, ready map[string]healthz.Checker) manager.Runnable {
 	return manager.RunnableFunc(func(ctx context.Context) error {
-		ctx = drain.After(ctx)
 		mux := http.NewServeMux()
 		mux.Handle("/healthz", http.StripPrefix("/healthz", &healthz.Handler{Checks: map[string]healthz.Checker{"ping": healthz.Ping}}))
-		mux.Handle("/readyz", http.StripPrefix("/readyz", &healthz.Handler{Checks: map[string]healthz.Checker{
-			"webhook": server.StartedChecker(), "draining": drain.Ready}}))
+		mux.Handle("/readyz", http.StripPrefix("/readyz", &healthz.Handler{Checks: ready}))
 		srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 		go func() {
 			<-ctx.Done()

@@ -64,6 +64,8 @@ func TestFaults(t *testing.T) {
 	t.Run("serving certificate files replaced", s.rotateFiles)
 	t.Run("self-signed certificate renewed", s.rotateSelfSigned)
 	t.Run("migrator faults", func(t *testing.T) { s.migrator(t, c.Config()) })
+	// Last: it removes the webhook configuration.
+	t.Run("SIGKILL, policy engine", func(t *testing.T) { s.policyEngine(t, c) })
 	s.report(t)
 }
 
@@ -164,6 +166,41 @@ func (s *suite) sigkill(t *testing.T) {
 	}
 	s.waitRewriting(t, "sigkill") // rewriting resumes
 	f.note = "unchanged = admitted while no process listened"
+	s.record(f)
+}
+
+// policyEngine: the rewrite as admission policies (docs/policy-engine.md),
+// the webhook configuration removed, and the only pullthrough process (the
+// applier) SIGKILLed a third of the way in and never restarted: the API
+// server keeps rewriting every pod, as nothing of pullthrough is on the
+// admission path.
+func (s *suite) policyEngine(t *testing.T, c *cluster.Cluster) {
+	if !c.ServesAdmissionPolicies(t) {
+		return
+	}
+	hooks := s.cs.AdmissionregistrationV1().MutatingWebhookConfigurations()
+	list, err := hooks.List(t.Context(), metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range list.Items {
+		if err := hooks.Delete(t.Context(), h.Name, metav1.DeleteOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.namespace(t, "policy")
+	p := startPolicyEngine(t, s.bin, s.kubeconfig)
+	s.waitRewriting(t, "policy")
+	f, st := s.measure(t, "policy", "policy engine: SIGKILL, not restarted", func(d time.Duration) {
+		time.Sleep(d / 3)
+		p.signal(t, syscall.SIGKILL)
+		_ = p.wait()
+	})
+	noneLost(t, f, st)
+	if f.unchanged != 0 || f.failOpen != 0 || f.rewritten != f.requested {
+		t.Errorf("want every pod rewritten with the policy engine's process dead: %+v", f)
+	}
+	f.note = "no pullthrough process on the admission path"
 	s.record(f)
 }
 

@@ -37,7 +37,8 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// webhookProc is one `pullthrough webhook` process serving certDir on port.
+// webhookProc is one `pullthrough webhook` process serving certDir on port,
+// or a `pullthrough policy --watch` process (port 0).
 type webhookProc struct {
 	cmd       *exec.Cmd
 	port      int
@@ -50,9 +51,28 @@ type webhookProc struct {
 // it to report ready; it is killed when the test ends.
 func startWebhook(t *testing.T, bin, certDir string, port int, extra ...string) *webhookProc {
 	t.Helper()
-	p := &webhookProc{port: port, probeAddr: "127.0.0.1:" + strconv.Itoa(e2e.FreePort(t)), logs: &syncBuffer{}, exited: make(chan error, 1)}
+	probeAddr := "127.0.0.1:" + strconv.Itoa(e2e.FreePort(t))
 	args := append([]string{"webhook", "--config", "../testdata/config.yaml", "--cert-dir", certDir,
-		"--port", strconv.Itoa(port), "--metrics-bind-address", "0", "--health-probe-bind-address", p.probeAddr}, extra...)
+		"--port", strconv.Itoa(port), "--metrics-bind-address", "0", "--health-probe-bind-address", probeAddr}, extra...)
+	return startProcess(t, bin, args, port, probeAddr)
+}
+
+// startPolicyEngine starts `pullthrough policy --apply --watch` with the
+// e2e config against the cluster of kubeconfig and waits until it reports
+// the policies applied; it is killed when the test ends.
+func startPolicyEngine(t *testing.T, bin, kubeconfig string) *webhookProc {
+	t.Helper()
+	probeAddr := "127.0.0.1:" + strconv.Itoa(e2e.FreePort(t))
+	args := []string{"policy", "--config", "../testdata/config.yaml", "--apply", "--watch", "--kubeconfig", kubeconfig,
+		"--metrics-bind-address", "0", "--health-probe-bind-address", probeAddr}
+	return startProcess(t, bin, args, 0, probeAddr)
+}
+
+// startProcess runs the binary with args, waits for /readyz on probeAddr,
+// and kills it when the test ends.
+func startProcess(t *testing.T, bin string, args []string, port int, probeAddr string) *webhookProc {
+	t.Helper()
+	p := &webhookProc{port: port, probeAddr: probeAddr, logs: &syncBuffer{}, exited: make(chan error, 1)}
 	p.cmd = exec.Command(bin, args...)
 	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
 	if err := p.cmd.Start(); err != nil {
@@ -65,7 +85,7 @@ func startWebhook(t *testing.T, bin, certDir string, port int, extra ...string) 
 		err := <-p.exited // killed here, or exited before: gone either way
 		p.exited <- err   // for a wait still to come
 		if t.Failed() {
-			t.Logf("webhook on port %d:\n%s", port, p.logs.String())
+			t.Logf("pullthrough %s:\n%s", args[0], p.logs.String())
 		}
 	})
 	p.waitReady(t)
@@ -83,7 +103,7 @@ func (p *webhookProc) waitReady(t *testing.T) {
 		return p.ready(ctx), nil
 	})
 	if err != nil {
-		t.Fatalf("webhook on port %d never ready: %v\n%s", p.port, err, p.logs.String())
+		t.Fatalf("process (webhook port %d) never ready: %v\n%s", p.port, err, p.logs.String())
 	}
 }
 

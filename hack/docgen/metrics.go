@@ -13,6 +13,7 @@ import (
 
 	"github.com/pullthrough/pullthrough/inventory"
 	"github.com/pullthrough/pullthrough/nodeconfig"
+	"github.com/pullthrough/pullthrough/policy"
 	"github.com/pullthrough/pullthrough/rewrite"
 	"github.com/pullthrough/pullthrough/webhook"
 )
@@ -31,6 +32,10 @@ var metricSets = []metricSet{
 	}},
 	{"pullthrough nodeconfig --watch (the node agent)", func(r prometheus.Registerer) error {
 		_, err := nodeconfig.NewMetrics(r, "NODE")
+		return err
+	}},
+	{"pullthrough policy --watch (chart: engine: policy; also registers the webhook's config and proxy metrics)", func(r prometheus.Registerer) error {
+		_, err := policy.NewMetrics(r)
 		return err
 	}},
 }

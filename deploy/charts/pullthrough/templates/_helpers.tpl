@@ -140,12 +140,23 @@ Prints a JSON list.
 {{/*
 Refuses values the schema cannot: enforce with mirrors that still point at
 an example host, which would break the cluster's pulls (the migrator follows
-config.mode, so in audit it patches nothing either), and ports that collide.
+config.mode, so in audit it patches nothing either), the policy engine on a
+cluster that cannot run it (read from .Capabilities: the API server's version
+and served APIs at install; helm template needs --kube-version and
+--api-versions), and ports that collide.
 */}}
 {{- define "pullthrough.validate" -}}
 {{- $examples := include "pullthrough.exampleTargets" . | fromJsonArray -}}
 {{- if and $examples (eq .Values.config.mode "enforce") -}}
 {{- fail (printf "config.mode=enforce with config.mirrors still pointing at example hosts (%s): every new pod would pull from a proxy that does not exist. Set config.mirrors[].target to your proxy first (docs/install.md)" (join ", " $examples)) -}}
+{{- end -}}
+{{- if eq .Values.engine "policy" -}}
+{{- if not (semverCompare ">=1.36.0-0" .Capabilities.KubeVersion.Version) -}}
+{{- fail (printf "engine=policy needs Kubernetes 1.36 or later (MutatingAdmissionPolicy in admissionregistration.k8s.io/v1); this cluster is %s: use engine=webhook" .Capabilities.KubeVersion.Version) -}}
+{{- end -}}
+{{- if not (.Capabilities.APIVersions.Has "admissionregistration.k8s.io/v1/MutatingAdmissionPolicy") -}}
+{{- fail "engine=policy: the API server does not serve admissionregistration.k8s.io/v1 MutatingAdmissionPolicy (a 1.36+ API server with the API disabled?): use engine=webhook" -}}
+{{- end -}}
 {{- end -}}
 {{- $p := .Values.webhook.ports -}}
 {{- /* Compared as text: --set gives an int64, values.yaml a float64. */ -}}
@@ -171,3 +182,7 @@ of the bootstrap; then webhook.tolerations.
 {{- toYaml . -}}
 {{- end -}}
 {{- end -}}
+
+{{/* "true" when the rewrite runs in the webhook (engine: webhook), else "". */}}
+{{- define "pullthrough.webhookEngine" -}}{{ if eq .Values.engine "webhook" }}true{{ end }}{{- end -}}
+{{- define "pullthrough.policyClusterRole" -}}{{ include "pullthrough.fullname" . }}-policy{{- end -}}
