@@ -85,7 +85,7 @@ func (s *suite) waitRewriting(t *testing.T, ns string) {
 }
 
 // waitRewrittenTo probes until streamImage comes back as want.
-func (s *suite) waitRewrittenTo(t *testing.T, ns, want string) {
+func (s *suite) waitRewrittenTo(t testing.TB, ns, want string) {
 	t.Helper()
 	probe := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "probe"}, Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "app", Image: streamImage}}}}
 	err := wait.PollUntilContextTimeout(t.Context(), 100*time.Millisecond, 60*time.Second, true, func(ctx context.Context) (bool, error) {

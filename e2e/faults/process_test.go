@@ -49,7 +49,7 @@ type webhookProc struct {
 
 // startWebhook starts the binary on port with the e2e config and waits for
 // it to report ready; it is killed when the test ends.
-func startWebhook(t *testing.T, bin, certDir string, port int, extra ...string) *webhookProc {
+func startWebhook(t testing.TB, bin, certDir string, port int, extra ...string) *webhookProc {
 	t.Helper()
 	probeAddr := "127.0.0.1:" + strconv.Itoa(e2e.FreePort(t))
 	args := append([]string{"webhook", "--config", "../testdata/config.yaml", "--cert-dir", certDir,
@@ -60,7 +60,7 @@ func startWebhook(t *testing.T, bin, certDir string, port int, extra ...string) 
 // startPolicyEngine starts `pullthrough policy --apply --watch` with the
 // e2e config against the cluster of kubeconfig and waits until it reports
 // the policies applied; it is killed when the test ends.
-func startPolicyEngine(t *testing.T, bin, kubeconfig string) *webhookProc {
+func startPolicyEngine(t testing.TB, bin, kubeconfig string) *webhookProc {
 	t.Helper()
 	probeAddr := "127.0.0.1:" + strconv.Itoa(e2e.FreePort(t))
 	args := []string{"policy", "--config", "../testdata/config.yaml", "--apply", "--watch", "--kubeconfig", kubeconfig,
@@ -70,7 +70,7 @@ func startPolicyEngine(t *testing.T, bin, kubeconfig string) *webhookProc {
 
 // startProcess runs the binary with args, waits for /readyz on probeAddr,
 // and kills it when the test ends.
-func startProcess(t *testing.T, bin string, args []string, port int, probeAddr string) *webhookProc {
+func startProcess(t testing.TB, bin string, args []string, port int, probeAddr string) *webhookProc {
 	t.Helper()
 	p := &webhookProc{port: port, probeAddr: probeAddr, logs: &syncBuffer{}, exited: make(chan error, 1)}
 	p.cmd = exec.Command(bin, args...)
@@ -97,7 +97,7 @@ func (p *webhookProc) ready(ctx context.Context) bool {
 	return cluster.Answers(ctx, http.DefaultClient, "http://"+p.probeAddr+"/readyz", func(status int) bool { return status == http.StatusOK })
 }
 
-func (p *webhookProc) waitReady(t *testing.T) {
+func (p *webhookProc) waitReady(t testing.TB) {
 	t.Helper()
 	err := wait.PollUntilContextTimeout(t.Context(), 50*time.Millisecond, 60*time.Second, true, func(ctx context.Context) (bool, error) {
 		return p.ready(ctx), nil

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -64,12 +65,7 @@ type stream struct {
 
 // settings reads PT_FAULT_RATE and PT_FAULT_DURATION.
 func settings(t *testing.T) (rate int, duration time.Duration) {
-	rate, duration = 20, 15*time.Second
-	if v := os.Getenv("PT_FAULT_RATE"); v != "" {
-		if _, err := fmt.Sscan(v, &rate); err != nil || rate <= 0 {
-			t.Fatalf("PT_FAULT_RATE=%q: want a positive integer", v)
-		}
-	}
+	rate, duration = envInt(t, "PT_FAULT_RATE", 20), 15*time.Second
 	if v := os.Getenv("PT_FAULT_DURATION"); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil || d < 10*time.Second {
@@ -78,6 +74,20 @@ func settings(t *testing.T) (rate int, duration time.Duration) {
 		duration = d
 	}
 	return rate, duration
+}
+
+// envInt reads the positive integer in the environment variable name, or
+// returns def when it is unset.
+func envInt(t testing.TB, name string, def int) int {
+	v := os.Getenv(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 {
+		t.Fatalf("%s=%q: want a positive integer", name, v)
+	}
+	return n
 }
 
 // run sends the stream; every request is answered (or fails) before it returns.

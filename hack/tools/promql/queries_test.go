@@ -18,10 +18,11 @@ import (
 
 const dashboardFile = "../../../deploy/charts/pullthrough/files/dashboard.json"
 
-// apiServerMetrics are the API server's admission webhook metrics the
+// apiServerMetrics are the API server's admission metrics (webhooks, policies) the
 // alerts and the dashboard read: pullthrough cannot count the calls that
 // never reach it.
-var apiServerMetrics = []string{"apiserver_admission_webhook_fail_open_count", "apiserver_admission_webhook_rejection_count"}
+var apiServerMetrics = []string{"apiserver_admission_webhook_fail_open_count", "apiserver_admission_webhook_rejection_count",
+	"apiserver_mutating_admission_policy_check_total", "apiserver_validating_admission_policy_check_total"}
 
 // grafanaVariables stand in for the dashboard's variables, which are not PromQL.
 var grafanaVariables = strings.NewReplacer("$__rate_interval", "5m", "$__range", "1h", "$namespace", "pullthrough-system", "$cluster", ".*")
