@@ -43,7 +43,7 @@ func parsePolicyFlags(args []string, stderr io.Writer) (*policyFlags, error) {
 	fs.DurationVar(&f.resync, "resync", 10*time.Minute, "with --watch: apply this often even if nothing changed, repairing hand edits")
 	fs.StringVar(&f.kubeconfig, "kubeconfig", "", "kubeconfig for --apply (default: in-cluster or $KUBECONFIG)")
 	fs.StringVar(&f.ownerClusterRole, "owner-cluster-role", "", "with --apply: make this ClusterRole the owner of every policy, so that deleting it (uninstalling the chart) deletes them")
-	fs.BoolVar(&f.podImages, "pod-images", false, "with --watch: watch the cluster's pods and serve pullthrough_pod_images, as `pullthrough webhook --pod-images`")
+	fs.BoolVar(&f.podImages, "pod-images", false, "with --watch: watch the cluster's pods and serve pullthrough_pod_images, as the webhook's --pod-images")
 	fs.StringVar(&f.metricsAddr, "metrics-bind-address", ":8080", "with --watch: address of /metrics; 0 disables")
 	fs.StringVar(&f.probeAddr, "health-probe-bind-address", ":8081", "with --watch: address of /healthz and /readyz (ready once the policies are applied)")
 	f.zap.BindFlags(fs)

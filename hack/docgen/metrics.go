@@ -34,7 +34,7 @@ var metricSets = []metricSet{
 		_, err := nodeconfig.NewMetrics(r, "NODE")
 		return err
 	}},
-	{"pullthrough policy --watch (chart: engine: policy; also registers the webhook's config and proxy metrics)", func(r prometheus.Registerer) error {
+	{"pullthrough policy --watch (chart: engine: policy; it also serves the webhook's series, of which only the config reloads move)", func(r prometheus.Registerer) error {
 		_, err := policy.NewMetrics(r)
 		return err
 	}},
