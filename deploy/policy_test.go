@@ -60,7 +60,7 @@ func TestPolicyEngineRendering(t *testing.T) {
 	if deref(dep.Spec.Replicas) != int32(1) || args[0] != "policy" || !slices.Contains(args, "--apply") || !slices.Contains(args, "--watch") {
 		t.Errorf("replicas %v, args %v: want one replica of policy --apply --watch", deref(dep.Spec.Replicas), args)
 	}
-	if containerPort(pod.Containers[0], "webhook") != "" || slices.ContainsFunc(pod.Volumes, func(v corev1.Volume) bool { return v.Name == "certs" }) {
+	if containerPort(pod.Containers[0], "webhook") != "webhook" || slices.ContainsFunc(pod.Volumes, func(v corev1.Volume) bool { return v.Name == "certs" }) {
 		t.Errorf("a webhook port or certificate volume with engine=policy: %+v", pod.Containers[0].Ports)
 	}
 	for _, s := range all[*corev1.Service](objs) {

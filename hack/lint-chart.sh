@@ -180,6 +180,20 @@ template --set migrator.enabled=true --set migrator.undo=true \
 	--set 'migrator.extraRules[0].apiGroups[0]=operator.tigera.io' --set 'migrator.extraRules[0].resources[0]=installations' \
 	--set 'migrator.extraRules[0].verbs={get,list,patch}' >"$tmp/rendered/migrator-plan.yaml" || fail "template, migrator plan"
 
+# The policy engine, every optional part on (the chart reads the API server's
+# version and APIs from .Capabilities; helm template is told them).
+policy_caps=(--kube-version 1.36.0 --api-versions admissionregistration.k8s.io/v1/MutatingAdmissionPolicy)
+template -f "$tmp/all-optional.yaml" --set engine=policy --set policy.guard=deny "${policy_caps[@]}" >"$tmp/rendered/policy-all-optional.yaml" ||
+	fail "template, the policy engine with every optional part on"
+
+f=$tmp/rendered/policy-all-optional.yaml
+refuse "$f" '^kind: (MutatingWebhookConfiguration|Certificate|Issuer|PodDisruptionBudget)$' "the policy engine has no webhook configuration, certificate or PodDisruptionBudget"
+refuse "$f" 'hostNetwork: true|--self-signed-|--cert-dir' "the policy engine's applier needs no host network or certificate"
+expect "$f" '- --guard=deny$' "policy.guard reaches the applier"
+expect "$f" '^  replicas: 1$' "the policy engine runs one applier"
+expect "$f" '^kind: Job$' "the migrator is the same with either engine"
+expect "$f" '^kind: DaemonSet$' "the node agent is the same with either engine"
+
 f=$tmp/rendered/self-signed.yaml
 expect "$f" '^kind: Role$' "self-signed mode needs its Role on the Secret"
 expect "$f" '--self-signed-secret=pullthrough-system/pullthrough-webhook-tls' "self-signed flags"
@@ -296,6 +310,11 @@ refused "enforce with any documented example host" "harbor.corp.example/ghcr" --
 refused "two ports on one number collide" "webhook.ports" --set webhook.ports.metrics=8081
 refused "podLabels cannot override the chart's own" "podLabels" --set 'podLabels.pullthrough\.dev/skip=false'
 refused "matchConditions need a name and an expression" "matchConditions" --set 'webhook.matchConditions[0].name=x'
+refused "the policy engine needs Kubernetes 1.36" "1.36" --set engine=policy --kube-version 1.35.4 \
+	--api-versions admissionregistration.k8s.io/v1/MutatingAdmissionPolicy
+refused "the policy engine needs the API served" "MutatingAdmissionPolicy" --set engine=policy --kube-version 1.37.2
+refused "engine is webhook or policy" "engine" --set engine=cel
+refused "policy.guard is off, warn or deny" "guard" --set engine=policy --set policy.guard=block "${policy_caps[@]}"
 
 log "5. promtool test rules on the PrometheusRule (deploy/prometheus/alerts_test.yaml)"
 promtool=$(go_tool promtool github.com/prometheus/prometheus/cmd/promtool "$PROMTOOL_VERSION") ||
