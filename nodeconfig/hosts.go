@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/pullthrough/pullthrough/config"
+	"github.com/pullthrough/pullthrough/rewrite"
 )
 
 // Marker is the first line of every file pullthrough writes. Sync touches
@@ -26,8 +27,8 @@ type hosts struct {
 // as written: so the URL must carry /v2 before the path, the way the
 // registry serves it (/v2/dockerhub/library/nginx/manifests/1.27).
 func (h hosts) proxyURL() (url string, overridePath bool) {
-	host, p, hasPath := strings.Cut(h.target, "/")
-	if !hasPath {
+	host, p := rewrite.SplitPrefix(h.target)
+	if p == "" {
 		return "https://" + host, false
 	}
 	return "https://" + host + "/v2/" + p, true
@@ -35,7 +36,7 @@ func (h hosts) proxyURL() (url string, overridePath bool) {
 
 // upstream is the public registry's API server for the source.
 func (h hosts) upstream() string {
-	if h.source == dockerHub {
+	if h.source == rewrite.DockerHub {
 		return dockerHubServer
 	}
 	return "https://" + h.source

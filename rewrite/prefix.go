@@ -30,12 +30,12 @@ func looksLikeHost(s string) bool {
 
 // ParsePrefix validates a registry prefix (a host, or host/path on a
 // path-segment boundary, as used for mirror sources, targets and registry
-// fields) and returns it in canonical form: the host as canonicalHost gives
+// fields) and returns it in canonical form: the host as CanonicalHost gives
 // it, no trailing slash. No "library/" is added: a prefix names a namespace,
 // not an image.
 func ParsePrefix(s string) (string, error) {
 	host, path, hasPath := strings.Cut(s, "/")
-	canonical := canonicalHost(host)
+	canonical := CanonicalHost(host)
 	// Tested lower-cased: "PROXY" is a host to the reference grammar, but
 	// "proxy" would read back as a Docker Hub name. Tested before the port is
 	// dropped: "proxy:443" is a host, though its identity "proxy" is not.
@@ -55,7 +55,7 @@ func ParsePrefix(s string) (string, error) {
 const globMeta = `*?[\`
 
 // canonicalGlob puts the host part of an exclusion glob in canonical form
-// (canonicalHost), because globs match canonical names: Docker.io/library/alpine*
+// (CanonicalHost), because globs match canonical names: Docker.io/library/alpine*
 // must exclude alpine, and ghcr.io:443/acme/* must exclude ghcr.io/acme/app. A glob whose
 // first segment is itself a pattern is kept as written. A glob that does not
 // start with a host (busybox*) could never match and is an error.
@@ -71,7 +71,7 @@ func canonicalGlob(g string) (string, error) {
 	if !looksLikeHost(strings.ToLower(host)) {
 		return "", fmt.Errorf("%q: %w: globs match normalized references such as docker.io/library/busybox*", g, ErrNotAHost)
 	}
-	return canonicalHost(host) + "/" + rest, nil
+	return CanonicalHost(host) + "/" + rest, nil
 }
 
 // under reports whether name equals prefix or continues with '/' after it:

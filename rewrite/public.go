@@ -44,7 +44,7 @@ const wildcardPrefix = "*."
 var ErrNotARegistry = errors.New(`not a registry host or a "*.domain" wildcard`)
 
 // ParsePublicRegistry validates one public-registry entry and returns it in
-// canonical form (canonicalHost; a wildcard's domain lower-cased), which is
+// canonical form (CanonicalHost; a wildcard's domain lower-cased), which is
 // also the "registry" label its images are counted under.
 func ParsePublicRegistry(entry string) (string, error) {
 	host, wildcard := strings.CutPrefix(entry, wildcardPrefix)
@@ -57,7 +57,7 @@ func ParsePublicRegistry(entry string) (string, error) {
 	if wildcard {
 		return wildcardPrefix + strings.ToLower(host), nil
 	}
-	return canonicalHost(host), nil
+	return CanonicalHost(host), nil
 }
 
 // publicRegistries is a validated list: canonical hosts, and the canonical
