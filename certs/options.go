@@ -37,11 +37,6 @@ type SelfSignedOptions struct {
 	WebhookConfigName string
 	// CertDir receives tls.crt, tls.key and ca.crt for the webhook server (--cert-dir).
 	CertDir string
-
-	// controllerName prefixes the names of the controllers SetupSelfSigned adds.
-	// controller-runtime refuses two controllers of one name in a process, and the
-	// e2e tests run two replicas in one test binary; empty means defaultControllerName.
-	controllerName string
 }
 
 // Validate reports every invalid field at once, each error naming the field, its flag
