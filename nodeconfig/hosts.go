@@ -49,8 +49,7 @@ func (h hosts) render() []byte {
 	var b strings.Builder
 	proxy, overridePath := h.proxyURL()
 	fmt.Fprintf(&b, "%s\n# %s -> %s (mirrors[%d])\n", Marker, h.source, h.target, h.mirror)
-	// An unset fallback (a Config that was not defaulted) means the default, true.
-	if h.node.Fallback == nil || *h.node.Fallback {
+	if h.node.FallsBack() {
 		b.WriteString("# The proxy first; the public registry if the proxy fails (node.fallback).\n")
 		fmt.Fprintf(&b, "server = %s\n\n[host.%s]\n", quote(h.upstream()), quote(proxy))
 	} else {
