@@ -50,7 +50,7 @@ func Generate(cfg *config.Config) ([]File, []Warning, error) {
 		if err != nil {
 			return nil, nil, fmt.Errorf("mirrors[%d].source: %w", i, err)
 		}
-		if _, path := rewrite.SplitPrefix(source); path == "" {
+		if _, repo := rewrite.SplitPrefix(source); repo == "" {
 			hostMirrors[source] = i
 		}
 	}
@@ -82,8 +82,8 @@ func warnings(cfg *config.Config, hostMirrors map[string]int) []Warning {
 	var ws []Warning
 	for i, m := range cfg.Mirrors {
 		source, _ := rewrite.ParsePrefix(m.Source) // validated by Generate
-		host, path := rewrite.SplitPrefix(source)
-		if path == "" {
+		host, repo := rewrite.SplitPrefix(source)
+		if repo == "" {
 			continue
 		}
 		reason := "a host file routes a whole registry; nodes pull these images from the public registry " + host
