@@ -22,8 +22,8 @@
 //     fails to start without tls.crt and tls.key.
 //   - WriteSelfSigned generates a fresh CA and a certificate for given DNS names and IP
 //     addresses into a directory, talks to no API server, and returns the CA to trust.
-//   - Invalid options and arguments are reported as errors wrapping ErrInvalidOption
-//     that name the field, its flag and the value.
+//   - Invalid options and arguments are reported as errors starting with "invalid
+//     option" that name the field, its flag and the value.
 //
 // Known limits: a Secret deleted while running is recreated only by a restart (the
 // replicas keep serving their files meanwhile); when the CA itself is replaced, once a

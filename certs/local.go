@@ -30,11 +30,11 @@ const clockSkew = time.Hour
 func WriteSelfSigned(dir string, hosts []string, validity time.Duration) ([]byte, error) {
 	switch {
 	case dir == "":
-		return nil, fmt.Errorf("%w: dir: must be set", ErrInvalidOption)
+		return nil, fmt.Errorf("%s: dir: must be set", invalidOption)
 	case len(hosts) == 0:
-		return nil, fmt.Errorf("%w: hosts: need at least one DNS name or IP address", ErrInvalidOption)
+		return nil, fmt.Errorf("%s: hosts: need at least one DNS name or IP address", invalidOption)
 	case validity <= 0:
-		return nil, fmt.Errorf("%w: validity %s: must be positive", ErrInvalidOption, validity)
+		return nil, fmt.Errorf("%s: validity %s: must be positive", invalidOption, validity)
 	}
 	dnsNames, ips, err := splitHosts(hosts)
 	if err != nil {
@@ -71,8 +71,8 @@ func splitHosts(hosts []string) (dnsNames []string, ips []net.IP, err error) {
 		// DNS names compare case-insensitively; a wildcard may cover one leftmost label.
 		name := strings.TrimPrefix(strings.ToLower(host), "*.")
 		if problems := validation.IsDNS1123Subdomain(name); len(problems) > 0 {
-			return nil, nil, fmt.Errorf("%w: hosts[%d] %q: neither an IP address nor a DNS name: %s",
-				ErrInvalidOption, i, host, strings.Join(problems, "; "))
+			return nil, nil, fmt.Errorf("%s: hosts[%d] %q: neither an IP address nor a DNS name: %s",
+				invalidOption, i, host, strings.Join(problems, "; "))
 		}
 		dnsNames = append(dnsNames, host)
 	}

@@ -18,9 +18,9 @@ const (
 	FlagCertDir       = "cert-dir"            // directory the webhook server reads tls.crt/tls.key from
 )
 
-// ErrInvalidOption marks a bad flag or option value, so that callers can tell a usage
-// error (exit code 2) from a failure at run time with errors.Is.
-var ErrInvalidOption = errors.New("invalid option")
+// invalidOption starts every error about a bad flag, option or argument value; the
+// caller (cmd/pullthrough) reports any of them as a usage error.
+const invalidOption = "invalid option"
 
 // SelfSignedOptions say where the built-in self-signed mode keeps its certificates and
 // whom they serve; every field is required.
@@ -37,15 +37,10 @@ type SelfSignedOptions struct {
 	WebhookConfigName string
 	// CertDir receives tls.crt, tls.key and ca.crt for the webhook server (--cert-dir).
 	CertDir string
-
-	// controllerName prefixes the names of the controllers SetupSelfSigned adds.
-	// controller-runtime refuses two controllers of one name in a process, and the
-	// e2e tests run two replicas in one test binary; empty means defaultControllerName.
-	controllerName string
 }
 
 // Validate reports every invalid field at once, each error naming the field, its flag
-// and the value, and wrapping ErrInvalidOption.
+// and the value, and starting with "invalid option".
 func (o SelfSignedOptions) Validate() error {
 	checks := []struct {
 		field, flag, value string
@@ -61,8 +56,8 @@ func (o SelfSignedOptions) Validate() error {
 	var errs []error
 	for _, c := range checks {
 		if problems := c.check(c.value); len(problems) > 0 {
-			errs = append(errs, fmt.Errorf("%w: %s (--%s) %q: %s",
-				ErrInvalidOption, c.field, c.flag, c.value, strings.Join(problems, "; ")))
+			errs = append(errs, fmt.Errorf("%s: %s (--%s) %q: %s",
+				invalidOption, c.field, c.flag, c.value, strings.Join(problems, "; ")))
 		}
 	}
 	return errors.Join(errs...)
@@ -81,7 +76,7 @@ func nonEmpty(value string) []string {
 func ParseNamespacedName(flag, value string) (types.NamespacedName, error) {
 	namespace, name, ok := strings.Cut(value, "/")
 	if !ok || namespace == "" || name == "" || strings.Contains(name, "/") {
-		return types.NamespacedName{}, fmt.Errorf("%w: --%s %q: want NAMESPACE/NAME", ErrInvalidOption, flag, value)
+		return types.NamespacedName{}, fmt.Errorf("%s: --%s %q: want NAMESPACE/NAME", invalidOption, flag, value)
 	}
 	return types.NamespacedName{Namespace: namespace, Name: name}, nil
 }

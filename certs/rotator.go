@@ -75,6 +75,5 @@ func newRotator(opts SelfSignedOptions, ready chan struct{}) *rotator.CertRotato
 		LookaheadInterval:      renewBefore,
 		CertName:               corev1.TLSCertKey,
 		KeyName:                corev1.TLSPrivateKeyKey,
-		ControllerName:         opts.controllerName + "-rotator",
 	}
 }

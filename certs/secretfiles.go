@@ -32,9 +32,9 @@ type secretFiles struct {
 	once    sync.Once
 }
 
-// addSecretFiles runs a secretFiles controller on every replica, watching only the one
-// Secret, and returns a channel closed once its first pair is written.
-func addSecretFiles(mgr manager.Manager, opts SelfSignedOptions) (<-chan struct{}, error) {
+// addSecretFiles runs a secretFiles controller, named name, on every replica, watching
+// only the one Secret, and returns a channel closed once its first pair is written.
+func addSecretFiles(mgr manager.Manager, opts SelfSignedOptions, name string) (<-chan struct{}, error) {
 	key := types.NamespacedName{Namespace: opts.SecretNamespace, Name: opts.SecretName}
 	secrets, err := cache.New(mgr.GetConfig(), cache.Options{
 		Scheme:               mgr.GetScheme(),
@@ -49,7 +49,7 @@ func addSecretFiles(mgr manager.Manager, opts SelfSignedOptions) (<-chan struct{
 		return nil, fmt.Errorf("adding the cache for Secret %s: %w", key, err)
 	}
 	files := &secretFiles{secrets: secrets, key: key, dir: opts.CertDir, written: make(chan struct{})}
-	c, err := controller.NewUnmanaged(opts.controllerName+"-files", controller.Options{
+	c, err := controller.NewUnmanaged(name, controller.Options{
 		Reconciler:         files,
 		NeedLeaderElection: new(false),
 	})

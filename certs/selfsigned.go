@@ -3,6 +3,7 @@ package certs
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 
 	"github.com/open-policy-agent/cert-controller/pkg/rotator"
 	corev1 "k8s.io/api/core/v1"
@@ -15,6 +16,21 @@ import (
 // defaultControllerName prefixes the controllers SetupSelfSigned adds (in logs and metrics).
 const defaultControllerName = "pullthrough-certs"
 
+// setups counts this process's SetupSelfSigned calls. controller-runtime and
+// cert-controller refuse a controller name a process has already used (logs
+// and metrics are keyed by it), so a process that keeps more than one Secret
+// (the e2e tests run two replicas in one) must not name its controllers twice.
+var setups atomic.Int64
+
+// controllerName prefixes the controllers of one SetupSelfSigned call: the
+// default for the first call of the process, numbered after it for the rest.
+func controllerName() string {
+	if n := setups.Add(1); n > 1 {
+		return fmt.Sprintf("%s-%d", defaultControllerName, n)
+	}
+	return defaultControllerName
+}
+
 // SetupSelfSigned makes mgr keep a self-signed CA and serving certificate in the Secret,
 // this replica's copy in CertDir and the CA in every webhook of the webhook
 // configuration. It creates the Secret if absent (the rotator only updates one), so it
@@ -26,18 +42,18 @@ func SetupSelfSigned(ctx context.Context, mgr manager.Manager, opts SelfSignedOp
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
-	if opts.controllerName == "" {
-		opts.controllerName = defaultControllerName
-	}
 	if err := ensureSecret(ctx, mgr.GetClient(), opts); err != nil {
 		return nil, err
 	}
-	written, err := addSecretFiles(mgr, opts)
+	name := controllerName()
+	written, err := addSecretFiles(mgr, opts, name+"-files")
 	if err != nil {
 		return nil, err
 	}
 	injected := make(chan struct{})
-	if err := rotator.AddRotator(mgr, newRotator(opts, injected)); err != nil {
+	rot := newRotator(opts, injected)
+	rot.ControllerName = name + "-rotator"
+	if err := rotator.AddRotator(mgr, rot); err != nil {
 		return nil, fmt.Errorf("adding the certificate rotator for Secret %s/%s: %w", opts.SecretNamespace, opts.SecretName, err)
 	}
 	ready := make(chan struct{})

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"net"
 	"strconv"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -178,21 +177,20 @@ func webhookConfig(opts SelfSignedOptions) *admissionregistrationv1.MutatingWebh
 	}
 }
 
-// replicaSeq numbers the replicas of this test binary: controller-runtime wants each
-// controller name once per process, -count=N included.
-var replicaSeq atomic.Int64
-
 // replica is one webhook process: a manager running SetupSelfSigned.
 type replica struct {
+	name  string // in messages: the replica's certificate directory
 	opts  SelfSignedOptions
 	mgr   manager.Manager
 	ready <-chan struct{}
 }
 
-// startReplica runs a manager with SetupSelfSigned(opts) until t ends.
+// startReplica runs a manager with SetupSelfSigned(opts) until t ends. Several run
+// in this one process, as SetupSelfSigned allows (it names each call's controllers
+// apart).
 func startReplica(t *testing.T, cfg *rest.Config, opts SelfSignedOptions) replica {
 	t.Helper()
-	opts.controllerName = fmt.Sprintf("replica-%d", replicaSeq.Add(1))
+	name := "the replica on " + opts.CertDir
 	mgr, err := manager.New(cfg, manager.Options{Metrics: metricsserver.Options{BindAddress: "0"}})
 	if err != nil {
 		t.Fatal(err)
@@ -207,10 +205,10 @@ func startReplica(t *testing.T, cfg *rest.Config, opts SelfSignedOptions) replic
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
-			t.Errorf("manager %s: %v", opts.controllerName, err)
+			t.Errorf("manager of %s: %v", name, err)
 		}
 	})
-	return replica{opts: opts, mgr: mgr, ready: ready}
+	return replica{name: name, opts: opts, mgr: mgr, ready: ready}
 }
 
 // waitReady fails t unless the replica's certificates are ready in time.
@@ -219,7 +217,7 @@ func (r replica) waitReady(t *testing.T) {
 	select {
 	case <-r.ready:
 	case <-time.After(e2eTimeout):
-		t.Fatalf("%s not ready after %s", r.opts.controllerName, e2eTimeout)
+		t.Fatalf("%s not ready after %s", r.name, e2eTimeout)
 	}
 }
 
@@ -245,7 +243,7 @@ func (r replica) handshake(t *testing.T, caBundle []byte) {
 		t.Fatal("caBundle holds no certificate")
 	}
 	dialer := tls.Dialer{Config: &tls.Config{RootCAs: roots, ServerName: serviceDNSNames(r.opts.ServiceName, r.opts.ServiceNamespace)[0]}}
-	poll(t, "a TLS handshake with "+r.opts.controllerName+"'s webhook server", func(ctx context.Context) error {
+	poll(t, "a TLS handshake with "+r.name+"'s webhook server", func(ctx context.Context) error {
 		conn, err := dialer.DialContext(ctx, "tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
 		if err != nil {
 			return err
@@ -269,7 +267,7 @@ func waitForCertDirs(t *testing.T, k8s client.Client, replicas ...replica) *core
 			files := readCertDir(t, r.opts.CertDir)
 			if !bytes.Equal(files.caPEM, secret.Data[caCertKey]) || !bytes.Equal(files.certPEM, secret.Data[corev1.TLSCertKey]) ||
 				!bytes.Equal(files.keyPEM, secret.Data[corev1.TLSPrivateKeyKey]) {
-				return fmt.Errorf("%s's files in %s differ from Secret %s", r.opts.controllerName, r.opts.CertDir, key)
+				return fmt.Errorf("%s: its files differ from Secret %s", r.name, key)
 			}
 		}
 		return nil

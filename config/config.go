@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/json"
@@ -134,13 +133,6 @@ type FieldTarget struct {
 	Unset string `json:"unset,omitempty"`
 }
 
-// Proxy probe defaults, for the proxyHealth fields left unset.
-const (
-	defaultInterval         = 10 * time.Second
-	defaultFailureThreshold = 3
-	defaultSuccessThreshold = 2
-)
-
 // Load reads, decodes strictly, defaults and validates the config at path.
 // Every error names the file.
 func Load(path string) (*Config, error) {
@@ -184,30 +176,4 @@ func Parse(data []byte) (*Config, error) {
 		return nil, err
 	}
 	return &cfg, nil
-}
-
-// Default fills in every optional setting, in one place.
-func (c *Config) Default() {
-	if c.Mode == "" {
-		c.Mode = ModeEnforce
-	}
-	if c.Unrouted == "" {
-		c.Unrouted = UnroutedWarn
-	}
-	if h := c.ProxyHealth; h != nil {
-		if h.Interval.Duration == 0 {
-			h.Interval.Duration = defaultInterval
-		}
-		if h.FailOpen == nil {
-			failOpen := true
-			h.FailOpen = &failOpen
-		}
-		if h.FailureThreshold == 0 {
-			h.FailureThreshold = defaultFailureThreshold
-		}
-		if h.SuccessThreshold == 0 {
-			h.SuccessThreshold = defaultSuccessThreshold
-		}
-	}
-	c.Node.Default()
 }

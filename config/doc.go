@@ -6,9 +6,12 @@
 //
 //   - A file is YAML or JSON, decoded strictly: an unknown or duplicate field
 //     is an error, so a typo never silently turns a setting off.
-//   - Defaults are filled in one place (Default): mode enforce; unrouted
-//     warn; proxyHealth interval 10s and failOpen true; publicRegistries the
-//     built-in list (rewrite.DefaultPublicRegistries); node.fallback true.
+//   - Defaults live in one place (defaults.go) and Default fills them in:
+//     mode enforce; unrouted warn; proxyHealth interval 10s, failOpen true,
+//     failureThreshold 3 and successThreshold 2; publicRegistries.builtIn
+//     true (the list rewrite.DefaultPublicRegistries); node.fallback true. What
+//     reads an optional field of a Config built in code rather than loaded
+//     (FailOpen, PublicRegistries.List, Node.FallsBack) takes the same default.
 //   - A config is rejected when any mirror, glob, mode, pull secret, proxy
 //     URL, migrate target, public registry or unrouted policy is malformed, or when rewriting would loop (a
 //     target matched by a source); every problem is reported at once, each

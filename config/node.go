@@ -20,13 +20,10 @@ type Node struct {
 	CA string `json:"ca,omitempty"`
 }
 
-// Default turns an unset fallback into true.
-func (n *Node) Default() {
-	if n.Fallback == nil {
-		fallback := true
-		n.Fallback = &fallback
-	}
-}
+// FallsBack reports whether containerd may pull from the public registry when
+// the proxy fails: Fallback, or its default when unset (a Config built in code
+// rather than loaded).
+func (n Node) FallsBack() bool { return orDefault(n.Fallback, defaultFallback) }
 
 // validate rejects a CA path that a TOML basic string could not carry as
 // written (control characters), so the generated files never need escapes

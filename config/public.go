@@ -27,7 +27,7 @@ type PublicRegistries struct {
 // List is the effective list of public registries, in canonical form.
 func (p PublicRegistries) List() []string {
 	var list []string
-	if p.BuiltIn == nil || *p.BuiltIn {
+	if orDefault(p.BuiltIn, defaultBuiltIn) {
 		for _, e := range rewrite.DefaultPublicRegistries {
 			if !slices.Contains(p.Remove, e) {
 				list = append(list, e)

@@ -37,5 +37,5 @@ func (c *Config) NamespaceExcluded(ns string) bool {
 // FailOpen reports whether images are left alone while the proxy is down:
 // proxyHealth is set and its failOpen is (by default) true.
 func (c *Config) FailOpen() bool {
-	return c.ProxyHealth != nil && (c.ProxyHealth.FailOpen == nil || *c.ProxyHealth.FailOpen)
+	return c.ProxyHealth != nil && orDefault(c.ProxyHealth.FailOpen, defaultFailOpen)
 }

@@ -307,6 +307,9 @@ refused "enforce with the placeholder proxy would send every pod to a host that 
 	"example hosts (proxy.example.internal/dockerhub" --set config.mode=enforce
 refused "enforce with any documented example host" "harbor.corp.example/ghcr" --set config.mode=enforce \
 	--set 'config.mirrors[0].source=ghcr.io' --set 'config.mirrors[0].target=harbor.corp.example/ghcr'
+refused "an example host under case, a port and a trailing dot (as cmd/pullthrough's exampleTargets sees it)" \
+	"example hosts (Proxy.INVALID.:8443/ghcr" --set config.mode=enforce \
+	--set 'config.mirrors[0].source=ghcr.io' --set 'config.mirrors[0].target=Proxy.INVALID.:8443/ghcr'
 refused "two ports on one number collide" "webhook.ports" --set webhook.ports.metrics=8081
 refused "podLabels cannot override the chart's own" "podLabels" --set 'podLabels.pullthrough\.dev/skip=false'
 refused "matchConditions need a name and an expression" "matchConditions" --set 'webhook.matchConditions[0].name=x'

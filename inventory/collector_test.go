@@ -1,9 +1,14 @@
 package inventory
 
 import (
+	"context"
+	"os"
+	"path/filepath"
 	"reflect"
 	"testing"
+	"time"
 
+	"github.com/go-logr/logr"
 	"github.com/prometheus/client_golang/prometheus"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -58,7 +63,15 @@ publicRegistries: {add: [nvcr.io]}
 			t.Fatal(err)
 		}
 	}
-	state := testState(t, audit)
+	path := filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.WriteFile(path, []byte(audit), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	routing, loaded, err := webhook.LoadInitial(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	state := webhook.NewState(routing)
 	reg := prometheus.NewPedanticRegistry()
 	reg.MustRegister(NewCollector(store, state))
 	// Audit mode in the config changes nothing: the gauge judges as enforce.
@@ -74,18 +87,29 @@ publicRegistries: {add: [nvcr.io]}
 	if got := series(t, reg); !reflect.DeepEqual(got, want) {
 		t.Errorf("series:\n%v\nwant:\n%v", got, want)
 	}
-	// A reload is seen by the next scrape.
-	cfg, err := config.Parse([]byte("mirrors: [{source: nvcr.io, target: proxy.internal/nvcr}]\n"))
+	// A reload, as the webhook's ConfigWatcher makes it, is seen by the next scrape.
+	metrics, err := webhook.NewMetrics(prometheus.NewRegistry())
 	if err != nil {
 		t.Fatal(err)
 	}
-	routing, err := webhook.NewRouting(cfg)
-	if err != nil {
+	watcher := webhook.NewConfigWatcher(path, loaded, state, metrics, logr.Discard())
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error)
+	go func() { done <- watcher.Start(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}()
+	time.Sleep(50 * time.Millisecond) // let the watch begin
+	if err := os.WriteFile(path, []byte("mirrors: [{source: nvcr.io, target: proxy.internal/nvcr}]\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	state.SetRouting(routing)
-	if got := series(t, reg)["rewritten nvcr.io"]; got != 1 {
-		t.Errorf("after reload: rewritten nvcr.io = %v, want 1", got)
+	for deadline := time.Now().Add(5 * time.Second); series(t, reg)["rewritten nvcr.io"] != 1; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("after reload: rewritten nvcr.io = %v, want 1", series(t, reg)["rewritten nvcr.io"])
+		}
 	}
 }
 

@@ -22,12 +22,6 @@ import (
 // an error only when ctx ends, with the report so far: objects not reached
 // stay planned. Failures are in the report's Totals.Failed.
 func (m *Migrator) Apply(ctx context.Context, p *Plan) (*Report, error) {
-	return m.apply(ctx, p, nil)
-}
-
-// apply is Apply with a hook: beforePatch, when not nil, runs before every
-// patch request, so that a test can make a concurrent change at a known moment.
-func (m *Migrator) apply(ctx context.Context, p *Plan, beforePatch func(context.Context, *Object)) (*Report, error) {
 	action := ActionApply
 	if p.Report.Action == ActionUndo {
 		action = ActionUndo
@@ -59,7 +53,7 @@ func (m *Migrator) apply(ctx context.Context, p *Plan, beforePatch func(context.
 			if err := ctx.Err(); err != nil {
 				return report(), fmt.Errorf("stopped before %s %s: %w", it.row.Kind, objectName(&it.row), err)
 			}
-			m.patch(ctx, it, action == ActionUndo, beforePatch)
+			m.patch(ctx, it, action == ActionUndo)
 		}
 		// Progress is best effort: a closed stderr must not stop a
 		// migration between two batches; the report still says it all.
@@ -77,7 +71,7 @@ func (m *Migrator) apply(ctx context.Context, p *Plan, beforePatch func(context.
 // times: the patch's test operations make that safe even when the lost
 // answer was a success, since the repeat then fails its tests and the
 // re-read finds nothing left to change.
-func (m *Migrator) patch(ctx context.Context, it *item, undo bool, beforePatch func(context.Context, *Object)) {
+func (m *Migrator) patch(ctx context.Context, it *item, undo bool) {
 	resource := m.client.Resource(it.gvr).Namespace(it.row.Namespace)
 	opts := metav1.PatchOptions{FieldManager: fieldManager}
 	if m.opts.ServerDryRun {
@@ -85,9 +79,6 @@ func (m *Migrator) patch(ctx context.Context, it *item, undo bool, beforePatch f
 	}
 	attempt, transients := 1, 0
 	for {
-		if beforePatch != nil {
-			beforePatch(ctx, &it.row)
-		}
 		sent, err := json.Marshal(it.ops)
 		if err != nil {
 			it.fail(fmt.Errorf("encode patch: %w", err))

@@ -1,12 +1,14 @@
 package migrate
 
 import (
-	"context"
 	"fmt"
+	"net/http"
+	"path"
 	"strings"
 	"testing"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/client-go/rest"
 
 	"github.com/pullthrough/pullthrough/wellknown"
 )
@@ -24,21 +26,28 @@ func TestE2EConflicts(t *testing.T) {
 		newDeployment("Deployment", "race", "busy", "nginx:1.27"),
 		newDeployment("Deployment", "race", "calm", "nginx:1.27"),
 	}, nil)
-	m := env.migrator(t, nil, Options{Namespaces: []string{"race"}, Kinds: []string{"deployments"}})
+	// "busy" changes again before each patch request for it, the retry's
+	// included: the migrator's requests pass through a transport that makes
+	// the change first, as a deploy pipeline racing it would.
+	bumps := 0
+	racing := rest.CopyConfig(env.admin)
+	racing.Wrap(func(rt http.RoundTripper) http.RoundTripper {
+		return roundTripFunc(func(r *http.Request) (*http.Response, error) {
+			if r.Method == http.MethodPatch && path.Base(r.URL.Path) == "busy" {
+				bumps++
+				env.setImage(t, seeded["Deployment/race/busy"], fmt.Sprintf("nginx:1.%d", 28+bumps))
+			}
+			return rt.RoundTrip(r)
+		})
+	})
+	m := env.migrator(t, racing, Options{Namespaces: []string{"race"}, Kinds: []string{"deployments"}})
 	plan, err := m.Plan(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
 	// "stale" moves to a new tag after the plan was made.
 	env.setImage(t, seeded["Deployment/race/stale"], "nginx:1.28")
-	// "busy" changes again before each patch of it, the retry's included.
-	bumps := 0
-	applied, err := m.apply(t.Context(), plan, func(_ context.Context, o *Object) {
-		if o.Name == "busy" {
-			bumps++
-			env.setImage(t, seeded["Deployment/race/busy"], fmt.Sprintf("nginx:1.%d", 28+bumps))
-		}
-	})
+	applied, err := m.Apply(t.Context(), plan)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,3 +117,9 @@ func TestE2EConflicts(t *testing.T) {
 		}
 	})
 }
+
+// roundTripFunc adapts a function to http.RoundTripper: the seam where a test
+// acts between the migrator's decision and the API server's answer.
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

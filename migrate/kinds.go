@@ -1,7 +1,6 @@
 package migrate
 
 import (
-	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -12,9 +11,6 @@ import (
 	"github.com/pullthrough/pullthrough/config"
 	"github.com/pullthrough/pullthrough/podspec"
 )
-
-// ErrUnknownKind is returned when a --kinds name matches no kind the migrator handles.
-var ErrUnknownKind = errors.New("unknown kind")
 
 // workloads are the built-in kinds the migrator lists, in podspec.Kinds
 // order: every kind whose pod spec it patches or reports.
@@ -76,7 +72,7 @@ func parseKinds(names []string, fields []config.FieldTarget) (kindFilter, error)
 	for _, n := range names {
 		gr, ok := known[strings.ToLower(strings.TrimSpace(n))]
 		if !ok {
-			return nil, fmt.Errorf("--kinds %q: %w; known: %s", n, ErrUnknownKind, strings.Join(slices.Sorted(maps.Keys(known)), ", "))
+			return nil, fmt.Errorf("--kinds %q: unknown kind; known: %s", n, strings.Join(slices.Sorted(maps.Keys(known)), ", "))
 		}
 		f[gr] = true
 	}

@@ -47,10 +47,6 @@ type Options struct {
 	Progress io.Writer
 }
 
-// ErrOptions wraps every error of New: the options or the config are wrong,
-// which a CLI reports as a usage error.
-var ErrOptions = errors.New("invalid migrate options")
-
 // Migrator plans and carries out the move of existing objects' images to the
 // proxy. It holds no state between calls; each Plan reads the cluster anew.
 type Migrator struct {
@@ -74,23 +70,24 @@ type Migrator struct {
 }
 
 // New builds a Migrator that lists through client and routes with cfg (the
-// webhook's config, migrate: section included). It fails, wrapping
-// ErrOptions, only on invalid options or config.
+// webhook's config, migrate: section included). It fails only on invalid
+// options or config ("invalid migrate options"), which a CLI reports as a
+// usage error.
 func New(client dynamic.Interface, cfg *config.Config, opts Options) (*Migrator, error) {
 	rw, err := cfg.Rewriter()
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrOptions, err)
+		return nil, fmt.Errorf("invalid migrate options: %w", err)
 	}
 	restore, err := rewrite.New(cfg.Rules())
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrOptions, err)
+		return nil, fmt.Errorf("invalid migrate options: %w", err)
 	}
 	if err := opts.validate(); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrOptions, err)
+		return nil, fmt.Errorf("invalid migrate options: %w", err)
 	}
 	kinds, err := parseKinds(opts.Kinds, cfg.Migrate.Fields)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrOptions, err)
+		return nil, fmt.Errorf("invalid migrate options: %w", err)
 	}
 	m := &Migrator{
 		client:  client,

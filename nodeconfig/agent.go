@@ -30,9 +30,9 @@ type Agent struct {
 	warned string
 }
 
-// Step syncs once. An unreadable or invalid config changes nothing on disk:
-// the files of the last good config keep working.
-func (a *Agent) Step() error {
+// syncOnce syncs once and records the result. An unreadable or invalid config
+// changes nothing on disk: the files of the last good config keep working.
+func (a *Agent) syncOnce() error {
 	err := a.step()
 	a.record(err)
 	return err
@@ -101,7 +101,7 @@ func (a *Agent) Run(ctx context.Context, interval time.Duration) error {
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
 	for {
-		_ = a.Step() // logged and counted by Step; the next tick retries
+		_ = a.syncOnce() // logged and counted by syncOnce; the next tick retries
 		select {
 		case <-ctx.Done():
 			return nil

@@ -69,7 +69,7 @@ func TestAgentSteps(t *testing.T) {
 		} else {
 			writeFile(t, a.ConfigPath, s.config)
 		}
-		err := a.Step()
+		err := a.syncOnce()
 		if (err == nil) != s.ok {
 			t.Errorf("%s: error %v, want ok=%v", s.name, err, s.ok)
 		}
@@ -95,7 +95,7 @@ func TestAgentSteps(t *testing.T) {
 	}
 
 	a.Cleanup = true
-	if err := a.Step(); err != nil {
+	if err := a.syncOnce(); err != nil {
 		t.Fatal(err)
 	}
 	if got := registries(t, a.Dir); !slices.Equal(got, []string{"registry.local"}) {

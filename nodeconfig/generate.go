@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"path"
 	"sort"
-	"strings"
 
 	"github.com/pullthrough/pullthrough/config"
 	"github.com/pullthrough/pullthrough/rewrite"
@@ -13,13 +12,10 @@ import (
 // FileName is the name containerd reads in each registry's directory.
 const FileName = "hosts.toml"
 
-// dockerHub is the name containerd gives Docker Hub images, and
-// dockerHubServer the host that serves its registry API: containerd's own
-// default for docker.io.
-const (
-	dockerHub       = "docker.io"
-	dockerHubServer = "https://registry-1.docker.io"
-)
+// dockerHubServer is the host that serves Docker Hub's registry API
+// (rewrite.DockerHub, the name containerd gives Docker Hub images):
+// containerd's own default for docker.io.
+const dockerHubServer = "https://registry-1.docker.io"
 
 // File is one registry's hosts.toml.
 type File struct {
@@ -54,7 +50,7 @@ func Generate(cfg *config.Config) ([]File, []Warning, error) {
 		if err != nil {
 			return nil, nil, fmt.Errorf("mirrors[%d].source: %w", i, err)
 		}
-		if !strings.Contains(source, "/") {
+		if _, repo := rewrite.SplitPrefix(source); repo == "" {
 			hostMirrors[source] = i
 		}
 	}
@@ -67,7 +63,7 @@ func Generate(cfg *config.Config) ([]File, []Warning, error) {
 		h := hosts{source: source, mirror: i, target: target, node: cfg.Node}
 		content := h.render()
 		files = append(files, File{Registry: source, Content: content})
-		if source == dockerHub {
+		if source == rewrite.DockerHub {
 			// The other names of Docker Hub, which the webhook routes as
 			// docker.io: containerd normalizes index.docker.io to docker.io
 			// for CRI pulls, but not for every client, so each alias gets
@@ -86,8 +82,8 @@ func warnings(cfg *config.Config, hostMirrors map[string]int) []Warning {
 	var ws []Warning
 	for i, m := range cfg.Mirrors {
 		source, _ := rewrite.ParsePrefix(m.Source) // validated by Generate
-		host, _, hasPath := strings.Cut(source, "/")
-		if !hasPath {
+		host, repo := rewrite.SplitPrefix(source)
+		if repo == "" {
 			continue
 		}
 		reason := "a host file routes a whole registry; nodes pull these images from the public registry " + host

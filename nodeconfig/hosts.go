@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/pullthrough/pullthrough/config"
+	"github.com/pullthrough/pullthrough/rewrite"
 )
 
 // Marker is the first line of every file pullthrough writes. Sync touches
@@ -26,8 +27,8 @@ type hosts struct {
 // as written: so the URL must carry /v2 before the path, the way the
 // registry serves it (/v2/dockerhub/library/nginx/manifests/1.27).
 func (h hosts) proxyURL() (url string, overridePath bool) {
-	host, p, hasPath := strings.Cut(h.target, "/")
-	if !hasPath {
+	host, p := rewrite.SplitPrefix(h.target)
+	if p == "" {
 		return "https://" + host, false
 	}
 	return "https://" + host + "/v2/" + p, true
@@ -35,7 +36,7 @@ func (h hosts) proxyURL() (url string, overridePath bool) {
 
 // upstream is the public registry's API server for the source.
 func (h hosts) upstream() string {
-	if h.source == dockerHub {
+	if h.source == rewrite.DockerHub {
 		return dockerHubServer
 	}
 	return "https://" + h.source
@@ -48,8 +49,7 @@ func (h hosts) render() []byte {
 	var b strings.Builder
 	proxy, overridePath := h.proxyURL()
 	fmt.Fprintf(&b, "%s\n# %s -> %s (mirrors[%d])\n", Marker, h.source, h.target, h.mirror)
-	// An unset fallback (a Config that was not defaulted) means the default, true.
-	if h.node.Fallback == nil || *h.node.Fallback {
+	if h.node.FallsBack() {
 		b.WriteString("# The proxy first; the public registry if the proxy fails (node.fallback).\n")
 		fmt.Fprintf(&b, "server = %s\n\n[host.%s]\n", quote(h.upstream()), quote(proxy))
 	} else {

@@ -12,9 +12,9 @@ import (
 	"github.com/pullthrough/pullthrough/internal/atomicfile"
 )
 
-// ErrForeignFile is returned for a registry whose hosts.toml exists without
-// Marker: someone else manages it, so it is left as it is.
-var ErrForeignFile = errors.New("exists and is not managed by pullthrough (no marker); left alone")
+// foreignFile says why a registry whose hosts.toml exists without Marker is
+// an error: someone else manages it, so it is left as it is.
+const foreignFile = "exists and is not managed by pullthrough (no marker); left alone"
 
 // Result says what one Sync changed.
 type Result struct {
@@ -66,7 +66,7 @@ func syncFile(dir string, f File) (written bool, err error) {
 	case err != nil:
 		return false, fmt.Errorf("read %s: %w", p, err)
 	case !owned(old):
-		return false, fmt.Errorf("%s: %w", p, ErrForeignFile)
+		return false, fmt.Errorf("%s: %s", p, foreignFile)
 	case bytes.Equal(old, f.Content):
 		return false, nil
 	}

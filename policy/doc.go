@@ -16,8 +16,9 @@
 //     result's length limit and unrouted public registries are each compiled
 //     from the same parsed rules rewrite.New accepts.
 //   - Where CEL cannot decide exactly as the Go engine, Generate refuses the
-//     config with an error naming the rule (ErrInexpressible); nothing drifts
-//     silently. The few documented differences are pod-level and pinned by tests.
+//     config with an error naming the rule ("cannot be expressed exactly in an
+//     admission policy"); nothing drifts silently. The few documented
+//     differences are pod-level and pinned by tests.
 //
 // Generate is pure: a config in, API objects out. The proof that both
 // engines agree lives in the tests, which compile the generated CEL with the

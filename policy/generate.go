@@ -44,7 +44,8 @@ type generator struct {
 
 // Generate compiles cfg into admission policies. A config the policies
 // cannot implement exactly is refused with an error that names the rule
-// (ErrInexpressible); no partial Set is returned.
+// ("cannot be expressed exactly in an admission policy"); no partial Set is
+// returned.
 func Generate(cfg *config.Config, opts Options) (*Set, error) {
 	r, err := compileRules(cfg.Rules())
 	if err != nil {

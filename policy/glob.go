@@ -101,8 +101,8 @@ func globClass(s string, slashFree bool) (string, int, error) {
 		}
 	}
 	if negated != slash && !slashFree {
-		return "", 0, fmt.Errorf("%w: character class [%s] can match '/', which path.Match and a regular expression would treat differently; list '/' in a negated class or leave it out of a range",
-			ErrInexpressible, s[:i])
+		return "", 0, fmt.Errorf("%s: character class [%s] can match '/', which path.Match and a regular expression would treat differently; list '/' in a negated class or leave it out of a range",
+			inexpressible, s[:i])
 	}
 	switch {
 	case ranges.Len() == 0 && negated: // every range reversed: matches any character

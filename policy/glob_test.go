@@ -1,9 +1,9 @@
 package policy
 
 import (
-	"errors"
 	"path"
 	"regexp"
+	"strings"
 	"testing"
 )
 
@@ -15,7 +15,7 @@ func TestGlobRegexp(t *testing.T) {
 		"ghcr.io/d/x", "ghcr.io/ab/y:1", "b/x", "a-b", "a]b", "a\\b", "x", "", "é/x", "docker.io/library/te*st"}
 	for _, tc := range []struct {
 		name, glob string
-		refused    bool // ErrInexpressible
+		refused    bool // inexpressible
 	}{
 		{"star stops at a slash", "docker.io/library/busybox*", false},
 		{"question mark", "docker.io/library/busybo?", false},
@@ -32,8 +32,8 @@ func TestGlobRegexp(t *testing.T) {
 			t.Parallel()
 			re, err := globRegexp(tc.glob, false)
 			if tc.refused {
-				if !errors.Is(err, ErrInexpressible) {
-					t.Fatalf("want ErrInexpressible, got %v", err)
+				if err == nil || !strings.Contains(err.Error(), ": "+inexpressible+": ") {
+					t.Fatalf("want %q, got %v", inexpressible, err)
 				}
 				return
 			}

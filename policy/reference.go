@@ -36,9 +36,9 @@ func digestRegexp(algs ...digest.Algorithm) string {
 	return "^(?:" + strings.Join(alts, "|") + ")$"
 }
 
-// Docker Hub's names, as the reference library and rewrite use them.
+// Docker Hub's names, as the reference library and rewrite use them
+// (rewrite.DockerHub is the identity).
 const (
-	dockerHub       = "docker.io"
 	legacyDockerHub = "index.docker.io" // the library folds this one itself
 	officialRepo    = "library/"
 	localhost       = "localhost"
@@ -60,9 +60,9 @@ func (r *rules) decision(img string) string {
 		// splitDockerDomain: a first segment is a host if it has '.' or
 		// ':', is localhost or is not lower-case.
 		{"rIsHost", fmt.Sprintf("rSl >= 0 && (rFs == %s || rFs.contains('.') || rFs.contains(':') || rFs.lowerAscii() != rFs)", lit(localhost))},
-		{"rD", fmt.Sprintf("!rIsHost || rFs == %s ? %s : rFs", lit(legacyDockerHub), lit(dockerHub))},
+		{"rD", fmt.Sprintf("!rIsHost || rFs == %s ? %s : rFs", lit(legacyDockerHub), lit(rewrite.DockerHub))},
 		{"rR0", "rIsHost ? rS.substring(rSl + 1) : rS"},
-		{"rR", fmt.Sprintf("rD == %s && !rR0.contains('/') ? %s + rR0 : rR0", lit(dockerHub), lit(officialRepo))},
+		{"rR", fmt.Sprintf("rD == %s && !rR0.contains('/') ? %s + rR0 : rR0", lit(rewrite.DockerHub), lit(officialRepo))},
 		{"rFull", "rD + '/' + rR"},
 	}, fmt.Sprintf("rS.matches(%s) || !rFull.matches(%s) ? %s\n: %s", lit(reIdentifier), lit(reReference), unparseable, r.parsed()))
 }
@@ -99,11 +99,11 @@ func (r *rules) routed() string {
 	return binds([][2]string{
 		{"rH0", "rHasDom ? rName.substring(0, rNs).lowerAscii() : ''"},
 		{"rPc", "rH0.lastIndexOf(':')"},
-		// canonicalHost: the port without leading zeros, 443 dropped.
+		// CanonicalHost: the port without leading zeros, 443 dropped.
 		{"rH1", fmt.Sprintf("rPc <= rH0.lastIndexOf(']') ? rH0 : [rH0.substring(rPc + 1).find('[1-9][0-9]*')].map(rPort, rPort == %s ? rH0.substring(0, rPc) : rH0.substring(0, rPc + 1) + (rPort == '' ? '0' : rPort))[0]",
 			lit(httpsPort))},
-		{"rHost", fmt.Sprintf("rH1 in %s ? %s : rH1", list(append(rewrite.DockerHubAliases(), dockerHub)), lit(dockerHub))},
-		{"rRepo", fmt.Sprintf("rHost == %s && !rPath.contains('/') ? %s + rPath : rPath", lit(dockerHub), lit(officialRepo))},
+		{"rHost", fmt.Sprintf("rH1 in %s ? %s : rH1", list(append(rewrite.DockerHubAliases(), rewrite.DockerHub)), lit(rewrite.DockerHub))},
+		{"rRepo", fmt.Sprintf("rHost == %s && !rPath.contains('/') ? %s + rPath : rPath", lit(rewrite.DockerHub), lit(officialRepo))},
 		{"rNm", "rHost + '/' + rRepo"},
 		{"rSfx", "(rTagged ? ':' + rNd.substring(rLc + 1) : '') + (rDig != '' ? '@' + rDig : '')"},
 	}, r.route())

@@ -2,7 +2,6 @@ package policy
 
 import (
 	"cmp"
-	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -11,10 +10,10 @@ import (
 	"github.com/pullthrough/pullthrough/rewrite"
 )
 
-// ErrInexpressible: the config asks for a decision that CEL cannot make
-// exactly as the Go engine does, so no policy is generated for it. The
-// error wrapping it names the rule (field path and value) and why.
-var ErrInexpressible = errors.New("cannot be expressed exactly in an admission policy")
+// inexpressible starts the error for a config that asks for a decision CEL
+// cannot make exactly as the Go engine does, so no policy is generated for
+// it. The error names the rule (field path and value) and why.
+const inexpressible = "cannot be expressed exactly in an admission policy"
 
 // rules are a config's routing rules, parsed exactly as rewrite.New parses
 // them and put in the shape the CEL needs.

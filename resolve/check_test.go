@@ -2,6 +2,7 @@ package resolve
 
 import (
 	"encoding/pem"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -32,6 +33,9 @@ func TestCheck(t *testing.T) {
 		{"private CA not trusted", untrusting, login, host + "/library/nginx:1.27", StatusUnreachable},
 		{"nothing listening", trusting, login, "127.0.0.1:1/library/nginx:1.27", StatusUnreachable},
 		{"not a reference", trusting, login, host + "/UPPER:1", StatusNotFound},
+		// The proxy named another way (its port with a leading zero): the
+		// logins know it by its identity (rewrite.CanonicalHost).
+		{"another spelling of the host", trusting, login, strings.Replace(host, ":", ":0", 1) + "/library/nginx:1.27", StatusServed},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -57,6 +61,44 @@ func TestTransportCABundle(t *testing.T) {
 		}
 	}
 }
+
+// TestTransportHTTPSHosts: a proxy is reached over HTTPS under every spelling
+// of its host (rewrite.CanonicalHost), and no other host is.
+func TestTransportHTTPSHosts(t *testing.T) {
+	t.Parallel()
+	rt, err := Transport("", []string{"Proxy.Example:443", "10.0.0.5:5000"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for host, want := range map[string]string{
+		"proxy.example":     "https",
+		"PROXY.example:443": "https",
+		"10.0.0.5:05000":    "https",
+		"10.0.0.5":          "http", // another port, another registry
+		"other.example":     "http",
+	} {
+		var scheme string
+		rt.(*httpsFor).base = roundTripFunc(func(r *http.Request) (*http.Response, error) {
+			scheme = r.URL.Scheme
+			return nil, errors.New("not sent")
+		})
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, "http://"+host+"/v2/", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := rt.RoundTrip(req); err == nil {
+			t.Fatal("want the fake's error")
+		}
+		if scheme != want {
+			t.Errorf("request for %s sent over %s, want %s", host, scheme, want)
+		}
+	}
+}
+
+// roundTripFunc adapts a function to http.RoundTripper.
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 // basicAuthRegistry serves a manifest HEAD the ways a registry does, behind basic
 // auth as u:p, over TLS from a CA only the first transport trusts, on a loopback

@@ -4,13 +4,18 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/google/go-containerregistry/pkg/authn"
+
+	"github.com/pullthrough/pullthrough/rewrite"
 )
 
-// Credentials are registry logins by host (host:port), from pull secrets or a docker
-// config file. They implement authn.Keychain.
+// Credentials are registry logins by registry identity (rewrite.CanonicalHost:
+// Docker Hub's aliases, case and the default port fold together), from pull
+// secrets or a docker config file. They implement authn.Keychain.
 type Credentials map[string]authn.AuthConfig
 
 // dockerConfig is the JSON of a docker config file and of a
@@ -26,13 +31,16 @@ type dockerAuth struct {
 }
 
 // Add merges the logins of one docker config JSON document into c; source names it in
-// errors (a file path, namespace/secret). A later login for a host replaces an earlier one.
+// errors (a file path, namespace/secret). A later login for a registry replaces an
+// earlier one; within one document, keys are taken in sorted order, so that two
+// spellings of one registry (index.docker.io and docker.io) always give the same login.
 func (c Credentials) Add(source string, data []byte) error {
 	var cfg dockerConfig
 	if err := json.Unmarshal(data, &cfg); err != nil {
 		return fmt.Errorf("%s: not a docker config: %w", source, err)
 	}
-	for host, a := range cfg.Auths {
+	for _, host := range slices.Sorted(maps.Keys(cfg.Auths)) {
+		a := cfg.Auths[host]
 		login := authn.AuthConfig{Username: a.Username, Password: a.Password}
 		if a.Auth != "" {
 			decoded, err := base64.StdEncoding.DecodeString(a.Auth)
@@ -45,22 +53,21 @@ func (c Credentials) Add(source string, data []byte) error {
 			}
 			login = authn.AuthConfig{Username: user, Password: pass}
 		}
-		c[registryHost(host)] = login
+		c[registryOfKey(host)] = login
 	}
 	return nil
 }
 
-// registryHost reduces a docker config key, which may be a URL
-// ("https://host:5000/v1/"), to its host:port.
-func registryHost(key string) string {
-	key = strings.TrimPrefix(strings.TrimPrefix(key, "https://"), "http://")
-	host, _, _ := strings.Cut(key, "/")
-	return host
+// registryOfKey is the registry identity of a docker config key, which may be
+// a URL ("https://index.docker.io/v1/").
+func registryOfKey(key string) string {
+	registry, _ := rewrite.SplitPrefix(strings.TrimPrefix(strings.TrimPrefix(key, "https://"), "http://"))
+	return registry
 }
 
 // Resolve implements authn.Keychain: the login for the resource's registry, else anonymous.
 func (c Credentials) Resolve(r authn.Resource) (authn.Authenticator, error) {
-	if login, ok := c[r.RegistryStr()]; ok {
+	if login, ok := c[rewrite.CanonicalHost(r.RegistryStr())]; ok {
 		return authn.FromConfig(login), nil
 	}
 	return authn.Anonymous, nil

@@ -7,11 +7,16 @@
 // preflight before enforce; the e2e suite uses the same transport to pull.
 //
 // Contract:
-//   - Every request to a registry host named in HTTPSHosts goes over HTTPS, also for
-//     loopback and private addresses, which go-containerregistry would otherwise
-//     contact over plain HTTP: a proxy is reached exactly as a runtime reaches it.
-//   - Credentials are matched by registry host (host:port) only, as kubelet matches
-//     pull secrets; a host without credentials is contacted anonymously.
+//   - Which registry a host or reference names is package rewrite's one registry
+//     identity (rewrite.CanonicalHost: case, the default port and Docker Hub's
+//     aliases fold together), never a spelling of this package's own;
+//     go-containerregistry parses a reference only to address the request.
+//   - Every request to a registry host named in Transport's httpsHosts goes over
+//     HTTPS, also for loopback and private addresses, which go-containerregistry
+//     would otherwise contact over plain HTTP: a proxy is reached exactly as a
+//     runtime reaches it.
+//   - Credentials are matched by registry identity only, as kubelet matches pull
+//     secrets by registry; a registry without credentials is contacted anonymously.
 //   - A docker config file is read as docker reads it: `credHelpers` and `credsStore`
 //     run docker-credential-NAME from PATH. A pull secret's helpers are not run: the
 //     kubelet does not run them either.

@@ -9,7 +9,8 @@ import (
 	"github.com/docker/cli/cli/config/configfile"
 	"github.com/docker/cli/cli/config/types"
 	"github.com/google/go-containerregistry/pkg/authn"
-	"github.com/google/go-containerregistry/pkg/name"
+
+	"github.com/pullthrough/pullthrough/rewrite"
 )
 
 // ErrNoCredentials marks a keychain's failure to obtain credentials (a credential
@@ -45,8 +46,8 @@ type configFileKeychain struct {
 // one is configured, else anonymous.
 func (d *configFileKeychain) Resolve(r authn.Resource) (authn.Authenticator, error) {
 	key := r.RegistryStr()
-	if key == name.DefaultRegistry {
-		key = authn.DefaultAuthKey // the key docker writes for Docker Hub
+	if rewrite.CanonicalHost(key) == rewrite.DockerHub {
+		key = authn.DefaultAuthKey // the key docker writes for Docker Hub, under any of its names
 	}
 	cfg, err := d.file.GetAuthConfig(key)
 	if err != nil {

@@ -6,11 +6,14 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+
+	"github.com/pullthrough/pullthrough/rewrite"
 )
 
 // Transport returns a transport that trusts the system roots plus the PEM
 // certificates in caFile ("" for none) and sends every request for one of
-// httpsHosts (host:port as in an image reference) over HTTPS.
+// httpsHosts over HTTPS. Hosts are compared by registry identity
+// (rewrite.CanonicalHost), so any spelling of a proxy's host is upgraded.
 func Transport(caFile string, httpsHosts []string) (http.RoundTripper, error) {
 	pool, err := x509.SystemCertPool()
 	if err != nil {
@@ -29,7 +32,7 @@ func Transport(caFile string, httpsHosts []string) (http.RoundTripper, error) {
 	base.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
 	hosts := make(map[string]bool, len(httpsHosts))
 	for _, h := range httpsHosts {
-		hosts[h] = true
+		hosts[rewrite.CanonicalHost(h)] = true
 	}
 	return &httpsFor{hosts: hosts, base: base}, nil
 }
@@ -43,7 +46,7 @@ type httpsFor struct {
 }
 
 func (h *httpsFor) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.URL.Scheme == "http" && h.hosts[req.URL.Host] {
+	if req.URL.Scheme == "http" && h.hosts[rewrite.CanonicalHost(req.URL.Host)] {
 		req = req.Clone(req.Context())
 		req.URL.Scheme = "https"
 	}

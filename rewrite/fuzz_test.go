@@ -48,7 +48,7 @@ func checkSpellings(t *testing.T, r *Rewriter, image string) {
 	}
 	host := reference.Domain(named)
 	for _, rl := range r.rules {
-		if rl.source == canonicalHost(host) && res.Outcome == OutcomeNoRule {
+		if rl.source == CanonicalHost(host) && res.Outcome == OutcomeNoRule {
 			t.Fatalf("%q is on mirror source %q but came out no-rule", image, rl.source)
 		}
 	}
@@ -56,7 +56,7 @@ func checkSpellings(t *testing.T, r *Rewriter, image string) {
 	if !strings.HasSuffix(host, "]") && !strings.Contains(host, ":") {
 		spellings = append(spellings, host+":443", host+":0443")
 	}
-	if canonicalHost(host) == dockerHub {
+	if CanonicalHost(host) == DockerHub {
 		spellings = append(spellings, "registry-1.docker.io:443", "Index.Docker.IO", "registry.hub.docker.com")
 	}
 	for _, h := range spellings {

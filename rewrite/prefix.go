@@ -1,7 +1,6 @@
 package rewrite
 
 import (
-	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -13,12 +12,13 @@ import (
 // reference library's own grammar so that both sides agree on what a host is.
 var anchoredHost = regexp.MustCompile(`^` + reference.DomainRegexp.String() + `$`)
 
-// Sentinel errors for a malformed registry prefix; callers branch with errors.Is.
-var (
-	// ErrNotAHost: the first path segment cannot be a registry host.
-	ErrNotAHost = errors.New("not a registry host (a host needs a '.' or a ':' or must be localhost)")
-	// ErrBadPath: the part after the host is not a valid repository path.
-	ErrBadPath = errors.New("not a valid repository path (lower-case letters, digits and separators)")
+// Why a registry prefix or glob is refused, in each error that refuses one.
+// Plain text, not sentinels: no caller branches on which it was.
+const (
+	// notAHost: the first path segment cannot be a registry host.
+	notAHost = "not a registry host (a host needs a '.' or a ':' or must be localhost)"
+	// badPath: the part after the host is not a valid repository path.
+	badPath = "not a valid repository path (lower-case letters, digits and separators)"
 )
 
 // looksLikeHost applies the same test as the reference library's
@@ -30,23 +30,23 @@ func looksLikeHost(s string) bool {
 
 // ParsePrefix validates a registry prefix (a host, or host/path on a
 // path-segment boundary, as used for mirror sources, targets and registry
-// fields) and returns it in canonical form: the host as canonicalHost gives
+// fields) and returns it in canonical form: the host as CanonicalHost gives
 // it, no trailing slash. No "library/" is added: a prefix names a namespace,
 // not an image.
 func ParsePrefix(s string) (string, error) {
 	host, path, hasPath := strings.Cut(s, "/")
-	canonical := canonicalHost(host)
+	canonical := CanonicalHost(host)
 	// Tested lower-cased: "PROXY" is a host to the reference grammar, but
 	// "proxy" would read back as a Docker Hub name. Tested before the port is
 	// dropped: "proxy:443" is a host, though its identity "proxy" is not.
 	if !anchoredHost.MatchString(host) || !looksLikeHost(strings.ToLower(host)) {
-		return "", fmt.Errorf("%q: %w", s, ErrNotAHost)
+		return "", fmt.Errorf("%q: %s", s, notAHost)
 	}
 	if !hasPath {
 		return canonical, nil
 	}
 	if _, err := reference.WithName(canonical + "/" + path); err != nil {
-		return "", fmt.Errorf("%q: %w: %w", s, ErrBadPath, err)
+		return "", fmt.Errorf("%q: %s: %w", s, badPath, err)
 	}
 	return canonical + "/" + path, nil
 }
@@ -55,7 +55,7 @@ func ParsePrefix(s string) (string, error) {
 const globMeta = `*?[\`
 
 // canonicalGlob puts the host part of an exclusion glob in canonical form
-// (canonicalHost), because globs match canonical names: Docker.io/library/alpine*
+// (CanonicalHost), because globs match canonical names: Docker.io/library/alpine*
 // must exclude alpine, and ghcr.io:443/acme/* must exclude ghcr.io/acme/app. A glob whose
 // first segment is itself a pattern is kept as written. A glob that does not
 // start with a host (busybox*) could never match and is an error.
@@ -63,15 +63,15 @@ func canonicalGlob(g string) (string, error) {
 	host, rest, hasRest := strings.Cut(g, "/")
 	if !hasRest {
 		// '*' never crosses '/', and every normalized name has one.
-		return "", fmt.Errorf("%q: %w: globs match normalized references such as docker.io/library/busybox*", g, ErrNotAHost)
+		return "", fmt.Errorf("%q: %s: globs match normalized references such as docker.io/library/busybox*", g, notAHost)
 	}
 	if strings.ContainsAny(host, globMeta) {
 		return g, nil
 	}
 	if !looksLikeHost(strings.ToLower(host)) {
-		return "", fmt.Errorf("%q: %w: globs match normalized references such as docker.io/library/busybox*", g, ErrNotAHost)
+		return "", fmt.Errorf("%q: %s: globs match normalized references such as docker.io/library/busybox*", g, notAHost)
 	}
-	return canonicalHost(host) + "/" + rest, nil
+	return CanonicalHost(host) + "/" + rest, nil
 }
 
 // under reports whether name equals prefix or continues with '/' after it:

@@ -1,7 +1,6 @@
 package rewrite
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -40,11 +39,12 @@ var DefaultPublicRegistries = []string{
 // wildcardPrefix starts an entry that covers every host under a domain.
 const wildcardPrefix = "*."
 
-// ErrNotARegistry: a public-registry entry is neither a host nor "*." and a domain.
-var ErrNotARegistry = errors.New(`not a registry host or a "*.domain" wildcard`)
+// notARegistry says why a public-registry entry is refused: it is neither a
+// host nor "*." and a domain.
+const notARegistry = `not a registry host or a "*.domain" wildcard`
 
 // ParsePublicRegistry validates one public-registry entry and returns it in
-// canonical form (canonicalHost; a wildcard's domain lower-cased), which is
+// canonical form (CanonicalHost; a wildcard's domain lower-cased), which is
 // also the "registry" label its images are counted under.
 func ParsePublicRegistry(entry string) (string, error) {
 	host, wildcard := strings.CutPrefix(entry, wildcardPrefix)
@@ -52,12 +52,12 @@ func ParsePublicRegistry(entry string) (string, error) {
 	// default port: "*.gcr.io:5000" would cover nothing.
 	if !anchoredHost.MatchString(host) || !looksLikeHost(strings.ToLower(host)) ||
 		(wildcard && (!strings.Contains(host, ".") || strings.ContainsAny(host, ":[]"))) {
-		return "", fmt.Errorf("%q: %w", entry, ErrNotARegistry)
+		return "", fmt.Errorf("%q: %s", entry, notARegistry)
 	}
 	if wildcard {
 		return wildcardPrefix + strings.ToLower(host), nil
 	}
-	return canonicalHost(host), nil
+	return CanonicalHost(host), nil
 }
 
 // publicRegistries is a validated list: canonical hosts, and the canonical

@@ -24,9 +24,32 @@ func TestCanonicalHost(t *testing.T) {
 		"[::1]":                       "[::1]", // the colons of an IPv6 literal are no port
 		"[fe80::443]":                 "[fe80::443]",
 	} {
-		if got := canonicalHost(host); got != want {
-			t.Errorf("canonicalHost(%q) = %q, want %q", host, got, want)
+		if got := CanonicalHost(host); got != want {
+			t.Errorf("CanonicalHost(%q) = %q, want %q", host, got, want)
 		}
+	}
+}
+
+func TestSplitPrefix(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, prefix, registry, path string
+	}{
+		{"bare host", "ghcr.io", "ghcr.io", ""},
+		{"host and path", "proxy.example.internal/dockerhub", "proxy.example.internal", "dockerhub"},
+		// The path is kept as written; only the host is an identity.
+		{"deep path", "Proxy.Example.Internal:443/a/B", "proxy.example.internal", "a/B"},
+		{"docker hub alias", "index.docker.io/v1/", "docker.io", "v1/"},
+		{"another port", "registry.local:5000/x", "registry.local:5000", "x"},
+		{"ipv6 literal", "[::1]:5000/quay", "[::1]:5000", "quay"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if registry, path := SplitPrefix(tt.prefix); registry != tt.registry || path != tt.path {
+				t.Errorf("SplitPrefix(%q) = %q, %q, want %q, %q", tt.prefix, registry, path, tt.registry, tt.path)
+			}
+		})
 	}
 }
 

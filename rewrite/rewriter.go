@@ -113,8 +113,8 @@ func (r *Rewriter) Rewrite(image string) Result {
 	if err != nil {
 		return Result{Image: image, Outcome: OutcomeUnparseable}
 	}
-	host, repo := canonicalHost(reference.Domain(named)), reference.Path(named)
-	if host == dockerHub && !strings.Contains(repo, "/") {
+	host, repo := CanonicalHost(reference.Domain(named)), reference.Path(named)
+	if host == DockerHub && !strings.Contains(repo, "/") {
 		// An alias (registry-1.docker.io/nginx) or an upper-case host
 		// (Docker.IO/nginx) escapes the library's own "library/" rule.
 		repo = "library/" + repo

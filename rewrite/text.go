@@ -65,12 +65,12 @@ func (r *Rewriter) namesKnownHost(tok string) bool {
 	if !looksLikeHost(host) {
 		return false
 	}
-	host = canonicalHost(host)
+	host = CanonicalHost(host)
 	if r.public.entry(host) != "" {
 		return true
 	}
 	for _, rl := range r.rules {
-		if h, _, _ := strings.Cut(rl.source, "/"); h == host {
+		if h, _ := SplitPrefix(rl.source); h == host {
 			return true
 		}
 	}

@@ -5,10 +5,10 @@
 // config says should happen to the probe image. It is what `pullthrough
 // selftest` and the chart's `helm test` run.
 //
-// The contract: Run returns a Check per namespace and an error wrapping
-// ErrNotRewritten when the returned Pod does not carry what the webhook
-// should have done (the proxied image and pullthrough.dev/original-images on
-// the enforce path; the image unchanged and pullthrough.dev/would-rewrite on
-// the audit path or in audit mode). Probe images are named under a mirror's
+// The contract: Run returns a Check per namespace and an error ("the webhook
+// did not do what the config says") when the returned Pod does not carry what
+// the webhook should have done (the proxied image and
+// pullthrough.dev/original-images on the enforce path; the image unchanged and
+// pullthrough.dev/would-rewrite on the audit path or in audit mode). Probe images are named under a mirror's
 // source and never exist: a dry run pulls nothing.
 package selftest

@@ -17,10 +17,11 @@ import (
 	"github.com/pullthrough/pullthrough/wellknown"
 )
 
-// ErrNotRewritten means the API server returned a Pod without what the
-// webhook should have done: the webhook was not called (down, unreachable,
-// no caBundle yet, the namespace labelled off) or it answered otherwise.
-var ErrNotRewritten = errors.New("the webhook did not do what the config says")
+// notRewritten starts the error of a Check whose Pod came back without what
+// the webhook should have done: the webhook was not called (down,
+// unreachable, no caBundle yet, the namespace labelled off) or it answered
+// otherwise.
+const notRewritten = "the webhook did not do what the config says"
 
 // Target is one namespace to probe and the path it is expected on.
 type Target struct {
@@ -104,11 +105,11 @@ func probe(ctx context.Context, client kubernetes.Interface, cfg *config.Config,
 	_, annotated := got.Annotations[c.Annotation]
 	switch {
 	case c.Got != c.Want:
-		c.Err = fmt.Errorf("%w: image %s came back as %s, want %s", ErrNotRewritten, image, c.Got, c.Want)
+		c.Err = fmt.Errorf("%s: image %s came back as %s, want %s", notRewritten, image, c.Got, c.Want)
 	case volume && got.Spec.Volumes[0].Image.Reference != c.Want:
-		c.Err = fmt.Errorf("%w: image volume %s came back as %s, want %s", ErrNotRewritten, image, got.Spec.Volumes[0].Image.Reference, c.Want)
+		c.Err = fmt.Errorf("%s: image volume %s came back as %s, want %s", notRewritten, image, got.Spec.Volumes[0].Image.Reference, c.Want)
 	case !annotated:
-		c.Err = fmt.Errorf("%w: image %s, but no annotation %s", ErrNotRewritten, c.Got, c.Annotation)
+		c.Err = fmt.Errorf("%s: image %s, but no annotation %s", notRewritten, c.Got, c.Annotation)
 	}
 	return c
 }

@@ -48,13 +48,10 @@ func (d *Drain) After(ctx context.Context) context.Context {
 	return delayed
 }
 
-// ErrDraining is the readiness error once the drain has begun.
-var ErrDraining = errors.New("shutting down: draining in-flight requests")
-
 // Ready is a readiness check: it fails once the drain has begun.
 func (d *Drain) Ready(*http.Request) error {
 	if d.draining.Load() {
-		return ErrDraining
+		return errors.New("shutting down: draining in-flight requests")
 	}
 	return nil
 }

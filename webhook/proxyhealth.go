@@ -122,6 +122,6 @@ func (p *ProxyProber) set(up bool, err error) {
 		}
 		p.Metrics.countProxyTransition(up)
 	}
-	p.State.SetProxyUp(up)
+	p.State.setProxyUp(up)
 	p.Metrics.setProxyUp(up)
 }

@@ -80,17 +80,17 @@ func (w *ConfigWatcher) Start(ctx context.Context) error {
 			w.Log.Error(err, "config watch error; reloading to be safe", "path", w.Path)
 			timer = time.After(settle)
 		case <-timer:
-			w.Reload()
+			w.reload()
 		}
 	}
 }
 
-// Reload reads the file and, if it changed and is valid, puts it in force.
+// reload reads the file and, if it changed and is valid, puts it in force.
 // An invalid config is logged and counted and the previous one keeps
 // serving; a file that is briefly missing mid-swap counts as invalid. A
 // rollback to the config in force after a rejected one is a successful
 // reload: it clears pullthrough_config_last_reload_successful's alarm.
-func (w *ConfigWatcher) Reload() {
+func (w *ConfigWatcher) reload() {
 	cfg, data, err := config.Read(w.Path)
 	if data != nil && bytes.Equal(data, w.loaded) {
 		if w.failed {
@@ -114,6 +114,6 @@ func (w *ConfigWatcher) Reload() {
 		return
 	}
 	w.loaded = data
-	w.State.SetRouting(r)
+	w.State.setRouting(r)
 	w.Log.Info("config reloaded", "path", w.Path)
 }

@@ -68,14 +68,14 @@ func NewState(r *Routing) *State {
 // Routing returns the routing in force.
 func (s *State) Routing() *Routing { return s.routing.Load() }
 
-// SetRouting replaces the routing in force for the next request.
-func (s *State) SetRouting(r *Routing) { s.routing.Store(r) }
+// setRouting replaces the routing in force for the next request.
+func (s *State) setRouting(r *Routing) { s.routing.Store(r) }
 
 // ProxyUp reports the last probe's verdict.
 func (s *State) ProxyUp() bool { return s.proxyUp.Load() }
 
-// SetProxyUp records a probe's verdict.
-func (s *State) SetProxyUp(up bool) { s.proxyUp.Store(up) }
+// setProxyUp records a probe's verdict.
+func (s *State) setProxyUp(up bool) { s.proxyUp.Store(up) }
 
 // rewriter is the Rewriter for one request on the path of mode: withholding
 // on the audit path, and while the proxy is down if the config fails open.

@@ -18,22 +18,23 @@ import (
 func exampleTargets(mirrors []rewrite.Mirror) []string {
 	var found []string
 	for _, m := range mirrors {
-		t := m.Target
-		host, _, _ := strings.Cut(t, "/")
-		if h, _, err := net.SplitHostPort(host); err == nil {
-			host = h
-		}
-		if exampleHost(host) {
-			found = append(found, t)
+		if exampleHost(m.Target) {
+			found = append(found, m.Target)
 		}
 	}
 	return found
 }
 
-// exampleHost reports whether host is reserved for documentation: it has a
-// label "example" (RFC 2606's example TLD and example.com, .net, .org, and
-// names built on them such as proxy.example.internal) or the TLD "invalid".
-func exampleHost(host string) bool {
-	labels := strings.Split(strings.ToLower(strings.TrimSuffix(host, ".")), ".")
+// exampleHost reports whether the host of a registry prefix is reserved for
+// documentation: it has a label "example" (RFC 2606's example TLD and
+// example.com, .net, .org, and names built on them such as
+// proxy.example.internal) or the TLD "invalid". The host is the registry's
+// identity (rewrite.SplitPrefix: lower-cased) without its port.
+func exampleHost(prefix string) bool {
+	host, _ := rewrite.SplitPrefix(prefix)
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	labels := strings.Split(strings.TrimSuffix(host, "."), ".")
 	return slices.Contains(labels, "example") || labels[len(labels)-1] == "invalid"
 }

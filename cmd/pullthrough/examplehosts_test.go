@@ -21,6 +21,8 @@ func TestExampleTargets(t *testing.T) {
 		{"the invalid TLD", []string{"proxy.invalid/ghcr"}, []string{"proxy.invalid/ghcr"}},
 		{"case and a trailing dot do not hide it", []string{"Proxy.EXAMPLE.internal./k8s"}, []string{"Proxy.EXAMPLE.internal./k8s"}},
 		{"a port does not hide it", []string{"proxy.example.internal:8443/quay"}, []string{"proxy.example.internal:8443/quay"}},
+		// The case hack/lint-chart.sh holds the chart's helper to.
+		{"case, a port and a trailing dot together", []string{"Proxy.INVALID.:8443/ghcr"}, []string{"Proxy.INVALID.:8443/ghcr"}},
 		// A label merely containing the word is a real name.
 		{"examples and counterexample are real names", []string{"examples.corp.internal/x", "counterexample.io/y"}, nil},
 		{"a real proxy", []string{"harbor.platform.internal/dockerhub", "10.0.0.5:5000/ghcr", "[::1]:5000/quay"}, nil},

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strings"
 
 	"github.com/google/go-containerregistry/pkg/authn"
 
@@ -15,6 +14,7 @@ import (
 	"github.com/pullthrough/pullthrough/config"
 	"github.com/pullthrough/pullthrough/resolve"
 	"github.com/pullthrough/pullthrough/resolve/ecr"
+	"github.com/pullthrough/pullthrough/rewrite"
 )
 
 // verifyFlags choose how --verify and `pullthrough verify` reach the proxy.
@@ -55,7 +55,7 @@ func newVerifier(ctx context.Context, cfg *config.Config, f verifyFlags, cs kube
 	}
 	hosts := make([]string, 0, len(cfg.Mirrors))
 	for _, m := range cfg.Mirrors {
-		host, _, _ := strings.Cut(m.Target, "/")
+		host, _ := rewrite.SplitPrefix(m.Target)
 		hosts = append(hosts, host)
 	}
 	transport, err := resolve.Transport(ca, hosts)

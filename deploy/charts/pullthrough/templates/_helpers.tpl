@@ -122,13 +122,18 @@ Mirror targets whose host is a documented example name: a label "example"
 proxy.example.internal, harbor.corp.example in the docs) or the TLD
 "invalid". No pull can succeed from such a host, so enforce with one of them
 would point every new pod of the cluster at a proxy that does not exist. The
-binary's startup warning (cmd/pullthrough, exampleTargets) uses the same rule.
-Prints a JSON list.
+binary's startup warning (cmd/pullthrough, exampleTargets) uses the same rule
+on the registry's identity (rewrite.SplitPrefix), which a template cannot
+call: the host before the first "/", lower-cased, without its port and a
+trailing dot. Cutting at the first ":" also cuts an IPv6 literal short, which
+is harmless: no address is an example name either way. hack/lint-chart.sh
+holds the chart to the binary's cases (case, port, trailing dot). Prints a
+JSON list.
 */}}
 {{- define "pullthrough.exampleTargets" -}}
 {{- $found := list -}}
 {{- range .Values.config.mirrors -}}
-{{- $host := splitList "/" .target | first | splitList ":" | first | lower -}}
+{{- $host := splitList "/" .target | first | splitList ":" | first | lower | trimSuffix "." -}}
 {{- $labels := splitList "." $host -}}
 {{- if or (has "example" $labels) (eq (last $labels) "invalid") -}}
 {{- $found = append $found .target -}}
