@@ -164,7 +164,7 @@ func decodeRequest(req admission.Request) (p *pod, old *oldPod, early admission.
 // secrets just the same.
 func pullsFromProxy(changes []podspec.Change) bool {
 	for _, c := range changes {
-		if c.Outcome == rewrite.OutcomeRewritten || c.Outcome == rewrite.OutcomeAlreadyProxied {
+		if c.Outcome.ThroughProxy() {
 			return true
 		}
 	}
