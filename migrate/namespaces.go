@@ -74,19 +74,22 @@ func (m *Migrator) readNamespaceModes(ctx context.Context) (namespaceModes, []st
 	return modes, warnings, nil
 }
 
-// routing picks how the values of an object in namespace ns are decided:
+// routing picks how the values of an object in namespace ns are decided,
+// by the mode in force there (config.Config.ModeIn of the namespace's mode):
 // with the config's rewriter, withholding every rewrite (audit), or not at
 // all (excluded: exclude.namespaces, or mode off). Cluster-scoped objects
-// ("") are always decided with the config's rewriter.
+// ("") have no label: the config's mode applies.
 func (m *Migrator) routing(ns string, mode config.Mode) (rw *rewrite.Rewriter, excluded bool, err error) {
 	switch {
-	case ns == "":
-		return m.rw, false, nil
-	case m.cfg.NamespaceExcluded(ns) || mode == config.ModeOff:
+	case ns != "" && m.cfg.NamespaceExcluded(ns):
 		return m.rw, true, nil
 	case mode == modeUnknown:
 		return nil, false, fmt.Errorf("namespace %s was created after the run read the %s labels; run again", ns, wellknown.LabelMode)
-	case mode == config.ModeAudit:
+	}
+	switch m.cfg.ModeIn(mode) {
+	case config.ModeOff:
+		return m.rw, true, nil
+	case config.ModeAudit:
 		return m.audit, false, nil
 	}
 	return m.rw, false, nil
