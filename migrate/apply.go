@@ -28,10 +28,6 @@ func (m *Migrator) Apply(ctx context.Context, p *Plan) (*Report, error) {
 // apply is Apply with a hook: beforePatch, when not nil, runs before every
 // patch request, so that a test can make a concurrent change at a known moment.
 func (m *Migrator) apply(ctx context.Context, p *Plan, beforePatch func(context.Context, *Object)) (*Report, error) {
-	action := ActionApply
-	if p.Report.Action == ActionUndo {
-		action = ActionUndo
-	}
 	work := make([]*item, len(p.items))
 	var planned []*item
 	for i, it := range p.items {
@@ -42,7 +38,7 @@ func (m *Migrator) apply(ctx context.Context, p *Plan, beforePatch func(context.
 		}
 	}
 	report := func() *Report {
-		r := newReport(action, m.opts.ServerDryRun, work)
+		r := newReport(p.direction.action(true), m.opts.ServerDryRun, work)
 		r.Warnings = p.Report.Warnings
 		r.Verified = p.Report.Verified
 		return r
@@ -59,7 +55,7 @@ func (m *Migrator) apply(ctx context.Context, p *Plan, beforePatch func(context.
 			if err := ctx.Err(); err != nil {
 				return report(), fmt.Errorf("stopped before %s %s: %w", it.row.Kind, objectName(&it.row), err)
 			}
-			m.patch(ctx, it, action == ActionUndo, beforePatch)
+			m.patch(ctx, it, p.direction, beforePatch)
 		}
 		// Progress is best effort: a closed stderr must not stop a
 		// migration between two batches; the report still says it all.
@@ -77,7 +73,7 @@ func (m *Migrator) apply(ctx context.Context, p *Plan, beforePatch func(context.
 // times: the patch's test operations make that safe even when the lost
 // answer was a success, since the repeat then fails its tests and the
 // re-read finds nothing left to change.
-func (m *Migrator) patch(ctx context.Context, it *item, undo bool, beforePatch func(context.Context, *Object)) {
+func (m *Migrator) patch(ctx context.Context, it *item, d direction, beforePatch func(context.Context, *Object)) {
 	resource := m.client.Resource(it.gvr).Namespace(it.row.Namespace)
 	opts := metav1.PatchOptions{FieldManager: fieldManager}
 	if m.opts.ServerDryRun {
@@ -121,7 +117,7 @@ func (m *Migrator) patch(ctx context.Context, it *item, undo bool, beforePatch f
 			it.fail(fmt.Errorf("re-read after the patch was refused (%w): %w", err, getErr))
 			return
 		}
-		m.decide(it, fresh, undo)
+		m.decide(d, it, fresh)
 		if it.row.Status != StatusPlanned {
 			it.row.Retried = true
 			return // changed since: nothing left to change, or failed to decide

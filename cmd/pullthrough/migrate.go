@@ -71,11 +71,11 @@ func runMigrate(args []string, stdout, stderr io.Writer) error {
 	if !f.apply && verifier == nil {
 		// A plan that is only shown is written as it is made: memory stays
 		// that of a page of the list, for a fleet of any size.
-		action := migrate.ActionPlan
+		planEach := m.PlanEach
 		if f.undo {
-			action = migrate.ActionUndo
+			planEach = m.PlanUndoEach
 		}
-		if report, err = m.PlanEach(ctx, action, reportWriter(stdout, f.output)); err != nil {
+		if report, err = planEach(ctx, reportWriter(stdout, f.output)); err != nil {
 			return err
 		}
 	} else {
