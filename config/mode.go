@@ -3,7 +3,8 @@ package config
 import "github.com/pullthrough/pullthrough/wellknown"
 
 // Mode is what pullthrough does with an image a mirror matches: the config's
-// mode, a namespace's wellknown.LabelMode value, or the webhook path a request came in on.
+// mode (enforce or audit), a namespace's wellknown.LabelMode value (also off),
+// and, from both, the mode in force in a namespace (ModeIn).
 type Mode string
 
 const (
@@ -31,4 +32,20 @@ func ModeOf(labels map[string]string) (mode Mode, known bool) {
 		return m, true
 	}
 	return ModeAudit, false
+}
+
+// ModeIn is the one answer to "what does pullthrough do in this namespace?",
+// given the namespace's mode as ModeOf reads its label (or as the webhook
+// path the API server routed a request to stands for it): off stays off; an
+// audit namespace, or any value that is not a mode, audits; an enforce
+// namespace follows the config, so a config in audit mode audits everywhere.
+// The webhook, the migrator and selftest's expectation all ask it.
+func (c *Config) ModeIn(ns Mode) Mode {
+	switch {
+	case ns == ModeOff:
+		return ModeOff
+	case ns != ModeEnforce || c.Mode == ModeAudit:
+		return ModeAudit // a typo must never enforce
+	}
+	return ModeEnforce
 }

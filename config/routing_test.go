@@ -118,6 +118,38 @@ func TestModeOf(t *testing.T) {
 	}
 }
 
+// TestModeIn is the table of the mode in force: the namespace's mode (as
+// ModeOf reads it) against the config's. Off is off whatever the config;
+// an enforce namespace follows the config; anything else audits.
+func TestModeIn(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name      string
+		config    Mode
+		namespace Mode
+		want      Mode
+	}{
+		{"enforce in enforce", ModeEnforce, ModeEnforce, ModeEnforce},
+		{"audit namespace", ModeEnforce, ModeAudit, ModeAudit},
+		{"off namespace", ModeEnforce, ModeOff, ModeOff},
+		{"audit config, enforce namespace", ModeAudit, ModeEnforce, ModeAudit},
+		{"audit config, audit namespace", ModeAudit, ModeAudit, ModeAudit},
+		{"audit config, off namespace", ModeAudit, ModeOff, ModeOff},
+		// A value that is not a mode never enforces, even if it reaches
+		// ModeIn without ModeOf.
+		{"not a mode", ModeEnforce, Mode("Enforce"), ModeAudit},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c := &Config{Mode: tt.config}
+			if got := c.ModeIn(tt.namespace); got != tt.want {
+				t.Errorf("config %s: ModeIn(%s) = %s, want %s", tt.config, tt.namespace, got, tt.want)
+			}
+		})
+	}
+}
+
 // TestPublicRegistries: the built-in list by default, extended by add,
 // shortened by remove, replaced when builtIn is false; the rewriter routes by
 // the effective list.

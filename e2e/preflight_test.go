@@ -13,7 +13,8 @@ import (
 
 // preflight runs the binary's `migrate --verify` and `verify -n` against the real
 // API server and registries: a Deployment whose image the proxy serves, and one
-// whose image it does not (a repository the upstream never had).
+// whose image it does not (a repository the upstream never had). Both commands
+// check every image pulled through the proxy, rewritten or already proxied.
 func preflight(t *testing.T, p *pullEnv) {
 	p.namespace(t, "preflight")
 	cs := p.client(t, nil)
@@ -48,6 +49,13 @@ func preflight(t *testing.T, p *pullEnv) {
 	forced, code := run("migrate", "--verify", "--apply", "--force")
 	if code != 0 || !lineHas(forced, "missing", "not-found", "patched") {
 		t.Errorf("migrate --verify --apply --force: exit %d, want 0 with missing patched:\n%s", code, forced)
+	}
+	// Both now pull through the proxy (already-proxied): --verify still checks
+	// them, as `verify -n` does, and says the missing one will not start. Neither
+	// has anything to patch, so nothing fails.
+	proxied, code := run("migrate", "--verify")
+	if code != 0 || !lineHas(proxied, "good", "already-proxied", "served", "unchanged") || !lineHas(proxied, "missing", "already-proxied", "not-found", "unchanged") {
+		t.Errorf("migrate --verify after the migration: exit %d, want 0 with good served and missing not-found, both already-proxied and unchanged:\n%s", code, proxied)
 	}
 	pods, code := run("verify")
 	if code != 1 || !lineHas(pods, "good-", "served") || !lineHas(pods, "missing-", "not-found") {
@@ -84,7 +92,8 @@ func credentialHelpers(t *testing.T, p *pullEnv, run func(...string) (string, in
 		}
 		return path
 	}
-	// Everything above is migrated by now; migrate verifies only what it would rewrite.
+	// Everything above is migrated by now; migrate checks it too (already
+	// proxied), so "missing" is not found there, which fails no object.
 	createDeployment(t, p.client(t, nil), "preflight", "helped", officialIndex, 1)
 	helper := dockerConfig(`{"credHelpers":{"` + proxy + `":"fake"}}`)
 	if out, code := run("verify", "--docker-config", helper); code != 1 || !lineHas(out, "good-", "served") || !lineHas(out, "missing-", "not-found") {

@@ -22,7 +22,7 @@ func selftestRun(t *testing.T, e *env, targets []selftest.Target) ([]selftest.Ch
 // dry-run Pod in an enforce and an audit namespace comes back proxied and
 // annotated, and annotated only.
 func selftestPasses(t *testing.T, e *env) {
-	checks, err := selftestRun(t, e, []selftest.Target{{Namespace: "shop", Path: config.ModeEnforce}, {Namespace: "audited", Path: config.ModeAudit}})
+	checks, err := selftestRun(t, e, []selftest.Target{{Namespace: "shop", Mode: config.ModeEnforce}, {Namespace: "audited", Mode: config.ModeAudit}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -71,7 +71,7 @@ func startEnvConfig(t *testing.T, controllers bool, configPath string) *env {
 	server := ctrlwebhook.NewServer(ctrlwebhook.Options{Host: host, Port: port, CertDir: certDir})
 	state := webhook.NewState(cfg)
 	for path, h := range webhook.Handlers(state, metrics) {
-		server.Register(path, h)
+		server.Register(string(path), h)
 	}
 	server.Register(injectPath, &admission.Webhook{Handler: admission.HandlerFunc(injectSidecar)})
 	ctx, cancel := context.WithCancel(context.Background())

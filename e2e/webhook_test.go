@@ -87,13 +87,13 @@ func TestWebhook(t *testing.T) {
 	t.Run("selftest fails where the webhook is not called", func(t *testing.T) {
 		// Its own off namespace: "off" itself was moved to enforce above.
 		e.namespace(t, "selftest-off", config.ModeOff)
-		selftestFails(t, e, selftest.Target{Namespace: "selftest-off", Path: config.ModeEnforce})
-		selftestFails(t, e, selftest.Target{Namespace: "audited", Path: config.ModeEnforce})
+		selftestFails(t, e, selftest.Target{Namespace: "selftest-off", Mode: config.ModeEnforce})
+		selftestFails(t, e, selftest.Target{Namespace: "audited", Mode: config.ModeEnforce})
 	})
 	// Last: they stop the webhook server.
 	t.Run("webhook down fails open", func(t *testing.T) { webhookDown(t, e) })
 	t.Run("selftest fails while the webhook is down", func(t *testing.T) {
-		selftestFails(t, e, selftest.Target{Namespace: "shop", Path: config.ModeEnforce})
+		selftestFails(t, e, selftest.Target{Namespace: "shop", Mode: config.ModeEnforce})
 	})
 }
 

@@ -22,10 +22,6 @@ import (
 // an error only when ctx ends, with the report so far: objects not reached
 // stay planned. Failures are in the report's Totals.Failed.
 func (m *Migrator) Apply(ctx context.Context, p *Plan) (*Report, error) {
-	action := ActionApply
-	if p.Report.Action == ActionUndo {
-		action = ActionUndo
-	}
 	work := make([]*item, len(p.items))
 	var planned []*item
 	for i, it := range p.items {
@@ -36,7 +32,7 @@ func (m *Migrator) Apply(ctx context.Context, p *Plan) (*Report, error) {
 		}
 	}
 	report := func() *Report {
-		r := newReport(action, m.opts.ServerDryRun, work)
+		r := newReport(p.direction.action(true), m.opts.ServerDryRun, work)
 		r.Warnings = p.Report.Warnings
 		r.Verified = p.Report.Verified
 		return r
@@ -53,7 +49,7 @@ func (m *Migrator) Apply(ctx context.Context, p *Plan) (*Report, error) {
 			if err := ctx.Err(); err != nil {
 				return report(), fmt.Errorf("stopped before %s %s: %w", it.row.Kind, objectName(&it.row), err)
 			}
-			m.patch(ctx, it, action == ActionUndo)
+			m.patch(ctx, it, p.direction)
 		}
 		// Progress is best effort: a closed stderr must not stop a
 		// migration between two batches; the report still says it all.
@@ -71,7 +67,7 @@ func (m *Migrator) Apply(ctx context.Context, p *Plan) (*Report, error) {
 // times: the patch's test operations make that safe even when the lost
 // answer was a success, since the repeat then fails its tests and the
 // re-read finds nothing left to change.
-func (m *Migrator) patch(ctx context.Context, it *item, undo bool) {
+func (m *Migrator) patch(ctx context.Context, it *item, d direction) {
 	resource := m.client.Resource(it.gvr).Namespace(it.row.Namespace)
 	opts := metav1.PatchOptions{FieldManager: fieldManager}
 	if m.opts.ServerDryRun {
@@ -112,7 +108,7 @@ func (m *Migrator) patch(ctx context.Context, it *item, undo bool) {
 			it.fail(fmt.Errorf("re-read after the patch was refused (%w): %w", err, getErr))
 			return
 		}
-		m.decide(it, fresh, undo)
+		m.decide(d, it, fresh)
 		if it.row.Status != StatusPlanned {
 			it.row.Retried = true
 			return // changed since: nothing left to change, or failed to decide

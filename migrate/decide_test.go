@@ -22,10 +22,14 @@ var testModes = namespaceModes{
 	"quiet": config.ModeOff, "trial": config.ModeAudit,
 }
 
+// forwardOffline is a forward run that read the namespaces of testModes.
+func forwardOffline(m *Migrator) direction {
+	return &forward{m: m, modes: testModes}
+}
+
 // decideOffline runs the objects through the Migrator's sources for their
-// resource, as a list would, with the namespaces of testModes, and returns
-// the plan.
-func decideOffline(t *testing.T, m *Migrator, action Action, resource string, objs ...*unstructured.Unstructured) *Plan {
+// resource, as a list would, in direction d, and returns the plan.
+func decideOffline(t *testing.T, m *Migrator, d direction, resource string, objs ...*unstructured.Unstructured) *Plan {
 	t.Helper()
 	var items []*item
 	index := map[string]*item{}
@@ -34,12 +38,12 @@ func decideOffline(t *testing.T, m *Migrator, action Action, resource string, ob
 			continue
 		}
 		for _, u := range objs {
-			if it := m.found(action, index, testModes, s, u.DeepCopy()); it != nil {
+			if it := m.found(d, index, s, u.DeepCopy()); it != nil {
 				items = append(items, it)
 			}
 		}
 	}
-	return newPlan(action, items)
+	return newPlan(d, items)
 }
 
 // patched applies the planned patch of the plan's only object to u locally,
@@ -262,7 +266,7 @@ spec: {registry: {host: quay.io}}`},
 			for _, manifest := range tt.manifests {
 				objs = append(objs, object(t, manifest))
 			}
-			p := decideOffline(t, m, ActionPlan, tt.resource, objs...)
+			p := decideOffline(t, m, forwardOffline(m), tt.resource, objs...)
 			r := p.Report
 			if len(r.Objects) != 1 {
 				t.Fatalf("%d objects in the report, want 1", len(r.Objects))
@@ -289,10 +293,10 @@ spec: {registry: {host: quay.io}}`},
 func roundTrip(t *testing.T, m *Migrator, resource string, original *unstructured.Unstructured, plan *Plan) {
 	t.Helper()
 	migrated := patched(t, plan, original)
-	if again := decideOffline(t, m, ActionPlan, resource, migrated).Report; again.Totals.Objects[StatusPlanned] != 0 {
+	if again := decideOffline(t, m, forwardOffline(m), resource, migrated).Report; again.Totals.Objects[StatusPlanned] != 0 {
 		t.Fatalf("a second plan after apply plans again: %+v", again.Objects[0].Rows)
 	}
-	undoPlan := decideOffline(t, m, ActionUndo, resource, migrated)
+	undoPlan := decideOffline(t, m, undo{m: m}, resource, migrated)
 	undo := undoPlan.Report
 	if len(undo.Objects) != 1 || undo.Objects[0].Status != StatusPlanned {
 		t.Fatalf("undo plan: %+v", undo.Objects)
@@ -384,7 +388,7 @@ func TestDecideUndo(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			m := newOfflineMigrator(t, Options{})
-			p := decideOffline(t, m, ActionUndo, "deployments", tt.obj, object(t, webDeployment))
+			p := decideOffline(t, m, undo{m: m}, "deployments", tt.obj, object(t, webDeployment))
 			r := p.Report
 			if len(r.Objects) != 1 {
 				t.Fatalf("%d objects, want 1: objects without the record are not listed by undo", len(r.Objects))
@@ -423,7 +427,7 @@ func TestDecideUndo(t *testing.T) {
 func TestDiff(t *testing.T) {
 	t.Parallel()
 	m := newOfflineMigrator(t, Options{Diff: true})
-	r := decideOffline(t, m, ActionPlan, "deployments", object(t, webDeployment)).Report
+	r := decideOffline(t, m, forwardOffline(m), "deployments", object(t, webDeployment)).Report
 	if o := r.Objects[0]; o.Status != StatusPlanned {
 		t.Fatalf("status %s (%s), want planned", o.Status, o.Error)
 	}

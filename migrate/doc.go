@@ -17,16 +17,18 @@
 //   - Objects in exclude.namespaces get outcome excluded-namespace and are
 //     never patched, by Apply or by undo.
 //   - The namespace label wellknown.LabelMode (pullthrough.dev/mode), which
-//     routes the webhook, is read with config.ModeOf and honoured alike: a forward plan reads the namespaces once
-//     (a paged list, or a get of each -n namespace) before anything else.
-//     In an "off" namespace every value gets outcome excluded-namespace; in
-//     an "audit" namespace every rewrite gets outcome audit, shown as the
+//     routes the webhook, is read with config.ModeOf and honoured alike, by
+//     the mode in force there (config.Config.ModeIn): a forward plan reads
+//     the namespaces once (a paged list, or a get of each -n namespace)
+//     before anything else. In an "off" namespace every value gets outcome
+//     excluded-namespace; where audit is in force (an "audit" namespace, or
+//     a config in audit mode) every rewrite gets outcome audit, shown as the
 //     row's New value, and nothing is patched ((*rewrite.Rewriter).Withholding);
-//     "enforce", or no label, is enforce; any other value is audit, and is
-//     named in Report.Warnings (a typo never enforces). A namespace whose label cannot be
-//     read fails the plan, and an object in a namespace created after the
-//     read fails: neither is taken for enforce. Cluster-scoped objects have
-//     no namespace and are unaffected.
+//     "enforce", or no label, follows the config; any other value is audit,
+//     and is named in Report.Warnings (a typo never enforces). A namespace
+//     whose label cannot be read fails the plan, and an object in a
+//     namespace created after the read fails: neither is taken for enforce.
+//     Cluster-scoped objects have no namespace: the config's mode applies.
 //   - Undo ignores the label: it takes back what an earlier apply wrote, in
 //     off and audit namespaces too (a namespace labelled off after the
 //     migration is rolled back like any other), and needs no access to
@@ -48,6 +50,10 @@
 //   - Objects managed by Helm, Argo CD or Flux are flagged (ManagedBy): their
 //     source of truth must change too, or the next sync puts the old image
 //     back.
+//
+// A run goes one way, forward or undo, chosen once by Plan, PlanEach,
+// PlanUndo or PlanUndoEach and kept by the Plan for Apply; the report's
+// Action only names it.
 //
 // The package talks to the API server only through a dynamic.Interface, so
 // one code path serves built-in kinds and custom resources alike, and tests

@@ -260,7 +260,7 @@ func (e *e2eEnv) resourceVersions(t *testing.T, seeded map[string]*unstructured.
 func streamedPlanAgrees(t *testing.T, m *Migrator, want *Report) {
 	t.Helper()
 	var out bytes.Buffer
-	streamed, err := m.PlanEach(t.Context(), ActionPlan, NewJSONWriter(&out))
+	streamed, err := m.PlanEach(t.Context(), NewJSONWriter(&out))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -272,7 +272,7 @@ func streamedPlanAgrees(t *testing.T, m *Migrator, want *Report) {
 	for i, o := range got.Objects {
 		items[i] = &item{row: *o}
 	}
-	sorted := newPlan(ActionPlan, items).Report
+	sorted := newPlan(&forward{m: m}, items).Report
 	if !reflect.DeepEqual(sorted.Objects, want.Objects) || !reflect.DeepEqual(got.Totals, want.Totals) || !reflect.DeepEqual(streamed.Totals, want.Totals) {
 		t.Errorf("streamed plan differs from Plan's:\n%s\nwant objects %d, totals %+v", out.String(), len(want.Objects), want.Totals)
 	}

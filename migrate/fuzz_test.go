@@ -68,8 +68,8 @@ func FuzzStoredObject(f *testing.F) {
 			u.SetAnnotations(annotations)
 		}
 		for _, resource := range resources {
-			checkForward(t, m, resource, decideOffline(t, m, ActionPlan, resource, u), u)
-			checkUndo(t, m, decideOffline(t, m, ActionUndo, resource, u), u)
+			checkForward(t, m, resource, decideOffline(t, m, forwardOffline(m), resource, u), u)
+			checkUndo(t, m, decideOffline(t, m, undo{m: m}, resource, u), u)
 		}
 	})
 }
@@ -113,7 +113,7 @@ func checkForward(t *testing.T, m *Migrator, resource string, p *Plan, u *unstru
 			t.Fatalf("record of %s = %q after the patch, want the replaced %q", path, record[path], values[0])
 		}
 	}
-	if again := planned(decideOffline(t, m, ActionPlan, resource, after)); again != nil {
+	if again := planned(decideOffline(t, m, forwardOffline(m), resource, after)); again != nil {
 		t.Fatalf("a migrated object plans another patch: %s", mustJSON(t, again.ops))
 	}
 }
@@ -129,7 +129,7 @@ func checkUndo(t *testing.T, m *Migrator, p *Plan, u *unstructured.Unstructured)
 		t.Fatalf("undo planned from an unreadable record: %v", err)
 	}
 	after := patched(t, p, u)
-	_, wrote, err := inspectAll(o.inspectors, m.restore, after.Object, false)
+	_, wrote, err := inspectAll(o.inspectors, m.enforce, after.Object, false)
 	if err != nil {
 		t.Fatalf("the restored object no longer reads: %v", err)
 	}

@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/pullthrough/pullthrough/config"
+	"github.com/pullthrough/pullthrough/internal/patch"
 	"github.com/pullthrough/pullthrough/podspec"
 	"github.com/pullthrough/pullthrough/rewrite"
 )
@@ -69,7 +70,7 @@ func (p podSpecInspector) inspect(rw *rewrite.Rewriter, obj map[string]any, excl
 	rows := make([]Row, 0, len(changes))
 	var edits []edit
 	for _, c := range changes {
-		path := pointer(segments...) + c.Pointer(c.Index)
+		path := patch.Pointer(segments...) + c.Pointer(c.Index)
 		rows = append(rows, Row{Field: c.Label(), Path: path, Old: c.Old, New: shown(c.Result), Outcome: c.Outcome})
 		if c.Outcome == rewrite.OutcomeRewritten {
 			edits = append(edits, edit{path: path, old: c.Old, new: c.Image})
@@ -93,7 +94,7 @@ func (configMapInspector) inspect(rw *rewrite.Rewriter, obj map[string]any, excl
 	var edits []edit
 	for _, key := range slices.Sorted(maps.Keys(data)) {
 		text := data[key]
-		path := pointer("data", key)
+		path := patch.Pointer("data", key)
 		rewritten, changes := rw.Text(text)
 		for _, c := range changes {
 			row := Row{Field: "data." + key, Path: path, Old: c.Old, New: shown(c.Result), Outcome: c.Outcome}
@@ -139,7 +140,7 @@ func (f fieldInspector) inspect(rw *rewrite.Rewriter, obj map[string]any, exclud
 	default:
 		res = rw.Rewrite(old)
 	}
-	path := pointer(strings.Split(f.path, ".")...)
+	path := patch.Pointer(strings.Split(f.path, ".")...)
 	rows := []Row{{Field: f.path, Path: path, Old: old, New: shown(res), Outcome: res.Outcome}}
 	if res.Outcome != rewrite.OutcomeRewritten {
 		return rows, nil, nil
@@ -153,7 +154,7 @@ func (f fieldInspector) inspect(rw *rewrite.Rewriter, obj map[string]any, exclud
 // rewritten, the value to set, making the object report-only. A field the
 // config knows no default for is still listed, never silently passed over.
 func (f fieldInspector) unsetRows(rw *rewrite.Rewriter, excluded bool) []Row {
-	row := Row{Field: f.path, Path: pointer(strings.Split(f.path, ".")...), Old: unsetValue, New: unsetValue, Outcome: rewrite.OutcomeNoRule}
+	row := Row{Field: f.path, Path: patch.Pointer(strings.Split(f.path, ".")...), Old: unsetValue, New: unsetValue, Outcome: rewrite.OutcomeNoRule}
 	if f.unset == "" {
 		return []Row{row}
 	}

@@ -51,16 +51,15 @@ type Options struct {
 // proxy. It holds no state between calls; each Plan reads the cluster anew.
 type Migrator struct {
 	client dynamic.Interface
-	// cfg names the excluded namespaces.
+	// cfg names the excluded namespaces and the config's mode.
 	cfg *config.Config
-	// rw routes exactly as the webhook does with the same config.
-	rw *rewrite.Rewriter
-	// audit is rw withholding every rewrite, for namespaces labelled
-	// wellknown.LabelMode=audit: the rewrites are shown, none is applied.
-	audit *rewrite.Rewriter
-	// restore is rw in enforce mode: undo recomputes what an earlier apply
+	// enforce routes with the config's rules, as the webhook does where
+	// enforce is in force; undo recomputes with it what an earlier apply
 	// wrote, even if the config has since been switched to audit.
-	restore *rewrite.Rewriter
+	enforce *rewrite.Rewriter
+	// audit is enforce withholding every rewrite, where audit is in force
+	// (config.Config.ModeIn): the rewrites are shown, none is applied.
+	audit   *rewrite.Rewriter
 	sources []*source
 	// shared are the resources a config target lists (ConfigMaps, custom
 	// resources): an object of one may be selected by several targets, so
@@ -74,11 +73,7 @@ type Migrator struct {
 // options or config ("invalid migrate options"), which a CLI reports as a
 // usage error.
 func New(client dynamic.Interface, cfg *config.Config, opts Options) (*Migrator, error) {
-	rw, err := cfg.Rewriter()
-	if err != nil {
-		return nil, fmt.Errorf("invalid migrate options: %w", err)
-	}
-	restore, err := rewrite.New(cfg.Rules())
+	enforce, err := rewrite.New(cfg.Rules())
 	if err != nil {
 		return nil, fmt.Errorf("invalid migrate options: %w", err)
 	}
@@ -92,9 +87,8 @@ func New(client dynamic.Interface, cfg *config.Config, opts Options) (*Migrator,
 	m := &Migrator{
 		client:  client,
 		cfg:     cfg,
-		rw:      rw,
-		audit:   rw.Withholding(rewrite.OutcomeAudit),
-		restore: restore,
+		enforce: enforce,
+		audit:   enforce.Withholding(rewrite.OutcomeAudit),
 		sources: sources(cfg.Migrate, kinds, opts),
 		shared:  map[schema.GroupVersionResource]bool{},
 		opts:    opts,

@@ -14,26 +14,9 @@ import (
 	"github.com/pullthrough/pullthrough/wellknown"
 )
 
-// modeUnknown is no wellknown.LabelMode value: the namespace was not there when the
-// run read the labels, so its mode is not known and its objects fail.
-const modeUnknown config.Mode = "unknown"
-
-// namespaceModes holds the mode of every namespace a run covers, read once
-// at the start of the run.
+// namespaceModes holds the mode of every namespace a forward run covers,
+// as config.ModeOf reads its label, read once at the start of the run.
 type namespaceModes map[string]config.Mode
-
-// of returns the mode of namespace ns; a cluster-scoped object ("") is
-// enforced.
-func (n namespaceModes) of(ns string) config.Mode {
-	if ns == "" {
-		return config.ModeEnforce
-	}
-	mode, ok := n[ns]
-	if !ok {
-		return modeUnknown
-	}
-	return mode
-}
 
 var namespacesGVR = schema.GroupVersionResource{Version: "v1", Resource: "namespaces"}
 
@@ -72,24 +55,6 @@ func (m *Migrator) readNamespaceModes(ctx context.Context) (namespaceModes, []st
 		add(u)
 	}
 	return modes, warnings, nil
-}
-
-// routing picks how the values of an object in namespace ns are decided:
-// with the config's rewriter, withholding every rewrite (audit), or not at
-// all (excluded: exclude.namespaces, or mode off). Cluster-scoped objects
-// ("") are always decided with the config's rewriter.
-func (m *Migrator) routing(ns string, mode config.Mode) (rw *rewrite.Rewriter, excluded bool, err error) {
-	switch {
-	case ns == "":
-		return m.rw, false, nil
-	case m.cfg.NamespaceExcluded(ns) || mode == config.ModeOff:
-		return m.rw, true, nil
-	case mode == modeUnknown:
-		return nil, false, fmt.Errorf("namespace %s was created after the run read the %s labels; run again", ns, wellknown.LabelMode)
-	case mode == config.ModeAudit:
-		return m.audit, false, nil
-	}
-	return m.rw, false, nil
 }
 
 // shown is the value a row shows as New: the rewrite when it is applied, the

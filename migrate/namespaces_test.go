@@ -8,22 +8,40 @@ import (
 	"github.com/pullthrough/pullthrough/config"
 )
 
-func TestNamespaceModesOf(t *testing.T) {
+// TestForwardRoute: each namespace is routed by the mode in force there
+// (config.Config.ModeIn): off and exclude.namespaces are excluded, audit
+// withholds, enforce and cluster-scoped objects enforce; a namespace the run
+// did not read fails rather than enforce, unless the config excludes it.
+func TestForwardRoute(t *testing.T) {
 	t.Parallel()
-	modes := namespaceModes{"quiet": config.ModeOff, "trial": config.ModeAudit, "shop": config.ModeEnforce}
+	m := newOfflineMigrator(t, Options{})
+	f := &forward{m: m, modes: namespaceModes{"quiet": config.ModeOff, "trial": config.ModeAudit, "shop": config.ModeEnforce}}
 	tests := []struct {
 		namespace string
-		want      config.Mode
+		want      string // "enforce", "audit", "excluded" or "error"
 	}{
-		{"quiet", config.ModeOff},
-		{"trial", config.ModeAudit},
-		{"shop", config.ModeEnforce},
-		{"", config.ModeEnforce}, // cluster-scoped: no namespace, no label
-		{"newer", modeUnknown},
+		{"quiet", "excluded"},
+		{"trial", "audit"},
+		{"shop", "enforce"},
+		{"", "enforce"}, // cluster-scoped: no namespace, no label
+		{"newer", "error"},
+		{"legacy-apps", "excluded"}, // exclude.namespaces, never read
 	}
 	for _, tt := range tests {
-		if got := modes.of(tt.namespace); got != tt.want {
-			t.Errorf("of(%q) = %s, want %s", tt.namespace, got, tt.want)
+		rw, excluded, err := f.route(tt.namespace)
+		var got string
+		switch {
+		case err != nil:
+			got = "error"
+		case excluded:
+			got = "excluded"
+		case rw == m.audit:
+			got = "audit"
+		case rw == m.enforce:
+			got = "enforce"
+		}
+		if got != tt.want {
+			t.Errorf("route(%q) = %s, want %s", tt.namespace, got, tt.want)
 		}
 	}
 }

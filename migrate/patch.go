@@ -8,11 +8,12 @@ import (
 
 	"gomodules.xyz/jsonpatch/v2"
 
+	"github.com/pullthrough/pullthrough/internal/patch"
 	"github.com/pullthrough/pullthrough/wellknown"
 )
 
 // annotationPath is the JSON pointer of wellknown.AnnotationMigratedImages.
-var annotationPath = pointer("metadata", "annotations", wellknown.AnnotationMigratedImages)
+var annotationPath = patch.Pointer("metadata", "annotations", wellknown.AnnotationMigratedImages)
 
 // jsonNull is the value of a test operation that requires a member to be
 // absent: the API server's JSON patch (evanphx/json-patch v4) treats a
@@ -31,9 +32,7 @@ func applyOps(edits []edit, annotations map[string]string) ([]jsonpatch.Operatio
 	}
 	ops := make([]jsonpatch.Operation, 0, 2*len(edits)+2)
 	for _, e := range edits {
-		ops = append(ops,
-			jsonpatch.Operation{Operation: "test", Path: e.path, Value: e.old},
-			jsonpatch.Operation{Operation: "replace", Path: e.path, Value: e.new})
+		ops = patch.Replace(ops, e.path, e.old, e.new)
 		// A later run's original is what that run replaced, so it wins: undo
 		// then restores the value the last patch found.
 		record[e.path] = e.old
@@ -48,15 +47,15 @@ func applyOps(edits []edit, annotations map[string]string) ([]jsonpatch.Operatio
 func restoreOps(restores []edit, annotations, kept map[string]string) ([]jsonpatch.Operation, error) {
 	ops := make([]jsonpatch.Operation, 0, 2*len(restores)+2)
 	for _, e := range restores {
-		ops = append(ops,
-			jsonpatch.Operation{Operation: "test", Path: e.path, Value: e.old},
-			jsonpatch.Operation{Operation: "replace", Path: e.path, Value: e.new})
+		ops = patch.Replace(ops, e.path, e.old, e.new)
 	}
-	ops = append(ops, jsonpatch.Operation{Operation: "test", Path: annotationPath, Value: annotations[wellknown.AnnotationMigratedImages]})
+	record := annotations[wellknown.AnnotationMigratedImages]
 	if len(kept) == 0 {
-		return append(ops, jsonpatch.Operation{Operation: "remove", Path: annotationPath}), nil
+		return append(ops,
+			jsonpatch.Operation{Operation: "test", Path: annotationPath, Value: record},
+			jsonpatch.Operation{Operation: "remove", Path: annotationPath}), nil
 	}
-	return append(ops, jsonpatch.Operation{Operation: "replace", Path: annotationPath, Value: wellknown.EncodeRecord(kept)}), nil
+	return patch.Replace(ops, annotationPath, record, wellknown.EncodeRecord(kept)), nil
 }
 
 // writeAnnotation sets the record annotation to value, testing its current
@@ -65,8 +64,8 @@ func writeAnnotation(annotations map[string]string, value string) []jsonpatch.Op
 	if len(annotations) == 0 {
 		// No annotations at all: the map itself must be created.
 		return []jsonpatch.Operation{
-			{Operation: "test", Path: pointer("metadata", "annotations"), Value: jsonNull},
-			{Operation: "add", Path: pointer("metadata", "annotations"), Value: map[string]string{wellknown.AnnotationMigratedImages: value}},
+			{Operation: "test", Path: patch.Pointer("metadata", "annotations"), Value: jsonNull},
+			{Operation: "add", Path: patch.Pointer("metadata", "annotations"), Value: map[string]string{wellknown.AnnotationMigratedImages: value}},
 		}
 	}
 	var current any = jsonNull

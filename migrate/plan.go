@@ -8,7 +8,6 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/pullthrough/pullthrough/rewrite"
-	"github.com/pullthrough/pullthrough/wellknown"
 )
 
 // Plan lists every selected object and decides every image in it, changing
@@ -16,41 +15,50 @@ import (
 // A list that fails (forbidden, resource not served) fails the whole plan:
 // a partial plan would look complete.
 func (m *Migrator) Plan(ctx context.Context) (*Plan, error) {
-	return m.plan(ctx, ActionPlan)
+	return m.plan(ctx, &forward{m: m})
 }
 
 // PlanUndo lists every object that carries wellknown.AnnotationMigratedImages and plans
 // the restore of each recorded value that still holds what the migrator
 // wrote. Apply carries it out.
 func (m *Migrator) PlanUndo(ctx context.Context) (*Plan, error) {
-	return m.plan(ctx, ActionUndo)
+	return m.plan(ctx, undo{m: m})
 }
 
-func (m *Migrator) plan(ctx context.Context, action Action) (*Plan, error) {
+// PlanEach is Plan for a fleet: it writes each object to out as soon as it
+// is decided and keeps none, so its memory is bounded by the list's page
+// size, not by the cluster. Objects come in list order (kind by kind, then
+// namespace and name), not sorted as Plan's; those a config target selects
+// come last, once every target has had its say. The returned Report has the
+// totals and warnings and no objects. Apply needs a Plan: PlanEach serves a
+// plan that is only shown.
+func (m *Migrator) PlanEach(ctx context.Context, out ReportWriter) (*Report, error) {
+	return m.planEach(ctx, &forward{m: m}, out)
+}
+
+// PlanUndoEach is PlanUndo written as PlanEach writes Plan.
+func (m *Migrator) PlanUndoEach(ctx context.Context, out ReportWriter) (*Report, error) {
+	return m.planEach(ctx, undo{m: m}, out)
+}
+
+func (m *Migrator) plan(ctx context.Context, d direction) (*Plan, error) {
 	var items []*item
-	warnings, err := m.scan(ctx, action, func(it *item) error {
+	warnings, err := m.scan(ctx, d, func(it *item) error {
 		items = append(items, it)
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	p := newPlan(action, items)
+	p := newPlan(d, items)
 	p.Report.Warnings = warnings
 	return p, nil
 }
 
-// PlanEach is Plan (or, with ActionUndo, PlanUndo) for a fleet: it writes
-// each object to out as soon as it is decided and keeps none, so its memory
-// is bounded by the list's page size, not by the cluster. Objects come in
-// list order (kind by kind, then namespace and name), not sorted as Plan's;
-// those a config target selects come last, once every target has had its
-// say. The returned Report has the totals and warnings and no objects.
-// Apply needs a Plan: PlanEach serves a plan that is only shown.
-func (m *Migrator) PlanEach(ctx context.Context, action Action, out ReportWriter) (*Report, error) {
-	r := &Report{Action: action, Totals: newTotals()}
+func (m *Migrator) planEach(ctx context.Context, d direction, out ReportWriter) (*Report, error) {
+	r := &Report{Action: d.action(false), Totals: newTotals()}
 	begun := false
-	warnings, err := m.scan(ctx, action, func(it *item) error {
+	warnings, err := m.scan(ctx, d, func(it *item) error {
 		if !begun {
 			begun = true
 			if err := out.Begin(r); err != nil {
@@ -76,26 +84,20 @@ func (m *Migrator) PlanEach(ctx context.Context, action Action, out ReportWriter
 // for a workload no config target can also select (nothing else can add to
 // its decision), at the end for the others, so that an object several
 // targets select is emitted once, with every target's values.
-func (m *Migrator) scan(ctx context.Context, action Action, emit func(*item) error) ([]string, error) {
-	// Undo takes back what an earlier apply wrote, whatever the labels
-	// say now, so only a forward plan reads them.
-	var modes namespaceModes
-	var warnings []string
-	if action != ActionUndo {
-		var err error
-		if modes, warnings, err = m.readNamespaceModes(ctx); err != nil {
-			return nil, err
-		}
+func (m *Migrator) scan(ctx context.Context, d direction, emit func(*item) error) ([]string, error) {
+	warnings, err := d.begin(ctx)
+	if err != nil {
+		return nil, err
 	}
 	index := map[string]*item{}
 	var held []*item
 	for _, s := range m.sources {
-		if action == ActionUndo && s.reportOnly {
+		if !d.lists(s) {
 			continue
 		}
 		var emitErr error
 		err := m.list(ctx, s, func(u *unstructured.Unstructured) {
-			it := m.found(action, index, modes, s, u)
+			it := m.found(d, index, s, u)
 			switch {
 			case it == nil || emitErr != nil:
 			case m.shared[s.gvr]:
@@ -120,32 +122,30 @@ func (m *Migrator) scan(ctx context.Context, action Action, emit func(*item) err
 	return warnings, nil
 }
 
-// newPlan puts items in report order and builds their report.
-func newPlan(action Action, items []*item) *Plan {
+// newPlan puts items in report order and builds their report; Apply
+// carries them out in direction d.
+func newPlan(d direction, items []*item) *Plan {
 	slices.SortFunc(items, func(a, b *item) int {
 		return cmp.Or(cmp.Compare(a.row.Namespace, b.row.Namespace), cmp.Compare(a.row.Kind, b.row.Kind),
 			cmp.Compare(a.row.Name, b.row.Name), cmp.Compare(a.row.Resource, b.row.Resource))
 	})
-	return &Plan{Report: newReport(action, false, items), items: items}
+	return &Plan{Report: newReport(d.action(false), false, items), items: items, direction: d}
 }
 
-// found decides one listed object, with the mode of its namespace (from
-// modes; unused by undo), and returns its new item; or, when another target
-// selected it already, adds this target's inspector to the item in index
-// and returns nil, so that an object still gets a single patch.
-func (m *Migrator) found(action Action, index map[string]*item, modes namespaceModes, s *source, u *unstructured.Unstructured) *item {
-	undo := action == ActionUndo
-	if undo {
-		if _, ok := u.GetAnnotations()[wellknown.AnnotationMigratedImages]; !ok {
-			return nil
-		}
-	}
+// found decides one listed object that the run takes (direction d) and
+// returns its new item; or, when another target selected it already, adds
+// this target's inspector to the item in index and returns nil, so that an
+// object still gets a single patch.
+func (m *Migrator) found(d direction, index map[string]*item, s *source, u *unstructured.Unstructured) *item {
 	var controller string
 	if s.workload {
 		var skip bool
-		if controller, skip = owner(u); skip || (undo && controller != "") {
+		if controller, skip = owner(u); skip {
 			return nil
 		}
+	}
+	if !d.takes(u, controller) {
+		return nil
 	}
 	key := indexKey(s, u)
 	it, seen := index[key]
@@ -159,9 +159,6 @@ func (m *Migrator) found(action Action, index map[string]*item, modes namespaceM
 			gvr:        s.gvr,
 			reportOnly: s.reportOnly || controller != "",
 		}
-		if !undo {
-			it.mode = modes.of(u.GetNamespace())
-		}
 		if controller != "" {
 			it.row.ManagedBy = append(it.row.ManagedBy, controller)
 		}
@@ -171,7 +168,7 @@ func (m *Migrator) found(action Action, index map[string]*item, modes namespaceM
 		return nil
 	}
 	it.inspectors = append(it.inspectors, s.inspector)
-	m.decide(it, u, undo)
+	m.decide(d, it, u)
 	if seen {
 		return nil
 	}
@@ -184,16 +181,11 @@ func indexKey(s *source, u *unstructured.Unstructured) string {
 }
 
 // decide (re)computes an item's rows and planned patch from u, its current
-// state: at plan time, and again after a patch met a concurrent change.
-func (m *Migrator) decide(it *item, u *unstructured.Unstructured, undo bool) {
+// state, in direction d: at plan time, and again after a patch met a
+// concurrent change.
+func (m *Migrator) decide(d direction, it *item, u *unstructured.Unstructured) {
 	it.ops, it.row.Error, it.row.Diff = nil, "", ""
-	var err error
-	if undo {
-		excluded := u.GetNamespace() != "" && m.cfg.NamespaceExcluded(u.GetNamespace())
-		err = m.decideUndo(it, u, excluded)
-	} else {
-		err = m.decideApply(it, u)
-	}
+	err := d.decide(it, u)
 	switch {
 	case err != nil:
 		it.fail(err)
@@ -211,21 +203,4 @@ func (m *Migrator) decide(it *item, u *unstructured.Unstructured, undo bool) {
 	default:
 		it.row.Status = StatusUnchanged
 	}
-}
-
-// decideApply plans the forward patch: every rewritten value, and the
-// record; in an excluded, off or audit namespace, no patch.
-func (m *Migrator) decideApply(it *item, u *unstructured.Unstructured) error {
-	rw, excluded, err := m.routing(u.GetNamespace(), it.mode)
-	if err != nil {
-		it.row.Rows = nil
-		return err
-	}
-	rows, edits, err := inspectAll(it.inspectors, rw, u.Object, excluded)
-	it.row.Rows = rows
-	if err != nil || it.reportOnly || len(edits) == 0 {
-		return err
-	}
-	it.ops, err = applyOps(edits, u.GetAnnotations())
-	return err
 }

@@ -2,25 +2,15 @@ package migrate
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/go-openapi/jsonpointer"
 )
 
 // A JSON pointer (RFC 6901) names every value the migrator changes: it is
 // the path of the JSON patch operations and the key of the record in
-// wellknown.AnnotationMigratedImages, so the patch and its undo agree by construction.
-// github.com/go-openapi/jsonpointer escapes, parses and walks them.
-
-// pointer joins path segments into a JSON pointer, escaping each.
-func pointer(segments ...string) string {
-	var b strings.Builder
-	for _, s := range segments {
-		b.WriteByte('/')
-		b.WriteString(jsonpointer.Escape(s))
-	}
-	return b.String()
-}
+// wellknown.AnnotationMigratedImages, so the patch and its undo agree by
+// construction. patch.Pointer writes them; github.com/go-openapi/jsonpointer,
+// which escapes them there, parses and walks them here.
 
 // lookupString returns the string at pointer p inside a decoded JSON object;
 // ok is false when the path does not exist or does not hold a string.

@@ -35,7 +35,7 @@ const (
 	StatusReportOnly Status = "report-only"
 	// StatusUnchanged: nothing to change.
 	StatusUnchanged Status = "unchanged"
-	// StatusNotServed: --verify found a new image the proxy does not serve, so the
+	// StatusNotServed: --verify found an image the proxy does not serve, so the
 	// object is not patched (unless --force): its pods would not start.
 	StatusNotServed Status = "not-served"
 )
@@ -96,9 +96,10 @@ type Object struct {
 	Rows    []Row `json:"rows"`
 	// Diff is the unified diff of the object's YAML, with --diff.
 	Diff string `json:"diff,omitempty"`
-	// Verify is, with --verify, whether the proxy serves the new image of each
-	// rewritten row, by the row's Path: served, not-found, unauthorized or
-	// unreachable. Registry prefixes name no image and are not checked.
+	// Verify is, with --verify, whether the proxy serves the image of each
+	// row pulled through it (rewritten or already proxied), by the row's
+	// Path: served, not-found, unauthorized or unreachable. Registry prefixes
+	// name no image and are not checked.
 	Verify map[string]resolve.Status `json:"verify,omitempty"`
 }
 
@@ -112,7 +113,7 @@ type Report struct {
 	// Warnings are what a person must fix though nothing failed: a
 	// namespace whose pullthrough.dev/mode label is not a mode.
 	Warnings []string `json:"warnings,omitempty"`
-	// Verified is set when --verify checked the new images against the proxy.
+	// Verified is set when --verify checked the images against the proxy.
 	Verified bool      `json:"verified,omitempty"`
 	Objects  []*Object `json:"objects"`
 	Totals   Totals    `json:"totals"`
@@ -124,7 +125,7 @@ type Totals struct {
 	Outcomes map[rewrite.Outcome]int `json:"outcomes"`
 	Objects  map[Status]int          `json:"objects"`
 	// Failed is the number of failed objects and of objects refused because
-	// their new image is not served; non-zero means exit code 1.
+	// an image of theirs is not served; non-zero means exit code 1.
 	Failed int `json:"failed"`
 }
 

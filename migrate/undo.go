@@ -9,7 +9,7 @@ import (
 	"github.com/pullthrough/pullthrough/wellknown"
 )
 
-// decideUndo plans the restore of an object from its record annotation. A
+// decide plans the restore of an object from its record annotation. A
 // value is restored only where it still holds what the migrator wrote, which
 // is recomputed (in enforce mode) from the recorded original: the record
 // keeps originals only, so --undo needs the config that --apply used. A
@@ -17,7 +17,7 @@ import (
 // with another target), is reported and never overwritten, and its entry
 // stays in the record: the record is the only copy of the original, so an
 // entry leaves it only with the value it restores.
-func (m *Migrator) decideUndo(it *item, u *unstructured.Unstructured, excluded bool) error {
+func (d undo) decide(it *item, u *unstructured.Unstructured) error {
 	record, err := readRecord(u.GetAnnotations())
 	if err != nil {
 		return err
@@ -37,11 +37,11 @@ func (m *Migrator) decideUndo(it *item, u *unstructured.Unstructured, excluded b
 	}
 	// What apply writes for the originals is what it wrote then, if the
 	// object still holds it.
-	rows, edits, err := inspectAll(it.inspectors, m.restore, original.Object, false)
+	rows, edits, err := inspectAll(it.inspectors, d.m.enforce, original.Object, false)
 	if err != nil {
 		return err
 	}
-	if excluded {
+	if d.m.excluded(u.GetNamespace()) {
 		for _, path := range recordedPaths(record) {
 			it.row.Rows = append(it.row.Rows, Row{Field: fieldOf(rows, path), Path: path, Old: current[path], New: current[path], Outcome: rewrite.OutcomeExcludedNamespace})
 		}

@@ -6,38 +6,30 @@ import (
 	"strings"
 
 	"github.com/pullthrough/pullthrough/config"
+	"github.com/pullthrough/pullthrough/internal/patch"
 	"github.com/pullthrough/pullthrough/resolve"
-	"github.com/pullthrough/pullthrough/rewrite"
 )
 
-// Verifier tells whether the proxy serves an image, with the credentials that
-// apply in a namespace (its pull secrets).
-type Verifier interface {
-	Verify(ctx context.Context, namespace, image string) resolve.Result
-}
-
-// Verify is the preflight of --verify: it checks the new image of every rewritten
-// row of p's objects and records the answer in the object's Verify. A planned object
-// with an image not served becomes StatusNotServed, which Apply skips, unless force
-// keeps it planned. Each image is checked once per namespace.
-func Verify(ctx context.Context, p *Plan, v Verifier, force bool) {
+// Verify is the preflight of --verify: it checks, with resolve.Preflight, the
+// image of every row of p's objects that pulls through the proxy (rewritten,
+// or already proxied) and records the answer in the object's Verify. A planned
+// object with an image not served becomes StatusNotServed, which Apply skips,
+// unless force keeps it planned: its pods would not start.
+func Verify(ctx context.Context, p *Plan, v resolve.Verifier, force bool) {
 	defer p.Report.count()
 	p.Report.Verified = true
-	seen := map[[2]string]resolve.Result{}
+	var images []resolve.Image
+	for _, it := range p.items {
+		for _, row := range it.checked() {
+			images = append(images, resolve.Image{Namespace: it.row.Namespace, Reference: row.New})
+		}
+	}
+	results := resolve.Preflight(ctx, v, images)
 	for _, it := range p.items {
 		o := &it.row
 		var notServed []string
-		for i := range o.Rows {
-			row := &o.Rows[i]
-			if row.Outcome != rewrite.OutcomeRewritten || it.isPrefix(row.Path) {
-				continue
-			}
-			key := [2]string{o.Namespace, row.New}
-			res, ok := seen[key]
-			if !ok {
-				res = v.Verify(ctx, o.Namespace, row.New)
-				seen[key] = res
-			}
+		for _, row := range it.checked() {
+			res := results[resolve.Image{Namespace: o.Namespace, Reference: row.New}]
 			if o.Verify == nil {
 				o.Verify = map[string]resolve.Status{}
 			}
@@ -47,16 +39,28 @@ func Verify(ctx context.Context, p *Plan, v Verifier, force bool) {
 			}
 		}
 		if len(notServed) > 0 && o.Status == StatusPlanned && !force {
-			o.Status, o.Error = StatusNotServed, fmt.Sprintf("not patched, the proxy does not serve its new image (--force patches anyway): %v", notServed)
+			o.Status, o.Error = StatusNotServed, fmt.Sprintf("not patched, the proxy does not serve an image it would pull (--force patches anyway): %v", notServed)
 		}
 	}
 }
 
+// checked returns the rows --verify checks: those pulled through the proxy,
+// except registry prefixes, which name no image a registry could serve.
+func (it *item) checked() []*Row {
+	var rows []*Row
+	for i := range it.row.Rows {
+		if row := &it.row.Rows[i]; row.Outcome.ThroughProxy() && !it.isPrefix(row.Path) {
+			rows = append(rows, row)
+		}
+	}
+	return rows
+}
+
 // isPrefix reports whether the value at path is a registry prefix (a field target
-// of value registry), which names no image a registry could serve.
+// of value registry).
 func (it *item) isPrefix(path string) bool {
 	for _, in := range it.inspectors {
-		if f, ok := in.(fieldInspector); ok && f.value == config.FieldRegistry && pointer(strings.Split(f.path, ".")...) == path {
+		if f, ok := in.(fieldInspector); ok && f.value == config.FieldRegistry && patch.Pointer(strings.Split(f.path, ".")...) == path {
 			return true
 		}
 	}

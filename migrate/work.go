@@ -3,8 +3,6 @@ package migrate
 import (
 	"gomodules.xyz/jsonpatch/v2"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-
-	"github.com/pullthrough/pullthrough/config"
 )
 
 // Plan is what Plan or PlanUndo found: the Report to show, and behind each
@@ -16,6 +14,9 @@ type Plan struct {
 	Report *Report
 	// items[i] is the work behind Report.Objects[i].
 	items []*item
+	// direction is the way the plan goes, which Apply keeps: a patch met by
+	// a concurrent change is decided again the same way.
+	direction direction
 }
 
 // item is the work behind one object of a report: where the object lives,
@@ -26,7 +27,6 @@ type item struct {
 	gvr        schema.GroupVersionResource // where to patch and re-read it
 	inspectors []inspector                 // of every target that selected it
 	reportOnly bool                        // never patched: a Job, a bare Pod, or a foreign controller's
-	mode       config.Mode                 // of its namespace, read at the start of a forward run
 	ops        []jsonpatch.Operation       // the planned patch (RFC 6902)
 }
 

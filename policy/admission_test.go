@@ -11,6 +11,7 @@ import (
 	"k8s.io/apiserver/pkg/admission"
 
 	"github.com/pullthrough/pullthrough/config"
+	"github.com/pullthrough/pullthrough/webhook"
 	"github.com/pullthrough/pullthrough/wellknown"
 )
 
@@ -115,7 +116,7 @@ func TestPodEqualsWebhook(t *testing.T) {
 		t.Fatal(err)
 	}
 	pol := compileMutating(t, set.Mutating[0])
-	hook := newWebhookEngine(t, cfg, config.ModeEnforce)
+	hook := newWebhookEngine(t, cfg, webhook.PathMutate)
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := pol.admit(t, tc.req)

@@ -117,7 +117,7 @@ func startPolicyEnv(t *testing.T) *policyEnv {
 			t.Fatal(err)
 		}
 	}
-	e := &policyEnv{cs: cs, cfg: cfg, warnings: warnings, hook: newWebhookEngine(t, cfg, config.ModeEnforce), audit: newWebhookEngine(t, cfg, config.ModeAudit)}
+	e := &policyEnv{cs: cs, cfg: cfg, warnings: warnings, hook: newWebhookEngine(t, cfg, webhook.PathMutate), audit: newWebhookEngine(t, cfg, webhook.PathAudit)}
 	e.waitActive(t)
 	return e
 }

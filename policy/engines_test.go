@@ -112,10 +112,10 @@ func (e *mutatingEngine) admit(t testing.TB, r request) (*corev1.Pod, error) {
 }
 
 // webhookEngine is the Go engine's admission path: the webhook's handler
-// for the enforce path of a config.
+// for one path of a config.
 type webhookEngine struct{ handler *webhook.PodHandler }
 
-func newWebhookEngine(t testing.TB, cfg *config.Config, mode config.Mode) *webhookEngine {
+func newWebhookEngine(t testing.TB, cfg *config.Config, path webhook.Path) *webhookEngine {
 	t.Helper()
 	routing, err := webhook.NewRouting(cfg)
 	if err != nil {
@@ -125,7 +125,7 @@ func newWebhookEngine(t testing.TB, cfg *config.Config, mode config.Mode) *webho
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &webhookEngine{&webhook.PodHandler{State: webhook.NewState(routing), Metrics: metrics, Mode: mode}}
+	return &webhookEngine{&webhook.PodHandler{State: webhook.NewState(routing), Metrics: metrics, Path: path}}
 }
 
 // admit sends r to the handler and applies its patch; it also returns the

@@ -25,4 +25,8 @@
 //     the AWS SDK.
 //   - Credentials that cannot be had (a failing or missing helper, no AWS
 //     credentials) make a check unauthorized, with the reason, never unreachable.
+//   - Preflight is the one loop of both commands: each distinct image (in the
+//     namespace whose credentials pull it) is asked about once, through a
+//     Verifier; which images pull through the proxy is the caller's
+//     rewrite.Outcome.ThroughProxy.
 package resolve

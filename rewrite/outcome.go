@@ -44,3 +44,10 @@ var Outcomes = []Outcome{
 	OutcomeExcludedNamespace, OutcomeOptedOut, OutcomeUnparseable,
 	OutcomeInvalidResult, OutcomeAudit, OutcomeProxyUnhealthy,
 }
+
+// ThroughProxy reports whether an image with this outcome is pulled through
+// the proxy: rewritten now, or already under a mirror's target. Such an image
+// needs the proxy's pull secrets and is what a preflight checks.
+func (o Outcome) ThroughProxy() bool {
+	return o == OutcomeRewritten || o == OutcomeAlreadyProxied
+}

@@ -23,12 +23,13 @@ import (
 // otherwise.
 const notRewritten = "the webhook did not do what the config says"
 
-// Target is one namespace to probe and the path it is expected on.
+// Target is one namespace to probe and its mode.
 type Target struct {
 	Namespace string
-	// Path is the webhook path the namespace is routed to: config.ModeEnforce
-	// or config.ModeAudit.
-	Path config.Mode
+	// Mode is the namespace's, as its wellknown.LabelMode routes it:
+	// config.ModeEnforce or config.ModeAudit. With the config's mode it gives
+	// what the probe must come back as (config.Config.ModeIn).
+	Mode config.Mode
 }
 
 // Check is what one probe found.
@@ -45,24 +46,24 @@ type Check struct {
 	Err error
 }
 
-// ProbeImage returns an image under the first mirror source that cfg would
-// rewrite in namespace ns, with the rewrite; an error when no mirror applies
+// probeImage returns an image under the first mirror source that cfg
+// rewrites in namespace ns, and its rewrite; an error when no mirror applies
 // (every probe excluded, or ns itself excluded).
-func ProbeImage(cfg *config.Config, ns string) (string, rewrite.Result, error) {
+func probeImage(cfg *config.Config, ns string) (image, rewritten string, err error) {
 	if cfg.NamespaceExcluded(ns) {
-		return "", rewrite.Result{}, fmt.Errorf("namespace %s is excluded by the config's exclude.namespaces: probe another", ns)
+		return "", "", fmt.Errorf("namespace %s is excluded by the config's exclude.namespaces: probe another", ns)
 	}
-	rw, err := cfg.Rewriter()
+	rw, err := rewrite.New(cfg.Rules())
 	if err != nil {
-		return "", rewrite.Result{}, err
+		return "", "", err
 	}
 	for _, m := range cfg.Mirrors {
 		image := m.Source + "/pullthrough-selftest/probe:1"
-		if res := rw.Rewrite(image); res.Proposed != "" {
-			return image, res, nil
+		if res := rw.Rewrite(image); res.Outcome == rewrite.OutcomeRewritten {
+			return image, res.Image, nil
 		}
 	}
-	return "", rewrite.Result{}, errors.New("no mirror source yields a rewrite of a probe image (exclude.images?)")
+	return "", "", errors.New("no mirror source yields a rewrite of a probe image (exclude.images?)")
 }
 
 // Run probes each target with a dry-run Pod named name and returns what it
@@ -79,7 +80,7 @@ func Run(ctx context.Context, client kubernetes.Interface, cfg *config.Config, n
 	for _, t := range targets {
 		c := probe(ctx, client, cfg, name, t, volume)
 		if c.Err != nil {
-			errs = append(errs, fmt.Errorf("namespace %s (%s): %w", t.Namespace, t.Path, c.Err))
+			errs = append(errs, fmt.Errorf("namespace %s (%s): %w", t.Namespace, t.Mode, c.Err))
 		}
 		checks = append(checks, c)
 	}
@@ -89,13 +90,13 @@ func Run(ctx context.Context, client kubernetes.Interface, cfg *config.Config, n
 // probe creates one dry-run Pod and compares the answer with the expectation.
 func probe(ctx context.Context, client kubernetes.Interface, cfg *config.Config, name string, t Target, volume bool) Check {
 	c := Check{Target: t}
-	image, res, err := ProbeImage(cfg, t.Namespace)
+	image, rewritten, err := probeImage(cfg, t.Namespace)
 	if err != nil {
 		c.Err = err
 		return c
 	}
 	c.Probe = image
-	c.Want, c.Annotation = expect(t.Path, image, res)
+	c.Want, c.Annotation = expect(cfg.ModeIn(t.Mode), image, rewritten)
 	got, err := client.CoreV1().Pods(t.Namespace).Create(ctx, probePod(name, image, volume), metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
 	if err != nil {
 		c.Err = fmt.Errorf("dry-run create of pod %s/%s: %w", t.Namespace, name, err)
@@ -114,12 +115,12 @@ func probe(ctx context.Context, client kubernetes.Interface, cfg *config.Config,
 	return c
 }
 
-// expect returns the image and the annotation the returned Pod must carry.
-// The config's own audit mode withholds the rewrite on the enforce path too
-// (the Result's outcome says so).
-func expect(path config.Mode, image string, res rewrite.Result) (string, string) {
-	if path == config.ModeEnforce && res.Outcome == rewrite.OutcomeRewritten {
-		return res.Image, wellknown.AnnotationOriginalImages
+// expect returns the image and the annotation the returned Pod must carry in
+// mode, the mode in force: the rewrite in enforce, the image as asked for
+// (and the proposal recorded) in audit.
+func expect(mode config.Mode, image, rewritten string) (string, string) {
+	if mode == config.ModeEnforce {
+		return rewritten, wellknown.AnnotationOriginalImages
 	}
 	return image, wellknown.AnnotationWouldRewrite
 }
@@ -174,12 +175,12 @@ func probePod(name, image string, volume bool) *corev1.Pod {
 func ParseTargets(items []string) ([]Target, error) {
 	var targets []Target
 	for _, item := range items {
-		ns, path, found := strings.Cut(item, "=")
-		t := Target{Namespace: ns, Path: config.ModeEnforce}
+		ns, mode, found := strings.Cut(item, "=")
+		t := Target{Namespace: ns, Mode: config.ModeEnforce}
 		if found {
-			t.Path = config.Mode(path)
+			t.Mode = config.Mode(mode)
 		}
-		if ns == "" || (t.Path != config.ModeEnforce && t.Path != config.ModeAudit) {
+		if ns == "" || (t.Mode != config.ModeEnforce && t.Mode != config.ModeAudit) {
 			return nil, fmt.Errorf("namespace %q: want NS, NS=enforce or NS=audit", item)
 		}
 		targets = append(targets, t)

@@ -17,10 +17,10 @@ func TestParseTargets(t *testing.T) {
 		wantErr bool
 	}{
 		{"a bare namespace is enforce", []string{"shop"}, []Target{{"shop", config.ModeEnforce}}, false},
-		{"both paths", []string{"shop=enforce", "legacy=audit"}, []Target{{"shop", config.ModeEnforce}, {"legacy", config.ModeAudit}}, false},
-		// off is never sent to the webhook: nothing to prove there.
-		{"off is no path", []string{"shop=off"}, nil, true},
-		{"a mistyped path", []string{"shop=Audit"}, nil, true},
+		{"both modes", []string{"shop=enforce", "legacy=audit"}, []Target{{"shop", config.ModeEnforce}, {"legacy", config.ModeAudit}}, false},
+		// An off namespace is never sent to the webhook: nothing to prove there.
+		{"off is never probed", []string{"shop=off"}, nil, true},
+		{"a mistyped mode", []string{"shop=Audit"}, nil, true},
 		{"no namespace", []string{"=audit"}, nil, true},
 	}
 	for _, tt := range tests {
@@ -34,7 +34,7 @@ func TestParseTargets(t *testing.T) {
 	}
 }
 
-func TestProbeImage(t *testing.T) {
+func TestExpectation(t *testing.T) {
 	t.Parallel()
 	cfg := func(mode config.Mode) *config.Config {
 		c := &config.Config{
@@ -52,7 +52,7 @@ func TestProbeImage(t *testing.T) {
 		name                string
 		cfg                 *config.Config
 		ns                  string
-		path                config.Mode
+		mode                config.Mode
 		probe, want, annotn string
 		wantErr             bool
 	}{
@@ -69,14 +69,14 @@ func TestProbeImage(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			probe, res, err := ProbeImage(tt.cfg, tt.ns)
+			probe, rewritten, err := probeImage(tt.cfg, tt.ns)
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("error %v, want error %v", err, tt.wantErr)
 			}
 			if err != nil {
 				return
 			}
-			want, annotation := expect(tt.path, probe, res)
+			want, annotation := expect(tt.cfg.ModeIn(tt.mode), probe, rewritten)
 			if probe != tt.probe || want != tt.want || annotation != tt.annotn {
 				t.Errorf("probe %s -> %s with %s; want %s -> %s with %s", probe, want, annotation, tt.probe, tt.want, tt.annotn)
 			}

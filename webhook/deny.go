@@ -10,12 +10,12 @@ import (
 )
 
 // unroutedDenial is why a pod is rejected under unrouted: deny, or "" to
-// admit it. Only the enforce path of an enforce config denies: the audit
-// path and audit mode are there to look before acting, and an off namespace
+// admit it, in mode, the mode in force. Only enforce denies: audit (a path or
+// the config's mode) is there to look before acting, and an off namespace
 // never reaches the webhook. Pod-level decisions (opted out, excluded
 // namespace) and excluded images are never unrouted, so they are never denied.
-func unroutedDenial(path config.Mode, cfg *config.Config, changes []podspec.Change) string {
-	if path != config.ModeEnforce || cfg.Mode != config.ModeEnforce || cfg.Unrouted != config.UnroutedDeny {
+func unroutedDenial(mode config.Mode, cfg *config.Config, changes []podspec.Change) string {
+	if mode != config.ModeEnforce || cfg.Unrouted != config.UnroutedDeny {
 		return ""
 	}
 	var reasons []string

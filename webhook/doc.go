@@ -3,10 +3,11 @@
 // JSON patch.
 //
 // Contract:
-//   - Three paths, chosen by the API server from the namespace label
+//   - Three paths (Path), chosen by the API server from the namespace label
 //     wellknown.LabelMode (pullthrough.dev/mode), so the handler makes no API
-//     call and keeps no cache: PathMutate applies the config's mode,
-//     PathAudit (config.ModeAudit) only counts, warns and annotates, and
+//     call and keeps no cache. A path stands for the namespace's mode, and
+//     config.Config.ModeIn gives the mode in force: PathMutate applies the
+//     config's mode, PathAudit only counts, warns and annotates, and
 //     PathAuditUnknownMode (a label value that is not a mode) audits and
 //     also warns that the label is unknown.
 //   - CREATE rewrites every image. UPDATE (of pods, or of the

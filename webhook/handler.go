@@ -15,16 +15,28 @@ import (
 	"github.com/pullthrough/pullthrough/rewrite"
 )
 
-// Paths the API server calls; the webhook configuration picks one per
-// namespace by the label wellknown.LabelMode (pullthrough.dev/mode): PathMutate
-// for no label or config.ModeEnforce, PathAudit for config.ModeAudit,
-// PathAuditUnknownMode for any value that is not a mode (a typo must never
-// enforce), none for config.ModeOff.
+// Path is a URL path the webhook serves. The API server picks one per
+// namespace by the label wellknown.LabelMode (pullthrough.dev/mode), so a
+// path stands for the namespace's mode, which config.Config.ModeIn turns into
+// the mode in force; a Path is not a config.Mode.
+type Path string
+
+// The paths: PathMutate for no label or config.ModeEnforce, PathAudit for
+// config.ModeAudit, PathAuditUnknownMode for any value that is not a mode (a
+// typo must never enforce), none for config.ModeOff.
 const (
-	PathMutate           = "/mutate-pods"
-	PathAudit            = "/audit-pods"
-	PathAuditUnknownMode = "/audit-pods-unknown-mode"
+	PathMutate           Path = "/mutate-pods"
+	PathAudit            Path = "/audit-pods"
+	PathAuditUnknownMode Path = "/audit-pods-unknown-mode"
 )
+
+// namespaceMode is the mode of the namespaces routed to p.
+func (p Path) namespaceMode() config.Mode {
+	if p == PathMutate {
+		return config.ModeEnforce
+	}
+	return config.ModeAudit
+}
 
 // WarningUnknownMode is the warning of every answer on PathAuditUnknownMode:
 // the person whose pod was left alone learns why.
@@ -49,12 +61,10 @@ type PodHandler struct {
 	State *State
 	// Metrics counts every request and image.
 	Metrics *Metrics
-	// Mode is the path's: config.ModeAudit computes, counts, warns and
-	// annotates but changes no image; config.ModeEnforce applies the config.
-	Mode config.Mode
-	// Notice, when set, is a warning sent with every answer, before the
-	// per-container ones.
-	Notice string
+	// Path is the path the handler serves: with the config in force, it
+	// gives the mode (config.Config.ModeIn); on PathAuditUnknownMode every
+	// answer also carries WarningUnknownMode.
+	Path Path
 }
 
 var _ admission.Handler = (*PodHandler)(nil)
@@ -92,8 +102,9 @@ func (h *PodHandler) handle(ctx context.Context, req admission.Request) (admissi
 			"uid", req.UID, "namespace", req.Namespace, "name", podName(p, req))
 	}
 	warnings := warningsFor(changes)
-	if h.Notice != "" {
-		warnings = append([]string{h.Notice}, warnings...)
+	if h.Path == PathAuditUnknownMode {
+		// The person whose pod was left alone learns why, before the per-image lines.
+		warnings = append([]string{WarningUnknownMode}, warnings...)
 	}
 	if pp.empty() {
 		return admission.Allowed("").WithWarnings(warnings...), resultUnchanged
@@ -107,19 +118,20 @@ func (h *PodHandler) handle(ctx context.Context, req admission.Request) (admissi
 		return admission.Allowed(""), resultError
 	}
 	logf.FromContext(ctx).V(1).Info("patched pod", "uid", req.UID, "namespace", req.Namespace,
-		"name", podName(p, req), "rewritten", len(pp.images), "mode", h.Mode)
+		"name", podName(p, req), "rewritten", len(pp.images), "path", h.Path)
 	return admission.Patched("", ops...).WithWarnings(warnings...), resultPatched
 }
 
-// plan decides the request's images and counts them; then either denies the
-// pod (denial, under unrouted: deny) or collects what the patch changes,
-// with the annotations that were not our JSON and are replaced.
+// plan decides the request's images in the mode in force and counts them;
+// then either denies the pod (denial, under unrouted: deny) or collects what
+// the patch changes, with the annotations that were not our JSON and are
+// replaced.
 func (h *PodHandler) plan(req admission.Request, p *pod, old *oldPod) (pp *podPatch, changes []podspec.Change, replaced []string, denial string) {
-	routing, rw := h.State.rewriter(h.Mode)
+	routing, rw, mode := h.State.rewriter(h.Path)
 	cfg := routing.Config
 	changes = decide(rw, p, old, cfg.NamespaceExcluded(req.Namespace))
 	h.Metrics.countImages(changes)
-	if denial = unroutedDenial(h.Mode, cfg, changes); denial != "" {
+	if denial = unroutedDenial(mode, cfg, changes); denial != "" {
 		return nil, changes, nil, denial
 	}
 	// The ephemeralcontainers subresource stores only ephemeral containers:
@@ -127,7 +139,7 @@ func (h *PodHandler) plan(req admission.Request, p *pod, old *oldPod) (pp *podPa
 	pp, replaced = newPodPatch(p, changes, req.SubResource == "")
 	// Only on CREATE (a running pod's imagePullSecrets are immutable), and
 	// never when auditing, which changes nothing.
-	if req.Operation == admissionv1.Create && h.Mode != config.ModeAudit && cfg.Mode != config.ModeAudit && pullsFromProxy(changes) {
+	if req.Operation == admissionv1.Create && mode == config.ModeEnforce && pullsFromProxy(changes) {
 		pp.addPullSecrets(p, cfg.ImagePullSecrets)
 	}
 	return pp, changes, replaced, ""
@@ -164,7 +176,7 @@ func decodeRequest(req admission.Request) (p *pod, old *oldPod, early admission.
 // secrets just the same.
 func pullsFromProxy(changes []podspec.Change) bool {
 	for _, c := range changes {
-		if c.Outcome == rewrite.OutcomeRewritten || c.Outcome == rewrite.OutcomeAlreadyProxied {
+		if c.Outcome.ThroughProxy() {
 			return true
 		}
 	}

@@ -9,8 +9,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	admissionv1 "k8s.io/api/admission/v1"
-
-	"github.com/pullthrough/pullthrough/config"
 )
 
 // fixture is a handler pair on a fresh registry, as the binary wires them.
@@ -37,8 +35,8 @@ func newFixture(t testing.TB, configPath string) *fixture {
 	}
 	handlers := Handlers(f.state, f.metrics)
 	f.mutate, f.audit = handlers[PathMutate], handlers[PathAudit]
-	f.mutateHandler = &PodHandler{State: f.state, Metrics: f.metrics, Mode: config.ModeEnforce}
-	f.auditHandler = &PodHandler{State: f.state, Metrics: f.metrics, Mode: config.ModeAudit}
+	f.mutateHandler = &PodHandler{State: f.state, Metrics: f.metrics, Path: PathMutate}
+	f.auditHandler = &PodHandler{State: f.state, Metrics: f.metrics, Path: PathAudit}
 	return f
 }
 

@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/go-openapi/jsonpointer"
 	"gomodules.xyz/jsonpatch/v2"
 
+	"github.com/pullthrough/pullthrough/internal/patch"
 	"github.com/pullthrough/pullthrough/podspec"
 	"github.com/pullthrough/pullthrough/rewrite"
 	"github.com/pullthrough/pullthrough/wellknown"
@@ -128,10 +128,7 @@ func (pp *podPatch) ops(p *pod) ([]jsonpatch.Operation, error) {
 		if !p.Spec.Holds(c) {
 			return nil, fmt.Errorf("spec.%s[%d] does not hold %q with image %q: refusing to patch it", c.Field, c.Index, c.Name, c.Old)
 		}
-		path := "/spec" + c.Pointer(c.Index)
-		ops = append(ops,
-			jsonpatch.Operation{Operation: "test", Path: path, Value: c.Old},
-			jsonpatch.Operation{Operation: "replace", Path: path, Value: c.Image})
+		ops = patch.Replace(ops, "/spec"+c.Pointer(c.Index), c.Old, c.Image)
 	}
 	ops = append(ops, pp.annotationOps(p)...)
 	switch {
@@ -168,7 +165,7 @@ func (pp *podPatch) annotationOps(p *pod) []jsonpatch.Operation {
 	}
 	ops := make([]jsonpatch.Operation, len(pp.annotations))
 	for i, a := range pp.annotations {
-		ops[i] = jsonpatch.Operation{Operation: "add", Path: "/metadata/annotations/" + jsonpointer.Escape(a.key), Value: a.value}
+		ops[i] = jsonpatch.Operation{Operation: "add", Path: patch.Pointer("metadata", "annotations", a.key), Value: a.value}
 	}
 	return ops
 }

@@ -77,16 +77,18 @@ func (s *State) ProxyUp() bool { return s.proxyUp.Load() }
 // setProxyUp records a probe's verdict.
 func (s *State) setProxyUp(up bool) { s.proxyUp.Store(up) }
 
-// rewriter is the Rewriter for one request on the path of mode: withholding
-// on the audit path, and while the proxy is down if the config fails open.
-func (s *State) rewriter(mode config.Mode) (*Routing, *rewrite.Rewriter) {
+// rewriter is the Rewriter for one request on path p, with the Routing it
+// belongs to and the mode in force (config.Config.ModeIn): withholding in
+// audit, and while the proxy is down if the config fails open.
+func (s *State) rewriter(p Path) (*Routing, *rewrite.Rewriter, config.Mode) {
 	r := s.Routing()
+	mode := r.Config.ModeIn(p.namespaceMode())
 	switch {
 	case mode == config.ModeAudit:
-		return r, r.audit
+		return r, r.audit, mode
 	case r.Config.FailOpen() && !s.ProxyUp():
-		return r, r.unhealthy
+		return r, r.unhealthy, mode
 	default:
-		return r, r.Rewriter
+		return r, r.Rewriter, mode
 	}
 }

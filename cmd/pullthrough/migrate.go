@@ -14,6 +14,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/pullthrough/pullthrough/migrate"
+	"github.com/pullthrough/pullthrough/resolve"
 	"github.com/pullthrough/pullthrough/wellknown"
 )
 
@@ -55,7 +56,7 @@ func runMigrate(args []string, stdout, stderr io.Writer) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	var verifier migrate.Verifier
+	var verifier resolve.Verifier
 	if f.verify {
 		cs, err := kubernetes.NewForConfig(rc)
 		if err != nil {
@@ -70,11 +71,11 @@ func runMigrate(args []string, stdout, stderr io.Writer) error {
 	if !f.apply && verifier == nil {
 		// A plan that is only shown is written as it is made: memory stays
 		// that of a page of the list, for a fleet of any size.
-		action := migrate.ActionPlan
+		planEach := m.PlanEach
 		if f.undo {
-			action = migrate.ActionUndo
+			planEach = m.PlanUndoEach
 		}
-		if report, err = m.PlanEach(ctx, action, reportWriter(stdout, f.output)); err != nil {
+		if report, err = planEach(ctx, reportWriter(stdout, f.output)); err != nil {
 			return err
 		}
 	} else {
@@ -101,10 +102,10 @@ func runMigrate(args []string, stdout, stderr io.Writer) error {
 }
 
 // migrateRun plans (the migration, or with --undo its undo), with --verify
-// checks the new images against the proxy, and with --apply carries the plan
+// checks the images against the proxy, and with --apply carries the plan
 // out: --undo alone changes nothing, like a forward run. A report comes back
 // whenever one exists, even when the run was interrupted.
-func migrateRun(ctx context.Context, m *migrate.Migrator, f *migrateFlags, verifier migrate.Verifier) (*migrate.Report, error) {
+func migrateRun(ctx context.Context, m *migrate.Migrator, f *migrateFlags, verifier resolve.Verifier) (*migrate.Report, error) {
 	plan := m.Plan
 	if f.undo {
 		plan = m.PlanUndo
@@ -140,8 +141,8 @@ func parseMigrateFlags(args []string, stderr io.Writer) (*migrateFlags, error) {
 	fs.IntVar(&f.burst, "burst", 40, "client request burst")
 	fs.DurationVar(&f.timeout, "request-timeout", 30*time.Second, "give up on one API request after this long (a timed-out patch is retried, safely)")
 	fs.BoolVar(&f.opts.ServerDryRun, "server-dry-run", false, "send every patch with dryRun=All: validated and admitted, not persisted")
-	fs.BoolVar(&f.verify, "verify", false, "check every new image against the proxy (manifest HEAD); --apply then skips objects whose new image is not served")
-	fs.BoolVar(&f.force, "force", false, "with --verify --apply: patch objects whose new image is not served too")
+	fs.BoolVar(&f.verify, "verify", false, "check every image the objects would pull through the proxy (rewritten or already proxied) with a manifest HEAD; --apply then skips objects with an image not served")
+	fs.BoolVar(&f.force, "force", false, "with --verify --apply: patch objects with an image not served too")
 	f.verifyFlags.register(fs)
 	fs.Usage = func() {
 		_, _ = fmt.Fprintln(stderr, "usage: pullthrough migrate --config FILE [--kubeconfig F] [-n NS]... [--kinds K,K] [-l SELECTOR]\n"+

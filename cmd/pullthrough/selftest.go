@@ -74,7 +74,7 @@ func runSelftest(args []string, stdout, stderr io.Writer) error {
 		if c.Err != nil {
 			status = "FAIL"
 		}
-		fmt.Fprintf(stdout, "%s\t%s\t%s -> %s\t%s\n", status, c.Namespace, c.Probe, c.Got, c.Path)
+		fmt.Fprintf(stdout, "%s\t%s\t%s -> %s\t%s\n", status, c.Namespace, c.Probe, c.Got, c.Mode)
 	}
 	return err
 }

@@ -81,7 +81,7 @@ func (v *proxyVerifier) withECR(keychain authn.Keychain) authn.Keychain {
 	return authn.NewMultiKeychain(keychain, v.ecr)
 }
 
-// Verify implements migrate.Verifier. A namespace whose pull secrets cannot be read
+// Verify implements resolve.Verifier. A namespace whose pull secrets cannot be read
 // answers unauthorized for each image, with the reason: its pods could not log in either.
 func (v *proxyVerifier) Verify(ctx context.Context, namespace, image string) resolve.Result {
 	if v.fixed != nil {

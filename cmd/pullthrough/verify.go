@@ -9,6 +9,7 @@ import (
 	"syscall"
 	"text/tabwriter"
 
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/pullthrough/pullthrough/podspec"
@@ -63,33 +64,49 @@ func runVerify(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("listing the pods of %s: %w", namespace, err)
 	}
+	return verifyPods(ctx, v, rw, namespace, pods.Items, stdout, stderr)
+}
+
+// verifyPods checks the images of pods that pull through the proxy with
+// resolve.Preflight and writes a line for every image: the verdict, or the
+// outcome that keeps it off the proxy.
+func verifyPods(ctx context.Context, v resolve.Verifier, rw *rewrite.Rewriter, namespace string, pods []corev1.Pod, stdout, stderr io.Writer) error {
+	type line struct {
+		pod    string
+		change podspec.Change
+	}
+	var all []line
+	var images []resolve.Image
+	for _, pod := range pods {
+		for _, c := range podspec.Decide(rw, podspec.FromPodSpec(&pod.Spec)) {
+			all = append(all, line{pod.Name, c})
+			if c.Outcome.ThroughProxy() {
+				images = append(images, resolve.Image{Namespace: namespace, Reference: c.Image})
+			}
+		}
+	}
+	results := resolve.Preflight(ctx, v, images)
 	tw := tabwriter.NewWriter(stdout, 0, 8, 2, ' ', 0)
 	_, _ = fmt.Fprintln(tw, "POD\tCONTAINER\tIMAGE\tTHROUGH-PROXY\tVERIFY")
-	checked := map[string]resolve.Result{}
-	var notServed, total int
-	for _, pod := range pods.Items {
-		for _, c := range podspec.Decide(rw, podspec.FromPodSpec(&pod.Spec)) {
-			if c.Outcome != rewrite.OutcomeRewritten && c.Outcome != rewrite.OutcomeAlreadyProxied {
-				_, _ = fmt.Fprintf(tw, "%s\t%s\t%s\t-\t%s\n", pod.Name, c.Label(), c.Old, c.Outcome)
-				continue
-			}
-			res, ok := checked[c.Image]
-			if !ok {
-				res = v.Verify(ctx, namespace, c.Image)
-				checked[c.Image] = res
-			}
-			total++
-			if res.Status != resolve.StatusServed {
-				notServed++
-				_, _ = fmt.Fprintf(stderr, "verify: pod %s %s: %v\n", pod.Name, c.Label(), res.Err)
-			}
-			_, _ = fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", pod.Name, c.Label(), c.Old, c.Image, res.Status)
+	var notServed int
+	for _, e := range all {
+		c := e.change
+		if !c.Outcome.ThroughProxy() {
+			_, _ = fmt.Fprintf(tw, "%s\t%s\t%s\t-\t%s\n", e.pod, c.Label(), c.Old, c.Outcome)
+			continue
 		}
+		res := results[resolve.Image{Namespace: namespace, Reference: c.Image}]
+		if res.Status != resolve.StatusServed {
+			notServed++
+			_, _ = fmt.Fprintf(stderr, "verify: pod %s %s: %v\n", e.pod, c.Label(), res.Err)
+		}
+		_, _ = fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", e.pod, c.Label(), c.Old, c.Image, res.Status)
 	}
 	if err := tw.Flush(); err != nil {
 		return fmt.Errorf("write report: %w", err)
 	}
-	_, _ = fmt.Fprintf(stderr, "verify: %s: %d of %d images through the proxy served (%d distinct)\n", namespace, total-notServed, total, len(checked))
+	total := len(images)
+	_, _ = fmt.Fprintf(stderr, "verify: %s: %d of %d images through the proxy served (%d distinct)\n", namespace, total-notServed, total, len(results))
 	if notServed > 0 {
 		return fmt.Errorf("%d of %d images are not served by the proxy; pods using them would not start in enforce", notServed, total)
 	}

@@ -108,7 +108,7 @@ func runWebhook(args []string, _, stderr io.Writer) error {
 	}})
 	drain := &webhook.Drain{Delay: f.shutdownDelay}
 	for path, h := range webhook.Handlers(state, metrics) {
-		server.Register(path, drain.Wrap(h))
+		server.Register(string(path), drain.Wrap(h))
 	}
 	runnables := []manager.Runnable{
 		webhook.NewConfigWatcher(f.config, loaded, state, metrics, log.WithName("config")),

@@ -138,7 +138,7 @@ func run(rounds int, benchtime time.Duration, out, cpuprofile string) error {
 func serve(b *testing.B, h http.Handler, body []byte) {
 	b.ReportAllocs()
 	for b.Loop() {
-		req := httptest.NewRequest(http.MethodPost, webhook.PathMutate, bytes.NewReader(body))
+		req := httptest.NewRequest(http.MethodPost, string(webhook.PathMutate), bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)

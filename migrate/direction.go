@@ -1,0 +1,130 @@
+package migrate
+
+import (
+	"context"
+	"fmt"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/pullthrough/pullthrough/config"
+	"github.com/pullthrough/pullthrough/rewrite"
+	"github.com/pullthrough/pullthrough/wellknown"
+)
+
+// A direction is all that a forward run and an undo do differently. Plan,
+// PlanEach, PlanUndo and PlanUndoEach each choose one, and a Plan keeps it
+// for Apply: nothing below them asks which way a run goes.
+type direction interface {
+	// begin reads what the run needs before it lists anything; its warnings
+	// go to the report.
+	begin(ctx context.Context) (warnings []string, err error)
+	// lists reports whether the run lists the objects of s.
+	lists(s *source) bool
+	// takes reports whether a listed object is part of the run; controller
+	// is the covering owner of a workload, "" when none.
+	takes(u *unstructured.Unstructured, controller string) bool
+	// decide sets an item's rows and planned patch from u, its current state.
+	decide(it *item, u *unstructured.Unstructured) error
+	// action names the run in a report, planned or carried out.
+	action(applied bool) Action
+}
+
+var (
+	_ direction = (*forward)(nil)
+	_ direction = undo{}
+)
+
+// forward moves images to the proxy, honouring each namespace's mode as the
+// webhook does.
+type forward struct {
+	m *Migrator
+	// modes are the namespaces' modes, read once by begin: a re-decided
+	// object (after a refused patch) is routed as it was planned.
+	modes namespaceModes
+}
+
+func (f *forward) begin(ctx context.Context) ([]string, error) {
+	modes, warnings, err := f.m.readNamespaceModes(ctx)
+	f.modes = modes
+	return warnings, err
+}
+
+func (*forward) lists(*source) bool { return true }
+
+func (*forward) takes(*unstructured.Unstructured, string) bool { return true }
+
+func (*forward) action(applied bool) Action {
+	if applied {
+		return ActionApply
+	}
+	return ActionPlan
+}
+
+// decide plans the forward patch: every rewritten value, and the record; in
+// an excluded, off or audit namespace, no patch.
+func (f *forward) decide(it *item, u *unstructured.Unstructured) error {
+	rw, excluded, err := f.route(u.GetNamespace())
+	if err != nil {
+		it.row.Rows = nil
+		return err
+	}
+	rows, edits, err := inspectAll(it.inspectors, rw, u.Object, excluded)
+	it.row.Rows = rows
+	if err != nil || it.reportOnly || len(edits) == 0 {
+		return err
+	}
+	it.ops, err = applyOps(edits, u.GetAnnotations())
+	return err
+}
+
+// route picks how the values of an object in namespace ns are decided, by
+// the mode in force there (config.Config.ModeIn of the namespace's mode):
+// with the config's routing in enforce, withholding every rewrite in audit,
+// or not at all (excluded: exclude.namespaces, or mode off). A cluster-scoped
+// object ("") has no label: the config's mode applies. A namespace the run
+// did not read (created since) is an error: it must not be taken for enforce.
+func (f *forward) route(ns string) (rw *rewrite.Rewriter, excluded bool, err error) {
+	if f.m.excluded(ns) {
+		return f.m.enforce, true, nil
+	}
+	mode := config.ModeEnforce
+	if ns != "" {
+		var read bool
+		if mode, read = f.modes[ns]; !read {
+			return nil, false, fmt.Errorf("namespace %s was created after the run read the %s labels; run again", ns, wellknown.LabelMode)
+		}
+	}
+	switch f.m.cfg.ModeIn(mode) {
+	case config.ModeOff:
+		return f.m.enforce, true, nil
+	case config.ModeAudit:
+		return f.m.audit, false, nil
+	}
+	return f.m.enforce, false, nil
+}
+
+// undo takes back what an earlier apply wrote, whatever the namespace labels
+// say now (a namespace labelled off after the migration is rolled back like
+// any other), so it reads no namespaces.
+type undo struct {
+	m *Migrator
+}
+
+func (undo) begin(context.Context) ([]string, error) { return nil, nil }
+
+// lists leaves out what the migrator never patches.
+func (undo) lists(s *source) bool { return !s.reportOnly }
+
+// takes the objects with a record that no other controller owns.
+func (undo) takes(u *unstructured.Unstructured, controller string) bool {
+	_, recorded := u.GetAnnotations()[wellknown.AnnotationMigratedImages]
+	return recorded && controller == ""
+}
+
+func (undo) action(bool) Action { return ActionUndo }
+
+// excluded reports whether exclude.namespaces names ns, whose objects are
+// never patched in either direction; a cluster-scoped object ("") never is.
+func (m *Migrator) excluded(ns string) bool {
+	return ns != "" && m.cfg.NamespaceExcluded(ns)
+}
