@@ -15,7 +15,7 @@ func selftestRun(t *testing.T, e *env, targets []selftest.Target) ([]selftest.Ch
 	if err != nil {
 		t.Fatal(err)
 	}
-	return selftest.Run(t.Context(), e.client(t, nil), cfg, "pullthrough-selftest", targets)
+	return selftest.Run(t.Context(), e.cluster.Config(), cfg, "pullthrough-selftest", targets)
 }
 
 // selftestPasses runs what `helm test` runs against the real API server: a

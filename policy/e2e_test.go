@@ -20,6 +20,7 @@ import (
 
 	"github.com/pullthrough/pullthrough/config"
 	"github.com/pullthrough/pullthrough/e2e/cluster"
+	"github.com/pullthrough/pullthrough/selftest"
 	"github.com/pullthrough/pullthrough/webhook"
 	"github.com/pullthrough/pullthrough/wellknown"
 )
@@ -30,6 +31,7 @@ const injectorImage = "docker.io/istio/proxyv2:1.22.0"
 // policyEnv is a real kube-apiserver with the generated policies and a
 // stand-in injector installed, and no pullthrough process anywhere.
 type policyEnv struct {
+	rc   *rest.Config
 	cs   kubernetes.Interface
 	cfg  *config.Config
 	hook *webhookEngine // the reference the API server's answers are held to
@@ -117,7 +119,7 @@ func startPolicyEnv(t *testing.T) *policyEnv {
 			t.Fatal(err)
 		}
 	}
-	e := &policyEnv{cs: cs, cfg: cfg, warnings: warnings, hook: newWebhookEngine(t, cfg, webhook.PathMutate), audit: newWebhookEngine(t, cfg, webhook.PathAudit)}
+	e := &policyEnv{rc: c.Config(), cs: cs, cfg: cfg, warnings: warnings, hook: newWebhookEngine(t, cfg, webhook.PathMutate), audit: newWebhookEngine(t, cfg, webhook.PathAudit)}
 	e.waitActive(t)
 	return e
 }
@@ -259,6 +261,17 @@ func TestPolicyOnAPIServer(t *testing.T) {
 		want, _, _ := e.hook.admit(t, request{op: admission.Update, subResource: "ephemeralcontainers", namespace: "team", pod: debug, old: created})
 		if pulled(got) != pulled(want) {
 			t.Errorf("ephemeral container:\n policy:  %s\n webhook: %s", pulled(got), pulled(want))
+		}
+	})
+	t.Run("pullthrough selftest against the policy engine", func(t *testing.T) {
+		checks, err := selftest.Run(ctx, e.rc, e.cfg, "pullthrough-selftest", []selftest.Target{
+			{Namespace: "team", Mode: config.ModeEnforce}, {Namespace: "audited", Mode: config.ModeAudit}, {Namespace: "typo", Mode: config.ModeAudit}})
+		if err != nil {
+			t.Fatalf("selftest: %v (%+v)", err, checks)
+		}
+		// It can fail: nothing acts in an off namespace.
+		if _, err := selftest.Run(ctx, e.rc, e.cfg, "pullthrough-selftest", []selftest.Target{{Namespace: "off", Mode: config.ModeEnforce}}); err == nil {
+			t.Error("selftest passed in a namespace labelled off")
 		}
 	})
 	t.Run("past the cost limit: admitted unchanged, and the guard warns", func(t *testing.T) {

@@ -4,12 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"sync"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/version"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
 
 	"github.com/pullthrough/pullthrough/config"
@@ -38,11 +41,12 @@ type Check struct {
 	// Probe is the image the probe Pod asked for.
 	Probe string
 	// Want is the image the returned Pod must carry, and Annotation the
-	// annotation it must have.
+	// annotation it must have; in audit, the audit warning naming the
+	// proposal stands for the annotation (the policy engine writes none).
 	Want, Annotation string
 	// Got is the image the returned Pod carries.
 	Got string
-	// Err is nil when the Pod carries Want and Annotation.
+	// Err is nil when the Pod carries Want and Annotation (or the warning).
 	Err error
 }
 
@@ -70,7 +74,18 @@ func probeImage(cfg *config.Config, ns string) (image, rewritten string, err err
 // found; the error joins every failed Check's error. On Kubernetes 1.36 and
 // later the probe Pod also mounts the probe image as an image volume, which
 // must come back like the container's image.
-func Run(ctx context.Context, client kubernetes.Interface, cfg *config.Config, name string, targets []Target) ([]Check, error) {
+//
+// rc reaches the API server; Run reads the warnings of its own requests
+// through a copy of it, as the policy engine's audit path answers with a
+// warning where the webhook's writes an annotation.
+func Run(ctx context.Context, rc *rest.Config, cfg *config.Config, name string, targets []Target) ([]Check, error) {
+	warnings := &warningLog{}
+	rc = rest.CopyConfig(rc)
+	rc.WarningHandler = warnings
+	client, err := kubernetes.NewForConfig(rc)
+	if err != nil {
+		return nil, fmt.Errorf("client: %w", err)
+	}
 	volume, err := imageVolumesGA(client)
 	if err != nil {
 		return nil, err
@@ -78,7 +93,7 @@ func Run(ctx context.Context, client kubernetes.Interface, cfg *config.Config, n
 	var checks []Check
 	var errs []error
 	for _, t := range targets {
-		c := probe(ctx, client, cfg, name, t, volume)
+		c := probe(ctx, client, warnings, cfg, name, t, volume)
 		if c.Err != nil {
 			errs = append(errs, fmt.Errorf("namespace %s (%s): %w", t.Namespace, t.Mode, c.Err))
 		}
@@ -88,7 +103,7 @@ func Run(ctx context.Context, client kubernetes.Interface, cfg *config.Config, n
 }
 
 // probe creates one dry-run Pod and compares the answer with the expectation.
-func probe(ctx context.Context, client kubernetes.Interface, cfg *config.Config, name string, t Target, volume bool) Check {
+func probe(ctx context.Context, client kubernetes.Interface, warnings *warningLog, cfg *config.Config, name string, t Target, volume bool) Check {
 	c := Check{Target: t}
 	image, rewritten, err := probeImage(cfg, t.Namespace)
 	if err != nil {
@@ -96,7 +111,9 @@ func probe(ctx context.Context, client kubernetes.Interface, cfg *config.Config,
 		return c
 	}
 	c.Probe = image
-	c.Want, c.Annotation = expect(cfg.ModeIn(t.Mode), image, rewritten)
+	mode := cfg.ModeIn(t.Mode)
+	c.Want, c.Annotation = expect(mode, image, rewritten)
+	warnings.take()
 	got, err := client.CoreV1().Pods(t.Namespace).Create(ctx, probePod(name, image, volume), metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
 	if err != nil {
 		c.Err = fmt.Errorf("dry-run create of pod %s/%s: %w", t.Namespace, name, err)
@@ -104,11 +121,20 @@ func probe(ctx context.Context, client kubernetes.Interface, cfg *config.Config,
 	}
 	c.Got = got.Spec.Containers[0].Image
 	_, annotated := got.Annotations[c.Annotation]
+	if !annotated && mode == config.ModeAudit {
+		// The policy engine records no proposal on the pod; its audit
+		// policy warns with the webhook's audit line instead.
+		annotated = slices.ContainsFunc(warnings.take(), func(w string) bool {
+			return strings.Contains(w, "pullthrough audit: ") && strings.Contains(w, image+" would be "+rewritten)
+		})
+	}
 	switch {
 	case c.Got != c.Want:
 		c.Err = fmt.Errorf("%s: image %s came back as %s, want %s", notRewritten, image, c.Got, c.Want)
 	case volume && got.Spec.Volumes[0].Image.Reference != c.Want:
 		c.Err = fmt.Errorf("%s: image volume %s came back as %s, want %s", notRewritten, image, got.Spec.Volumes[0].Image.Reference, c.Want)
+	case !annotated && mode == config.ModeAudit:
+		c.Err = fmt.Errorf("%s: image %s, but neither annotation %s nor an audit warning", notRewritten, c.Got, c.Annotation)
 	case !annotated:
 		c.Err = fmt.Errorf("%s: image %s, but no annotation %s", notRewritten, c.Got, c.Annotation)
 	}
@@ -186,4 +212,27 @@ func ParseTargets(items []string) ([]Target, error) {
 		targets = append(targets, t)
 	}
 	return targets, nil
+}
+
+// warningLog keeps the warnings of the requests since the last take; the
+// probes are sequential.
+type warningLog struct {
+	mu   sync.Mutex
+	seen []string
+}
+
+// HandleWarningHeader records a warning; it satisfies rest.WarningHandler.
+func (w *warningLog) HandleWarningHeader(_ int, _ string, text string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.seen = append(w.seen, text)
+}
+
+// take returns and forgets the warnings recorded so far.
+func (w *warningLog) take() []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	out := w.seen
+	w.seen = nil
+	return out
 }

@@ -60,15 +60,15 @@ func runSelftest(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return usageError{fmt.Errorf("-n: %w", err)}
 	}
-	client, err := clientset(f.kubeconfig)
+	rc, err := restConfig(f.kubeconfig)
 	if err != nil {
-		return err
+		return usageError{fmt.Errorf("kubeconfig: %w", err)}
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	ctx, cancel := context.WithTimeout(ctx, f.timeout)
 	defer cancel()
-	checks, err := selftest.Run(ctx, client, cfg, f.name, targets)
+	checks, err := selftest.Run(ctx, rc, cfg, f.name, targets)
 	for _, c := range checks {
 		status := "ok"
 		if c.Err != nil {
