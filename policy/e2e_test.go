@@ -276,6 +276,7 @@ func TestPolicyOnAPIServer(t *testing.T) {
 	})
 	t.Run("past the cost limit: admitted unchanged, and the guard warns", func(t *testing.T) {
 		big := widePod(700)
+		big.Name = "big" // p is the kubectl debug subtest's
 		got := e.waitWarnings(t, "team", big, 1)
 		want := fmt.Sprintf("pullthrough guard: 700 images, more than the %d the policy engine is sure to decide", GuaranteedImages)
 		if !slices.ContainsFunc(got, func(w string) bool { return strings.HasPrefix(w, want) }) {
@@ -290,7 +291,9 @@ func TestPolicyOnAPIServer(t *testing.T) {
 		}
 		// Within the limit the rewrite happened: no capacity warning.
 		e.warnings.take()
-		rewritten, err := e.dryRun(ctx, "team", widePod(200))
+		within := widePod(200)
+		within.Name = "big"
+		rewritten, err := e.dryRun(ctx, "team", within)
 		if err != nil {
 			t.Fatal(err)
 		}
