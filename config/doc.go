@@ -1,6 +1,7 @@
 // Package config loads pullthrough's configuration file, shared by the
-// webhook, the migrator and the CLI so that all three route an image the same
-// way, and defines the Mode a config and a namespace label choose.
+// webhook, the policy engine, the migrator, the node agent and the CLI so
+// that all route an image the same way, and defines the Mode a config and a
+// namespace label choose.
 //
 // The contract:
 //
@@ -18,6 +19,13 @@
 //     naming the file, the field path and the value.
 //   - Rules and Rewriter hand the routing part to package rewrite, which
 //     imports no Kubernetes package; the rest (namespaces, pull secrets,
-//     proxy health, migrate targets) is read here by the webhook and the
-//     migrator.
+//     proxy health, unrouted policy, node fallback, migrate targets) is read
+//     from the Config by the packages that act on it.
+//   - Modes are read in one place: ModeOf reads a namespace's
+//     wellknown.LabelMode as the chart's webhook configuration routes it
+//     (none or "enforce", "audit", "off"; any other value audits and is
+//     reported unknown), and (*Config).ModeIn combines it with the config's
+//     mode into the mode in force (a config in audit mode audits
+//     everywhere). Nothing yields enforce from a value that is not a mode.
+//   - The package reads files only: no API server, no network.
 package config

@@ -1,4 +1,4 @@
-// Package inventory is the webhook's opt-in view of what runs: a gauge of the
+// Package inventory is an opt-in view of what runs: a gauge of the
 // image references of the pods that exist now, by registry and outcome,
 // where pullthrough_images_total counts only what was admitted. After the
 // migration window, its rewritten series is what still pulls direct: pods
@@ -17,6 +17,9 @@
 //   - Labels are bounded as pullthrough_images_total's: registry is the
 //     matched mirror source, the public-registry entry, or "other"; outcome
 //     is rewrite's closed set.
-//   - It needs list and watch on pods; nothing else of the webhook does, so
-//     it is off unless asked for (--pod-images).
+//   - It only reads (list and watch on pods), and it is off the admission
+//     path: a scrape never waits for the API server. It needs a permission
+//     that nothing else of the webhook or the policy engine needs, so it is
+//     off unless asked for (--pod-images of `pullthrough webhook` or of
+//     `pullthrough policy --apply --watch`).
 package inventory

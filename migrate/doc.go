@@ -37,9 +37,15 @@
 //     migrated. Its test operations hold every old value: a concurrent edit
 //     makes the patch fail rather than be overwritten; the object is then
 //     re-read, recomputed and patched once more, or reported failed (at once
-//     when its values did not change: the server refused the patch itself). The
-//     patch records each original in wellknown.AnnotationMigratedImages (JSON pointer
+//     when its values did not change: the server refused the patch itself). A
+//     transient failure (a timeout, a busy server) is sent again, which the
+//     same tests make safe. The patch records each original in wellknown.AnnotationMigratedImages (JSON pointer
 //     -> original, sorted keys), merged with an earlier run's record.
+//   - Verify (--verify) asks resolve.Preflight about every image an object
+//     would pull through the proxy (rewritten, or already proxied); a
+//     planned object with an image the proxy does not serve becomes
+//     StatusNotServed, which Apply skips unless forced: its pods would not
+//     start.
 //   - Undo restores each recorded value that still holds what the migrator
 //     wrote (tested again), reports the others, and removes the record.
 //   - Runs are idempotent: a second Apply finds nothing to change and sends

@@ -20,6 +20,12 @@
 //   - Rules a registry-level file cannot carry (a source with a path, image
 //     exclusions, audit mode) come back as Warnings, never dropped silently.
 //   - Every file starts with Marker. Sync writes and removes only files that
-//     carry it, atomically (temporary file and rename), and leaves every other
-//     file alone.
+//     carry it, each write atomic (internal/atomicfile: temporary file, fsync,
+//     rename), and leaves every other file alone; Cleanup removes them all.
+//   - The Agent (`pullthrough nodeconfig --watch`, the chart's DaemonSet)
+//     re-reads the config and syncs on every tick, so a deleted file is
+//     repaired; an unreadable or invalid config changes nothing on disk.
+//     Each sync is recorded in Metrics.
+//   - The package talks to no API server and no network: containerd is its
+//     only reader.
 package nodeconfig

@@ -27,6 +27,16 @@
 //     alone.
 //   - Rewriting is a fixed point: an image already under any target is
 //     OutcomeAlreadyProxied, so Rewrite(Rewrite(x)) == Rewrite(x).
+//   - An image no mirror covers is OutcomeUnroutedPublic when its registry is
+//     on the public-registry list (DefaultPublicRegistries, which the config
+//     extends or replaces), OutcomeNoRule otherwise: what still pulls from
+//     the internet is told apart from an internal image.
+//   - A Withholding Rewriter computes the same rewrites and applies none,
+//     giving them its outcome instead (OutcomeAudit, OutcomeProxyUnhealthy),
+//     so audit shows exactly what enforce would do.
+//   - RewritePrefix applies the same rules to a registry prefix (Istio's hub,
+//     Calico's spec.registry) and Text to the explicit references inside
+//     free text; neither guesses at an implicit Docker Hub name.
 //   - Every decision carries one Outcome from a closed set, used alike in logs,
 //     metrics, warnings and --explain.
 //

@@ -23,7 +23,11 @@
 //     binary's API types do not know are never dropped.
 //   - It must never be why a pod fails to start: a request it cannot read
 //     gets an error response (the API server's failurePolicy decides), and
-//     an internal error allows the pod unchanged, logged and counted.
+//     an internal error allows the pod unchanged, logged and counted. The
+//     one denial is asked for: unrouted: deny, where enforce is in force, for
+//     an image from a public registry that no mirror covers.
+//   - Drain takes a replica out of service before it stops serving, so a
+//     rolling restart leaves no request to fail open.
 //   - The Routing (a config.Config and the rewriters built from it) and
 //     proxy health are read per request from a State that a reload swaps
 //     whole; an invalid new config never replaces a valid one.

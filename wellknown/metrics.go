@@ -13,13 +13,14 @@ const (
 	MetricProxyProbes            = "pullthrough_proxy_probes_total"
 )
 
-// Metrics of the running-pods gauge (`pullthrough webhook --pod-images`).
+// Metrics of the running-pods gauge (`--pod-images` of `pullthrough webhook`
+// or of `pullthrough policy --apply --watch`).
 const (
 	MetricPodImages            = "pullthrough_pod_images"
 	MetricPodImagesWatchErrors = "pullthrough_pod_images_watch_errors_total"
 )
 
-// Metrics of the node agent (`pullthrough nodeconfig --interval`).
+// Metrics of the node agent (`pullthrough nodeconfig --watch`).
 const (
 	MetricNodeconfigFilesWritten    = "pullthrough_nodeconfig_files_written_total"
 	MetricNodeconfigFilesRemoved    = "pullthrough_nodeconfig_files_removed_total"
@@ -30,7 +31,7 @@ const (
 	MetricNodeconfigUnexpressed     = "pullthrough_nodeconfig_unexpressed_rules"
 )
 
-// Metrics of the policy engine's applier (`pullthrough policy --watch`).
+// Metrics of the policy engine's applier (`pullthrough policy --apply --watch`).
 const (
 	MetricPolicyApplies     = "pullthrough_policy_applies_total"
 	MetricPolicyLastApplyOK = "pullthrough_policy_last_apply_successful"

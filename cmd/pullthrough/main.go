@@ -1,7 +1,3 @@
-// Command pullthrough moves a cluster's image pulls from public registries to
-// an internal pull-through proxy: a mutating admission webhook for new pods, a
-// migrator for existing workloads, and a CLI to try the rules on images and
-// manifests.
 package main
 
 import (

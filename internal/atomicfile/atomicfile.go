@@ -1,8 +1,3 @@
-// Package atomicfile replaces a file's content so that a reader (containerd
-// reading hosts.toml, the webhook's certificate watcher) never sees half of
-// it: the content goes to a temporary file beside the target, is synced to
-// disk, and is renamed over the target, which POSIX makes atomic. A crash
-// leaves the old file or the new one, never a mix.
 package atomicfile
 
 import (
