@@ -14,7 +14,6 @@ import (
 
 	"github.com/pullthrough/pullthrough/config"
 	"github.com/pullthrough/pullthrough/selftest"
-	"github.com/pullthrough/pullthrough/webhook"
 	"github.com/pullthrough/pullthrough/wellknown"
 )
 
@@ -178,7 +177,7 @@ func unknownModeAudits(t *testing.T, e *env) {
 		if _, ok := got.Annotations[wellknown.AnnotationWouldRewrite]; !ok {
 			t.Errorf("%s: no %s annotation: the pod was not audited", ns, wellknown.AnnotationWouldRewrite)
 		}
-		if ws := w.get(); len(ws) != 5 || ws[0] != webhook.WarningUnknownMode || !strings.HasPrefix(ws[1], "pullthrough audit: ") {
+		if ws := w.get(); len(ws) != 5 || ws[0] != wellknown.WarningUnknownMode || !strings.HasPrefix(ws[1], "pullthrough audit: ") {
 			t.Errorf("%s: warnings = %q, want the unknown-mode warning, then 4 audit warnings", ns, ws)
 		}
 	}

@@ -230,7 +230,7 @@ func TestPolicyOnAPIServer(t *testing.T) {
 			extra  []string
 		}{
 			{"audited", e.audit, nil},
-			{"typo", e.audit, []string{webhook.WarningUnknownMode}},
+			{"typo", e.audit, []string{wellknown.WarningUnknownMode}},
 			{"team", e.hook, nil},
 		} {
 			_, want, _ := tc.engine.admit(t, request{op: admission.Create, namespace: tc.ns, pod: p})

@@ -11,7 +11,6 @@ import (
 	"github.com/pullthrough/pullthrough/config"
 	"github.com/pullthrough/pullthrough/podspec"
 	"github.com/pullthrough/pullthrough/rewrite"
-	"github.com/pullthrough/pullthrough/webhook"
 	"github.com/pullthrough/pullthrough/wellknown"
 )
 
@@ -110,7 +109,7 @@ func (g *generator) validatingPolicies(cfg *config.Config, guard Guard) ([]*admi
 	unknown := admissionregistrationv1.Validation{
 		Expression: fmt.Sprintf("!has(namespaceObject.metadata.labels) || !(%[1]s in namespaceObject.metadata.labels) || namespaceObject.metadata.labels[%[1]s] in %[2]s",
 			lit(wellknown.LabelMode), list([]string{string(config.ModeEnforce), string(config.ModeAudit), string(config.ModeOff)})),
-		Message: webhook.WarningUnknownMode,
+		Message: wellknown.WarningUnknownMode,
 	}
 	audit := g.validating(NameAudit, append(base, admissionregistrationv1.Variable{Name: "warnings",
 		Expression: warningsExpr(map[rewrite.Outcome][2]string{rewrite.OutcomeRewritten: auditLines, rewrite.OutcomeUnroutedPublic: unrouted})}),

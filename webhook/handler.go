@@ -13,6 +13,7 @@ import (
 	"github.com/pullthrough/pullthrough/config"
 	"github.com/pullthrough/pullthrough/podspec"
 	"github.com/pullthrough/pullthrough/rewrite"
+	"github.com/pullthrough/pullthrough/wellknown"
 )
 
 // Path is a URL path the webhook serves. The API server picks one per
@@ -38,10 +39,6 @@ func (p Path) namespaceMode() config.Mode {
 	return config.ModeAudit
 }
 
-// WarningUnknownMode is the warning of every answer on PathAuditUnknownMode:
-// the person whose pod was left alone learns why.
-const WarningUnknownMode = "pullthrough: the namespace label pullthrough.dev/mode is not enforce, audit or off; treated as audit, nothing changed"
-
 // operationOther is the "operation" label of a request that is neither a
 // CREATE nor an UPDATE.
 const operationOther = "other"
@@ -63,7 +60,7 @@ type PodHandler struct {
 	Metrics *Metrics
 	// Path is the path the handler serves: with the config in force, it
 	// gives the mode (config.Config.ModeIn); on PathAuditUnknownMode every
-	// answer also carries WarningUnknownMode.
+	// answer also carries wellknown.WarningUnknownMode.
 	Path Path
 }
 
@@ -104,7 +101,7 @@ func (h *PodHandler) handle(ctx context.Context, req admission.Request) (admissi
 	warnings := warningsFor(changes)
 	if h.Path == PathAuditUnknownMode {
 		// The person whose pod was left alone learns why, before the per-image lines.
-		warnings = append([]string{WarningUnknownMode}, warnings...)
+		warnings = append([]string{wellknown.WarningUnknownMode}, warnings...)
 	}
 	if pp.empty() {
 		return admission.Allowed("").WithWarnings(warnings...), resultUnchanged

@@ -9,6 +9,7 @@ import (
 
 	"github.com/pullthrough/pullthrough/podspec"
 	"github.com/pullthrough/pullthrough/rewrite"
+	"github.com/pullthrough/pullthrough/wellknown"
 )
 
 // Locations of the hand-made changes of the tests.
@@ -107,7 +108,7 @@ func TestUnknownModePath(t *testing.T) {
 	}
 	audit := post(t, f.audit, body)
 	unknown := post(t, Handlers(f.state, f.metrics)[PathAuditUnknownMode], body)
-	if want := append([]string{WarningUnknownMode}, audit.Warnings...); !slices.Equal(unknown.Warnings, want) {
+	if want := append([]string{wellknown.WarningUnknownMode}, audit.Warnings...); !slices.Equal(unknown.Warnings, want) {
 		t.Errorf("warnings %q, want %q", unknown.Warnings, want)
 	}
 	if !unknown.Allowed || !bytes.Equal(unknown.Patch, audit.Patch) {

@@ -12,6 +12,12 @@ const (
 	LabelSkip = "pullthrough.dev/skip"
 )
 
+// WarningUnknownMode is the warning of every pod admitted in a namespace
+// whose wellknown.LabelMode value is not a mode, by either engine (the
+// webhook's unknown-mode path, the policy engine's audit policy): the person
+// whose pod was left alone learns why.
+const WarningUnknownMode = "pullthrough: the namespace label pullthrough.dev/mode is not enforce, audit or off; treated as audit, nothing changed"
+
 // Annotations pullthrough writes. Each holds a JSON object with sorted keys.
 const (
 	// AnnotationOriginalImages records on a rewritten pod what each image

@@ -38,7 +38,7 @@ var commands = map[string]command{
 	"verify":     {"check that the proxy serves a namespace's images before enforce", runVerify},
 	"selftest":   {"prove through the API server that new pods are rewritten", runSelftest},
 	"nodeconfig": {"write containerd's registry host files (certs.d) from the mirrors", runNodeconfig},
-	"policy":     {"print the admission policies that rewrite inside kube-apiserver", runPolicy},
+	"policy":     {"print or apply the admission policies that rewrite inside kube-apiserver", runPolicy},
 	"report":     {"list, per cluster, the pods' images that still pull direct and who owns them", runReport},
 	"version":    {"print the version", runVersion},
 }
