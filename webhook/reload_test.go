@@ -2,14 +2,18 @@ package webhook
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/go-logr/logr"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/pullthrough/pullthrough/config"
 )
 
 // configMapDir lays out a directory the way the kubelet mounts a ConfigMap:
@@ -64,6 +68,13 @@ func TestConfigReload(t *testing.T) {
 		t.Fatal(err)
 	}
 	w := NewConfigWatcher(cm.path(), loaded, f.state, f.metrics, logr.Discard())
+	// As the policy engine's applier refuses what its CEL cannot express.
+	w.Check = func(c *config.Config) error {
+		if strings.HasPrefix(c.Mirrors[0].Target, "refused.") {
+			return errors.New("refused by the check")
+		}
+		return nil
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
 	go func() { done <- w.Start(ctx) }()
@@ -84,8 +95,9 @@ func TestConfigReload(t *testing.T) {
 		{"invalid keeps the old", "mirrors: [{source: docker.io, target: not-a-host}]\n", "proxy-b.example/hub/library/nginx", 1, 1, 0},
 		{"valid again", configFor("proxy-c.example/hub"), "proxy-c.example/hub/library/nginx", 2, 1, 1},
 		{"invalid again", "mode: sometimes\n", "proxy-c.example/hub/library/nginx", 2, 2, 0},
+		{"valid but refused by Check keeps the old", configFor("refused.example/hub"), "proxy-c.example/hub/library/nginx", 2, 3, 0},
 		// The usual rollback: the bytes in force come back; the alarm clears.
-		{"rolled back to the config in force", configFor("proxy-c.example/hub"), "proxy-c.example/hub/library/nginx", 3, 2, 1},
+		{"rolled back to the config in force", configFor("proxy-c.example/hub"), "proxy-c.example/hub/library/nginx", 3, 3, 1},
 	}
 	for _, s := range steps {
 		cm.write(s.content)
