@@ -95,6 +95,9 @@ func TestRun(t *testing.T) {
 		{"policy bad guard", []string{"policy", "--config", cfg, "--guard", "loud"}, exitUsage, "", `--guard: "loud" is not off, warn or deny`, ""},
 		{"policy inexpressible", []string{"policy", "--config", inexpressible}, exitUsage, "", `exclude.images[0]: "ghcr.io/*[^a]*x": cannot be expressed exactly in an admission policy: character class [^a] can match '/'`, ""},
 		{"policy bad config", []string{"policy", "--config", bad}, exitUsage, "", "mirrors[0].target", ""},
+		{"policy watch without apply", []string{"policy", "--config", cfg, "--watch"}, exitUsage, "", "--watch needs --apply", ""},
+		{"policy inexpressible, watching", []string{"policy", "--config", inexpressible, "--apply", "--watch"}, exitUsage, "", "cannot be expressed exactly in an admission policy", ""},
+		{"policy bad resync", []string{"policy", "--config", cfg, "--apply", "--watch", "--resync", "0s"}, exitUsage, "", "--resync: 0s is not positive", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

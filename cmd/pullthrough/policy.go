@@ -77,25 +77,16 @@ func runPolicy(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	opts := policy.Options{Guard: policy.Guard(f.guard)}
-	check := func(cfg *config.Config) error {
-		if _, err := policy.Generate(cfg, opts); err != nil {
-			return fmt.Errorf("config %s: %w", f.config, err)
-		}
-		return nil
-	}
 	if f.watch {
-		return watchPolicy(f, opts, check, stderr)
+		return watchPolicy(f, opts, stderr)
 	}
 	cfg, err := loadConfig(f.config)
 	if err != nil {
 		return err
 	}
-	if err := check(cfg); err != nil {
-		return usageError{err}
-	}
 	set, err := policy.Generate(cfg, opts)
 	if err != nil {
-		return err
+		return usagef("config %s: %w", f.config, err)
 	}
 	if !f.apply {
 		out, err := set.YAML()
@@ -127,9 +118,17 @@ func runPolicy(args []string, stdout, stderr io.Writer) error {
 // watchPolicy is the policy engine's long-running process (the chart's
 // engine: policy): it keeps the policies equal to the mounted config. It is
 // not on the admission path, so it runs one replica with no certificate.
-func watchPolicy(f *policyFlags, opts policy.Options, check func(*config.Config) error, stderr io.Writer) error {
+func watchPolicy(f *policyFlags, opts policy.Options, stderr io.Writer) error {
 	log := zap.New(zap.UseFlagOptions(&f.zap), zap.WriteTo(stderr))
 	ctrl.SetLogger(log)
+	// A config the policies cannot express is refused at start and on
+	// reload, where the policies in force keep acting.
+	check := func(cfg *config.Config) error {
+		if _, err := policy.Generate(cfg, opts); err != nil {
+			return fmt.Errorf("config %s: %w", f.config, err)
+		}
+		return nil
+	}
 	routing, loaded, err := webhook.LoadInitial(f.config)
 	if err == nil {
 		err = check(routing.Config)
