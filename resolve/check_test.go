@@ -86,7 +86,9 @@ func TestTransportHTTPSHosts(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := rt.RoundTrip(req); err == nil {
+		resp, err := rt.RoundTrip(req)
+		if err == nil {
+			resp.Body.Close()
 			t.Fatal("want the fake's error")
 		}
 		if scheme != want {
