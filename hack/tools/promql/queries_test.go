@@ -13,6 +13,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/pullthrough/pullthrough/inventory"
+	"github.com/pullthrough/pullthrough/policy"
 	"github.com/pullthrough/pullthrough/webhook"
 )
 
@@ -128,6 +129,9 @@ func exportedMetrics(t *testing.T) []string {
 		t.Fatal(err)
 	}
 	if _, err := inventory.RegisterMetrics(rec, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := policy.NewMetrics(rec); err != nil {
 		t.Fatal(err)
 	}
 	names := slices.Clone(apiServerMetrics)
