@@ -25,4 +25,13 @@
 // API server's own environment and compare it with rewrite.Rewriter on the
 // rewrite corpus and a fuzz target, and in the e2e suite on a real
 // kube-apiserver.
+//
+// Apply and the Applier are the Kubernetes edge, off the admission path:
+// Apply server-side applies a Set (field manager FieldManager) and deletes
+// the objects of an earlier Set, found by the label every generated object
+// carries, and touches nothing else; the Applier keeps the API server's Set
+// equal to the config in force. While neither runs, the policies last
+// applied keep acting. Past the CEL cost limits a pod is admitted unchanged
+// (failurePolicy Ignore), and NameGuardCapacity, with the guard on, reports
+// it.
 package policy
