@@ -21,6 +21,11 @@ func Replace(ops []jsonpatch.Operation, path, from, to string) []jsonpatch.Opera
 // and ConfigMap keys hold '/' and may hold '~'.
 func Pointer(segments ...string) string {
 	var b strings.Builder
+	n := 0
+	for _, s := range segments {
+		n += 1 + len(s) // escaping lengthens only keys with '/' or '~'
+	}
+	b.Grow(n)
 	for _, s := range segments {
 		b.WriteByte('/')
 		b.WriteString(jsonpointer.Escape(s))
