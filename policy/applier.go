@@ -2,6 +2,9 @@ package policy
 
 import (
 	"context"
+	"errors"
+	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -72,9 +75,17 @@ type Applier struct {
 	// Metrics count the applies; Log reports them.
 	Metrics *Metrics
 	Log     logr.Logger
-	// Applied, when set, is closed after the first successful apply: the
-	// readiness probe's signal.
-	Applied chan struct{}
+	// applied turns true at the first successful apply (Ready).
+	applied atomic.Bool
+}
+
+// Ready is nil once the policies have been applied: a health check
+// (controller-runtime's healthz.Checker) for the readiness probe.
+func (a *Applier) Ready(*http.Request) error {
+	if !a.applied.Load() {
+		return errors.New("the policies are not applied yet")
+	}
+	return nil
 }
 
 // Start applies until ctx ends; it satisfies controller-runtime's Runnable.
@@ -125,12 +136,8 @@ func (a *Applier) apply(ctx context.Context, cfg *config.Config) error {
 		return err
 	}()
 	a.Metrics.observe(err)
-	if err == nil && a.Applied != nil {
-		select {
-		case <-a.Applied:
-		default:
-			close(a.Applied)
-		}
+	if err == nil {
+		a.applied.Store(true)
 	}
 	return err
 }

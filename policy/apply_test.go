@@ -91,7 +91,7 @@ func TestApplyOnAPIServer(t *testing.T) {
 		Owner: func(context.Context) (*metav1.OwnerReference, error) {
 			return &metav1.OwnerReference{APIVersion: "rbac.authorization.k8s.io/v1", Kind: "ClusterRole", Name: owner.Name, UID: owner.UID}, nil
 		},
-		Resync: 2 * time.Second, RetryAfter: time.Second, Metrics: m, Log: testr.New(t), Applied: make(chan struct{}),
+		Resync: 2 * time.Second, RetryAfter: time.Second, Metrics: m, Log: testr.New(t),
 	}
 	runCtx, stop := context.WithCancel(ctx)
 	done := make(chan error)
@@ -119,7 +119,11 @@ func TestApplyOnAPIServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	converges("enforce", setNames(enforceSet))
-	<-a.Applied
+	if err := wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, 30*time.Second, true, func(context.Context) (bool, error) {
+		return a.Ready(nil) == nil, nil
+	}); err != nil {
+		t.Fatalf("never ready after the policies were applied: %v", err)
+	}
 	rewrite, err := dyn.Resource(resources[0]).Get(ctx, NameRewrite, metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)

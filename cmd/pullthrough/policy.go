@@ -2,10 +2,8 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"time"
 
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -154,20 +152,11 @@ func watchPolicy(f *policyFlags, opts policy.Options, stderr io.Writer) error {
 	applier := &policy.Applier{
 		Client: dyn, Config: func() *config.Config { return state.Routing().Config }, Options: opts,
 		Resync: f.resync, RetryAfter: 5 * time.Second, Metrics: applyMetrics, Log: log.WithName("policy"),
-		Applied: make(chan struct{}),
 	}
 	if f.ownerClusterRole != "" {
 		applier.Owner = clusterRoleOwner(cs, f.ownerClusterRole)
 	}
-	ready := func(*http.Request) error {
-		select {
-		case <-applier.Applied:
-			return nil
-		default:
-			return errors.New("the policies are not applied yet")
-		}
-	}
-	runnables := []manager.Runnable{watcher, applier, probeServer(f.probeAddr, map[string]healthz.Checker{"applied": ready})}
+	runnables := []manager.Runnable{watcher, applier, probeServer(f.probeAddr, map[string]healthz.Checker{"applied": applier.Ready})}
 	if f.podImages {
 		inv, err := inventory.New(cs, state, ctrlmetrics.Registry, log.WithName("inventory"))
 		if err != nil {
