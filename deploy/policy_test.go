@@ -22,7 +22,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/pullthrough/pullthrough/config"
 	"github.com/pullthrough/pullthrough/e2e"
@@ -145,21 +144,7 @@ func TestPolicyEngineRBAC(t *testing.T) {
 		return
 	}
 	objs := load(t, policyFile)
-	admin, err := client.New(c.Config(), client.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, o := range objs {
-		if err := admin.Create(t.Context(), o.(client.Object)); err != nil {
-			t.Fatalf("the API server refuses %T: %v", o, err)
-		}
-	}
-	dep := only[*appsv1.Deployment](t, objs)
-	user, err := c.NewUser(fmt.Sprintf("system:serviceaccount:%s:%s", dep.Namespace, dep.Spec.Template.Spec.ServiceAccountName),
-		"system:serviceaccounts", "system:serviceaccounts:"+dep.Namespace)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dep, user := installAsServiceAccount(t, c, objs)
 	dir := t.TempDir()
 	cfgPath := filepath.Join(dir, "config.yaml")
 	if err := os.WriteFile(cfgPath, []byte(policyConfigs[0].yaml), 0o600); err != nil {

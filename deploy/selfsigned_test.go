@@ -9,6 +9,7 @@ import (
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
@@ -24,18 +25,8 @@ import (
 func TestSelfSignedRBAC(t *testing.T) {
 	c := cluster.StartForTest(t, cluster.Options{})
 	objs := load(t, manifestsFile)
+	dep, user := installAsServiceAccount(t, c, objs)
 	admin, err := client.New(c.Config(), client.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, o := range objs {
-		if err := admin.Create(t.Context(), o.(client.Object)); err != nil {
-			t.Fatalf("the API server refuses %T: %v", o, err)
-		}
-	}
-	dep := only[*appsv1.Deployment](t, objs)
-	user, err := c.NewUser(fmt.Sprintf("system:serviceaccount:%s:%s", dep.Namespace, dep.Spec.Template.Spec.ServiceAccountName),
-		"system:serviceaccounts", "system:serviceaccounts:"+dep.Namespace)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,4 +85,27 @@ func selfSignedOptions(args []string, certDir string) (certs.SelfSignedOptions, 
 		WebhookConfigName: flag(args, certs.FlagWebhookConfig), CertDir: certDir,
 	}
 	return opts, opts.Validate()
+}
+
+// installAsServiceAccount creates every object of a rendered file as the
+// cluster's admin and returns its Deployment and a user that is the
+// Deployment's ServiceAccount, holding nothing but what the file grants it.
+func installAsServiceAccount(t *testing.T, c *cluster.Cluster, objs []runtime.Object) (*appsv1.Deployment, *cluster.User) {
+	t.Helper()
+	admin, err := client.New(c.Config(), client.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range objs {
+		if err := admin.Create(t.Context(), o.(client.Object)); err != nil {
+			t.Fatalf("the API server refuses %T: %v", o, err)
+		}
+	}
+	dep := only[*appsv1.Deployment](t, objs)
+	user, err := c.NewUser(fmt.Sprintf("system:serviceaccount:%s:%s", dep.Namespace, dep.Spec.Template.Spec.ServiceAccountName),
+		"system:serviceaccounts", "system:serviceaccounts:"+dep.Namespace)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dep, user
 }
