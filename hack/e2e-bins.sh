@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
-# Builds the binaries the e2e tests run (etcd, kube-apiserver,
-# kube-controller-manager, and the Distribution registry) from source through the Go module proxy, into a cache
-# outside the repository, and prints that directory as the last line of stdout:
+# Builds the binaries the e2e tests run from source through the Go module proxy,
+# into a cache outside the repository: the control plane (etcd, kube-apiserver,
+# kube-controller-manager, kube-scheduler), the kubelet, and the Distribution
+# registry into one directory per Kubernetes version; the rest of the node
+# (containerd and its runc shim, runc, the CNI plugins) into one directory per
+# node version that every Kubernetes version shares. It prints the first
+# directory as the last line of stdout:
 #
 #   KUBEBUILDER_ASSETS=$(hack/e2e-bins.sh) go test ./e2e/...
 #
@@ -38,10 +42,14 @@ else
 	mv "$tmp/etcd" "$dir/etcd"
 fi
 
-if [[ -x "$dir/kube-apiserver" && -x "$dir/kube-controller-manager" ]]; then
-	log "kube-apiserver and kube-controller-manager $K8S_VERSION cached"
+# One go build for every Kubernetes command: they share most of their packages,
+# so the kubelet and the scheduler cost little beside the API server.
+k8s_cmds=(kube-apiserver kube-controller-manager kube-scheduler kubelet)
+all_cached() { local b; for b in "$@"; do [[ -x "$dir/$b" ]] || return 1; done; }
+if all_cached "${k8s_cmds[@]}"; then
+	log "${k8s_cmds[*]} $K8S_VERSION cached"
 else
-	log "building kube-apiserver and kube-controller-manager $K8S_VERSION (about 10 minutes on 2 cores the first time)"
+	log "building ${k8s_cmds[*]} $K8S_VERSION (about 12 minutes on 2 cores the first time)"
 	minor=${K8S_VERSION#v1.}
 	minor=${minor%%.*}
 	ldflags="-s -w"
@@ -59,9 +67,8 @@ else
 		cp "$root/hack/tools/k8s/tools.go" "$moddir/"
 		GOFLAGS= K8S_VERSION=$K8S_VERSION "$root/hack/gen-k8s-tools-mod.sh" "$moddir" >&2
 	fi
-	(cd "$moddir" && go build -trimpath -ldflags "$ldflags" -o "$tmp/" \
-		k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager)
-	mv "$tmp/kube-apiserver" "$tmp/kube-controller-manager" "$dir/"
+	(cd "$moddir" && go build -trimpath -ldflags "$ldflags" -o "$tmp/" "${k8s_cmds[@]/#/k8s.io/kubernetes/cmd/}")
+	for b in "${k8s_cmds[@]}"; do mv "$tmp/$b" "$dir/"; done
 fi
 
 # The registry reports the version it was stamped with, so a pin change rebuilds it
@@ -76,5 +83,46 @@ else
 	mv "$tmp/registry" "$dir/registry"
 fi
 
-log "binaries in $dir"
+# The node's runtime, shared by every Kubernetes version (make test-oldest reuses it).
+node_dir="${XDG_CACHE_HOME:-$HOME/.cache}/pullthrough/e2e/node-containerd-${CONTAINERD_VERSION}-runc-${RUNC_VERSION}-cni-${CNI_PLUGINS_VERSION}"
+mkdir -p "$node_dir"
+if [[ -x "$node_dir/containerd" && -x "$node_dir/containerd-shim-runc-v2" ]]; then
+	log "containerd $CONTAINERD_VERSION cached"
+else
+	log "building containerd $CONTAINERD_VERSION (2-3 minutes on 2 cores)"
+	# The snapshotters the node does not use need C libraries; overlayfs and native do not.
+	(cd "$root/hack/tools/containerd" && go build -trimpath -tags "no_btrfs no_devmapper no_zfs" -ldflags "-s -w \
+		-X github.com/containerd/containerd/v2/version.Version=$CONTAINERD_VERSION" -o "$tmp/" \
+		github.com/containerd/containerd/v2/cmd/containerd github.com/containerd/containerd/v2/cmd/containerd-shim-runc-v2)
+	mv "$tmp/containerd" "$tmp/containerd-shim-runc-v2" "$node_dir/"
+fi
+if [[ -x "$node_dir/runc" ]]; then
+	log "runc $RUNC_VERSION cached"
+else
+	# The CRI gives every container a seccomp profile, which runc applies only when
+	# built with cgo and libseccomp (Debian's libseccomp-dev, which .ci/run installs).
+	if ! pkg-config --exists libseccomp 2>/dev/null && [[ ! -e /usr/include/seccomp.h ]]; then
+		echo "e2e-bins: runc needs libseccomp's headers: apt-get install libseccomp-dev" >&2
+		exit 1
+	fi
+	log "building runc $RUNC_VERSION"
+	(cd "$root/hack/tools/runc" && CGO_ENABLED=1 go build -trimpath -tags seccomp \
+		-ldflags "-s -w -X main.version=${RUNC_VERSION#v}" -o "$tmp/runc" github.com/opencontainers/runc)
+	mv "$tmp/runc" "$node_dir/"
+fi
+cni_plugins=(bridge host-local loopback portmap)
+if [[ -x "$node_dir/cni/portmap" && -x "$node_dir/cni/bridge" && -x "$node_dir/cni/host-local" && -x "$node_dir/cni/loopback" ]]; then
+	log "CNI plugins $CNI_PLUGINS_VERSION cached"
+else
+	log "building the CNI plugins $CNI_PLUGINS_VERSION"
+	mkdir -p "$tmp/cni" "$node_dir/cni"
+	(cd "$root/hack/tools/cni" && go build -trimpath -ldflags "-s -w" -o "$tmp/cni/" \
+		github.com/containernetworking/plugins/plugins/main/bridge \
+		github.com/containernetworking/plugins/plugins/ipam/host-local \
+		github.com/containernetworking/plugins/plugins/main/loopback \
+		github.com/containernetworking/plugins/plugins/meta/portmap)
+	for b in "${cni_plugins[@]}"; do mv "$tmp/cni/$b" "$node_dir/cni/"; done
+fi
+
+log "binaries in $dir and $node_dir"
 echo "$dir"

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -18,7 +19,8 @@ import (
 // nodeconfigFlags are the flags of `pullthrough nodeconfig`.
 type nodeconfigFlags struct {
 	config, out, print, metricsAddr string
-	watch, cleanup                  bool
+	containerdConfig, containerdVer string
+	watch, cleanup, check           bool
 	interval                        time.Duration
 	zap                             zap.Options
 }
@@ -31,15 +33,21 @@ func parseNodeconfigFlags(args []string, stderr io.Writer) (*nodeconfigFlags, er
 	fs.StringVar(&f.print, "o", "", "- prints the files to stdout instead of writing them")
 	fs.BoolVar(&f.watch, "watch", false, "keep --out in step with --config until terminated (the node agent)")
 	fs.BoolVar(&f.cleanup, "cleanup", false, "remove every file pullthrough wrote in --out (with --watch: keep it that way)")
+	fs.BoolVar(&f.check, "check", false, "exit 1, naming the reason, when the containerd of --containerd-config would not read the files in --out for the CRI's pulls (default --out: "+defaultHostsDir+")")
+	fs.StringVar(&f.containerdConfig, "containerd-config", "", "containerd's configuration file (its imports are read too): with --check, the one to check; with --watch, checked at every step and reported (metric, log)")
+	fs.StringVar(&f.containerdVer, "containerd-version", "", "the node's containerd version, e.g. 2.1.5: what it does with config_path depends on it (default: that of 2.2 and later)")
 	fs.DurationVar(&f.interval, "interval", 10*time.Second, "with --watch, how often the config is re-read and --out repaired")
 	fs.StringVar(&f.metricsAddr, "metrics-bind-address", ":8080", "with --watch, address of /metrics; 0 disables")
 	f.zap.BindFlags(fs)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: pullthrough nodeconfig --config FILE (--out DIR [--watch] | -o -)\n       pullthrough nodeconfig --cleanup --out DIR [--watch]")
+		fmt.Fprintln(stderr, "usage: pullthrough nodeconfig --config FILE (--out DIR [--watch] | -o -)\n       pullthrough nodeconfig --cleanup --out DIR [--watch]\n       pullthrough nodeconfig --check --containerd-config FILE [--containerd-version V] [--out DIR]")
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args); err != nil {
 		return nil, err
+	}
+	if f.check {
+		return f, checkFlagsValid(f)
 	}
 	switch {
 	case fs.NArg() > 0:
@@ -58,12 +66,54 @@ func parseNodeconfigFlags(args []string, stderr io.Writer) (*nodeconfigFlags, er
 	return f, nil
 }
 
+// defaultHostsDir is where the chart's node agent writes (values.yaml
+// nodeAgent.hostPath) and what --check takes when --out is not given.
+const defaultHostsDir = "/etc/containerd/certs.d"
+
+// checkFlagsValid holds --check to its own flags.
+func checkFlagsValid(f *nodeconfigFlags) error {
+	switch {
+	case f.containerdConfig == "":
+		return usagef("--check needs --containerd-config FILE")
+	case f.watch || f.cleanup || f.print != "" || f.config != "":
+		return usagef("--check goes with neither --config, --watch, --cleanup nor -o")
+	}
+	if f.out == "" {
+		f.out = defaultHostsDir
+	}
+	return nil
+}
+
+// runCheck reports whether containerd's CRI reads the files in --out.
+func runCheck(f *nodeconfigFlags, stdout io.Writer) error {
+	version := nodeconfig.NewestContainerd
+	if f.containerdVer != "" {
+		var err error
+		if version, err = nodeconfig.ParseContainerdVersion(f.containerdVer); err != nil {
+			return usageError{err}
+		}
+	}
+	cfg, err := nodeconfig.LoadContainerdConfig(f.containerdConfig)
+	if err != nil {
+		return err
+	}
+	if err := nodeconfig.CheckContainerd(cfg, version, f.out); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "ok: containerd %d.%d with %s reads the host files in %s for the CRI's pulls\n",
+		version.Major, version.Minor, strings.Join(cfg.Files, ", "), f.out)
+	return nil
+}
+
 // runNodeconfig prints or writes containerd's host files once, or runs the
 // node agent that keeps them in step.
 func runNodeconfig(args []string, stdout, stderr io.Writer) error {
 	f, err := parseNodeconfigFlags(args, stderr)
 	if err != nil {
 		return err
+	}
+	if f.check {
+		return runCheck(f, stdout)
 	}
 	if f.watch {
 		return runNodeAgent(f, stderr)

@@ -34,6 +34,32 @@ func AssetsDir() (string, error) {
 	return findBinaries(binaries...)
 }
 
+// nodeBinaries are the node's runtime, in a directory of their own that every
+// Kubernetes version shares; the kubelet lives with the control plane.
+var nodeBinaries = []string{"containerd", "containerd-shim-runc-v2", "runc", "cni/loopback"}
+
+// NodeAssetsDir returns the directory holding the node's containerd, its runc
+// shim, runc and the CNI plugins (cni/), the one hack/e2e-bins.sh builds for
+// hack/versions.env's CONTAINERD_VERSION, RUNC_VERSION and CNI_PLUGINS_VERSION.
+// The error names the missing file and how to build it.
+func NodeAssetsDir() (string, error) {
+	root, err := RepoRoot()
+	if err != nil {
+		return "", err
+	}
+	versions, err := readVersions(filepath.Join(root, versionsFile))
+	if err != nil {
+		return "", err
+	}
+	cache, err := cacheRoot()
+	if err != nil {
+		return "", err
+	}
+	dir := filepath.Join(cache, "node-containerd-"+versions["CONTAINERD_VERSION"]+
+		"-runc-"+versions["RUNC_VERSION"]+"-cni-"+versions["CNI_PLUGINS_VERSION"])
+	return dir, checkBinaries(dir, nodeBinaries...)
+}
+
 // RegistryBinary returns the path of the Distribution registry that package
 // e2e/registry runs as upstreams and pull-through proxies, looked up like AssetsDir
 // (its own version, REGISTRY_VERSION, is checked by hack/e2e-bins.sh).
@@ -54,13 +80,18 @@ func findBinaries(names ...string) (string, error) {
 			return "", err
 		}
 	}
+	return dir, checkBinaries(dir, names...)
+}
+
+// checkBinaries fails naming the first of names missing from dir.
+func checkBinaries(dir string, names ...string) error {
 	for _, name := range names {
 		path := filepath.Join(dir, name)
 		if _, err := os.Stat(path); err != nil {
-			return "", fmt.Errorf("e2e binary %s: %w; build it with `make e2e-bins` (hack/e2e-bins.sh)", path, err)
+			return fmt.Errorf("e2e binary %s: %w; build it with `make e2e-bins` (hack/e2e-bins.sh)", path, err)
 		}
 	}
-	return dir, nil
+	return nil
 }
 
 // cacheDir computes the directory hack/e2e-bins.sh builds into; keep the two in step.
@@ -73,8 +104,21 @@ func cacheDir() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	// The same rule as the script's ${XDG_CACHE_HOME:-$HOME/.cache}, on every OS,
-	// where os.UserCacheDir would pick another directory on macOS.
+	cache, err := cacheRoot()
+	if err != nil {
+		return "", err
+	}
+	k8s := versions["K8S_VERSION"]
+	if v := os.Getenv(k8sVersionEnv); v != "" {
+		k8s = v
+	}
+	return filepath.Join(cache, "k8s-"+k8s+"-etcd-"+versions["ETCD_VERSION"]), nil
+}
+
+// cacheRoot is the directory hack/e2e-bins.sh builds under: the same rule as the
+// script's ${XDG_CACHE_HOME:-$HOME/.cache}/pullthrough/e2e, on every OS, where
+// os.UserCacheDir would pick another directory on macOS.
+func cacheRoot() (string, error) {
 	cache := os.Getenv("XDG_CACHE_HOME")
 	if cache == "" {
 		home, err := os.UserHomeDir()
@@ -83,12 +127,7 @@ func cacheDir() (string, error) {
 		}
 		cache = filepath.Join(home, ".cache")
 	}
-	k8s := versions["K8S_VERSION"]
-	if v := os.Getenv(k8sVersionEnv); v != "" {
-		k8s = v
-	}
-	name := "k8s-" + k8s + "-etcd-" + versions["ETCD_VERSION"]
-	return filepath.Join(cache, "pullthrough", "e2e", name), nil
+	return filepath.Join(cache, "pullthrough", "e2e"), nil
 }
 
 // RepoRoot walks up from the working directory (the package directory under

@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -29,6 +30,11 @@ type Options struct {
 	// a URL on that host and port, and caBundle trusts the certificate in its directory.
 	WebhookConfigs []*admissionregistrationv1.MutatingWebhookConfiguration
 
+	// Node runs a node when set: containerd, the kubelet and kube-scheduler (and
+	// kube-controller-manager, whose node lifecycle controller lifts the not-ready
+	// taint), so that pods are scheduled, pulled and run.
+	Node *NodeOptions
+
 	// Output receives the logs of every process the cluster runs; nil discards them.
 	// It must accept concurrent writes (an *os.File does).
 	Output io.Writer
@@ -41,6 +47,7 @@ type Cluster struct {
 	dir        string // kubeconfig files and the controller manager's certificates
 	kubeconfig string
 	kcm        *Process
+	node       *Node
 }
 
 // Start runs etcd and kube-apiserver, installs opts.WebhookConfigs and, if asked, runs
@@ -92,12 +99,21 @@ func (c *Cluster) start(assets string, opts Options) error {
 	if err := os.WriteFile(c.kubeconfig, c.env.KubeConfig, 0o600); err != nil {
 		return fmt.Errorf("writing the admin kubeconfig: %w", err)
 	}
-	if !opts.ControllerManager {
+	if opts.ControllerManager || opts.Node != nil {
+		c.kcm, err = startControllerManager(filepath.Join(assets, "kube-controller-manager"), c.kubeconfig, c.dir, opts.Node != nil, opts.Output)
+		if err != nil {
+			return err
+		}
+	}
+	if opts.Node == nil {
 		return nil
 	}
-	c.kcm, err = startControllerManager(filepath.Join(assets, "kube-controller-manager"), c.kubeconfig, c.dir, opts.Output)
+	c.node, err = startNode(context.Background(), c.client, assets, c.kubeconfig, c.dir, *opts.Node, opts.Output)
 	return err
 }
+
+// Node returns the cluster's node, or nil when Options.Node was not set.
+func (c *Cluster) Node() *Node { return c.node }
 
 // Config returns an admin (system:masters) client configuration.
 func (c *Cluster) Config() *rest.Config {
@@ -117,10 +133,14 @@ func (c *Cluster) WebhookServing() (host string, port int, certDir string) {
 	return w.LocalServingHost, w.LocalServingPort, w.LocalServingCertDir
 }
 
-// Stop stops every process Start started, the controller manager first so that it does
-// not spin on a vanished API server, and removes their files.
+// Stop stops every process Start started, the node and the controller manager first so
+// that they do not spin on a vanished API server, and removes their files.
 func (c *Cluster) Stop() error {
 	var errs []error
+	if c.node != nil {
+		errs = append(errs, c.node.stop())
+		c.node = nil
+	}
 	if c.kcm != nil {
 		errs = append(errs, c.kcm.Stop())
 		c.kcm = nil

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -29,16 +30,24 @@ var controllers = []string{
 	"namespace-controller",
 }
 
-// startControllerManager runs kube-controller-manager against the kubeconfig and waits
-// until its /healthz answers 200 OK.
-func startControllerManager(bin, kubeconfig, dir string, out io.Writer) (*Process, error) {
+// nodeControllers are added when a real node runs: the node lifecycle controller
+// lifts the not-ready taint the API server puts on a new Node once it is Ready.
+var nodeControllers = []string{"node-lifecycle-controller"}
+
+// startControllerManager runs kube-controller-manager against the kubeconfig, with the
+// node controllers when withNode, and waits until its /healthz answers 200 OK.
+func startControllerManager(bin, kubeconfig, dir string, withNode bool, out io.Writer) (*Process, error) {
 	port, err := FreePort()
 	if err != nil {
 		return nil, err
 	}
+	run := controllers
+	if withNode {
+		run = append(slices.Clone(controllers), nodeControllers...)
+	}
 	cmd := exec.Command(bin,
 		"--kubeconfig="+kubeconfig,
-		"--controllers="+strings.Join(controllers, ","),
+		"--controllers="+strings.Join(run, ","),
 		"--leader-elect=false",
 		// Serving only for /healthz, which the default --authorization-always-allow-paths
 		// lets through without delegated authentication.
@@ -47,6 +56,12 @@ func startControllerManager(bin, kubeconfig, dir string, out io.Writer) (*Proces
 		"--cert-dir="+filepath.Join(dir, "kube-controller-manager"),
 	)
 	cmd.Stdout, cmd.Stderr = out, out
+	return startServing("kube-controller-manager", cmd, port)
+}
+
+// startServing starts a Kubernetes component that serves /healthz over TLS on
+// 127.0.0.1:port and waits until it answers 200 OK.
+func startServing(name string, cmd *exec.Cmd, port int) (*Process, error) {
 	url := "https://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(port)) + "/healthz"
 	// The certificate is self-signed by the child we just started on loopback: there is
 	// nothing to verify it against and no one else to talk to.
@@ -55,7 +70,7 @@ func startControllerManager(bin, kubeconfig, dir string, out io.Writer) (*Proces
 		Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}, //nolint:gosec // see above
 	}
 	defer httpClient.CloseIdleConnections()
-	return StartProcess("kube-controller-manager", cmd, func(ctx context.Context) bool {
+	return StartProcess(name, cmd, func(ctx context.Context) bool {
 		return Answers(ctx, httpClient, url, func(status int) bool { return status == http.StatusOK })
 	})
 }

@@ -12,14 +12,12 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -125,11 +123,13 @@ func run(ctx context.Context) (err error) {
 	}
 
 	step("starting %s webhook --config %s", binary, demoConfig)
-	metricsURL, stop, err := startWebhook(ctx, c, logs)
+	hook, err := e2e.StartWebhook(ctx, binary, demoConfig, c, logs)
 	if err != nil {
 		return err
 	}
-	defer stop()
+	defer func() { _ = hook.Stop() }()
+	metricsURL := hook.MetricsURL
+	fmt.Printf("webhook ready (pid %d), called by the API server\n", hook.Pid())
 
 	step("creating examples/demo/2-after-webhook.yaml: an Istio-injected pod, Calico's DaemonSet in kube-system, an audit namespace")
 	if err := e2e.ApplyFile(ctx, k8s, "examples/demo/2-after-webhook.yaml"); err != nil {
@@ -178,65 +178,6 @@ func run(ctx context.Context) (err error) {
 		return err
 	}
 	return printPods(ctx, k8s)
-}
-
-// startWebhook runs the real binary on the address and certificate the
-// cluster's webhook configuration trusts, and waits until the API server
-// calls it.
-func startWebhook(ctx context.Context, c *cluster.Cluster, logs io.Writer) (string, func(), error) {
-	_, port, certDir := c.WebhookServing()
-	metricsAddr, err := freeAddr()
-	if err != nil {
-		return "", nil, err
-	}
-	probeAddr, err := freeAddr()
-	if err != nil {
-		return "", nil, err
-	}
-	cmd := exec.CommandContext(ctx, binary, "webhook", "--config", demoConfig, "--cert-dir", certDir,
-		"--port", strconv.Itoa(port), "--metrics-bind-address", metricsAddr, "--health-probe-bind-address", probeAddr)
-	cmd.Stdout, cmd.Stderr = logs, logs
-	if err := cmd.Start(); err != nil {
-		return "", nil, fmt.Errorf("start %s: %w", binary, err)
-	}
-	stop := func() {
-		_ = cmd.Process.Signal(os.Interrupt)
-		_ = cmd.Wait()
-	}
-	err = wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, 30*time.Second, true, func(context.Context) (bool, error) {
-		resp, err := http.Get("http://" + probeAddr + "/readyz")
-		if err != nil {
-			return false, nil
-		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK, nil
-	})
-	if err == nil {
-		err = waitCalled(ctx, c)
-	}
-	if err != nil {
-		stop()
-		return "", nil, fmt.Errorf("the webhook never became ready: %w", err)
-	}
-	fmt.Printf("webhook ready (pid %d), called by the API server\n", cmd.Process.Pid)
-	return "http://" + metricsAddr + "/metrics", stop, nil
-}
-
-// waitCalled probes with server-side dry-run creates until the API server
-// routes pods to the webhook (it loads webhook configurations asynchronously).
-func waitCalled(ctx context.Context, c *cluster.Cluster) error {
-	k8s, err := client.New(c.Config(), client.Options{})
-	if err != nil {
-		return err
-	}
-	return wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
-		pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "probe"},
-			Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "a", Image: "nginx"}}}}
-		if err := k8s.Create(ctx, pod, client.DryRunAll); err != nil {
-			return false, nil
-		}
-		return pod.Spec.Containers[0].Image != "nginx", nil
-	})
 }
 
 func runBinary(args ...string) error {
@@ -312,10 +253,4 @@ func printMetrics(url string) error {
 		}
 	}
 	return nil
-}
-
-// freeAddr is a loopback address with a port free right now.
-func freeAddr() (string, error) {
-	port, err := cluster.FreePort()
-	return "127.0.0.1:" + strconv.Itoa(port), err
 }

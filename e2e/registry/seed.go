@@ -23,6 +23,10 @@ type Image struct {
 	// Platforms ("linux/amd64", "linux/arm64") make it a multi-arch index of one random
 	// image each; none makes it a single image.
 	Platforms []string
+	// Runnable makes it an image a node can run (Platforms is then ignored): the
+	// sleeper program (e2e/registry/sleeper) as its entrypoint, for this machine's
+	// architecture, beside a file naming Ref so that every Ref has its own digest.
+	Runnable bool
 }
 
 // Small random images: two layers of 1 KiB each keep seeding and pulls fast.
@@ -57,31 +61,36 @@ func (s *Set) seed(ctx context.Context, img Image) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	var artifact interface{ Digest() (v1.Hash, error) }
-	if len(img.Platforms) == 0 {
-		single, err := random.Image(layerBytes, layerCount)
-		if err != nil {
-			return "", err
-		}
-		artifact, err = single, remote.Write(ref, single, remote.WithContext(ctx))
-		if err != nil {
-			return "", err
-		}
-	} else {
-		index, err := randomIndex(img.Platforms)
-		if err != nil {
-			return "", err
-		}
-		artifact, err = index, remote.WriteIndex(ref, index, remote.WithContext(ctx))
-		if err != nil {
-			return "", err
-		}
+	artifact, err := makeArtifact(img)
+	if err != nil {
+		return "", err
+	}
+	switch a := artifact.(type) {
+	case v1.ImageIndex:
+		err = remote.WriteIndex(ref, a, remote.WithContext(ctx))
+	case v1.Image:
+		err = remote.Write(ref, a, remote.WithContext(ctx))
+	}
+	if err != nil {
+		return "", err
 	}
 	d, err := artifact.Digest()
 	if err != nil {
 		return "", err
 	}
 	return d.String(), nil
+}
+
+// makeArtifact builds what img asks for: a v1.Image or a v1.ImageIndex.
+func makeArtifact(img Image) (interface{ Digest() (v1.Hash, error) }, error) {
+	switch {
+	case img.Runnable:
+		return runnableImage(img.Ref)
+	case len(img.Platforms) == 0:
+		return random.Image(layerBytes, layerCount)
+	default:
+		return randomIndex(img.Platforms)
+	}
 }
 
 // UpstreamRef returns public (as a pod names it: "nginx:1.27", "quay.io/org/app@sha256:...")

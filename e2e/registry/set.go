@@ -33,6 +33,9 @@ type Options struct {
 	Hosts []string
 	// AuthHosts are those of Hosts whose proxy requires Username and Set.Password.
 	AuthHosts []string
+	// World serves the internet a node sees (Set.WorldProxy): the upstreams under
+	// the public registries' real host names, through an HTTPS forward proxy.
+	World bool
 	// Output receives every registry's log; nil discards it.
 	Output io.Writer
 }
@@ -49,6 +52,22 @@ type Upstream struct {
 
 // Counts returns a snapshot of the requests the upstream received so far.
 func (u *Upstream) Counts() Counts { return u.counter.snapshot() }
+
+// CountsFrom returns a snapshot of the requests that came from the client address
+// addr: NodeAddr for a node's direct pulls, 127.0.0.1 for the proxies'.
+func (u *Upstream) CountsFrom(addr string) Counts { return u.counter.snapshotFrom(addr) }
+
+// SetPullLimit starts enforcing limit from now on, with every client's window
+// empty; the zero PullLimit lifts it.
+func (u *Upstream) SetPullLimit(limit PullLimit) { u.counter.setLimit(limit) }
+
+// SpendPulls counts n pulls from addr in the current window without serving
+// them: the pulls of the other machines behind the same address (a fleet's nodes
+// share their NAT gateway's address, and Docker Hub counts per address).
+func (u *Upstream) SpendPulls(addr string, n int) { u.counter.spend(addr, n) }
+
+// Limited returns how many pulls from addr the upstream's PullLimit refused (429).
+func (u *Upstream) Limited(addr string) int { return u.counter.limitedFrom(addr) }
 
 // Proxy is the pull-through cache of one upstream.
 type Proxy struct {
@@ -75,6 +94,7 @@ type Set struct {
 	upstreams map[string]*Upstream
 	proxies   map[string]*Proxy
 	transport http.RoundTripper
+	world     *world
 }
 
 // StartForTest starts a Set for t and stops it in t.Cleanup; it fails t on error.
@@ -118,7 +138,14 @@ func (s *Set) start(bin string, opts Options) error {
 		out = io.Discard
 	}
 	tlsDir := filepath.Join(s.dir, "tls")
-	if _, err := certs.WriteSelfSigned(tlsDir, []string{"127.0.0.1"}, 24*time.Hour); err != nil {
+	// One certificate serves the proxies and, in the world, the public host names.
+	names := []string{"127.0.0.1"}
+	if opts.World {
+		for _, host := range opts.Hosts {
+			names = append(names, PublicHost(host))
+		}
+	}
+	if _, err := certs.WriteSelfSigned(tlsDir, names, 24*time.Hour); err != nil {
 		return err
 	}
 	s.CAFile = filepath.Join(tlsDir, "ca.crt")
@@ -160,7 +187,10 @@ func (s *Set) start(bin string, opts Options) error {
 			return err
 		}
 	}
-	return nil
+	if opts.World {
+		s.world, err = startWorld(tlsDir, s.upstreams, out)
+	}
+	return err
 }
 
 // startUpstream runs the upstream registry and its counting front.
@@ -229,6 +259,26 @@ func (s *Set) Counts() Counts {
 	return sum
 }
 
+// WorldProxy returns the URL of the world's forward proxy, for a runtime's
+// HTTPS_PROXY, or "" when Options.World was not set. A runtime that trusts CAFile
+// and pulls docker.io/library/app:1 without a mirror then reaches the docker.io
+// upstream as registry-1.docker.io, from NodeAddr.
+func (s *Set) WorldProxy() string {
+	if s.world == nil {
+		return ""
+	}
+	return "http://" + s.world.addr
+}
+
+// WorldRefused returns the hosts a runtime tried to reach through the world that
+// no upstream plays (an auth server, a registry the Set does not play), with counts.
+func (s *Set) WorldRefused() map[string]int {
+	if s.world == nil {
+		return nil
+	}
+	return s.world.refusedHosts()
+}
+
 // Proxy returns the pull-through proxy for host, or nil.
 func (s *Set) Proxy(host string) *Proxy { return s.proxies[host] }
 
@@ -263,6 +313,9 @@ func (s *Set) Transport() http.RoundTripper { return s.transport }
 // Stop stops proxies, then upstreams and their counters, and removes the directory.
 func (s *Set) Stop() error {
 	var errs []error
+	if s.world != nil {
+		errs = append(errs, s.world.close())
+	}
 	for _, p := range s.proxies {
 		errs = append(errs, p.server.stop())
 	}
