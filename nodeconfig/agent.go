@@ -22,12 +22,21 @@ type Agent struct {
 	// Cleanup makes the agent keep Dir free of owned files instead (the
 	// uninstall mode), without reading the config.
 	Cleanup bool
+	// Containerd, when set, is the node's containerd configuration: each step
+	// checks that its CRI reads Dir (CheckContainerd), and reports a node whose
+	// containerd would ignore the files, whose pods would pull from the public
+	// registries unseen.
+	Containerd string
+	// ContainerdVersion is the node's containerd version (CheckContainerd).
+	ContainerdVersion ContainerdVersion
 	// Metrics records each sync.
 	Metrics *Metrics
 	// Log reports changes, warnings and errors.
 	Log logr.Logger
 	// warned is the last set of warnings logged, so each is logged once.
 	warned string
+	// verdict is the last containerd verdict logged, so each is logged once.
+	verdict string
 }
 
 // syncOnce syncs once and records the result. An unreadable or invalid config
@@ -57,6 +66,7 @@ func (a *Agent) step() error {
 		return fmt.Errorf("config %s: %w", a.ConfigPath, err)
 	}
 	a.logWarnings(warnings)
+	a.checkContainerd()
 	res, err := Sync(a.Dir, files)
 	a.Metrics.written.Add(float64(len(res.Written)))
 	a.Metrics.removed.Add(float64(len(res.Removed)))
@@ -81,6 +91,33 @@ func (a *Agent) logWarnings(ws []Warning) {
 	for _, w := range ws {
 		a.Log.Info("rule not expressible in a host file", "field", w.Field, "value", w.Value, "reason", w.Reason)
 	}
+}
+
+// checkContainerd sets the containerd gauge and logs the verdict when it changed.
+func (a *Agent) checkContainerd() {
+	if a.Containerd == "" {
+		return
+	}
+	cfg, err := LoadContainerdConfig(a.Containerd)
+	if err == nil {
+		err = CheckContainerd(cfg, a.ContainerdVersion, a.Dir)
+	}
+	verdict := "reads"
+	if err != nil {
+		verdict = err.Error()
+		a.Metrics.reads.Set(0)
+	} else {
+		a.Metrics.reads.Set(1)
+	}
+	if verdict == a.verdict {
+		return
+	}
+	a.verdict = verdict
+	if err != nil {
+		a.Log.Error(err, "the node's containerd would ignore the host files: pods pull from the public registries", "containerdConfig", a.Containerd, "dir", a.Dir)
+		return
+	}
+	a.Log.Info("the node's containerd reads the host files for the CRI's pulls", "containerdConfig", a.Containerd, "files", cfg.Files, "dir", a.Dir)
 }
 
 func (a *Agent) record(err error) {

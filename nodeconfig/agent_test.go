@@ -15,7 +15,7 @@ import (
 
 func newAgent(t *testing.T) (*Agent, string) {
 	t.Helper()
-	m, err := NewMetrics(prometheus.NewRegistry(), "node-a")
+	m, err := NewMetrics(prometheus.NewRegistry(), "node-a", true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,5 +119,30 @@ func TestAgentRun(t *testing.T) {
 	}
 	if got := registries(t, a.Dir); !slices.Equal(got, []string{"quay.io"}) {
 		t.Errorf("files for %q after one run", got)
+	}
+}
+
+// TestAgentContainerd follows the containerd gauge: 0 while the node's
+// containerd would ignore the files (a colon-separated config_path under the
+// transfer service), 1 once a drop-in sets the one directory.
+func TestAgentContainerd(t *testing.T) {
+	t.Parallel()
+	a, dir := newAgent(t)
+	writeFile(t, a.ConfigPath, "mirrors: [{source: docker.io, target: proxy.internal/hub}]")
+	a.Containerd = filepath.Join(dir, "containerd", "config.toml")
+	a.ContainerdVersion = NewestContainerd
+	writeFile(t, a.Containerd, "version = 3\nimports = ['conf.d/*.toml']\n[plugins.'io.containerd.cri.v1.images'.registry]\nconfig_path = '"+a.Dir+":/etc/docker/certs.d'\n")
+	if err := a.syncOnce(); err != nil {
+		t.Fatal(err)
+	}
+	if got := testutil.ToFloat64(a.Metrics.reads); got != 0 {
+		t.Errorf("with a colon-separated config_path: gauge %v; want 0", got)
+	}
+	writeFile(t, filepath.Join(dir, "containerd", "conf.d", "50-pullthrough.toml"), "version = 3\n[plugins.'io.containerd.cri.v1.images'.registry]\nconfig_path = '"+a.Dir+"'\n")
+	if err := a.syncOnce(); err != nil {
+		t.Fatal(err)
+	}
+	if got := testutil.ToFloat64(a.Metrics.reads); got != 1 {
+		t.Errorf("with the drop-in: gauge %v; want 1", got)
 	}
 }

@@ -17,6 +17,7 @@ type Metrics struct {
 	lastSuccess prometheus.Gauge
 	managed     prometheus.Gauge
 	warnings    prometheus.Gauge
+	reads       prometheus.Gauge
 }
 
 // Sync results, the values of the result label.
@@ -25,8 +26,9 @@ const (
 	resultError   = "error"
 )
 
-// NewMetrics creates the series for node and registers them on reg.
-func NewMetrics(reg prometheus.Registerer, node string) (*Metrics, error) {
+// NewMetrics creates the series for node and registers them on reg; the
+// containerd verdict only withContainerd (the agent checks a configuration).
+func NewMetrics(reg prometheus.Registerer, node string, withContainerd bool) (*Metrics, error) {
 	labels := prometheus.Labels{"node": node}
 	m := &Metrics{
 		written: prometheus.NewCounter(prometheus.CounterOpts{Name: wellknown.MetricNodeconfigFilesWritten,
@@ -43,9 +45,16 @@ func NewMetrics(reg prometheus.Registerer, node string) (*Metrics, error) {
 			Help: "hosts.toml files the config asks for.", ConstLabels: labels}),
 		warnings: prometheus.NewGauge(prometheus.GaugeOpts{Name: wellknown.MetricNodeconfigUnexpressed,
 			Help: "Rules of the config that host files cannot carry (see the agent's log).", ConstLabels: labels}),
+		reads: prometheus.NewGauge(prometheus.GaugeOpts{Name: wellknown.MetricNodeconfigContainerdReads,
+			Help: "With --containerd-config: 1 if the node's containerd reads the host files for the CRI's pulls, 0 if it would ignore them (the log says why); absent without.", ConstLabels: labels}),
 	}
 	for _, c := range []prometheus.Collector{m.written, m.removed, m.syncs, m.lastOK, m.lastSuccess, m.managed, m.warnings} {
 		if err := reg.Register(c); err != nil {
+			return nil, err
+		}
+	}
+	if withContainerd {
+		if err := reg.Register(m.reads); err != nil {
 			return nil, err
 		}
 	}

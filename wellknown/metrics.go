@@ -29,6 +29,7 @@ const (
 	MetricNodeconfigLastSuccessTime = "pullthrough_nodeconfig_last_sync_success_timestamp_seconds"
 	MetricNodeconfigFiles           = "pullthrough_nodeconfig_files"
 	MetricNodeconfigUnexpressed     = "pullthrough_nodeconfig_unexpressed_rules"
+	MetricNodeconfigContainerdReads = "pullthrough_nodeconfig_containerd_reads_files"
 )
 
 // Metrics of the policy engine's applier (`pullthrough policy --apply --watch`).

@@ -86,12 +86,9 @@ func checkFlagsValid(f *nodeconfigFlags) error {
 
 // runCheck reports whether containerd's CRI reads the files in --out.
 func runCheck(f *nodeconfigFlags, stdout io.Writer) error {
-	version := nodeconfig.NewestContainerd
-	if f.containerdVer != "" {
-		var err error
-		if version, err = nodeconfig.ParseContainerdVersion(f.containerdVer); err != nil {
-			return usageError{err}
-		}
+	version, err := containerdVersion(f)
+	if err != nil {
+		return err
 	}
 	cfg, err := nodeconfig.LoadContainerdConfig(f.containerdConfig)
 	if err != nil {
@@ -103,6 +100,18 @@ func runCheck(f *nodeconfigFlags, stdout io.Writer) error {
 	fmt.Fprintf(stdout, "ok: containerd %d.%d with %s reads the host files in %s for the CRI's pulls\n",
 		version.Major, version.Minor, strings.Join(cfg.Files, ", "), f.out)
 	return nil
+}
+
+// containerdVersion is --containerd-version, or the newest behaviour.
+func containerdVersion(f *nodeconfigFlags) (nodeconfig.ContainerdVersion, error) {
+	if f.containerdVer == "" {
+		return nodeconfig.NewestContainerd, nil
+	}
+	v, err := nodeconfig.ParseContainerdVersion(f.containerdVer)
+	if err != nil {
+		return v, usageError{err}
+	}
+	return v, nil
 }
 
 // runNodeconfig prints or writes containerd's host files once, or runs the
@@ -161,11 +170,16 @@ func runNodeAgent(f *nodeconfigFlags, stderr io.Writer) error {
 		}
 	}
 	node := os.Getenv("NODE_NAME")
-	metrics, err := nodeconfig.NewMetrics(ctrlmetrics.Registry, node)
+	version, err := containerdVersion(f)
+	if err != nil {
+		return err
+	}
+	metrics, err := nodeconfig.NewMetrics(ctrlmetrics.Registry, node, f.containerdConfig != "")
 	if err != nil {
 		return fmt.Errorf("register metrics: %w", err)
 	}
-	agent := &nodeconfig.Agent{ConfigPath: f.config, Dir: f.out, Cleanup: f.cleanup, Metrics: metrics, Log: log.WithName("nodeconfig")}
+	agent := &nodeconfig.Agent{ConfigPath: f.config, Dir: f.out, Cleanup: f.cleanup, Metrics: metrics, Log: log.WithName("nodeconfig"),
+		Containerd: f.containerdConfig, ContainerdVersion: version}
 	runnables := []manager.Runnable{manager.RunnableFunc(func(ctx context.Context) error { return agent.Run(ctx, f.interval) })}
 	if runnables, err = withMetricsServer(runnables, f.metricsAddr); err != nil {
 		return err

@@ -31,7 +31,7 @@ var metricSets = []metricSet{
 		return err
 	}},
 	{"pullthrough nodeconfig --watch (the node agent)", func(r prometheus.Registerer) error {
-		_, err := nodeconfig.NewMetrics(r, "NODE")
+		_, err := nodeconfig.NewMetrics(r, "NODE", true)
 		return err
 	}},
 	{"pullthrough policy --watch (chart: engine: policy; it also serves the webhook's series, of which only the config reloads move)", func(r prometheus.Registerer) error {
