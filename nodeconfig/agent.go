@@ -29,6 +29,9 @@ type Agent struct {
 	Containerd string
 	// ContainerdVersion is the node's containerd version (CheckContainerd).
 	ContainerdVersion ContainerdVersion
+	// HostDir is Dir as the node sees it, what config_path must name, when the
+	// agent runs in a pod that mounts it elsewhere; "" is Dir.
+	HostDir string
 	// Metrics records each sync.
 	Metrics *Metrics
 	// Log reports changes, warnings and errors.
@@ -99,8 +102,12 @@ func (a *Agent) checkContainerd() {
 		return
 	}
 	cfg, err := LoadContainerdConfig(a.Containerd)
+	dir := a.HostDir
+	if dir == "" {
+		dir = a.Dir
+	}
 	if err == nil {
-		err = CheckContainerd(cfg, a.ContainerdVersion, a.Dir)
+		err = CheckContainerd(cfg, a.ContainerdVersion, dir)
 	}
 	verdict := "reads"
 	if err != nil {
@@ -114,10 +121,10 @@ func (a *Agent) checkContainerd() {
 	}
 	a.verdict = verdict
 	if err != nil {
-		a.Log.Error(err, "the node's containerd would ignore the host files: pods pull from the public registries", "containerdConfig", a.Containerd, "dir", a.Dir)
+		a.Log.Error(err, "the node's containerd would ignore the host files: pods pull from the public registries", "containerdConfig", a.Containerd, "dir", dir)
 		return
 	}
-	a.Log.Info("the node's containerd reads the host files for the CRI's pulls", "containerdConfig", a.Containerd, "files", cfg.Files, "dir", a.Dir)
+	a.Log.Info("the node's containerd reads the host files for the CRI's pulls", "containerdConfig", a.Containerd, "files", cfg.Files, "dir", dir)
 }
 
 func (a *Agent) record(err error) {

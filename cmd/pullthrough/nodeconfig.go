@@ -20,6 +20,7 @@ import (
 type nodeconfigFlags struct {
 	config, out, print, metricsAddr string
 	containerdConfig, containerdVer string
+	hostDir                         string
 	watch, cleanup, check           bool
 	interval                        time.Duration
 	zap                             zap.Options
@@ -36,6 +37,7 @@ func parseNodeconfigFlags(args []string, stderr io.Writer) (*nodeconfigFlags, er
 	fs.BoolVar(&f.check, "check", false, "exit 1, naming the reason, when the containerd of --containerd-config would not read the files in --out for the CRI's pulls (default --out: "+defaultHostsDir+")")
 	fs.StringVar(&f.containerdConfig, "containerd-config", "", "containerd's configuration file (its imports are read too): with --check, the one to check; with --watch, checked at every step and reported (metric, log)")
 	fs.StringVar(&f.containerdVer, "containerd-version", "", "the node's containerd version, e.g. 2.1.5: what it does with config_path depends on it (default: that of 2.2 and later)")
+	fs.StringVar(&f.hostDir, "host-dir", "", "with --watch and --containerd-config: --out as the node sees it (the agent's hostPath), which config_path must name (default --out)")
 	fs.DurationVar(&f.interval, "interval", 10*time.Second, "with --watch, how often the config is re-read and --out repaired")
 	fs.StringVar(&f.metricsAddr, "metrics-bind-address", ":8080", "with --watch, address of /metrics; 0 disables")
 	f.zap.BindFlags(fs)
@@ -179,7 +181,7 @@ func runNodeAgent(f *nodeconfigFlags, stderr io.Writer) error {
 		return fmt.Errorf("register metrics: %w", err)
 	}
 	agent := &nodeconfig.Agent{ConfigPath: f.config, Dir: f.out, Cleanup: f.cleanup, Metrics: metrics, Log: log.WithName("nodeconfig"),
-		Containerd: f.containerdConfig, ContainerdVersion: version}
+		Containerd: f.containerdConfig, ContainerdVersion: version, HostDir: f.hostDir}
 	runnables := []manager.Runnable{manager.RunnableFunc(func(ctx context.Context) error { return agent.Run(ctx, f.interval) })}
 	if runnables, err = withMetricsServer(runnables, f.metricsAddr); err != nil {
 		return err
