@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"os/exec"
 	"strconv"
 	"time"
@@ -23,12 +22,12 @@ import (
 type Webhook struct {
 	// MetricsURL is its /metrics.
 	MetricsURL string
-	cmd        *exec.Cmd
-	exited     chan error
+	*cluster.Process
 }
 
 // StartWebhook runs bin as the webhook with config and extra flags, its output to
-// logs, and returns once it is ready and the API server calls it.
+// logs, and returns once it is ready and the API server calls it. The process
+// dies with the caller.
 func StartWebhook(ctx context.Context, bin, config string, c *cluster.Cluster, logs io.Writer, extra ...string) (*Webhook, error) {
 	_, port, certDir := c.WebhookServing()
 	metricsPort, err := cluster.FreePort()
@@ -44,45 +43,19 @@ func StartWebhook(ctx context.Context, bin, config string, c *cluster.Cluster, l
 		"--metrics-bind-address", metricsAddr, "--health-probe-bind-address", probeAddr}, extra...)
 	cmd := exec.Command(bin, args...)
 	cmd.Stdout, cmd.Stderr = logs, logs
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("starting %s: %w", bin, err)
-	}
-	w := &Webhook{MetricsURL: "http://" + metricsAddr + "/metrics", cmd: cmd, exited: make(chan error, 1)}
-	go func() { w.exited <- cmd.Wait() }()
-	err = wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, 60*time.Second, true, func(context.Context) (bool, error) {
-		resp, err := http.Get("http://" + probeAddr + "/readyz")
-		if err != nil {
-			return false, nil
-		}
-		_ = resp.Body.Close()
-		return resp.StatusCode == http.StatusOK, nil
+	httpClient := &http.Client{Timeout: time.Second}
+	defer httpClient.CloseIdleConnections()
+	proc, err := cluster.StartProcess("pullthrough webhook", cmd, func(ctx context.Context) bool {
+		return cluster.Answers(ctx, httpClient, "http://"+probeAddr+"/readyz", func(status int) bool { return status == http.StatusOK })
 	})
-	if err == nil {
-		err = WaitCalled(ctx, c)
-	}
 	if err != nil {
-		w.Kill()
-		return nil, fmt.Errorf("the webhook never became ready: %w", err)
+		return nil, err
 	}
-	return w, nil
-}
-
-// Pid is the webhook's process id.
-func (w *Webhook) Pid() int { return w.cmd.Process.Pid }
-
-// Stop interrupts the webhook and waits for it to exit.
-func (w *Webhook) Stop() error {
-	_ = w.cmd.Process.Signal(os.Interrupt)
-	if err := <-w.exited; err != nil {
-		return fmt.Errorf("pullthrough webhook: %w", err)
+	if err := WaitCalled(ctx, c); err != nil {
+		proc.Kill()
+		return nil, fmt.Errorf("the API server never called the webhook: %w", err)
 	}
-	return nil
-}
-
-// Kill SIGKILLs the webhook, as an OOM kill or a node failure would, and waits.
-func (w *Webhook) Kill() {
-	_ = w.cmd.Process.Kill()
-	<-w.exited
+	return &Webhook{MetricsURL: "http://" + metricsAddr + "/metrics", Process: proc}, nil
 }
 
 // WaitCalled probes with server-side dry-run creates until the API server

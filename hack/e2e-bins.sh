@@ -44,7 +44,13 @@ fi
 
 # One go build for every Kubernetes command: they share most of their packages,
 # so the kubelet and the scheduler cost little beside the API server.
-k8s_cmds=(kube-apiserver kube-controller-manager kube-scheduler kubelet)
+# E2E_NODE=false (make test-oldest, whose packages run no node) builds the
+# control plane and the registry alone.
+E2E_NODE=${E2E_NODE:-true}
+k8s_cmds=(kube-apiserver kube-controller-manager)
+if [[ $E2E_NODE == true ]]; then
+	k8s_cmds+=(kube-scheduler kubelet)
+fi
 all_cached() { local b; for b in "$@"; do [[ -x "$dir/$b" ]] || return 1; done; }
 if all_cached "${k8s_cmds[@]}"; then
 	log "${k8s_cmds[*]} $K8S_VERSION cached"
@@ -83,7 +89,13 @@ else
 	mv "$tmp/registry" "$dir/registry"
 fi
 
-# The node's runtime, shared by every Kubernetes version (make test-oldest reuses it).
+if [[ $E2E_NODE != true ]]; then
+	log "binaries in $dir (no node: E2E_NODE=$E2E_NODE)"
+	echo "$dir"
+	exit 0
+fi
+
+# The node's runtime, shared by every Kubernetes version.
 node_dir="${XDG_CACHE_HOME:-$HOME/.cache}/pullthrough/e2e/node-containerd-${CONTAINERD_VERSION}-runc-${RUNC_VERSION}-cni-${CNI_PLUGINS_VERSION}"
 mkdir -p "$node_dir"
 if [[ -x "$node_dir/containerd" && -x "$node_dir/containerd-shim-runc-v2" ]]; then
@@ -110,18 +122,16 @@ else
 		-ldflags "-s -w -X main.version=${RUNC_VERSION#v}" -o "$tmp/runc" github.com/opencontainers/runc)
 	mv "$tmp/runc" "$node_dir/"
 fi
-cni_plugins=(bridge host-local loopback portmap)
-if [[ -x "$node_dir/cni/portmap" && -x "$node_dir/cni/bridge" && -x "$node_dir/cni/host-local" && -x "$node_dir/cni/loopback" ]]; then
-	log "CNI plugins $CNI_PLUGINS_VERSION cached"
+# The one CNI plugin the node's network names: a loopback (every e2e pod is
+# host-network; the node has no bridge into a private range).
+if [[ -x "$node_dir/cni/loopback" ]]; then
+	log "CNI loopback $CNI_PLUGINS_VERSION cached"
 else
-	log "building the CNI plugins $CNI_PLUGINS_VERSION"
+	log "building the CNI loopback plugin $CNI_PLUGINS_VERSION"
 	mkdir -p "$tmp/cni" "$node_dir/cni"
-	(cd "$root/hack/tools/cni" && go build -trimpath -ldflags "-s -w" -o "$tmp/cni/" \
-		github.com/containernetworking/plugins/plugins/main/bridge \
-		github.com/containernetworking/plugins/plugins/ipam/host-local \
-		github.com/containernetworking/plugins/plugins/main/loopback \
-		github.com/containernetworking/plugins/plugins/meta/portmap)
-	for b in "${cni_plugins[@]}"; do mv "$tmp/cni/$b" "$node_dir/cni/"; done
+	(cd "$root/hack/tools/cni" && go build -trimpath -ldflags "-s -w" -o "$tmp/cni/loopback" \
+		github.com/containernetworking/plugins/plugins/main/loopback)
+	mv "$tmp/cni/loopback" "$node_dir/cni/"
 fi
 
 log "binaries in $dir and $node_dir"

@@ -41,7 +41,7 @@ func (c containerdConfig) toml() string {
 	fmt.Fprintf(&b, "version = 3\nroot = %q\nstate = %q\n", filepath.Join(c.dir, "root"), filepath.Join(c.dir, "state"))
 	fmt.Fprintf(&b, "[grpc]\n  address = %q\n", c.socket())
 	fmt.Fprintf(&b, "[ttrpc]\n  address = %q\n", c.socket()+".ttrpc")
-	fmt.Fprintf(&b, "[plugins.'io.containerd.cri.v1.images']\n  snapshotter = 'native'\n")
+	fmt.Fprintf(&b, "[plugins.'io.containerd.cri.v1.images']\n  snapshotter = 'overlayfs'\n")
 	fmt.Fprintf(&b, "[plugins.'io.containerd.cri.v1.images'.pinned_images]\n  sandbox = %q\n", c.sandbox)
 	if c.configPath != nil {
 		fmt.Fprintf(&b, "[plugins.'io.containerd.cri.v1.images'.registry]\n  config_path = %q\n", *c.configPath)

@@ -55,6 +55,9 @@ func startKubelet(bin, kubeconfig, dir, name, socket string, out io.Writer) (*Pr
 	if err != nil {
 		return nil, err
 	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("the kubelet's directory: %w", err)
+	}
 	config := filepath.Join(dir, "kubelet.yaml")
 	if err := os.WriteFile(config, []byte(kubeletConfig(dir, socket, port, healthzPort)), 0o644); err != nil {
 		return nil, fmt.Errorf("the kubelet's configuration: %w", err)

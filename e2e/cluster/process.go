@@ -85,6 +85,21 @@ func (p *Process) Stop() error {
 	return fmt.Errorf("%s ignored SIGTERM for %s and was killed", p.name, stopTimeout)
 }
 
+// Kill SIGKILLs the process, as an OOM kill or a node failure would, and waits
+// for it; killing a stopped process does nothing.
+func (p *Process) Kill() {
+	select {
+	case <-p.exited:
+		return
+	default:
+	}
+	_ = p.cmd.Process.Kill() // already gone is fine: we wait below either way
+	<-p.exited
+}
+
+// Pid is the process id.
+func (p *Process) Pid() int { return p.cmd.Process.Pid }
+
 // Answers reports whether GET url gets a response whose status ok accepts; any
 // failure means "not yet". It is the usual ready function of StartProcess.
 func Answers(ctx context.Context, c *http.Client, url string, ok func(status int) bool) bool {

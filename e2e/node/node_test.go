@@ -134,7 +134,8 @@ func (n *nodeEnv) incident(t *testing.T) {
 // namespace without it, with the same image already on the node, is not let use
 // the cached image (KEP-2535: the kubelet verifies a pod's credentials for images
 // it pulled with credentials, even when the image is present): it pulls without
-// credentials and the proxy refuses.
+// credentials, the proxy answers 401, and containerd reports "authorization
+// failed: no basic auth credentials" in the kubelet's Failed event.
 func (n *nodeEnv) credentials(t *testing.T) {
 	image := "quay.io/acme/billing:1"
 	n.seed(t, image)
@@ -147,7 +148,7 @@ func (n *nodeEnv) credentials(t *testing.T) {
 	n.createPod(t, without, "billing", podSpec(container("billing", image)))
 	messages := n.waitPullFailure(t, without)
 	if !slices.ContainsFunc(messages, func(m string) bool {
-		return strings.Contains(m, "401") || strings.Contains(strings.ToLower(m), "unauthorized")
+		return strings.Contains(m, "authorization failed: no basic auth credentials")
 	}) {
 		t.Errorf("the failed pull does not name the proxy's refusal: %q", messages)
 	}

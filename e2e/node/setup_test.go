@@ -129,8 +129,8 @@ func (n *nodeEnv) startWebhook(t *testing.T) {
 	}
 	hook := n.hook
 	t.Cleanup(func() {
-		if hook == n.hook {
-			_ = hook.Stop()
+		if err := hook.Stop(); err != nil {
+			t.Errorf("stopping the webhook: %v", err)
 		}
 		if t.Failed() {
 			out, _ := os.ReadFile(n.logs)
