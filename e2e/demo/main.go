@@ -24,6 +24,8 @@ import (
 
 	"github.com/pullthrough/pullthrough/e2e"
 	"github.com/pullthrough/pullthrough/e2e/cluster"
+	"github.com/pullthrough/pullthrough/e2e/node"
+	"github.com/pullthrough/pullthrough/e2e/registry"
 	"github.com/pullthrough/pullthrough/wellknown"
 )
 
@@ -177,7 +179,41 @@ func run(ctx context.Context) (err error) {
 	if err := waitRolledOut(ctx, k8s, set.Proxy("docker.io").Addr); err != nil {
 		return err
 	}
-	return printPods(ctx, k8s)
+	if err := printPods(ctx, k8s); err != nil {
+		return err
+	}
+	return incidentOnNode(ctx, logs)
+}
+
+// incidentOnNode replays the incident on a real node (package e2e/node): the
+// same Calico-like rollout without pullthrough and with it, side by side.
+func incidentOnNode(ctx context.Context, logs io.Writer) error {
+	step("the incident on a real node: the kubelet, containerd's CRI and runc pull from a Docker Hub stand-in that allows 6 pulls per hour per address, 4 of them spent by the rest of the fleet behind the same NAT")
+	lab, err := node.StartLab(ctx, binary, logs)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := lab.Stop(); err != nil {
+			fmt.Fprintln(os.Stderr, "stopping the node lab:", err)
+		}
+	}()
+	fmt.Printf("node %s Ready; webhook pid %d\n", lab.Cluster.Node().Name, lab.Hook.Pid())
+	inc, err := lab.RunIncident(ctx, "calico-without", "calico-with")
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "\tWITHOUT PULLTHROUGH (mode off)\tWITH PULLTHROUGH")
+	fmt.Fprintf(tw, "pods\tImagePullBackOff\t%d Running\n", inc.Running)
+	fmt.Fprintf(tw, "manifest GETs to Docker Hub from the node\t%d\t%d\n", inc.DirectGETs, inc.DirectWith["docker.io"][registry.Request{Method: "GET", Kind: registry.KindManifest}])
+	fmt.Fprintf(tw, "manifest GETs to Docker Hub from the proxy\t-\t%d (%d images)\n", inc.ProxyGETs, len(node.IncidentImages))
+	fmt.Fprintf(tw, "pulls refused with 429\t%d\t%d\n", inc.Refused, inc.ProxyRefused)
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Printf("the kubelet, without pullthrough: %s\n", inc.Failures[0])
+	return nil
 }
 
 func runBinary(args ...string) error {
