@@ -12,7 +12,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
-	"sigs.k8s.io/controller-runtime/pkg/client"
+	"k8s.io/client-go/kubernetes"
 
 	"github.com/pullthrough/pullthrough/e2e/cluster"
 )
@@ -61,16 +61,14 @@ func StartWebhook(ctx context.Context, bin, config string, c *cluster.Cluster, l
 // WaitCalled probes with server-side dry-run creates until the API server
 // routes pods to the webhook (it loads webhook configurations asynchronously).
 func WaitCalled(ctx context.Context, c *cluster.Cluster) error {
-	k8s, err := client.New(c.Config(), client.Options{})
+	cs, err := kubernetes.NewForConfig(c.Config())
 	if err != nil {
 		return err
 	}
+	probe := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "probe"},
+		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "a", Image: "nginx"}}}}
 	return wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
-		pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "probe"},
-			Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "a", Image: "nginx"}}}}
-		if err := k8s.Create(ctx, pod, client.DryRunAll); err != nil {
-			return false, nil
-		}
-		return pod.Spec.Containers[0].Image != "nginx", nil
+		got, err := cs.CoreV1().Pods("default").Create(ctx, probe, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
+		return err == nil && got.Spec.Containers[0].Image != "nginx", nil
 	})
 }
