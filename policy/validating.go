@@ -37,13 +37,15 @@ const (
 // common references, several times higher. Past the limit
 // both the rewrite and NameGuard fail, which failurePolicy Ignore turns
 // into the pod admitted unchanged, unwarned: NameGuardCapacity counts a
-// pod's images, which costs little per image, and catches it.
-const GuaranteedImages = 80
+// pod's images, which costs little per image, and catches it. It is
+// wellknown.MaxPodImages, the webhook's default cap too.
+const GuaranteedImages = wellknown.MaxPodImages
 
 // maxWarnings is how many per-image warnings a policy sends: a policy has a
 // fixed list of validations, each at most one warning, so the first
-// maxWarnings images get the webhook's line each and the rest one summary.
-const maxWarnings = 16
+// maxWarnings images get the webhook's line each and the rest one summary
+// (wellknown.WarningMore), as the webhook's default does.
+const maxWarnings = wellknown.MaxWarnings
 
 // Guard says whether and how the final-state guard acts.
 type Guard string
@@ -96,9 +98,10 @@ func warningValidations() []admissionregistrationv1.Validation {
 			MessageExpression: fmt.Sprintf("variables.warnings[%d]", i),
 		})
 	}
+	before, after := wellknown.WarningMoreParts()
 	return append(out, admissionregistrationv1.Validation{
 		Expression:        fmt.Sprintf("size(variables.warnings) <= %d", maxWarnings),
-		MessageExpression: fmt.Sprintf("'pullthrough: ' + string(size(variables.warnings) - %d) + ' more images like these'", maxWarnings),
+		MessageExpression: fmt.Sprintf("%s + string(size(variables.warnings) - %d) + %s", lit(before), maxWarnings, lit(after)),
 	})
 }
 
