@@ -154,7 +154,7 @@ func (h *PodHandler) plan(req admission.Request, p *pod, old *oldPod) (pp *podPa
 	}
 	// The ephemeralcontainers subresource stores only ephemeral containers:
 	// the API server puts the old metadata back, so annotations are not sent.
-	pp, replaced = newPodPatch(p, changes, req.SubResource == "")
+	pp, replaced = newPodPatch(p, changes, req.SubResource == "", req.Operation == admissionv1.Create)
 	// Only on CREATE (a running pod's imagePullSecrets are immutable), and
 	// never when auditing, which changes nothing.
 	if req.Operation == admissionv1.Create && mode == config.ModeEnforce && pullsFromProxy(changes) {
