@@ -3,6 +3,7 @@ package webhook
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -16,13 +17,21 @@ import (
 )
 
 // limitedServer serves the mutate path, bounded by limits, on a real
-// net/http server on 127.0.0.1: deadlines are the connection's.
-func limitedServer(t *testing.T, limits Limits) (*fixture, *httptest.Server) {
+// net/http server on 127.0.0.1: deadlines are the connection's. Its channel
+// receives once, when the first request reaches the handler.
+func limitedServer(t *testing.T, limits Limits) (*fixture, *httptest.Server, <-chan struct{}) {
 	t.Helper()
 	f := limitedFixture(t, limits)
-	srv := httptest.NewServer(f.mutate)
+	entered := make(chan struct{}, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case entered <- struct{}{}:
+		default:
+		}
+		f.mutate.ServeHTTP(w, r)
+	}))
 	t.Cleanup(srv.Close)
-	return f, srv
+	return f, srv, entered
 }
 
 // stalledRequest opens a connection to srv and sends the headers of a
@@ -49,7 +58,10 @@ func closedWithin(t *testing.T, conn net.Conn, d time.Duration) bool {
 		t.Fatal(err)
 	}
 	_, err := io.Copy(io.Discard, conn)
-	return err == nil // EOF: closed by the server; a timeout: still open
+	// EOF or a reset (the body was still coming): closed by the server; a
+	// timeout of our deadline: still open.
+	var ne net.Error
+	return !errors.As(err, &ne) || !ne.Timeout()
 }
 
 func TestSlowBodyDropped(t *testing.T) {
@@ -67,7 +79,7 @@ func TestSlowBodyDropped(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			_, srv := limitedServer(t, Limits{ReadTimeout: 300 * time.Millisecond})
+			_, srv, _ := limitedServer(t, Limits{ReadTimeout: 300 * time.Millisecond})
 			conn := stalledRequest(t, srv, tt.length, tt.sent)
 			if tt.trickled {
 				go func() {
@@ -106,7 +118,9 @@ func TestBytesInFlight(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			limit := int64(2000 + len(small))
-			f, srv := limitedServer(t, Limits{MaxBytesInFlight: limit, ReadTimeout: 500 * time.Millisecond})
+			// The held body is dropped 1 s after its headers; a request
+			// waits at most half that for room.
+			f, srv, entered := limitedServer(t, Limits{MaxBytesInFlight: limit, ReadTimeout: time.Second})
 			if tt.held < 0 {
 				held := stalledChunked(t, srv)
 				defer func() { _ = held.Close() }()
@@ -114,7 +128,8 @@ func TestBytesInFlight(t *testing.T) {
 				held := stalledRequest(t, srv, tt.held, 1)
 				defer func() { _ = held.Close() }()
 			}
-			time.Sleep(50 * time.Millisecond) // the held request is in the handler
+			<-entered                         // the held request is in the handler,
+			time.Sleep(50 * time.Millisecond) // and has taken its room
 			resp, body := postRaw(t, srv, small)
 			if resp.StatusCode != tt.wantCode {
 				t.Fatalf("HTTP %d (%s), want %d", resp.StatusCode, body, tt.wantCode)
@@ -130,7 +145,7 @@ func TestBytesInFlight(t *testing.T) {
 				t.Errorf("Retry-After %q, body %q, overloaded %v: want a Retry-After, the limit named, 1 counted", resp.Header.Get("Retry-After"), body, overloaded)
 			}
 			// Once the held body is dropped (ReadTimeout), there is room again.
-			time.Sleep(600 * time.Millisecond)
+			time.Sleep(time.Second)
 			if resp, _ := postRaw(t, srv, small); resp.StatusCode != http.StatusOK {
 				t.Errorf("after the held request timed out: HTTP %d, want 200", resp.StatusCode)
 			}
