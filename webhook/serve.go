@@ -58,7 +58,7 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		// No body read, no UID known: a plain HTTP error, which the API
 		// server's client retries after Retry-After within its own timeout,
-		// and past that failurePolicy judges (docs/webhook.md).
+		// and past that failurePolicy judges (docs/decisions.md).
 		s.log.Info("refused an admission request: no room for its body", "remote", r.RemoteAddr, "error", err.Error())
 		s.metrics.observeRequest(operationOther, resultOverloaded, time.Since(start))
 		w.Header().Set("Retry-After", "1")

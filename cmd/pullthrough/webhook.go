@@ -74,7 +74,10 @@ func parseWebhookFlags(args []string, stderr io.Writer) (*webhookFlags, error) {
 	case f.config == "":
 		return nil, usagef("--config is required")
 	}
-	return f, checkLimits(f.limits)
+	if err := checkLimits(f.limits); err != nil {
+		return nil, err
+	}
+	return f, nil
 }
 
 // bindLimitFlags binds the flags of webhook.Limits, defaulting to
