@@ -25,8 +25,9 @@ type Config struct {
 	// narrow it. off is a namespace label value only, not a config mode.
 	Mode Mode `json:"mode,omitempty"`
 	// ImagePullSecrets are added to a pod when one of its images was
-	// rewritten, so the kubelet can authenticate to the proxy. Names, none
-	// empty; each must exist in every namespace whose pods are rewritten.
+	// rewritten, so the kubelet can authenticate to the proxy. Secret names
+	// (DNS-1123 subdomains); each must exist in every namespace whose pods
+	// are rewritten.
 	ImagePullSecrets []string `json:"imagePullSecrets,omitempty"`
 	// ProxyHealth, when set, stops rewriting while the proxy is down.
 	ProxyHealth *ProxyHealth `json:"proxyHealth,omitempty"`
@@ -57,7 +58,7 @@ type Exclude struct {
 type ProxyHealth struct {
 	// URL is probed with GET; any 2xx or 401 (the registry API's
 	// "authenticate first") counts as up. Required: an http or https URL
-	// with a host.
+	// with a host and no credentials (user:password@, which would be logged).
 	URL string `json:"url"`
 	// Interval between probes; default 10s, must not be negative.
 	Interval metav1.Duration `json:"interval,omitempty"`

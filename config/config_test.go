@@ -15,39 +15,46 @@ func TestParseRejects(t *testing.T) {
 		yaml string
 		// want are fragments the error must contain: the field path and value.
 		want []string
+		// hidden are fragments it must not: credentials.
+		hidden []string
 	}{
-		{"unknown field", "mirrors: [{source: docker.io, target: p.example/x}]\nmirorrs: []\n", []string{`unknown field "mirorrs"`}},
-		{"unknown nested field", "mirrors: [{source: docker.io, target: p.example/x, targte: y}]\n", []string{`unknown field "mirrors[0].targte"`}},
-		{"no mirrors", "mode: enforce\n", []string{"mirrors: Required value"}},
-		{"source not a host", "mirrors: [{source: dockerhub, target: p.example/x}]\n", []string{"mirrors[0].source", `"dockerhub"`, "not a registry host"}},
-		{"target not a host", "mirrors: [{source: docker.io, target: proxy/dockerhub}]\n", []string{"mirrors[0].target", `"proxy/dockerhub"`, "not a registry host"}},
-		{"bad path", "mirrors: [{source: docker.io/Bitnami, target: p.example/x}]\n", []string{"mirrors[0].source", "docker.io/Bitnami", "not a valid repository path"}},
-		{"trailing slash", "mirrors: [{source: quay.io/, target: p.example/x}]\n", []string{"mirrors[0].source", "quay.io/"}},
-		{"duplicate source", "mirrors: [{source: docker.io, target: p.example/a}, {source: index.docker.io, target: p.example/b}]\n", []string{"mirrors[1].source: Duplicate value", "same as mirrors[0].source"}},
-		{"duplicate source by port", "mirrors: [{source: ghcr.io, target: p.example/a}, {source: GHCR.io:443, target: p.example/b}]\n", []string{"mirrors[1].source: Duplicate value", "GHCR.io:443"}},
-		{"target loops by port", "mirrors: [{source: p.example:443, target: p.example/x}]\n", []string{"mirrors[0].target", "p.example/x", "rewriting would loop"}},
-		{"target loops", "mirrors: [{source: docker.io, target: docker.io/proxy}]\n", []string{"mirrors[0].target", "docker.io/proxy", "rewriting would loop"}},
-		{"target loops across mirrors", "mirrors: [{source: ghcr.io, target: quay.io/ghcr}, {source: quay.io, target: p.example/q}]\n", []string{"mirrors[0].target", "quay.io/ghcr", "mirrors[1].source"}},
-		{"source under target", "mirrors: [{source: docker.io, target: p.example/hub}, {source: p.example/hub/x, target: p.example/y}]\n", []string{"mirrors[1].source", "p.example/hub/x", "never match"}},
-		{"upper-case host only", "mirrors: [{source: docker.io, target: PROXY/hub}]\n", []string{"mirrors[0].target", "PROXY/hub", "not a registry host"}},
-		{"glob without host", "mirrors: [{source: docker.io, target: p.example/x}]\nexclude: {images: ['busybox*']}\n", []string{"exclude.images[0]", "busybox*", "normalized references"}},
-		{"bad image glob", "mirrors: [{source: docker.io, target: p.example/x}]\nexclude: {images: ['docker.io/[abc']}\n", []string{"exclude.images[0]", "docker.io/[abc", "not a valid glob"}},
-		{"bad namespace glob", "mirrors: [{source: docker.io, target: p.example/x}]\nexclude: {namespaces: ['']}\n", []string{"exclude.namespaces[0]"}},
-		{"bad mode", "mirrors: [{source: docker.io, target: p.example/x}]\nmode: enforcing\n", []string{"mode: Unsupported value", `"enforcing"`}},
-		{"node CA with a control character", "mirrors: [{source: docker.io, target: p.example/x}]\nnode: {ca: \"/etc/ca\\n.pem\"}\n", []string{"node.ca", "control characters"}},
-		{"empty pull secret", "mirrors: [{source: docker.io, target: p.example/x}]\nimagePullSecrets: ['']\n", []string{"imagePullSecrets[0]"}},
-		{"bad proxy url", "mirrors: [{source: docker.io, target: p.example/x}]\nproxyHealth: {url: 'ftp://x'}\n", []string{"proxyHealth.url", "ftp://x"}},
-		{"bad interval", "mirrors: [{source: docker.io, target: p.example/x}]\nproxyHealth: {url: 'https://p.example/v2/', interval: ten}\n", []string{"ten"}},
-		{"negative failure threshold", "mirrors: [{source: docker.io, target: p.example/x}]\nproxyHealth: {url: 'https://p.example/v2/', failureThreshold: -1}\n", []string{"proxyHealth.failureThreshold", "-1"}},
-		{"negative success threshold", "mirrors: [{source: docker.io, target: p.example/x}]\nproxyHealth: {url: 'https://p.example/v2/', successThreshold: -2}\n", []string{"proxyHealth.successThreshold", "-2"}},
-		{"configmap name and selector", "mirrors: [{source: docker.io, target: p.example/x}]\nmigrate: {configMaps: [{namespace: a, name: b, selector: c=d}]}\n", []string{"migrate.configMaps[0]", "exactly one of name and selector"}},
-		{"configmap bad selector", "mirrors: [{source: docker.io, target: p.example/x}]\nmigrate: {configMaps: [{namespace: a, selector: '=bad'}]}\n", []string{"migrate.configMaps[0].selector", "=bad"}},
-		{"field bad value", "mirrors: [{source: docker.io, target: p.example/x}]\nmigrate: {fields: [{version: v1, resource: installations, path: spec.registry, value: host}]}\n", []string{"migrate.fields[0].value", `"host"`}},
-		{"field bad path", "mirrors: [{source: docker.io, target: p.example/x}]\nmigrate: {fields: [{version: v1, resource: r, path: spec..registry, value: image}]}\n", []string{"migrate.fields[0].path", "spec..registry"}},
-		{"bad public registry", "mirrors: [{source: docker.io, target: p.example/x}]\npublicRegistries: {add: ['*.io:5000']}\n", []string{"publicRegistries.add[0]", "*.io:5000", "wildcard"}},
-		{"remove not built in", "mirrors: [{source: docker.io, target: p.example/x}]\npublicRegistries: {remove: [mcr.microsoft.con]}\n", []string{"publicRegistries.remove[0]", "mcr.microsoft.con", "supported values"}},
-		{"bad unrouted", "mirrors: [{source: docker.io, target: p.example/x}]\nunrouted: reject\n", []string{"unrouted: Unsupported value", `"reject"`}},
-		{"not yaml", "mirrors: [\n", []string{"not valid YAML"}},
+		{"unknown field", "mirrors: [{source: docker.io, target: p.example/x}]\nmirorrs: []\n", []string{`unknown field "mirorrs"`}, nil},
+		{"unknown nested field", "mirrors: [{source: docker.io, target: p.example/x, targte: y}]\n", []string{`unknown field "mirrors[0].targte"`}, nil},
+		{"no mirrors", "mode: enforce\n", []string{"mirrors: Required value"}, nil},
+		{"source not a host", "mirrors: [{source: dockerhub, target: p.example/x}]\n", []string{"mirrors[0].source", `"dockerhub"`, "not a registry host"}, nil},
+		{"target not a host", "mirrors: [{source: docker.io, target: proxy/dockerhub}]\n", []string{"mirrors[0].target", `"proxy/dockerhub"`, "not a registry host"}, nil},
+		{"bad path", "mirrors: [{source: docker.io/Bitnami, target: p.example/x}]\n", []string{"mirrors[0].source", "docker.io/Bitnami", "not a valid repository path"}, nil},
+		{"trailing slash", "mirrors: [{source: quay.io/, target: p.example/x}]\n", []string{"mirrors[0].source", "quay.io/"}, nil},
+		{"duplicate source", "mirrors: [{source: docker.io, target: p.example/a}, {source: index.docker.io, target: p.example/b}]\n", []string{"mirrors[1].source: Duplicate value", "same as mirrors[0].source"}, nil},
+		{"duplicate source by port", "mirrors: [{source: ghcr.io, target: p.example/a}, {source: GHCR.io:443, target: p.example/b}]\n", []string{"mirrors[1].source: Duplicate value", "GHCR.io:443"}, nil},
+		{"target loops by port", "mirrors: [{source: p.example:443, target: p.example/x}]\n", []string{"mirrors[0].target", "p.example/x", "rewriting would loop"}, nil},
+		{"target loops", "mirrors: [{source: docker.io, target: docker.io/proxy}]\n", []string{"mirrors[0].target", "docker.io/proxy", "rewriting would loop"}, nil},
+		{"target loops across mirrors", "mirrors: [{source: ghcr.io, target: quay.io/ghcr}, {source: quay.io, target: p.example/q}]\n", []string{"mirrors[0].target", "quay.io/ghcr", "mirrors[1].source"}, nil},
+		{"source under target", "mirrors: [{source: docker.io, target: p.example/hub}, {source: p.example/hub/x, target: p.example/y}]\n", []string{"mirrors[1].source", "p.example/hub/x", "never match"}, nil},
+		{"upper-case host only", "mirrors: [{source: docker.io, target: PROXY/hub}]\n", []string{"mirrors[0].target", "PROXY/hub", "not a registry host"}, nil},
+		{"glob without host", "mirrors: [{source: docker.io, target: p.example/x}]\nexclude: {images: ['busybox*']}\n", []string{"exclude.images[0]", "busybox*", "normalized references"}, nil},
+		{"bad image glob", "mirrors: [{source: docker.io, target: p.example/x}]\nexclude: {images: ['docker.io/[abc']}\n", []string{"exclude.images[0]", "docker.io/[abc", "not a valid glob"}, nil},
+		{"bad namespace glob", "mirrors: [{source: docker.io, target: p.example/x}]\nexclude: {namespaces: ['']}\n", []string{"exclude.namespaces[0]"}, nil},
+		{"bad mode", "mirrors: [{source: docker.io, target: p.example/x}]\nmode: enforcing\n", []string{"mode: Unsupported value", `"enforcing"`}, nil},
+		{"node CA with a control character", "mirrors: [{source: docker.io, target: p.example/x}]\nnode: {ca: \"/etc/ca\\n.pem\"}\n", []string{"node.ca", "control characters"}, nil},
+		{"empty pull secret", "mirrors: [{source: docker.io, target: p.example/x}]\nimagePullSecrets: ['']\n", []string{"imagePullSecrets[0]"}, nil},
+		{"bad proxy url", "mirrors: [{source: docker.io, target: p.example/x}]\nproxyHealth: {url: 'ftp://x'}\n", []string{"proxyHealth.url", "ftp://x"}, nil},
+		// Credentials in the URL would be logged; the error names the URL without them.
+		{"proxy url with credentials", "mirrors: [{source: docker.io, target: p.example/x}]\nproxyHealth: {url: 'https://robot:s3cret@proxy.example/v2/'}\n", []string{"proxyHealth.url", "https://REDACTED@proxy.example/v2/", "must not carry credentials"}, []string{"robot", "s3cret"}},
+		{"proxy url with a user", "mirrors: [{source: docker.io, target: p.example/x}]\nproxyHealth: {url: 'https://robot@proxy.example/v2/'}\n", []string{"proxyHealth.url", "https://REDACTED@proxy.example/v2/"}, []string{"robot"}},
+		{"pull secret not a name", "mirrors: [{source: docker.io, target: p.example/x}]\nimagePullSecrets: [ok, 'Proxy_Pull']\n", []string{"imagePullSecrets[1]", "Proxy_Pull", "not a Secret name"}, nil},
+		{"pull secret too long", "mirrors: [{source: docker.io, target: p.example/x}]\nimagePullSecrets: ['" + strings.Repeat("a", 254) + "']\n", []string{"imagePullSecrets[0]", "not a Secret name"}, nil},
+		{"bad interval", "mirrors: [{source: docker.io, target: p.example/x}]\nproxyHealth: {url: 'https://p.example/v2/', interval: ten}\n", []string{"ten"}, nil},
+		{"negative failure threshold", "mirrors: [{source: docker.io, target: p.example/x}]\nproxyHealth: {url: 'https://p.example/v2/', failureThreshold: -1}\n", []string{"proxyHealth.failureThreshold", "-1"}, nil},
+		{"negative success threshold", "mirrors: [{source: docker.io, target: p.example/x}]\nproxyHealth: {url: 'https://p.example/v2/', successThreshold: -2}\n", []string{"proxyHealth.successThreshold", "-2"}, nil},
+		{"configmap name and selector", "mirrors: [{source: docker.io, target: p.example/x}]\nmigrate: {configMaps: [{namespace: a, name: b, selector: c=d}]}\n", []string{"migrate.configMaps[0]", "exactly one of name and selector"}, nil},
+		{"configmap bad selector", "mirrors: [{source: docker.io, target: p.example/x}]\nmigrate: {configMaps: [{namespace: a, selector: '=bad'}]}\n", []string{"migrate.configMaps[0].selector", "=bad"}, nil},
+		{"field bad value", "mirrors: [{source: docker.io, target: p.example/x}]\nmigrate: {fields: [{version: v1, resource: installations, path: spec.registry, value: host}]}\n", []string{"migrate.fields[0].value", `"host"`}, nil},
+		{"field bad path", "mirrors: [{source: docker.io, target: p.example/x}]\nmigrate: {fields: [{version: v1, resource: r, path: spec..registry, value: image}]}\n", []string{"migrate.fields[0].path", "spec..registry"}, nil},
+		{"bad public registry", "mirrors: [{source: docker.io, target: p.example/x}]\npublicRegistries: {add: ['*.io:5000']}\n", []string{"publicRegistries.add[0]", "*.io:5000", "wildcard"}, nil},
+		{"remove not built in", "mirrors: [{source: docker.io, target: p.example/x}]\npublicRegistries: {remove: [mcr.microsoft.con]}\n", []string{"publicRegistries.remove[0]", "mcr.microsoft.con", "supported values"}, nil},
+		{"bad unrouted", "mirrors: [{source: docker.io, target: p.example/x}]\nunrouted: reject\n", []string{"unrouted: Unsupported value", `"reject"`}, nil},
+		{"not yaml", "mirrors: [\n", []string{"not valid YAML"}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -55,6 +62,11 @@ func TestParseRejects(t *testing.T) {
 			_, err := Parse([]byte(tt.yaml))
 			if err == nil {
 				t.Fatal("Parse succeeded, want an error")
+			}
+			for _, h := range tt.hidden {
+				if strings.Contains(err.Error(), h) {
+					t.Errorf("error %q shows %q", err, h)
+				}
 			}
 			for _, w := range tt.want {
 				if !strings.Contains(err.Error(), w) {

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/pullthrough/pullthrough/rewrite"
@@ -29,8 +30,12 @@ func (c *Config) Validate() error {
 		errs = append(errs, field.NotSupported(field.NewPath("mode"), c.Mode, []Mode{ModeEnforce, ModeAudit}))
 	}
 	for i, s := range c.ImagePullSecrets {
+		// The webhook writes these into pods: a name the API server would
+		// refuse there fails every pod it patches, so it is refused here.
 		if s == "" {
 			errs = append(errs, field.Required(field.NewPath("imagePullSecrets").Index(i), "a Secret name"))
+		} else if msgs := validation.IsDNS1123Subdomain(s); len(msgs) > 0 {
+			errs = append(errs, field.Invalid(field.NewPath("imagePullSecrets").Index(i), s, "not a Secret name: "+strings.Join(msgs, "; ")))
 		}
 	}
 	if c.ProxyHealth != nil {
@@ -86,8 +91,16 @@ func validateGlobs(globs []string, fld *field.Path) field.ErrorList {
 
 func validateProxyHealth(h *ProxyHealth, fld *field.Path) field.ErrorList {
 	var errs field.ErrorList
-	if u, err := url.Parse(h.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	u, err := url.Parse(h.URL)
+	switch {
+	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
 		errs = append(errs, field.Invalid(fld.Child("url"), h.URL, "must be an http(s) URL such as https://proxy.example.internal/v2/"))
+	case u.User != nil:
+		// The URL is logged and shown in errors; credentials in it would be
+		// too. The value named here is the URL with them blanked.
+		redacted := *u
+		redacted.User = url.User("REDACTED")
+		errs = append(errs, field.Invalid(fld.Child("url"), redacted.String(), "must not carry credentials (user:password@): the probe needs none, a 401 counts as up"))
 	}
 	if h.Interval.Duration < 0 {
 		errs = append(errs, field.Invalid(fld.Child("interval"), h.Interval.Duration.String(), "must be positive"))

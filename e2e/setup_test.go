@@ -70,7 +70,7 @@ func startEnvConfig(t *testing.T, controllers bool, configPath string) *env {
 	host, port, certDir := c.WebhookServing()
 	server := ctrlwebhook.NewServer(ctrlwebhook.Options{Host: host, Port: port, CertDir: certDir})
 	state := webhook.NewState(cfg)
-	for path, h := range webhook.Handlers(state, metrics) {
+	for path, h := range webhook.Handlers(state, metrics, webhook.Limits{}) {
 		server.Register(string(path), h)
 	}
 	server.Register(injectPath, &admission.Webhook{Handler: admission.HandlerFunc(injectSidecar)})

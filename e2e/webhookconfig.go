@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -9,6 +10,10 @@ import (
 	"path/filepath"
 
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 
 	"github.com/pullthrough/pullthrough/e2e/cluster"
@@ -30,26 +35,57 @@ const manifestPath = "deploy/manifests/pullthrough.yaml"
 // Its service references carry paths, which e2e/cluster turns into loopback
 // URLs with a caBundle.
 func WebhookConfig() (*admissionregistrationv1.MutatingWebhookConfiguration, error) {
+	cfg := &admissionregistrationv1.MutatingWebhookConfiguration{}
+	return cfg, rendered("MutatingWebhookConfiguration", cfg)
+}
+
+// WebhookMemoryLimit is the webhook container's memory limit as the chart
+// ships it: what the fault suite holds the process's peak RSS under.
+func WebhookMemoryLimit() (resource.Quantity, error) {
+	var d appsv1.Deployment
+	if err := rendered("Deployment", &d); err != nil {
+		return resource.Quantity{}, err
+	}
+	for _, c := range d.Spec.Template.Spec.Containers {
+		if l, ok := c.Resources.Limits[corev1.ResourceMemory]; ok && c.Name == "webhook" {
+			return l, nil
+		}
+	}
+	return resource.Quantity{}, fmt.Errorf("%s: Deployment %s has no webhook container with a memory limit", manifestPath, d.Name)
+}
+
+// rendered decodes into the first object of kind in the chart's rendering.
+func rendered(kind string, into any) error {
 	root, err := cluster.RepoRoot()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	path := filepath.Join(root, manifestPath)
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(data), 4096)
 	for {
-		var cfg admissionregistrationv1.MutatingWebhookConfiguration
-		if err := dec.Decode(&cfg); err != nil {
+		var doc json.RawMessage
+		if err := dec.Decode(&doc); err != nil {
 			if errors.Is(err, io.EOF) {
-				return nil, fmt.Errorf("%s has no MutatingWebhookConfiguration", path)
+				return fmt.Errorf("%s has no %s", path, kind)
 			}
-			return nil, fmt.Errorf("%s: %w", path, err)
+			return fmt.Errorf("%s: %w", path, err)
 		}
-		if cfg.Kind == "MutatingWebhookConfiguration" {
-			return &cfg, nil
+		if len(bytes.TrimSpace(doc)) == 0 || string(doc) == "null" {
+			continue // a document of comments only
+		}
+		var meta metav1.TypeMeta
+		if err := json.Unmarshal(doc, &meta); err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		if meta.Kind == kind {
+			if err := json.Unmarshal(doc, into); err != nil {
+				return fmt.Errorf("%s: %s: %w", path, kind, err)
+			}
+			return nil
 		}
 	}
 }

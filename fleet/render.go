@@ -10,6 +10,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/pullthrough/pullthrough/internal/table"
 	"github.com/pullthrough/pullthrough/rewrite"
 )
 
@@ -70,13 +71,13 @@ func writeCluster(w io.Writer, cluster string, rows []Row) error {
 	}
 	var group string
 	for _, r := range rows {
-		owner := r.Namespace + "\t" + r.Owner
+		owner := table.Cell(r.Namespace) + "\t" + table.Cell(r.Owner)
 		if owner == group {
 			owner = "\t"
 		} else {
 			group = owner
 		}
-		if _, err := fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", owner, r.Pod, r.Container, r.Image, orDash(r.Registry), r.Outcome); err != nil {
+		if _, err := fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", owner, table.Cell(r.Pod), table.Cell(r.Container), table.Cell(r.Image), orDash(r.Registry), r.Outcome); err != nil {
 			return err
 		}
 	}

@@ -121,6 +121,8 @@ func TestWriteTable(t *testing.T) {
 		{Cluster: "a", Error: "list pods across the cluster: connection refused"},
 		{Cluster: "b", Namespace: "shop", Owner: "Deployment/web", Pod: "web-1", Container: "app", Image: "nginx", Registry: "docker.io", Outcome: rewrite.OutcomeRewritten},
 		{Cluster: "b", Namespace: "shop", Owner: "Pod/x", Pod: "x", Container: "c", Image: "Bad", Outcome: rewrite.OutcomeUnparseable},
+		// A carriage return would print "nginx" over the rest of the row.
+		{Cluster: "b", Namespace: "shop", Owner: "Pod/y", Pod: "y", Container: "c", Image: "evil.example/x\rnginx", Outcome: rewrite.OutcomeNoRule},
 	}
 	clusters := []string{"a", "b", "empty"}
 	Sort(rows, clusters)
@@ -131,11 +133,12 @@ func TestWriteTable(t *testing.T) {
 	want := `a: error: list pods across the cluster: connection refused
 
 CLUSTER b
-NAMESPACE  OWNER           POD    CONTAINER  IMAGE  REGISTRY   OUTCOME
-shop       Deployment/web  web-1  app        nginx  docker.io  rewritten
-                           web-2  app        nginx  docker.io  rewritten
-shop       Pod/x           x      c          Bad    -          unparseable
-b: 3 references, 2 still pull direct from 1 registry, 0 unrouted public
+NAMESPACE  OWNER           POD    CONTAINER  IMAGE                    REGISTRY   OUTCOME
+shop       Deployment/web  web-1  app        nginx                    docker.io  rewritten
+                           web-2  app        nginx                    docker.io  rewritten
+shop       Pod/x           x      c          Bad                      -          unparseable
+shop       Pod/y           y      c          "evil.example/x\rnginx"  -          no-rule
+b: 4 references, 2 still pull direct from 1 registry, 0 unrouted public
 
 CLUSTER empty
 NAMESPACE  OWNER  POD  CONTAINER  IMAGE  REGISTRY  OUTCOME

@@ -4,9 +4,10 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"strconv"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/pullthrough/pullthrough/internal/table"
 
 	"github.com/pullthrough/pullthrough/rewrite"
 	"github.com/pullthrough/pullthrough/wellknown"
@@ -179,13 +180,11 @@ func writeLine(w io.Writer, parts ...[]string) error {
 	return err
 }
 
-// cell keeps a value on one table line: control characters (a ConfigMap
-// value's newlines, a tab that would break the columns) are quoted, long
-// values cut, and an empty value shown as "".
+// cell keeps a value on one table line: table.Cell quotes what is not
+// printable (a ConfigMap value's newlines, a tab that would break the
+// columns) and an empty value, and long values are cut.
 func cell(s string) string {
-	if s == "" || strings.ContainsFunc(s, func(r rune) bool { return r < ' ' || r == 0x7f }) {
-		s = strconv.Quote(s)
-	}
+	s = table.Cell(s)
 	if r := []rune(s); len(r) > maxCell {
 		s = string(r[:maxCell-3]) + "..."
 	}

@@ -111,6 +111,8 @@ func TestCell(t *testing.T) {
 		{"empty", "", `""`},
 		{"newline quoted", "a\nb", `"a\nb"`},
 		{"tab quoted", "a\tb", `"a\tb"`},
+		// Invisible, but it makes the value read as another (table.Cell).
+		{"right-to-left override quoted", "app\u202egnp", `"app\u202egnp"`},
 		{"long cut on a rune boundary", strings.Repeat("é", 100), strings.Repeat("é", maxCell-3) + "..."},
 	}
 	for _, tt := range tests {

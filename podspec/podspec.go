@@ -98,3 +98,18 @@ func (s *Spec) Holds(c Change) bool {
 	name, image, ok := list.At(c.Index)
 	return ok && name == c.Name && image == c.Old
 }
+
+// Images is how many images s names, counted without deciding any: what a
+// caller bounds before it spends a decision on each.
+func (s *Spec) Images() int {
+	n := 0
+	for i := range Locations {
+		list := Locations[i].list(s)
+		for index := range list.Len() {
+			if _, _, ok := list.At(index); ok {
+				n++
+			}
+		}
+	}
+	return n
+}

@@ -88,7 +88,12 @@ func TestPodEqualsWebhook(t *testing.T) {
 		{"nothing to rewrite", request{op: admission.Create, namespace: "team", pod: podOf([]string{"a=registry.internal/x", "b=proxy.example.internal/ghcr/a", "c=nvcr.io/x", "d=Not A Reference"}, nil, nil)}},
 		{"tag and digest kept as written", request{op: admission.Create, namespace: "team", pod: podOf([]string{"a=nginx:1.27" + digest, "b=Docker.IO:443/bitnami/redis" + digest}, nil, nil)}},
 		{"annotations of others kept", request{op: admission.Create, namespace: "team", pod: with(typical, annotated("team.example/owner", "me"))}},
-		{"our annotation merged", request{op: admission.Create, namespace: "team", pod: with(typical, annotated(wellknown.AnnotationOriginalImages, `{"gone":"nginx","proxy":"old"}`))}},
+		// On CREATE an entry for a container the pod lacks is forged: dropped.
+		{"our annotation merged, forged entries dropped", request{op: admission.Create, namespace: "team", pod: with(typical, annotated(wellknown.AnnotationOriginalImages, `{"gone":"nginx","init":"busybox:1","proxy":"old","volume:app":"x"}`))}},
+		// On UPDATE the entries are earlier requests' record: kept.
+		{"update: the record kept", request{op: admission.Update, namespace: "team",
+			pod: with(podOf([]string{"app=ghcr.io/acme/app:2"}, nil, nil), annotated(wellknown.AnnotationOriginalImages, `{"gone":"nginx"}`)),
+			old: with(podOf([]string{"app=ghcr.io/acme/app:1"}, nil, nil), annotated(wellknown.AnnotationOriginalImages, `{"gone":"nginx"}`))}},
 		{"our annotation unchanged", request{op: admission.Create, namespace: "team", pod: with(podOf([]string{"app=ghcr.io/acme/app:1"}, nil, nil), annotated(wellknown.AnnotationOriginalImages, `{"app":"ghcr.io/acme/app:1"}`))}},
 		{"a foreign annotation value replaced", request{op: admission.Create, namespace: "team", pod: with(typical, annotated(wellknown.AnnotationOriginalImages, `not json`))}},
 		{"pull secrets added", request{op: admission.Create, namespace: "team", pod: with(typical, pullSecrets("mine"))}},

@@ -278,9 +278,9 @@ func TestPolicyOnAPIServer(t *testing.T) {
 		big := widePod(700)
 		big.Name = "big" // p is the kubectl debug subtest's
 		got := e.waitWarnings(t, "team", big, 1)
-		want := fmt.Sprintf("pullthrough guard: 700 images, more than the %d the policy engine is sure to decide", GuaranteedImages)
-		if !slices.ContainsFunc(got, func(w string) bool { return strings.HasPrefix(w, want) }) {
-			t.Errorf("warnings %q, want one starting %q", got, want)
+		want := wellknown.WarningTooManyImages("700", GuaranteedImages)
+		if !slices.Contains(got, want) {
+			t.Errorf("warnings %q, want %q", got, want)
 		}
 		stored, err := e.dryRun(ctx, "team", big)
 		if err != nil {

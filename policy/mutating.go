@@ -97,12 +97,14 @@ const ourEntry = `"[-a-z0-9.:]*":"[-a-zA-Z0-9._:/@\[\]]*"`
 // when it does not change: the entries already there (a reinvocation, an
 // earlier UPDATE) merged with this request's rewrites, the rewrite's winning
 // on the same key, sorted by key, as the webhook's encoding/json writes it.
+// On CREATE only entries of the pod's own slots are kept: the pod's author
+// wrote the rest, as the webhook's newPodPatch says.
 // The subresource stores no metadata, so it gets none.
 func originalsExpr() string {
 	key := lit(wellknown.AnnotationOriginalImages)
 	return binds([][2]string{
 		{"rOld", fmt.Sprintf("has(object.metadata.annotations) && %[1]s in object.metadata.annotations ? object.metadata.annotations[%[1]s] : ''", key)},
-		{"rKept", fmt.Sprintf("rOld.matches(%s) ? rOld.findAll(%s).filter(e, !variables.rewrites.exists(w, e.startsWith('\"' + w.key + '\":'))) : []", lit(ourAnnotation), lit(ourEntry))},
+		{"rKept", fmt.Sprintf("rOld.matches(%s) ? rOld.findAll(%s).filter(e, !variables.rewrites.exists(w, e.startsWith('\"' + w.key + '\":')) && (request.operation != 'CREATE' || variables.slots.exists(s, e.startsWith('\"' + s.key + '\":')))) : []", lit(ourAnnotation), lit(ourEntry))},
 		{"rNew", "'{' + (rKept + variables.rewrites.map(w, '\"' + w.key + '\":\"' + w.old + '\"')).sort().join(',') + '}'"},
 	}, "(has(request.subResource) && request.subResource != '') || size(variables.rewrites) == 0 || rNew == rOld ? '' : rNew")
 }

@@ -80,3 +80,15 @@ func compileRules(r rewrite.Rules) (*rules, error) {
 	}
 	return out, nil
 }
+
+// targetHosts are the hosts of the mirrors' targets as the config writes
+// them, each once: every image the policy rewrites starts with one and "/".
+func (r *rules) targetHosts() []string {
+	var out []string
+	for _, m := range r.mirrors {
+		if host, _, _ := strings.Cut(m.target, "/"); !slices.Contains(out, host) {
+			out = append(out, host)
+		}
+	}
+	return out
+}

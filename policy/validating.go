@@ -26,7 +26,7 @@ const (
 	// not happen: a webhook that failed open, a policy past its cost limit).
 	NameGuard = "pullthrough-guard"
 	// NameGuardCapacity is the guard of pods too big for NameGuard: more
-	// images than GuaranteedImages and none rewritten.
+	// than GuaranteedImages images not rewritten.
 	NameGuardCapacity = "pullthrough-guard-capacity"
 )
 
@@ -37,13 +37,15 @@ const (
 // common references, several times higher. Past the limit
 // both the rewrite and NameGuard fail, which failurePolicy Ignore turns
 // into the pod admitted unchanged, unwarned: NameGuardCapacity counts a
-// pod's images, which costs little per image, and catches it.
-const GuaranteedImages = 80
+// pod's images, which costs little per image, and catches it. It is
+// wellknown.MaxPodImages, the webhook's default cap too.
+const GuaranteedImages = wellknown.MaxPodImages
 
 // maxWarnings is how many per-image warnings a policy sends: a policy has a
 // fixed list of validations, each at most one warning, so the first
-// maxWarnings images get the webhook's line each and the rest one summary.
-const maxWarnings = 16
+// maxWarnings images get the webhook's line each and the rest one summary
+// (wellknown.WarningMore), as the webhook's default does.
+const maxWarnings = wellknown.MaxWarnings
 
 // Guard says whether and how the final-state guard acts.
 type Guard string
@@ -96,9 +98,10 @@ func warningValidations() []admissionregistrationv1.Validation {
 			MessageExpression: fmt.Sprintf("variables.warnings[%d]", i),
 		})
 	}
+	before, after := wellknown.WarningMoreParts()
 	return append(out, admissionregistrationv1.Validation{
 		Expression:        fmt.Sprintf("size(variables.warnings) <= %d", maxWarnings),
-		MessageExpression: fmt.Sprintf("'pullthrough: ' + string(size(variables.warnings) - %d) + ' more images like these'", maxWarnings),
+		MessageExpression: fmt.Sprintf("%s + string(size(variables.warnings) - %d) + %s", lit(before), maxWarnings, lit(after)),
 	})
 }
 
@@ -151,7 +154,8 @@ func (g *generator) validatingPolicies(cfg *config.Config, guard Guard) ([]*admi
 		MessageExpression: fmt.Sprintf(`'pullthrough guard: not rewritten, still pulled from a public registry: ' + variables.decisions.transformList(i, d, d.outcome == %s, variables.slots[i].key + ': ' + variables.slots[i].image).join(', ')`,
 			lit(string(rewrite.OutcomeRewritten))),
 	}}))
-	policies = append(policies, g.validating(NameGuardCapacity, nil, []admissionregistrationv1.Validation{capacityCheck()}))
+	capacityVars, capacity := capacityCheck(g.rules.targetHosts())
+	policies = append(policies, g.validating(NameGuardCapacity, capacityVars, capacity))
 	actions := []admissionregistrationv1.ValidationAction{admissionregistrationv1.Warn, admissionregistrationv1.Audit}
 	if guard == GuardDeny {
 		actions = []admissionregistrationv1.ValidationAction{admissionregistrationv1.Deny}
@@ -193,20 +197,43 @@ func validatingBindings(policy string, selectors []selector, actions []admission
 	return out
 }
 
-// capacityCheck fails for a pod of more than GuaranteedImages images none of
-// which was rewritten (no wellknown.AnnotationOriginalImages), without
-// deciding a single reference: a pod past the rewrite's cost limit. A big
-// pod whose images all name the proxy already is reported too; the message
-// says so.
-func capacityCheck() admissionregistrationv1.Validation {
+// capacityCheck fails for a pod with more than GuaranteedImages images not
+// on any of hosts (the mirrors' target hosts as written, which every
+// rewritten image starts with), without deciding a single reference: a pod
+// past the rewrite's cost limit. It counts the images themselves rather than
+// trusting wellknown.AnnotationOriginalImages, which the pod's author can
+// write. A big pod whose images no mirror covers is reported too; the
+// message says it may still pull from public registries. One startsWith per
+// image and host (not per target) keeps it within the per-call cost limit
+// for the largest pod the API server accepts (TestCapacityGuard).
+func capacityCheck(hosts []string) ([]admissionregistrationv1.Variable, []admissionregistrationv1.Validation) {
 	var counts []string
 	for _, l := range podspec.Locations {
-		counts = append(counts, fmt.Sprintf("(has(object.spec.%[1]s) ? object.spec.%[1]s.filter(c, has(c.%[2]s)).size() : 0)", l.Field, l.ImagePath[0]))
+		list := "object.spec." + l.Field
+		// Every container names an image; of the volumes, image volumes.
+		total := "size(" + list + ")"
+		if len(l.ImagePath) > 1 {
+			total = fmt.Sprintf("%s.filter(c, has(c.%s)).size()", list, l.ImagePath[0])
+		}
+		var present, onProxy []string
+		for i := range l.ImagePath {
+			present = append(present, "has(c."+strings.Join(l.ImagePath[:i+1], ".")+")")
+		}
+		for _, h := range hosts {
+			onProxy = append(onProxy, fmt.Sprintf("c.%s.startsWith(%s)", strings.Join(l.ImagePath, "."), lit(h+"/")))
+		}
+		// Filtering costs per element kept, so the images on the proxy are
+		// counted and taken away: a pod of public images costs least.
+		proxied := "0"
+		if len(onProxy) > 0 {
+			proxied = fmt.Sprintf("%s.filter(c, %s && (%s)).size()", list, strings.Join(present, " && "), strings.Join(onProxy, " || "))
+		}
+		counts = append(counts, fmt.Sprintf("(has(%s) ? %s - %s : 0)", list, total, proxied))
 	}
-	count := strings.Join(counts, " + ")
-	return admissionregistrationv1.Validation{
-		Expression: fmt.Sprintf("%s <= %d || (has(object.metadata.annotations) && %s in object.metadata.annotations)", count, GuaranteedImages, lit(wellknown.AnnotationOriginalImages)),
-		MessageExpression: fmt.Sprintf(`'pullthrough guard: ' + string(%s) + ' images, more than the %d the policy engine is sure to decide within the API server\'s CEL cost limits, and none rewritten: the pod may still pull from public registries (split it, or use the webhook engine for it)'`,
-			count, GuaranteedImages),
-	}
+	before, after := wellknown.WarningTooManyImagesParts(GuaranteedImages)
+	return []admissionregistrationv1.Variable{{Name: "unrewritten", Expression: strings.Join(counts, " + ")}},
+		[]admissionregistrationv1.Validation{{
+			Expression:        fmt.Sprintf("variables.unrewritten <= %d", GuaranteedImages),
+			MessageExpression: fmt.Sprintf("%s + string(variables.unrewritten) + %s", lit(before), lit(after)),
+		}}
 }

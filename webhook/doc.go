@@ -26,6 +26,15 @@
 //     an internal error allows the pod unchanged, logged and counted. The
 //     one denial is asked for: unrouted: deny, where enforce is in force, for
 //     an image from a public registry that no mirror covers.
+//   - Its work is bounded (Limits), so no request can make it run out of
+//     memory: bodies are let in by Content-Length within a budget of bytes
+//     in flight (HTTP 429 with Retry-After when there is no room), read and
+//     answered within deadlines, a pod of more images than MaxPodImages is
+//     admitted as written with one warning, and an answer carries at most
+//     MaxWarnings per-image warnings. The image cap and the wording are
+//     wellknown's, shared with the policy engine.
+//   - On CREATE, the original-images record keeps only entries of the pod's
+//     own images: the rest were written by the pod's author.
 //   - Drain takes a replica out of service before it stops serving, so a
 //     rolling restart leaves no request to fail open.
 //   - The Routing (a config.Config and the rewriters built from it) and

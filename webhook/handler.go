@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strconv"
 	"time"
 
 	admissionv1 "k8s.io/api/admission/v1"
@@ -50,7 +51,16 @@ const (
 	resultRejected  = "rejected"  // not a Pod, or unreadable: error response
 	resultDenied    = "denied"    // unrouted: deny, and an image no mirror covers
 	resultError     = "error"     // internal error: allowed unchanged
+	// resultTooManyImages: more images than Limits.MaxPodImages, allowed
+	// unchanged with one warning.
+	resultTooManyImages = "too-many-images"
+	// resultOverloaded: refused with HTTP 429 before its body was read, for
+	// lack of room among the request bytes in flight (Limits.MaxBytesInFlight).
+	resultOverloaded = "overloaded"
 )
+
+// results are the values of the "result" label, each series made at start.
+var results = []string{resultPatched, resultUnchanged, resultRejected, resultDenied, resultError, resultTooManyImages, resultOverloaded}
 
 // PodHandler rewrites the images of Pods. One handler serves each path.
 type PodHandler struct {
@@ -62,6 +72,9 @@ type PodHandler struct {
 	// gives the mode (config.Config.ModeIn); on PathAuditUnknownMode every
 	// answer also carries wellknown.WarningUnknownMode.
 	Path Path
+	// Limits bound the images decided and the warnings sent per pod; the
+	// zero value is DefaultLimits.
+	Limits Limits
 }
 
 var _ admission.Handler = (*PodHandler)(nil)
@@ -88,6 +101,14 @@ func (h *PodHandler) handle(ctx context.Context, req admission.Request) (admissi
 	if p == nil {
 		return early, result
 	}
+	limits := h.Limits.withDefaults()
+	if n := p.Spec.Images(); n > limits.MaxPodImages {
+		// Deciding is work per image, and a pod of 40,000 containers fits the
+		// API server's request size: past the cap the pod is left as written.
+		logf.FromContext(ctx).Info("pod has more images than are decided per pod; allowing it unchanged",
+			"uid", req.UID, "namespace", req.Namespace, "name", podName(p, req), "images", n, "limit", limits.MaxPodImages)
+		return admission.Allowed("").WithWarnings(wellknown.WarningTooManyImages(strconv.Itoa(n), limits.MaxPodImages)), resultTooManyImages
+	}
 	pp, changes, replaced, denial := h.plan(req, p, old)
 	if denial != "" {
 		logf.FromContext(ctx).Info("denied pod: an image would be pulled from a public registry no mirror covers",
@@ -98,7 +119,7 @@ func (h *PodHandler) handle(ctx context.Context, req admission.Request) (admissi
 		logf.FromContext(ctx).Info("annotation was not pullthrough's JSON; replaced", "annotation", key,
 			"uid", req.UID, "namespace", req.Namespace, "name", podName(p, req))
 	}
-	warnings := warningsFor(changes)
+	warnings := capWarnings(warningsFor(changes), limits.MaxWarnings)
 	if h.Path == PathAuditUnknownMode {
 		// The person whose pod was left alone learns why, before the per-image lines.
 		warnings = append([]string{wellknown.WarningUnknownMode}, warnings...)
@@ -133,7 +154,7 @@ func (h *PodHandler) plan(req admission.Request, p *pod, old *oldPod) (pp *podPa
 	}
 	// The ephemeralcontainers subresource stores only ephemeral containers:
 	// the API server puts the old metadata back, so annotations are not sent.
-	pp, replaced = newPodPatch(p, changes, req.SubResource == "")
+	pp, replaced = newPodPatch(p, changes, req.SubResource == "", req.Operation == admissionv1.Create)
 	// Only on CREATE (a running pod's imagePullSecrets are immutable), and
 	// never when auditing, which changes nothing.
 	if req.Operation == admissionv1.Create && mode == config.ModeEnforce && pullsFromProxy(changes) {

@@ -3,6 +3,7 @@ package webhook
 import (
 	"encoding/json"
 	"flag"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -207,5 +208,53 @@ func TestHandEditedAnnotationReplaced(t *testing.T) {
 	var originals map[string]string
 	if err := json.Unmarshal([]byte(pod.Metadata.Annotations[wellknown.AnnotationOriginalImages]), &originals); err != nil || originals["istio-proxy"] == "" {
 		t.Errorf("annotation = %q, want JSON recording istio-proxy", pod.Metadata.Annotations[wellknown.AnnotationOriginalImages])
+	}
+}
+
+// TestForgedRecordDropped: whoever creates a pod writes its annotations, so
+// on CREATE the record keeps only entries of the pod's own images; on UPDATE
+// the entries are earlier requests' record and stay.
+func TestForgedRecordDropped(t *testing.T) {
+	t.Parallel()
+	const forged = `{"app":"ghcr.io/acme/app:0","ghost":"evil.example/x:1","volume:app":"evil.example/y:1"}`
+	tests := []struct {
+		name    string
+		request string
+		// want is the record after the patch.
+		want map[string]string
+	}{
+		{name: "create: only the pod's own images", request: "typical-pod",
+			want: map[string]string{"app": "ghcr.io/acme/shop:1.4", "cache": "redis:7.2", "istio-proxy": "docker.io/istio/proxyv2:1.22.0",
+				"metrics": "quay.io/prometheus/statsd-exporter:v0.26.0", "migrate": "ghcr.io/acme/migrate:3"}},
+		{name: "update: the record kept", request: "update",
+			want: map[string]string{"app": "ghcr.io/acme/app:0", "ghost": "evil.example/x:1", "volume:app": "evil.example/y:1", "side": "ghcr.io/acme/side:2"}},
+	}
+	f := newFixture(t, "testdata/config.yaml")
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			body := readRequest(t, tt.request, func(req map[string]any) {
+				podMeta(req)["annotations"] = map[string]any{wellknown.AnnotationOriginalImages: forged}
+			})
+			resp := post(t, f.mutate, body)
+			if !resp.Allowed || len(resp.Patch) == 0 {
+				t.Fatalf("allowed=%v patch=%s, want an allowed patch", resp.Allowed, resp.Patch)
+			}
+			var pod struct {
+				Metadata struct {
+					Annotations map[string]string `json:"annotations"`
+				} `json:"metadata"`
+			}
+			if err := json.Unmarshal(applyPatch(t, body, resp.Patch), &pod); err != nil {
+				t.Fatal(err)
+			}
+			got, err := wellknown.DecodeRecord(pod.Metadata.Annotations[wellknown.AnnotationOriginalImages])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !maps.Equal(got, tt.want) {
+				t.Errorf("record %v, want %v", got, tt.want)
+			}
+		})
 	}
 }

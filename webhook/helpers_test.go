@@ -33,7 +33,7 @@ func newFixture(t testing.TB, configPath string) *fixture {
 	if f.metrics, err = NewMetrics(f.reg); err != nil {
 		t.Fatal(err)
 	}
-	handlers := Handlers(f.state, f.metrics)
+	handlers := Handlers(f.state, f.metrics, Limits{})
 	f.mutate, f.audit = handlers[PathMutate], handlers[PathAudit]
 	f.mutateHandler = &PodHandler{State: f.state, Metrics: f.metrics, Path: PathMutate}
 	f.auditHandler = &PodHandler{State: f.state, Metrics: f.metrics, Path: PathAudit}

@@ -40,7 +40,7 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 		}, []string{"registry", "outcome"}),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: wellknown.MetricAdmissionRequests,
-			Help: "Admission requests by operation and result (patched, unchanged, rejected, error).",
+			Help: "Admission requests by operation and result (patched, unchanged, rejected, denied, error, too-many-images, overloaded).",
 		}, []string{"operation", "result"}),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    wellknown.MetricAdmissionDuration,
@@ -84,7 +84,7 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 	// (hack/docgen) lists each label's values from the registry itself.
 	for _, op := range []string{string(admissionv1.Create), string(admissionv1.Update), operationOther} {
 		m.duration.WithLabelValues(op)
-		for _, r := range []string{resultPatched, resultUnchanged, resultRejected, resultDenied, resultError} {
+		for _, r := range results {
 			m.requests.WithLabelValues(op, r)
 		}
 	}

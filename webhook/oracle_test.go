@@ -29,6 +29,12 @@ func checkOracle(t *testing.T, h *PodHandler, body, patch []byte) {
 	if p == nil {
 		return
 	}
+	if p.Spec.Images() > h.Limits.withDefaults().MaxPodImages {
+		if len(patch) > 0 {
+			t.Fatalf("patch %s for a pod past the image cap", patch)
+		}
+		return
+	}
 	pp, _, _, denial := h.plan(req, p, old)
 	if denial != "" {
 		return

@@ -26,9 +26,12 @@ type annotation struct{ key, value string }
 
 // newPodPatch collects the rewritten images and, if record is set, the
 // annotations that record them, merged into any that an earlier call
-// (reinvocation) wrote. It returns the keys of annotations whose value was
-// not pullthrough's JSON and is replaced.
-func newPodPatch(p *pod, changes []podspec.Change, record bool) (*podPatch, []string) {
+// (reinvocation) wrote. On CREATE (create set) a record keeps only entries
+// of this pod's own images: whoever creates a pod writes its annotations, so
+// an entry for a container the pod does not have is forged and is dropped
+// (the policy engine drops it alike). It returns the keys of annotations
+// whose value was not pullthrough's JSON and is replaced.
+func newPodPatch(p *pod, changes []podspec.Change, record, create bool) (*podPatch, []string) {
 	pp := &podPatch{}
 	var originals, proposals map[string]string
 	for _, c := range changes {
@@ -43,11 +46,18 @@ func newPodPatch(p *pod, changes []podspec.Change, record bool) (*podPatch, []st
 	if !record {
 		return pp, nil
 	}
+	var slots map[string]bool // nil: every key an earlier request recorded stays
+	if create {
+		slots = make(map[string]bool, len(changes))
+		for _, c := range changes {
+			slots[c.Key()] = true
+		}
+	}
 	var replaced []string
-	if !pp.mergeAnnotation(p, wellknown.AnnotationOriginalImages, originals) {
+	if !pp.mergeAnnotation(p, wellknown.AnnotationOriginalImages, originals, slots) {
 		replaced = append(replaced, wellknown.AnnotationOriginalImages)
 	}
-	if !pp.mergeAnnotation(p, wellknown.AnnotationWouldRewrite, proposals) {
+	if !pp.mergeAnnotation(p, wellknown.AnnotationWouldRewrite, proposals, slots) {
 		replaced = append(replaced, wellknown.AnnotationWouldRewrite)
 	}
 	return pp, replaced
@@ -62,12 +72,13 @@ func put(m map[string]string, k, v string) map[string]string {
 	return m
 }
 
-// mergeAnnotation adds entries to the JSON map held in annotation key.
+// mergeAnnotation adds entries to the JSON map held in annotation key,
+// keeping of the entries there only the keys in slots, when slots is set.
 // encoding/json sorts map keys, so the same content always encodes to the
 // same string and a reinvocation produces no patch. It reports false when an
 // existing value was not our JSON (edited by hand) and is replaced: the pod
 // must still start, so the caller logs it rather than failing.
-func (pp *podPatch) mergeAnnotation(p *pod, key string, entries map[string]string) bool {
+func (pp *podPatch) mergeAnnotation(p *pod, key string, entries map[string]string, slots map[string]bool) bool {
 	if len(entries) == 0 {
 		return true
 	}
@@ -78,6 +89,13 @@ func (pp *podPatch) mergeAnnotation(p *pod, key string, entries map[string]strin
 		var err error
 		if merged, err = wellknown.DecodeRecord(old); err != nil {
 			merged, ok = map[string]string{}, false
+		}
+	}
+	if slots != nil {
+		for k := range merged {
+			if !slots[k] {
+				delete(merged, k)
+			}
 		}
 	}
 	for k, v := range entries {

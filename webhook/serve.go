@@ -1,11 +1,13 @@
 package webhook
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"time"
 
 	"github.com/go-logr/logr"
 	admissionv1 "k8s.io/api/admission/v1"
@@ -32,28 +34,74 @@ var reviewCodecs = func() serializer.CodecFactory {
 }()
 
 // server reads AdmissionReviews over HTTP for an admission.Webhook and writes
-// its answers, like the Webhook's own ServeHTTP, with one difference: a
+// its answers, like the Webhook's own ServeHTTP, with two differences. A
 // review that does not decode is still answered with its request.uid when
-// that much is readable. The API server compares the answer's UID with its
+// that much is readable: the API server compares the answer's UID with its
 // request and treats a mismatch as a failed call, so the UID turns "webhook
-// broken" into the error response the failurePolicy is meant to judge.
+// broken" into the error response the failurePolicy is meant to judge. And
+// the work is bounded (Limits): a body is read only when the bytes in flight
+// leave room for it, within ReadTimeout, and answered within HandlerTimeout.
 type server struct {
 	webhook *admission.Webhook
 	log     logr.Logger
+	metrics *Metrics
+	limits  Limits
+	room    *room
 }
 
 func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	s.setDeadlines(w, r, start)
+	// At most half the read timeout is spent waiting, so that the body of a
+	// request let in still has the other half to arrive.
+	release, err := s.room.take(r, start.Add(s.limits.ReadTimeout/2))
+	if err != nil {
+		// No body read, no UID known: a plain HTTP error, which the API
+		// server's client retries after Retry-After within its own timeout,
+		// and past that failurePolicy judges (docs/decisions.md).
+		s.log.Info("refused an admission request: no room for its body", "remote", r.RemoteAddr, "error", err.Error())
+		s.metrics.observeRequest(operationOther, resultOverloaded, time.Since(start))
+		w.Header().Set("Retry-After", "1")
+		http.Error(w, err.Error(), http.StatusTooManyRequests)
+		return
+	}
+	defer release()
 	body, code, err := readReview(r)
 	if err != nil {
-		s.write(w, errorResponse(code, err, body), nil)
+		s.reject(w, errorResponse(code, err, body), start)
 		return
 	}
 	req, gvk, err := decodeReview(body)
 	if err != nil {
-		s.write(w, errorResponse(http.StatusBadRequest, err, body), nil)
+		s.reject(w, errorResponse(http.StatusBadRequest, err, body), start)
 		return
 	}
-	s.write(w, s.webhook.Handle(r.Context(), req), gvk)
+	ctx, cancel := context.WithDeadline(r.Context(), start.Add(s.limits.HandlerTimeout))
+	defer cancel()
+	s.write(w, s.webhook.Handle(ctx, req), gvk)
+}
+
+// setDeadlines bounds the connection's reads by ReadTimeout and its writes
+// by HandlerTimeout from start: controller-runtime's server sets only a
+// header timeout, so without them a body sent a byte a minute, or an answer
+// never read, holds its connection and its memory for ever.
+func (s *server) setDeadlines(w http.ResponseWriter, r *http.Request, start time.Time) {
+	rc := http.NewResponseController(w)
+	if err := rc.SetReadDeadline(start.Add(s.limits.ReadTimeout)); err != nil {
+		s.log.Error(err, "cannot bound the time to read the request", "remote", r.RemoteAddr)
+		s.metrics.internalErrors.Inc()
+	}
+	if err := rc.SetWriteDeadline(start.Add(s.limits.HandlerTimeout)); err != nil {
+		s.log.Error(err, "cannot bound the time to write the answer", "remote", r.RemoteAddr)
+		s.metrics.internalErrors.Inc()
+	}
+}
+
+// reject answers a review that could not be read, logs and counts it.
+func (s *server) reject(w http.ResponseWriter, resp admission.Response, start time.Time) {
+	s.log.Info("rejected an unreadable admission request", "uid", resp.UID, "error", resp.Result.Message)
+	s.metrics.observeRequest(operationOther, resultRejected, time.Since(start))
+	s.write(w, resp, nil)
 }
 
 // decodeReview reads an AdmissionReview in one pass over body. The API server

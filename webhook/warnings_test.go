@@ -107,7 +107,7 @@ func TestUnknownModePath(t *testing.T) {
 		t.Fatal(err)
 	}
 	audit := post(t, f.audit, body)
-	unknown := post(t, Handlers(f.state, f.metrics)[PathAuditUnknownMode], body)
+	unknown := post(t, Handlers(f.state, f.metrics, Limits{})[PathAuditUnknownMode], body)
 	if want := append([]string{wellknown.WarningUnknownMode}, audit.Warnings...); !slices.Equal(unknown.Warnings, want) {
 		t.Errorf("warnings %q, want %q", unknown.Warnings, want)
 	}

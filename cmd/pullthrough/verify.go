@@ -12,6 +12,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/pullthrough/pullthrough/internal/table"
 	"github.com/pullthrough/pullthrough/podspec"
 	"github.com/pullthrough/pullthrough/resolve"
 	"github.com/pullthrough/pullthrough/rewrite"
@@ -92,15 +93,15 @@ func verifyPods(ctx context.Context, v resolve.Verifier, rw *rewrite.Rewriter, n
 	for _, e := range all {
 		c := e.change
 		if !c.Outcome.ThroughProxy() {
-			_, _ = fmt.Fprintf(tw, "%s\t%s\t%s\t-\t%s\n", e.pod, c.Label(), c.Old, c.Outcome)
+			_, _ = fmt.Fprintf(tw, "%s\t%s\t%s\t-\t%s\n", table.Cell(e.pod), table.Cell(c.Label()), table.Cell(c.Old), c.Outcome)
 			continue
 		}
 		res := results[resolve.Image{Namespace: namespace, Reference: c.Image}]
 		if res.Status != resolve.StatusServed {
 			notServed++
-			_, _ = fmt.Fprintf(stderr, "verify: pod %s %s: %v\n", e.pod, c.Label(), res.Err)
+			_, _ = fmt.Fprintf(stderr, "verify: pod %s %s: %v\n", table.Cell(e.pod), table.Cell(c.Label()), res.Err)
 		}
-		_, _ = fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", e.pod, c.Label(), c.Old, c.Image, res.Status)
+		_, _ = fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", table.Cell(e.pod), table.Cell(c.Label()), table.Cell(c.Old), table.Cell(c.Image), res.Status)
 	}
 	if err := tw.Flush(); err != nil {
 		return fmt.Errorf("write report: %w", err)

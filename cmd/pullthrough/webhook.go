@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -38,6 +39,7 @@ type webhookFlags struct {
 	localHosts                              string
 	shutdownDelay                           time.Duration
 	podImages                               bool
+	limits                                  webhook.Limits
 	zap                                     zap.Options
 }
 
@@ -61,6 +63,7 @@ func parseWebhookFlags(args []string, stderr io.Writer) (*webhookFlags, error) {
 	fs.BoolVar(&f.podImages, "pod-images", false, "watch the cluster's pods (list/watch RBAC) and serve "+wellknown.MetricPodImages+": what the pods that exist still pull, by registry and outcome")
 	fs.StringVar(&f.localHosts, "local-cert-hosts", "", "development only: write a fresh CA (ca.crt) and serving certificate for these comma-separated hosts into --cert-dir before serving")
 	fs.DurationVar(&f.shutdownDelay, "shutdown-delay", 5*time.Second, "on SIGTERM, report not ready and keep answering (closing each connection) this long before draining in-flight requests and exiting, so no request reaches a closed port during a rolling restart; keep it under terminationGracePeriodSeconds")
+	bindLimitFlags(fs, &f.limits)
 	f.zap.BindFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return nil, err
@@ -71,7 +74,41 @@ func parseWebhookFlags(args []string, stderr io.Writer) (*webhookFlags, error) {
 	case f.config == "":
 		return nil, usagef("--config is required")
 	}
+	if err := checkLimits(f.limits); err != nil {
+		return nil, err
+	}
 	return f, nil
+}
+
+// bindLimitFlags binds the flags of webhook.Limits, defaulting to
+// webhook.DefaultLimits (docs/operations.md sizes memory from them).
+func bindLimitFlags(fs *flag.FlagSet, l *webhook.Limits) {
+	d := webhook.DefaultLimits()
+	fs.IntVar(&l.MaxPodImages, "max-pod-images", d.MaxPodImages, "a pod with more images is admitted unchanged, with one warning (the policy engine's figure)")
+	fs.IntVar(&l.MaxWarnings, "max-warnings", d.MaxWarnings, "per-image warnings per answer; the rest are summed up in one more")
+	fs.Int64Var(&l.MaxBytesInFlight, "max-request-bytes-in-flight", d.MaxBytesInFlight, "request bodies held at once, by Content-Length, before any is read; a request with no room within half of --read-timeout is refused with HTTP 429")
+	fs.DurationVar(&l.ReadTimeout, "read-timeout", d.ReadTimeout, "from a request's headers to the last byte of its body: a stalled body is dropped then")
+	fs.DurationVar(&l.HandlerTimeout, "handler-timeout", d.HandlerTimeout, "from a request's headers to the last byte of its answer")
+}
+
+// checkLimits refuses a limit that is not positive, naming its flag.
+func checkLimits(l webhook.Limits) error {
+	for _, c := range []struct {
+		flag string
+		ok   bool
+		val  any
+	}{
+		{"--max-pod-images", l.MaxPodImages > 0, l.MaxPodImages},
+		{"--max-warnings", l.MaxWarnings > 0, l.MaxWarnings},
+		{"--max-request-bytes-in-flight", l.MaxBytesInFlight > 0, l.MaxBytesInFlight},
+		{"--read-timeout", l.ReadTimeout > 0, l.ReadTimeout},
+		{"--handler-timeout", l.HandlerTimeout > 0, l.HandlerTimeout},
+	} {
+		if !c.ok {
+			return usagef("%s: %v is not positive", c.flag, c.val)
+		}
+	}
+	return nil
 }
 
 // runWebhook wires the config, the webhook server, the reload watcher, the
@@ -107,7 +144,7 @@ func runWebhook(args []string, _, stderr io.Writer) error {
 		},
 	}})
 	drain := &webhook.Drain{Delay: f.shutdownDelay}
-	for path, h := range webhook.Handlers(state, metrics) {
+	for path, h := range webhook.Handlers(state, metrics, f.limits) {
 		server.Register(string(path), drain.Wrap(h))
 	}
 	runnables := []manager.Runnable{

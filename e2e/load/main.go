@@ -93,7 +93,7 @@ func serve(args []string) error {
 		if err != nil {
 			return err
 		}
-		server.Register(path, webhook.Handlers(webhook.NewState(cfg), metrics)[webhook.PathMutate])
+		server.Register(path, webhook.Handlers(webhook.NewState(cfg), metrics, webhook.Limits{})[webhook.PathMutate])
 	default:
 		return fmt.Errorf("-server %q: want baseline or pullthrough", *which)
 	}

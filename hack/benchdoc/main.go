@@ -73,7 +73,7 @@ func run(rounds int, benchtime time.Duration, out, cpuprofile string) error {
 	if err != nil {
 		return err
 	}
-	pullthrough := webhook.Handlers(webhook.NewState(cfg), metrics)[webhook.PathMutate]
+	pullthrough := webhook.Handlers(webhook.NewState(cfg), metrics, webhook.Limits{})[webhook.PathMutate]
 	baseline := baseline.Handler()
 	if cpuprofile != "" {
 		f, err := os.Create(cpuprofile)

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -28,9 +29,20 @@ func compile(ctx context.Context, dir string, p v1.Platform, ldflags string) (st
 	return out, nil
 }
 
+// goFlags are the only GOFLAGS the go command gets: the caller's (a
+// -mod=mod, a -tags, an -overlay) would change what is built and so the
+// image, which must follow from the source and go.sum alone.
+const goFlags = "GOFLAGS=-mod=readonly"
+
+// goEnviron is the process's environment with GOFLAGS pinned to goFlags.
+func goEnviron() []string {
+	env := slices.DeleteFunc(os.Environ(), func(kv string) bool { return strings.HasPrefix(kv, "GOFLAGS=") })
+	return append(env, goFlags)
+}
+
 // goEnv is the environment that makes the go command target p.
 func goEnv(p v1.Platform) []string {
-	env := append(os.Environ(), "GOOS="+p.OS, "GOARCH="+p.Architecture)
+	env := append(goEnviron(), "GOOS="+p.OS, "GOARCH="+p.Architecture)
 	switch {
 	case p.Variant == "":
 	case p.Architecture == "arm":
