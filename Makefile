@@ -109,7 +109,7 @@ test-short: ## unit tests only (skips the e2e suite)
 	go test -short ./...
 
 .PHONY: lint
-lint: ## gofmt, go vet, golangci-lint, actionlint and the Helm chart (tools built from the module proxy)
+lint: ## gofmt, go vet, golangci-lint, actionlint, hack/workflowcheck and the Helm chart (tools built from the module proxy)
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$unformatted" ]; then echo "not gofmt-ed: $$unformatted"; exit 1; fi
 	go vet -tags faults ./...
 	@if [ ! -x $(TOOLS)/golangci-lint ]; then GOBIN=$(TOOLS) go install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION); fi
@@ -117,6 +117,7 @@ lint: ## gofmt, go vet, golangci-lint, actionlint and the Helm chart (tools buil
 	for m in $(LINT_MODULES); do (cd $$m && go vet ./... && $(TOOLS)/golangci-lint run --allow-parallel-runners ./...); done
 	@if [ ! -x $(TOOLS)/actionlint-$(ACTIONLINT_VERSION)/actionlint ]; then GOFLAGS= CGO_ENABLED=0 GOBIN=$(TOOLS)/actionlint-$(ACTIONLINT_VERSION) go install -trimpath github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION); fi
 	$(TOOLS)/actionlint-$(ACTIONLINT_VERSION)/actionlint
+	go run ./hack/workflowcheck .github/workflows/*.yaml
 	hack/lint-chart.sh
 	go run ./hack/docgen -check
 
