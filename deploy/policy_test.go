@@ -102,11 +102,10 @@ func policyRole(t *testing.T, objs []runtime.Object, dep *appsv1.Deployment) *rb
 	return nil
 }
 
-// generatedNames lists "resource/name" of every object Generate makes for
-// policyConfigs.
-func generatedNames(t *testing.T) []string {
+// generatedSets are the Sets Generate makes for policyConfigs.
+func generatedSets(t *testing.T) []*policy.Set {
 	t.Helper()
-	var out []string
+	var out []*policy.Set
 	for _, c := range policyConfigs {
 		cfg, err := config.Parse([]byte(c.yaml))
 		if err != nil {
@@ -116,6 +115,17 @@ func generatedNames(t *testing.T) []string {
 		if err != nil {
 			t.Fatal(err)
 		}
+		out = append(out, set)
+	}
+	return out
+}
+
+// generatedNames lists "resource/name" of every object Generate makes for
+// policyConfigs.
+func generatedNames(t *testing.T) []string {
+	t.Helper()
+	var out []string
+	for _, set := range generatedSets(t) {
 		for _, p := range set.Mutating {
 			out = append(out, "mutatingadmissionpolicies/"+p.Name)
 		}
