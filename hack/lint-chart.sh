@@ -193,12 +193,16 @@ f=$tmp/rendered/policy-all-optional.yaml
 refuse "$f" '^kind: (MutatingWebhookConfiguration|Certificate|Issuer|PodDisruptionBudget)$' "the policy engine has no webhook configuration, certificate or PodDisruptionBudget"
 refuse "$f" 'hostNetwork: true|--self-signed-|--cert-dir' "the policy engine's applier needs no host network or certificate"
 expect "$f" '- --guard=deny$' "policy.guard reaches the applier"
+expect "$f" '^  name: pullthrough-policy-engine-writes$' "the applier's writes are held to its generated policies"
+refuse "$f" '^  name: pullthrough-webhook-writes$' "no webhook configuration to hold with the policy engine"
 expect "$f" '^  replicas: 1$' "the policy engine runs one applier"
 expect "$f" '^kind: Job$' "the migrator is the same with either engine"
 expect "$f" '^kind: DaemonSet$' "the node agent is the same with either engine"
 
 f=$tmp/rendered/self-signed.yaml
 expect "$f" '^kind: Role$' "self-signed mode needs its Role on the Secret"
+expect "$f" '^  name: pullthrough-webhook-writes$' "self-signed mode holds the webhook's configuration writes to caBundle"
+expect "$f" '^kind: ResourceQuota$' "the critical priority class outside kube-system needs a ResourceQuota (GKE)"
 expect "$f" '--self-signed-secret=pullthrough-system/pullthrough-webhook-tls' "self-signed flags"
 expect "$f" '^kind: PodDisruptionBudget$' "two replicas get a PodDisruptionBudget"
 expect "$f" 'unhealthyPodEvictionPolicy: AlwaysAllow' "crash-looping replicas must not block drains"
@@ -215,6 +219,7 @@ expect "$f" '^kind: Issuer$' "without issuerRef, a self-signed Issuer"
 expect "$f" 'cert-manager.io/inject-ca-from: pullthrough-system/pullthrough-webhook$' "cainjector annotation names the Certificate"
 expect "$f" 'automountServiceAccountToken: false' "no API credentials with cert-manager"
 refuse "$f" '^kind: (Cluster)?Role(Binding)?$' "no RBAC for the webhook with cert-manager"
+refuse "$f" '^kind: ValidatingAdmissionPolicy' "no writes to hold with cert-manager"
 refuse "$f" '--self-signed-|--webhook-config' "no self-signed flags with cert-manager"
 
 f=$tmp/rendered/all-optional.yaml
