@@ -193,7 +193,6 @@ f=$tmp/rendered/policy-all-optional.yaml
 refuse "$f" '^kind: (MutatingWebhookConfiguration|Certificate|Issuer|PodDisruptionBudget)$' "the policy engine has no webhook configuration, certificate or PodDisruptionBudget"
 refuse "$f" 'hostNetwork: true|--self-signed-|--cert-dir' "the policy engine's applier needs no host network or certificate"
 expect "$f" '- --guard=deny$' "policy.guard reaches the applier"
-expect "$f" '^  name: pullthrough-policy-engine-writes$' "the applier's writes are held to its generated policies"
 refuse "$f" '^  name: pullthrough-webhook-writes$' "no webhook configuration to hold with the policy engine"
 expect "$f" '^  replicas: 1$' "the policy engine runs one applier"
 expect "$f" '^kind: Job$' "the migrator is the same with either engine"

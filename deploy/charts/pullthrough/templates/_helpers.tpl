@@ -191,15 +191,3 @@ of the bootstrap; then webhook.tolerations.
 {{/* "true" when the rewrite runs in the webhook (engine: webhook), else "". */}}
 {{- define "pullthrough.webhookEngine" -}}{{ if eq .Values.engine "webhook" }}true{{ end }}{{- end -}}
 {{- define "pullthrough.policyClusterRole" -}}{{ include "pullthrough.fullname" . }}-policy{{- end -}}
-{{/*
-The names of every admission policy and binding `pullthrough policy`
-generates (policy.Name*, each bound to the enforce namespaces): the applier's
-RBAC and its ValidatingAdmissionPolicy allow these and no other; deploy/policy_test.go
-holds the list to what Generate makes. A JSON list.
-*/}}
-{{- define "pullthrough.policyNames" -}}
-{{- list "pullthrough-rewrite" "pullthrough-rewrite-enforce"
-    "pullthrough-audit" "pullthrough-audit-unknown-mode" "pullthrough-audit-enforce-namespaces" "pullthrough-audit-enforce-namespaces-enforce"
-    "pullthrough-unrouted" "pullthrough-unrouted-enforce" "pullthrough-guard" "pullthrough-guard-enforce"
-    "pullthrough-guard-capacity" "pullthrough-guard-capacity-enforce" | toJson -}}
-{{- end -}}
