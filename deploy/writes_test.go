@@ -84,8 +84,11 @@ func untilDenied(t *testing.T, a attempt) {
 	t.Helper()
 	var last error
 	err := wait.PollUntilContextTimeout(t.Context(), 200*time.Millisecond, time.Minute, true, func(ctx context.Context) (bool, error) {
-		last = a.do(ctx)
-		return last != nil && strings.Contains(last.Error(), a.deny), nil
+		err := a.do(ctx)
+		if ctx.Err() == nil {
+			last = err
+		}
+		return err != nil && strings.Contains(err.Error(), a.deny), nil
 	})
 	if err != nil {
 		t.Fatalf("%s: not denied with %q within a minute (last: %v): the policy is not in force", a.name, a.deny, last)
@@ -220,10 +223,10 @@ func TestPolicyEngineWrites(t *testing.T) {
 	attempts := []attempt{
 		{"apply a deny-all policy of another name", apply(sa, "validatingadmissionpolicies", denyAll), forbidden},
 		{"apply a binding of another name", apply(sa, "validatingadmissionpolicybindings", binding), forbidden},
-		{"create (POST) a policy of a generated name", func(ctx context.Context) error {
-			_, err := typed.AdmissionregistrationV1().ValidatingAdmissionPolicies().Create(ctx, generatedName, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
-			return err
-		}, forbidden},
+		{"create (POST) a deny-all policy", create(typed, denyAll), forbidden},
+		// The applier never POSTs: a create without a name cannot be
+		// granted by name, so none is granted.
+		{"create (POST) a policy of a generated name", create(typed, generatedName), forbidden},
 	}
 	for _, set := range generatedSets(t) {
 		for _, p := range set.Mutating {
@@ -240,6 +243,14 @@ func TestPolicyEngineWrites(t *testing.T) {
 		}
 	}
 	tryAll(t, attempts)
+}
+
+// create POSTs policy (a dry run), as a stolen token would try.
+func create(client kubernetes.Interface, policy *admissionregistrationv1.ValidatingAdmissionPolicy) func(ctx context.Context) error {
+	return func(ctx context.Context) error {
+		_, err := client.AdmissionregistrationV1().ValidatingAdmissionPolicies().Create(ctx, policy, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
+		return err
+	}
 }
 
 // apply server-side applies obj (a dry run) as policy.Apply does: a PATCH
