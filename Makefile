@@ -113,7 +113,7 @@ test-short: ## unit tests only (skips the e2e suite)
 	go test -short ./...
 
 .PHONY: lint
-lint: ## gofmt, go vet, golangci-lint, actionlint and the Helm chart (tools built from the module proxy)
+lint: ## gofmt, go vet, golangci-lint, actionlint, hack/workflowcheck and the Helm chart (tools built from the module proxy)
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$unformatted" ]; then echo "not gofmt-ed: $$unformatted"; exit 1; fi
 	@# golangci-lint runs go vet's analyzers (govet, with the faults tag from
 	@# .golangci.yml) on the one type-check it makes: no second compile of the tree.
@@ -122,6 +122,7 @@ lint: ## gofmt, go vet, golangci-lint, actionlint and the Helm chart (tools buil
 	for m in $(LINT_MODULES); do (cd $$m && $(GOLANGCI_LINT) run --allow-parallel-runners ./...); done
 	@if [ ! -x $(TOOLS)/actionlint-$(ACTIONLINT_VERSION)/actionlint ]; then GOFLAGS= CGO_ENABLED=0 GOBIN=$(TOOLS)/actionlint-$(ACTIONLINT_VERSION) go install -trimpath github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION); fi
 	$(TOOLS)/actionlint-$(ACTIONLINT_VERSION)/actionlint
+	go run ./hack/workflowcheck .github/workflows/*.yaml
 	hack/lint-chart.sh
 	go run ./hack/docgen -check
 

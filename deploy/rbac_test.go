@@ -11,6 +11,7 @@ import (
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 )
 
 // TestNamesAgree checks that the parts of the self-signed mode name each
@@ -106,7 +107,8 @@ func TestMigrator(t *testing.T) {
 // TestMigratorWritesOnlyWithApply checks every rendered variant (the
 // committed manifests and hack/lint-chart.sh's renderings): a migrator Job
 // with --apply is granted exactly the hand-kept ClusterRole's verbs, patch
-// included, and one without holds read verbs only, extraRules included.
+// included, and one without holds read verbs only, extraRules and the Roles
+// of its ConfigMap targets included.
 func TestMigratorWritesOnlyWithApply(t *testing.T) {
 	t.Parallel()
 	kept := permissions(only[*rbacv1.ClusterRole](t, load(t, rbacFile)).Rules)
@@ -114,26 +116,60 @@ func TestMigratorWritesOnlyWithApply(t *testing.T) {
 		objs := load(t, file)
 		for _, job := range all[*batchv1.Job](objs) {
 			apply := slices.Contains(job.Spec.Template.Spec.Containers[0].Args, "--apply")
-			var role *rbacv1.ClusterRole
-			for _, r := range all[*rbacv1.ClusterRole](objs) {
-				if r.Name == job.Spec.Template.Spec.ServiceAccountName {
-					role = r
-				}
-			}
-			if role == nil {
-				t.Errorf("%s: no ClusterRole named after the migrator's ServiceAccount", file)
+			granted := permissions(grantedTo(objs, job.Namespace, job.Spec.Template.Spec.ServiceAccountName))
+			if len(granted) == 0 {
+				t.Errorf("%s: nothing granted to the migrator's ServiceAccount", file)
 				continue
 			}
-			for _, p := range permissions(role.Rules) {
+			for _, p := range granted {
 				if !apply && !isRead(p) {
 					t.Errorf("%s: a migrator without --apply is granted %q", file, p)
 				}
 			}
-			if got := permissions(role.Rules); apply && !isSubset(kept, got) {
-				t.Errorf("%s: a migrator with --apply is granted %v, want at least %v", file, got, kept)
+			if apply && !isSubset(kept, granted) {
+				t.Errorf("%s: a migrator with --apply is granted %v, want at least %v", file, granted, kept)
 			}
 		}
 	}
+}
+
+// grantedTo collects the rules of every Role and ClusterRole that a binding
+// among objs grants ServiceAccount ns/name (a Role in its binding's
+// namespace; a ClusterRole bound in a namespace counts whole, as the tests
+// compare verbs, not scopes).
+func grantedTo(objs []runtime.Object, ns, name string) []rbacv1.PolicyRule {
+	type grant struct {
+		namespace string // of a Role; "" for a ClusterRole
+		role      string
+	}
+	subject := rbacv1.Subject{Kind: rbacv1.ServiceAccountKind, Namespace: ns, Name: name}
+	granted := map[grant]bool{}
+	bind := func(namespace string, ref rbacv1.RoleRef, subjects []rbacv1.Subject) {
+		if ref.Kind == "ClusterRole" {
+			namespace = ""
+		}
+		if slices.Contains(subjects, subject) {
+			granted[grant{namespace, ref.Name}] = true
+		}
+	}
+	for _, b := range all[*rbacv1.ClusterRoleBinding](objs) {
+		bind("", b.RoleRef, b.Subjects)
+	}
+	for _, b := range all[*rbacv1.RoleBinding](objs) {
+		bind(b.Namespace, b.RoleRef, b.Subjects)
+	}
+	var rules []rbacv1.PolicyRule
+	for _, r := range all[*rbacv1.ClusterRole](objs) {
+		if granted[grant{"", r.Name}] {
+			rules = append(rules, r.Rules...)
+		}
+	}
+	for _, r := range all[*rbacv1.Role](objs) {
+		if granted[grant{r.Namespace, r.Name}] {
+			rules = append(rules, r.Rules...)
+		}
+	}
+	return rules
 }
 
 // isRead reports whether a permissions line grants a read verb.

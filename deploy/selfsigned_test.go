@@ -92,6 +92,14 @@ func selfSignedOptions(args []string, certDir string) (certs.SelfSignedOptions, 
 // Deployment's ServiceAccount, holding nothing but what the file grants it.
 func installAsServiceAccount(t *testing.T, c *cluster.Cluster, objs []runtime.Object) (*appsv1.Deployment, *cluster.User) {
 	t.Helper()
+	install(t, c, objs)
+	dep := only[*appsv1.Deployment](t, objs)
+	return dep, serviceAccountUser(t, c, dep.Namespace, dep.Spec.Template.Spec.ServiceAccountName)
+}
+
+// install creates every object as the cluster's admin.
+func install(t *testing.T, c *cluster.Cluster, objs []runtime.Object) {
+	t.Helper()
 	admin, err := client.New(c.Config(), client.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -101,11 +109,17 @@ func installAsServiceAccount(t *testing.T, c *cluster.Cluster, objs []runtime.Ob
 			t.Fatalf("the API server refuses %T: %v", o, err)
 		}
 	}
-	dep := only[*appsv1.Deployment](t, objs)
-	user, err := c.NewUser(fmt.Sprintf("system:serviceaccount:%s:%s", dep.Namespace, dep.Spec.Template.Spec.ServiceAccountName),
-		"system:serviceaccounts", "system:serviceaccounts:"+dep.Namespace)
+}
+
+// serviceAccountUser is a user that authenticates as ServiceAccount ns/name
+// (its username and groups, as its token would), so that it holds exactly
+// what RBAC grants the ServiceAccount and matches what admission policies
+// match on its username.
+func serviceAccountUser(t *testing.T, c *cluster.Cluster, ns, name string) *cluster.User {
+	t.Helper()
+	user, err := c.NewUser(fmt.Sprintf("system:serviceaccount:%s:%s", ns, name), "system:serviceaccounts", "system:serviceaccounts:"+ns)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return dep, user
+	return user
 }

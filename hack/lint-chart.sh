@@ -47,6 +47,7 @@ config:
   migrate:
     configMaps:
       - {namespace: istio-system, name: istio-sidecar-injector}
+      - {namespace: team-a, name: addon-values}
     fields:
       - {group: operator.tigera.io, version: v1, resource: installations, name: default, path: spec.registry, value: registry}
 proxyHealth:
@@ -178,7 +179,9 @@ EOF2
 # A migrator that only plans, with an extra rule that asks for patch.
 template --set migrator.enabled=true --set migrator.undo=true \
 	--set 'migrator.extraRules[0].apiGroups[0]=operator.tigera.io' --set 'migrator.extraRules[0].resources[0]=installations' \
-	--set 'migrator.extraRules[0].verbs={get,list,patch}' >"$tmp/rendered/migrator-plan.yaml" || fail "template, migrator plan"
+	--set 'migrator.extraRules[0].verbs={get,list,patch}' \
+	--set-json 'config.migrate.configMaps=[{"namespace":"istio-system","name":"istio-sidecar-injector"},{"namespace":"tigera-operator","selector":"app=my-addon"},{"namespace":"tigera-operator","name":"values"}]' \
+	>"$tmp/rendered/migrator-plan.yaml" || fail "template, migrator plan"
 
 # The policy engine, every optional part on (the chart reads the API server's
 # version and APIs from .Capabilities; helm template is told them).
@@ -190,12 +193,15 @@ f=$tmp/rendered/policy-all-optional.yaml
 refuse "$f" '^kind: (MutatingWebhookConfiguration|Certificate|Issuer|PodDisruptionBudget)$' "the policy engine has no webhook configuration, certificate or PodDisruptionBudget"
 refuse "$f" 'hostNetwork: true|--self-signed-|--cert-dir' "the policy engine's applier needs no host network or certificate"
 expect "$f" '- --guard=deny$' "policy.guard reaches the applier"
+refuse "$f" '^  name: pullthrough-webhook-writes$' "no webhook configuration to hold with the policy engine"
 expect "$f" '^  replicas: 1$' "the policy engine runs one applier"
 expect "$f" '^kind: Job$' "the migrator is the same with either engine"
 expect "$f" '^kind: DaemonSet$' "the node agent is the same with either engine"
 
 f=$tmp/rendered/self-signed.yaml
 expect "$f" '^kind: Role$' "self-signed mode needs its Role on the Secret"
+expect "$f" '^  name: pullthrough-webhook-writes$' "self-signed mode holds the webhook's configuration writes to caBundle"
+expect "$f" '^kind: ResourceQuota$' "the critical priority class outside kube-system needs a ResourceQuota (GKE)"
 expect "$f" '--self-signed-secret=pullthrough-system/pullthrough-webhook-tls' "self-signed flags"
 expect "$f" '^kind: PodDisruptionBudget$' "two replicas get a PodDisruptionBudget"
 expect "$f" 'unhealthyPodEvictionPolicy: AlwaysAllow' "crash-looping replicas must not block drains"
@@ -212,6 +218,7 @@ expect "$f" '^kind: Issuer$' "without issuerRef, a self-signed Issuer"
 expect "$f" 'cert-manager.io/inject-ca-from: pullthrough-system/pullthrough-webhook$' "cainjector annotation names the Certificate"
 expect "$f" 'automountServiceAccountToken: false' "no API credentials with cert-manager"
 refuse "$f" '^kind: (Cluster)?Role(Binding)?$' "no RBAC for the webhook with cert-manager"
+refuse "$f" '^kind: ValidatingAdmissionPolicy' "no writes to hold with cert-manager"
 refuse "$f" '--self-signed-|--webhook-config' "no self-signed flags with cert-manager"
 
 f=$tmp/rendered/all-optional.yaml
@@ -226,12 +233,18 @@ if grep -A2 '^kind: ClusterRoleBinding$' "$f" | grep -Eq '^  name: .*migrator'; 
 	fail "all-optional.yaml: migrator.namespaces: no cluster-wide binding for the migrator"
 fi
 expect "$f" '- --apply$' "migrator.apply passes --apply"
+expect "$f" 'resourceNames: \["addon-values"\]' "a named ConfigMap target is granted by name"
+refuse "$f" '^  namespace: istio-system$' "no Role for a ConfigMap target outside migrator.namespaces"
 expect "$f" '- --server-dry-run$' "migrator.serverDryRun passes --server-dry-run"
 expect "$f" 'values: \["pullthrough-system","legacy"\]' "excludedNamespaces reach the namespaceSelector"
 expect "$f" 'topologySpreadConstraints:' "topologySpread.enabled"
 expect "$f" 'image: ghcr.io/pullthrough/pullthrough:0.1.0@sha256:0{64}$' "a digest pins the image"
 expect "$f" 'caBundle: /etc/pullthrough/proxy-ca/ca.crt$' "proxyHealth.caBundle points the config at the mounted bundle"
 expect "$f" 'mountPath: /etc/pullthrough/proxy-ca$' "proxyHealth.caBundle is mounted"
+
+f=$tmp/rendered/migrator-plan.yaml
+expect "$f" 'resourceNames: \["istio-sidecar-injector"\]' "a named ConfigMap target is granted by name, in a Role of its namespace"
+refuse "$f" 'resourceNames: \[.*"values"' "a namespace with a selector target grants its ConfigMaps, not names"
 
 f=$tmp/rendered/host-network.yaml
 expect "$f" 'hostNetwork: true' "webhook.hostNetwork"
