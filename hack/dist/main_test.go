@@ -53,7 +53,9 @@ func TestRunRefusesBadFlags(t *testing.T) {
 // are byte for byte the same; checksums.txt is what sha256sum prints; the
 // archive holds the binary and the docs with the commit's time, owner 0 and
 // fixed modes; and the binary in it runs and says its version. One platform
-// keeps the test cheap: the others differ only in GOOS and GOARCH.
+// keeps the test cheap: the others differ only in GOOS and GOARCH. The go
+// command stamps the tree's VCS state into the binary: a commit or an edit
+// between the two builds makes them differ, as it should.
 func TestDistIsReproducible(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
