@@ -34,6 +34,12 @@ help: ## list the targets
 build: ## build bin/pullthrough
 	CGO_ENABLED=0 go build -trimpath -ldflags '$(LDFLAGS)' -o bin/pullthrough ./cmd/pullthrough
 
+# The CLI's release archives: pullthrough_VERSION_OS_ARCH.tar.gz for linux and
+# darwin, amd64 and arm64, and checksums.txt, reproducible (hack/dist).
+.PHONY: dist
+dist: ## build the CLI's release archives and checksums.txt into bin/dist (reproducible)
+	go run ./hack/dist -version '$(VERSION)' -source-date-epoch '$(SOURCE_DATE_EPOCH)' -ldflags '$(LDFLAGS)' -out bin/dist
+
 # make image: where the index goes (empty: an OCI layout in bin/image) and for which platforms.
 IMAGE ?=
 PLATFORMS ?= linux/amd64,linux/arm64

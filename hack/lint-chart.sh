@@ -316,6 +316,8 @@ refused "the proxy's CA comes from a ConfigMap or a Secret, not both" "caBundle"
 	--set proxyHealth.caBundle.secret.name=b --set proxyHealth.caBundle.secret.key=k
 refused "a server dry run needs apply" "serverDryRun" \
 	--set migrator.enabled=true --set migrator.serverDryRun=true
+refused "verify checks what a forward run moves to the proxy; undo moves images away" "migrator.verify with migrator.undo" \
+	--set migrator.enabled=true --set migrator.verify=true --set migrator.undo=true
 refused "enforce with the placeholder proxy would send every pod to a host that does not exist" \
 	"example hosts (proxy.example.internal/dockerhub" --set config.mode=enforce
 refused "enforce with any documented example host" "harbor.corp.example/ghcr" --set config.mode=enforce \

@@ -115,6 +115,28 @@ func TestDecideApply(t *testing.T) {
 			{"app", "/spec/template/spec/containers/2/image", "ghcr.io/acme/web:2", "ghcr.io/acme/web:2", rewrite.OutcomeExcludedNamespace},
 		},
 	}, {
+		// pullthrough.dev/skip on the pod template: the webhook leaves its
+		// pods alone, so the migrator leaves the template alone.
+		name: "template opted out", resource: "deployments", status: StatusUnchanged,
+		manifests: []string{strings.Replace(webDeployment, "  template:\n", "  template:\n    metadata: {labels: {pullthrough.dev/skip: \"true\"}}\n", 1)},
+		rows: []Row{
+			{"init:setup", "/spec/template/spec/initContainers/0/image", "busybox:1.36", "busybox:1.36", rewrite.OutcomeOptedOut},
+			{"nginx", "/spec/template/spec/containers/0/image", "nginx:1.27", "nginx:1.27", rewrite.OutcomeOptedOut},
+			{"envoy", "/spec/template/spec/containers/1/image", "proxy.example.internal/dockerhub/envoyproxy/envoy:v1.30.0", "proxy.example.internal/dockerhub/envoyproxy/envoy:v1.30.0", rewrite.OutcomeOptedOut},
+			{"app", "/spec/template/spec/containers/2/image", "ghcr.io/acme/web:2", "ghcr.io/acme/web:2", rewrite.OutcomeOptedOut},
+		},
+	}, {
+		// A ConfigMap a config target selects, labelled as a release's own
+		// (the chart's config): its registry references stay as written.
+		name: "release's configmap", resource: "configmaps", status: StatusUnchanged,
+		manifests: []string{`
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: istio-sidecar-injector, namespace: istio-system, labels: {app.kubernetes.io/name: pullthrough}}
+data: {values: "hub: docker.io/istio"}
+`},
+		rows: []Row{{"data.values", "/data/values", "docker.io/istio", "docker.io/istio", rewrite.OutcomeOptedOut}},
+	}, {
 		// Labelled pullthrough.dev/mode=off: as exclude.namespaces.
 		name: "off namespace", resource: "deployments", status: StatusUnchanged,
 		manifests: []string{strings.Replace(webDeployment, "namespace: shop", "namespace: quiet", 1)},

@@ -60,15 +60,16 @@ func (*forward) action(applied bool) Action {
 	return ActionPlan
 }
 
-// decide plans the forward patch: every rewritten value, and the record; in
-// an excluded, off or audit namespace, no patch.
+// decide plans the forward patch: every rewritten value, and the record; for
+// an object that opted out, or in an excluded, off or audit namespace, no
+// patch.
 func (f *forward) decide(it *item, u *unstructured.Unstructured) error {
-	rw, excluded, err := f.route(u.GetNamespace())
+	rw, skip, err := f.route(u, it.inspectors)
 	if err != nil {
 		it.row.Rows = nil
 		return err
 	}
-	rows, edits, err := inspectAll(it.inspectors, rw, u.Object, excluded)
+	rows, edits, err := inspectAll(it.inspectors, rw, u.Object, skip)
 	it.row.Rows = rows
 	if err != nil || it.reportOnly || len(edits) == 0 {
 		return err
@@ -77,30 +78,41 @@ func (f *forward) decide(it *item, u *unstructured.Unstructured) error {
 	return err
 }
 
-// route picks how the values of an object in namespace ns are decided, by
-// the mode in force there (config.Config.ModeIn of the namespace's mode):
-// with the config's routing in enforce, withholding every rewrite in audit,
-// or not at all (excluded: exclude.namespaces, or mode off). A cluster-scoped
-// object ("") has no label: the config's mode applies. A namespace the run
-// did not read (created since) is an error: it must not be taken for enforce.
-func (f *forward) route(ns string) (rw *rewrite.Rewriter, excluded bool, err error) {
+// route picks how the values of object u, read by inspectors, are decided:
+// not at all when it opted out (skip opted-out, first, as in
+// podspec.DecidePod); else by the
+// mode in force in its namespace (config.Config.ModeIn of the namespace's
+// mode): with the config's routing in enforce, withholding every rewrite in
+// audit, or not at all (skip excluded-namespace: exclude.namespaces, or mode
+// off). A cluster-scoped object has no label: the config's mode applies. A
+// namespace the run did not read (created since) is an error: it must not be
+// taken for enforce.
+func (f *forward) route(u *unstructured.Unstructured, inspectors []inspector) (rw *rewrite.Rewriter, skip rewrite.Outcome, err error) {
+	out, err := optedOut(u, inspectors)
+	switch {
+	case err != nil:
+		return nil, "", err
+	case out:
+		return f.m.enforce, rewrite.OutcomeOptedOut, nil
+	}
+	ns := u.GetNamespace()
 	if f.m.excluded(ns) {
-		return f.m.enforce, true, nil
+		return f.m.enforce, rewrite.OutcomeExcludedNamespace, nil
 	}
 	mode := config.ModeEnforce
 	if ns != "" {
 		var read bool
 		if mode, read = f.modes[ns]; !read {
-			return nil, false, fmt.Errorf("namespace %s was created after the run read the %s labels; run again", ns, wellknown.LabelMode)
+			return nil, "", fmt.Errorf("namespace %s was created after the run read the %s labels; run again", ns, wellknown.LabelMode)
 		}
 	}
 	switch f.m.cfg.ModeIn(mode) {
 	case config.ModeOff:
-		return f.m.enforce, true, nil
+		return f.m.enforce, rewrite.OutcomeExcludedNamespace, nil
 	case config.ModeAudit:
-		return f.m.audit, false, nil
+		return f.m.audit, "", nil
 	}
-	return f.m.enforce, false, nil
+	return f.m.enforce, "", nil
 }
 
 // undo takes back what an earlier apply wrote, whatever the namespace labels

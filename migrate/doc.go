@@ -16,6 +16,13 @@
 //     operator's custom resource) are reported, never patched.
 //   - Objects in exclude.namespaces get outcome excluded-namespace and are
 //     never patched, by Apply or by undo.
+//   - A forward run leaves alone, outcome opted-out, every object that
+//     carries wellknown.LabelSkip=true, on itself or on its pod template (as
+//     the webhook leaves such pods alone), and every object of a pullthrough
+//     release (wellknown.LabelAppName=wellknown.AppName, which the chart
+//     puts on everything it renders): the webhook and the node agent must
+//     never depend on the proxy. Opting out comes before the namespace's
+//     mode, as in podspec.DecidePod; undo reads neither label.
 //   - The namespace label wellknown.LabelMode (pullthrough.dev/mode), which
 //     routes the webhook, is read with config.ModeOf and honoured alike, by
 //     the mode in force there (config.Config.ModeIn): a forward plan reads

@@ -129,7 +129,7 @@ func checkUndo(t *testing.T, m *Migrator, p *Plan, u *unstructured.Unstructured)
 		t.Fatalf("undo planned from an unreadable record: %v", err)
 	}
 	after := patched(t, p, u)
-	_, wrote, err := inspectAll(o.inspectors, m.enforce, after.Object, false)
+	_, wrote, err := inspectAll(o.inspectors, m.enforce, after.Object, "")
 	if err != nil {
 		t.Fatalf("the restored object no longer reads: %v", err)
 	}

@@ -22,9 +22,9 @@ import (
 // kind of target is inspected once.
 type inspector interface {
 	// inspect returns a row for every value found and an edit for every value
-	// that changes. In an excluded namespace every row is excluded-namespace
-	// and nothing changes.
-	inspect(rw *rewrite.Rewriter, obj map[string]any, excluded bool) ([]Row, []edit, error)
+	// that changes. With skip set (excluded-namespace, opted-out) every row
+	// has that outcome and nothing changes.
+	inspect(rw *rewrite.Rewriter, obj map[string]any, skip rewrite.Outcome) ([]Row, []edit, error)
 }
 
 // edit replaces one string value, found at a JSON pointer, as a whole.
@@ -44,7 +44,7 @@ type podSpecInspector struct {
 	path string
 }
 
-func (p podSpecInspector) inspect(rw *rewrite.Rewriter, obj map[string]any, excluded bool) ([]Row, []edit, error) {
+func (p podSpecInspector) inspect(rw *rewrite.Rewriter, obj map[string]any, skip rewrite.Outcome) ([]Row, []edit, error) {
 	segments := strings.Split(p.path, ".")
 	raw, found, err := unstructured.NestedFieldNoCopy(obj, segments...)
 	if err != nil {
@@ -62,8 +62,8 @@ func (p podSpecInspector) inspect(rw *rewrite.Rewriter, obj map[string]any, excl
 		return nil, nil, fmt.Errorf("decode %s: %w", p.path, err)
 	}
 	var changes []podspec.Change
-	if excluded {
-		changes = podspec.Skipped(&spec, rewrite.OutcomeExcludedNamespace)
+	if skip != "" {
+		changes = podspec.Skipped(&spec, skip)
 	} else {
 		changes = podspec.Decide(rw, &spec)
 	}
@@ -85,7 +85,7 @@ func (p podSpecInspector) inspect(rw *rewrite.Rewriter, obj map[string]any, excl
 // name. binaryData is never touched.
 type configMapInspector struct{}
 
-func (configMapInspector) inspect(rw *rewrite.Rewriter, obj map[string]any, excluded bool) ([]Row, []edit, error) {
+func (configMapInspector) inspect(rw *rewrite.Rewriter, obj map[string]any, skip rewrite.Outcome) ([]Row, []edit, error) {
 	data, _, err := unstructured.NestedStringMap(obj, "data")
 	if err != nil {
 		return nil, nil, fmt.Errorf("data: %w", err)
@@ -98,12 +98,12 @@ func (configMapInspector) inspect(rw *rewrite.Rewriter, obj map[string]any, excl
 		rewritten, changes := rw.Text(text)
 		for _, c := range changes {
 			row := Row{Field: "data." + key, Path: path, Old: c.Old, New: shown(c.Result), Outcome: c.Outcome}
-			if excluded {
-				row.New, row.Outcome = c.Old, rewrite.OutcomeExcludedNamespace
+			if skip != "" {
+				row.New, row.Outcome = c.Old, skip
 			}
 			rows = append(rows, row)
 		}
-		if !excluded && rewritten != text {
+		if skip == "" && rewritten != text {
 			edits = append(edits, edit{path: path, old: text, new: rewritten})
 		}
 	}
@@ -119,13 +119,13 @@ type fieldInspector struct {
 	unset string // what the resource's controller uses while the field is absent; "" if unknown
 }
 
-func (f fieldInspector) inspect(rw *rewrite.Rewriter, obj map[string]any, excluded bool) ([]Row, []edit, error) {
+func (f fieldInspector) inspect(rw *rewrite.Rewriter, obj map[string]any, skip rewrite.Outcome) ([]Row, []edit, error) {
 	raw, found, err := unstructured.NestedFieldNoCopy(obj, strings.Split(f.path, ".")...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", f.path, err)
 	}
 	if !found {
-		return f.unsetRows(rw, excluded), nil, nil
+		return f.unsetRows(rw, skip), nil, nil
 	}
 	old, ok := raw.(string)
 	if !ok {
@@ -133,8 +133,8 @@ func (f fieldInspector) inspect(rw *rewrite.Rewriter, obj map[string]any, exclud
 	}
 	var res rewrite.Result
 	switch {
-	case excluded:
-		res = rewrite.Result{Image: old, Outcome: rewrite.OutcomeExcludedNamespace}
+	case skip != "":
+		res = rewrite.Result{Image: old, Outcome: skip}
 	case f.value == config.FieldRegistry:
 		res = rw.RewritePrefix(old)
 	default:
@@ -153,7 +153,7 @@ func (f fieldInspector) inspect(rw *rewrite.Rewriter, obj map[string]any, exclud
 // config's unset value, rewritten as a set value would be) and, when that is
 // rewritten, the value to set, making the object report-only. A field the
 // config knows no default for is still listed, never silently passed over.
-func (f fieldInspector) unsetRows(rw *rewrite.Rewriter, excluded bool) []Row {
+func (f fieldInspector) unsetRows(rw *rewrite.Rewriter, skip rewrite.Outcome) []Row {
 	row := Row{Field: f.path, Path: patch.Pointer(strings.Split(f.path, ".")...), Old: unsetValue, New: unsetValue, Outcome: rewrite.OutcomeNoRule}
 	if f.unset == "" {
 		return []Row{row}
@@ -161,8 +161,8 @@ func (f fieldInspector) unsetRows(rw *rewrite.Rewriter, excluded bool) []Row {
 	row.Old = "(unset: " + f.unset + ")"
 	var res rewrite.Result
 	switch {
-	case excluded:
-		return []Row{{Field: row.Field, Path: row.Path, Old: row.Old, New: row.Old, Outcome: rewrite.OutcomeExcludedNamespace}}
+	case skip != "":
+		return []Row{{Field: row.Field, Path: row.Path, Old: row.Old, New: row.Old, Outcome: skip}}
 	case f.value == config.FieldRegistry:
 		res = rw.RewritePrefix(f.unset)
 	default:
@@ -179,11 +179,11 @@ func (f fieldInspector) unsetRows(rw *rewrite.Rewriter, excluded bool) []Row {
 const unsetValue = "(unset)"
 
 // inspectAll runs every inspector of an object and joins their answers.
-func inspectAll(inspectors []inspector, rw *rewrite.Rewriter, obj map[string]any, excluded bool) ([]Row, []edit, error) {
+func inspectAll(inspectors []inspector, rw *rewrite.Rewriter, obj map[string]any, skip rewrite.Outcome) ([]Row, []edit, error) {
 	var rows []Row
 	var edits []edit
 	for _, in := range inspectors {
-		r, e, err := in.inspect(rw, obj, excluded)
+		r, e, err := in.inspect(rw, obj, skip)
 		if err != nil {
 			return nil, nil, err
 		}

@@ -37,7 +37,7 @@ func (d undo) decide(it *item, u *unstructured.Unstructured) error {
 	}
 	// What apply writes for the originals is what it wrote then, if the
 	// object still holds it.
-	rows, edits, err := inspectAll(it.inspectors, d.m.enforce, original.Object, false)
+	rows, edits, err := inspectAll(it.inspectors, d.m.enforce, original.Object, "")
 	if err != nil {
 		return err
 	}

@@ -44,6 +44,28 @@ func (w Warning) String() string { return fmt.Sprintf("%s %s: %s", w.Field, w.Va
 // Generate turns a validated config into host files and the warnings about
 // what they cannot express.
 func Generate(cfg *config.Config) ([]File, []Warning, error) {
+	rs, hostMirrors, err := routes(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	files := make([]File, 0, len(rs))
+	for _, r := range rs {
+		files = append(files, File{Registry: r.registry, Content: r.hosts.render()})
+	}
+	return files, warnings(cfg, hostMirrors), nil
+}
+
+// route is one registry name a node looks up and the routing it gets.
+type route struct {
+	registry string
+	hosts    hosts
+}
+
+// routes returns the routing of every registry the config mirrors whole,
+// sorted by registry name, and the index of each registry's mirror. Every
+// node format (host files, Bottlerocket's settings) renders these, so that
+// they route alike.
+func routes(cfg *config.Config) ([]route, map[string]int, error) {
 	hostMirrors := map[string]int{} // registry host -> index of its whole-host mirror
 	for i, m := range cfg.Mirrors {
 		source, err := rewrite.ParsePrefix(m.Source)
@@ -54,27 +76,26 @@ func Generate(cfg *config.Config) ([]File, []Warning, error) {
 			hostMirrors[source] = i
 		}
 	}
-	var files []File
+	var rs []route
 	for source, i := range hostMirrors {
 		target, err := rewrite.ParsePrefix(cfg.Mirrors[i].Target)
 		if err != nil {
 			return nil, nil, fmt.Errorf("mirrors[%d].target: %w", i, err)
 		}
 		h := hosts{source: source, mirror: i, target: target, node: cfg.Node}
-		content := h.render()
-		files = append(files, File{Registry: source, Content: content})
+		rs = append(rs, route{registry: source, hosts: h})
 		if source == rewrite.DockerHub {
 			// The other names of Docker Hub, which the webhook routes as
 			// docker.io: containerd normalizes index.docker.io to docker.io
 			// for CRI pulls, but not for every client, so each alias gets
-			// its own directory.
+			// its own entry.
 			for _, alias := range rewrite.DockerHubAliases() {
-				files = append(files, File{Registry: alias, Content: content})
+				rs = append(rs, route{registry: alias, hosts: h})
 			}
 		}
 	}
-	sort.Slice(files, func(a, b int) bool { return files[a].Registry < files[b].Registry })
-	return files, warnings(cfg, hostMirrors), nil
+	sort.Slice(rs, func(a, b int) bool { return rs[a].registry < rs[b].registry })
+	return rs, hostMirrors, nil
 }
 
 // warnings lists the rules that hold for the webhook but not on the nodes.

@@ -14,9 +14,28 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files")
 
-// TestGolden renders each provider layout's config into the files and
-// warnings an operator sees; containerd's own parser checks the same files
-// in the e2e/containerd module.
+// goldenFormats are the outputs of `pullthrough nodeconfig` checked against
+// testdata/layouts/LAYOUT.SUFFIX for every layout: what an operator sees,
+// warnings included.
+var goldenFormats = []struct {
+	suffix string
+	render func(*config.Config) ([]byte, []Warning, error)
+}{
+	{"golden", func(cfg *config.Config) ([]byte, []Warning, error) {
+		files, warnings, err := Generate(cfg)
+		if err != nil {
+			return nil, nil, err
+		}
+		var b bytes.Buffer
+		err = Print(&b, files)
+		return b.Bytes(), warnings, err
+	}},
+	{"bottlerocket.golden", Bottlerocket},
+}
+
+// TestGolden renders each provider layout's config into the files (or
+// Bottlerocket's settings) and warnings an operator sees; containerd's own
+// parser and resolver check the same output in the e2e/containerd module.
 func TestGolden(t *testing.T) {
 	t.Parallel()
 	configs, err := filepath.Glob("testdata/layouts/*.yaml")
@@ -24,37 +43,36 @@ func TestGolden(t *testing.T) {
 		t.Fatalf("no layouts: %v", err)
 	}
 	for _, path := range configs {
-		t.Run(strings.TrimSuffix(filepath.Base(path), ".yaml"), func(t *testing.T) {
-			t.Parallel()
-			cfg, err := config.Load(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			files, warnings, err := Generate(cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var got bytes.Buffer
-			if err := Print(&got, files); err != nil {
-				t.Fatal(err)
-			}
-			for _, w := range warnings {
-				got.WriteString("\n# warning: " + w.String())
-			}
-			golden := strings.TrimSuffix(path, ".yaml") + ".golden"
-			if *update {
-				if err := os.WriteFile(golden, got.Bytes(), 0o644); err != nil {
+		for _, format := range goldenFormats {
+			golden := strings.TrimSuffix(path, ".yaml") + "." + format.suffix
+			t.Run(filepath.Base(golden), func(t *testing.T) {
+				t.Parallel()
+				cfg, err := config.Load(path)
+				if err != nil {
 					t.Fatal(err)
 				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !bytes.Equal(got.Bytes(), want) {
-				t.Errorf("%s differs from the output (rerun with -update to accept):\n%s", golden, got.String())
-			}
-		})
+				out, warnings, err := format.render(cfg)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got := bytes.NewBuffer(out)
+				for _, w := range warnings {
+					got.WriteString("\n# warning: " + w.String())
+				}
+				if *update {
+					if err := os.WriteFile(golden, got.Bytes(), 0o644); err != nil {
+						t.Fatal(err)
+					}
+				}
+				want, err := os.ReadFile(golden)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !bytes.Equal(got.Bytes(), want) {
+					t.Errorf("%s differs from the output (rerun with -update to accept):\n%s", golden, got.String())
+				}
+			})
+		}
 	}
 }
 

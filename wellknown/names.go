@@ -12,6 +12,14 @@ const (
 	LabelSkip = "pullthrough.dev/skip"
 )
 
+// The chart's name label, on every object and pod template it renders: the
+// migrator never plans an object of a pullthrough release, the webhook and
+// node agent included, whatever namespace it runs in.
+const (
+	LabelAppName = "app.kubernetes.io/name"
+	AppName      = "pullthrough"
+)
+
 // WarningUnknownMode is the warning of every pod admitted in a namespace
 // whose wellknown.LabelMode value is not a mode, by either engine (the
 // webhook's unknown-mode path, the policy engine's audit policy): the person

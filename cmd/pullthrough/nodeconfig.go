@@ -31,7 +31,7 @@ func parseNodeconfigFlags(args []string, stderr io.Writer) (*nodeconfigFlags, er
 	f := &nodeconfigFlags{}
 	fs.StringVar(&f.config, "config", "", "config file (YAML)")
 	fs.StringVar(&f.out, "out", "", "certs.d directory to write hosts.toml files into (containerd's config_path)")
-	fs.StringVar(&f.print, "o", "", "- prints the files to stdout instead of writing them")
+	fs.StringVar(&f.print, "o", "", "- prints the files to stdout instead of writing them; bottlerocket prints Bottlerocket's settings.container-registry.mirrors (TOML)")
 	fs.BoolVar(&f.watch, "watch", false, "keep --out in step with --config until terminated (the node agent)")
 	fs.BoolVar(&f.cleanup, "cleanup", false, "remove every file pullthrough wrote in --out (with --watch: keep it that way)")
 	fs.BoolVar(&f.check, "check", false, "exit 1, naming the reason, when the containerd of --containerd-config would not read the files in --out for the CRI's pulls (default --out: "+defaultHostsDir+")")
@@ -42,7 +42,7 @@ func parseNodeconfigFlags(args []string, stderr io.Writer) (*nodeconfigFlags, er
 	fs.StringVar(&f.metricsAddr, "metrics-bind-address", ":8080", "with --watch, address of /metrics; 0 disables")
 	f.zap.BindFlags(fs)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: pullthrough nodeconfig --config FILE (--out DIR [--watch] | -o -)\n       pullthrough nodeconfig --cleanup --out DIR [--watch]\n       pullthrough nodeconfig --check --containerd-config FILE [--containerd-version V] [--out DIR]")
+		fmt.Fprintln(stderr, "usage: pullthrough nodeconfig --config FILE (--out DIR [--watch] | -o - | -o bottlerocket)\n       pullthrough nodeconfig --cleanup --out DIR [--watch]\n       pullthrough nodeconfig --check --containerd-config FILE [--containerd-version V] [--out DIR]")
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args); err != nil {
@@ -54,12 +54,12 @@ func parseNodeconfigFlags(args []string, stderr io.Writer) (*nodeconfigFlags, er
 	switch {
 	case fs.NArg() > 0:
 		return nil, usagef("unexpected arguments: %v", fs.Args())
-	case f.print != "" && f.print != "-":
-		return nil, usagef("-o takes only - (stdout); use --out DIR to write files")
-	case f.print == "-" && (f.out != "" || f.watch || f.cleanup):
-		return nil, usagef("-o - prints once; it goes with neither --out, --watch nor --cleanup")
+	case f.print != "" && f.print != "-" && f.print != outputBottlerocket:
+		return nil, usagef("-o %s: want - (the host files on stdout) or %s; use --out DIR to write files", f.print, outputBottlerocket)
+	case f.print != "" && (f.out != "" || f.watch || f.cleanup):
+		return nil, usagef("-o %s prints once; it goes with neither --out, --watch nor --cleanup", f.print)
 	case f.print == "" && f.out == "":
-		return nil, usagef("--out DIR or -o - is required")
+		return nil, usagef("--out DIR, -o - or -o %s is required", outputBottlerocket)
 	case f.interval <= 0:
 		return nil, usagef("--interval must be positive, not %s", f.interval)
 	case !f.cleanup && f.config == "":
@@ -140,13 +140,20 @@ func runNodeconfig(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if f.print == outputBottlerocket {
+		settings, warnings, err := nodeconfig.Bottlerocket(cfg)
+		if err != nil {
+			return usageError{err}
+		}
+		printWarnings(stderr, warnings)
+		_, err = stdout.Write(settings)
+		return err
+	}
 	files, warnings, err := nodeconfig.Generate(cfg)
 	if err != nil {
 		return usageError{err}
 	}
-	for _, w := range warnings {
-		fmt.Fprintf(stderr, "warning: %s\n", w)
-	}
+	printWarnings(stderr, warnings)
 	if f.print == "-" {
 		return nodeconfig.Print(stdout, files)
 	}
@@ -158,6 +165,16 @@ func runNodeconfig(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "removed %s\n", p)
 	}
 	return err
+}
+
+// outputBottlerocket is the -o value that prints Bottlerocket's settings.
+const outputBottlerocket = "bottlerocket"
+
+// printWarnings shows what the nodes' files cannot express.
+func printWarnings(stderr io.Writer, warnings []nodeconfig.Warning) {
+	for _, w := range warnings {
+		fmt.Fprintf(stderr, "warning: %s\n", w)
+	}
 }
 
 // runNodeAgent runs the agent and its metrics until SIGTERM. The config is

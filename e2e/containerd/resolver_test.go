@@ -48,14 +48,20 @@ type resolution struct {
 // files in dir, then fetches the manifest it resolved (the pull capability)
 // and checks the bytes against the digest.
 func resolve(ctx context.Context, dir, ref string) resolution {
+	return resolveWith(ctx, ref, func(update config.UpdateClientFunc) docker.RegistryHosts {
+		return config.ConfigureHosts(ctx, config.HostOptions{HostDir: config.HostDirFromRoot(dir), UpdateClient: update})
+	})
+}
+
+// resolveWith resolves ref with the hosts that configure returns, on a node
+// that reaches only loopback (update wraps each host's client), and fetches
+// the manifest it resolved.
+func resolveWith(ctx context.Context, ref string, configure func(update config.UpdateClientFunc) docker.RegistryHosts) resolution {
 	var mu sync.Mutex
 	var asked []string
-	hosts := config.ConfigureHosts(ctx, config.HostOptions{
-		HostDir: config.HostDirFromRoot(dir),
-		UpdateClient: func(c *http.Client) error {
-			c.Transport = loopbackOnly{next: c.Transport, mu: &mu, asked: &asked}
-			return nil
-		},
+	hosts := configure(func(c *http.Client) error {
+		c.Transport = loopbackOnly{next: c.Transport, mu: &mu, asked: &asked}
+		return nil
 	})
 	r := docker.NewResolver(docker.ResolverOptions{Hosts: hosts})
 	name, desc, err := r.Resolve(ctx, ref)

@@ -15,6 +15,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/partial"
 
+	"github.com/pullthrough/pullthrough/internal/gobuild"
 	"github.com/pullthrough/pullthrough/internal/image"
 )
 
@@ -82,7 +83,7 @@ func assemble(ctx context.Context, root string, o options, stderr io.Writer) (a 
 	var images []v1.Image
 	for _, p := range o.platforms {
 		fmt.Fprintf(stderr, "image: building %s\n", p)
-		path, err := compile(ctx, tmp, p, o.ldflags)
+		path, err := gobuild.Compile(ctx, tmp, p, o.ldflags)
 		if err != nil {
 			return a, err
 		}

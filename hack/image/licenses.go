@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/pullthrough/pullthrough/internal/gobuild"
+
 	"context"
 	"fmt"
 	"maps"
@@ -29,7 +31,7 @@ var legalFile = regexp.MustCompile(`(?i)^(licen[cs]e|copying|notice)([-.][a-z0-9
 // contents: the main module's at docDir, each other module's under
 // docDir/third_party/MODULE/.
 func licenses(ctx context.Context, root string, platforms []v1.Platform) (map[string][]byte, error) {
-	main, err := goOutput(ctx, goEnviron(), "list", "-m")
+	main, err := goOutput(ctx, gobuild.Environ(), "list", "-m")
 	if err != nil {
 		return nil, err
 	}
@@ -42,10 +44,10 @@ func licenses(ctx context.Context, root string, platforms []v1.Platform) (map[st
 		maps.Copy(dirs, d)
 	}
 	// The standard library, and the module whose CA bundle the image carries.
-	if dirs["std"], err = goOutput(ctx, goEnviron(), "env", "GOROOT"); err != nil {
+	if dirs["std"], err = goOutput(ctx, gobuild.Environ(), "env", "GOROOT"); err != nil {
 		return nil, err
 	}
-	if dirs[caModule], err = goOutput(ctx, goEnviron(), "list", "-m", "-f", "{{.Dir}}", caModule); err != nil {
+	if dirs[caModule], err = goOutput(ctx, gobuild.Environ(), "list", "-m", "-f", "{{.Dir}}", caModule); err != nil {
 		return nil, err
 	}
 	dirs[main] = root

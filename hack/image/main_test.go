@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"strings"
 	"testing"
-
-	v1 "github.com/google/go-containerregistry/pkg/v1"
 )
 
 // TestRunRefusesBadFlags: every flag error exits 2 naming the flag and the
@@ -39,30 +37,6 @@ func TestRunRefusesBadFlags(t *testing.T) {
 			code := run(t.Context(), tt.args, &stdout, &stderr)
 			if code != tt.code || !strings.Contains(stderr.String(), tt.says) {
 				t.Errorf("run(%q) = %d, stderr %q; want %d saying %q", tt.args, code, stderr.String(), tt.code, tt.says)
-			}
-		})
-	}
-}
-
-// TestGoEnvPinsGOFLAGS: the go command builds the image's binary with
-// -mod=readonly whatever the caller's GOFLAGS say.
-func TestGoEnvPinsGOFLAGS(t *testing.T) {
-	tests := []struct{ name, callers string }{
-		{"unset", ""},
-		{"mod=mod", "-mod=mod"},
-		{"tags and vendor", "-tags=netgo -mod=vendor"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Setenv("GOFLAGS", tt.callers)
-			var got []string
-			for _, kv := range goEnv(v1.Platform{OS: "linux", Architecture: "amd64"}) {
-				if strings.HasPrefix(kv, "GOFLAGS=") {
-					got = append(got, kv)
-				}
-			}
-			if len(got) != 1 || got[0] != "GOFLAGS=-mod=readonly" {
-				t.Errorf("GOFLAGS in the go command's environment: %q, want only GOFLAGS=-mod=readonly", got)
 			}
 		})
 	}

@@ -101,6 +101,32 @@ Secret that holds it.
 {{- if $ca.configMap }}{{ $ca.configMap.key }}{{ else }}{{ $ca.secret.key }}{{ end -}}
 {{- end -}}
 
+{{/*
+The volume of proxyHealth.caBundle and its mount, in every pod whose config
+names it (config.proxyHealth.caBundle): the webhook's probe reads it, and so
+does the migrator's --verify. Empty without a caBundle.
+*/}}
+{{- define "pullthrough.proxyCAVolume" -}}
+{{- with .Values.proxyHealth.caBundle -}}
+# The proxy's private CA (config.proxyHealth.caBundle).
+- name: proxy-ca
+  {{- if .configMap }}
+  configMap:
+    name: {{ .configMap.name }}
+  {{- else }}
+  secret:
+    secretName: {{ .secret.name }}
+  {{- end }}
+{{- end -}}
+{{- end -}}
+{{- define "pullthrough.proxyCAVolumeMount" -}}
+{{- if .Values.proxyHealth.caBundle -}}
+- name: proxy-ca
+  mountPath: {{ include "pullthrough.caBundleDir" . }}
+  readOnly: true
+{{- end -}}
+{{- end -}}
+
 {{/* imagePullSecrets of the chart's own pods; empty when none are set. */}}
 {{- define "pullthrough.imagePullSecrets" -}}
 {{- with .Values.imagePullSecrets -}}
