@@ -43,15 +43,7 @@ var nodeBinaries = []string{"containerd", "containerd-shim-runc-v2", "runc", "cn
 // hack/versions.env's CONTAINERD_VERSION, RUNC_VERSION and CNI_PLUGINS_VERSION.
 // The error names the missing file and how to build it.
 func NodeAssetsDir() (string, error) {
-	root, err := RepoRoot()
-	if err != nil {
-		return "", err
-	}
-	versions, err := readVersions(filepath.Join(root, versionsFile))
-	if err != nil {
-		return "", err
-	}
-	cache, err := cacheRoot()
+	versions, cache, err := pinned()
 	if err != nil {
 		return "", err
 	}
@@ -96,15 +88,7 @@ func checkBinaries(dir string, names ...string) error {
 
 // cacheDir computes the directory hack/e2e-bins.sh builds into; keep the two in step.
 func cacheDir() (string, error) {
-	root, err := RepoRoot()
-	if err != nil {
-		return "", fmt.Errorf("%w; or set %s to the binaries' directory", err, assetsEnv)
-	}
-	versions, err := readVersions(filepath.Join(root, versionsFile))
-	if err != nil {
-		return "", err
-	}
-	cache, err := cacheRoot()
+	versions, cache, err := pinned()
 	if err != nil {
 		return "", err
 	}
@@ -113,6 +97,19 @@ func cacheDir() (string, error) {
 		k8s = v
 	}
 	return filepath.Join(cache, "k8s-"+k8s+"-etcd-"+versions["ETCD_VERSION"]), nil
+}
+
+// pinned reads hack/versions.env and returns it with the cache's root.
+func pinned() (versions map[string]string, cache string, err error) {
+	root, err := RepoRoot()
+	if err != nil {
+		return nil, "", fmt.Errorf("%w; or set %s to the binaries' directory", err, assetsEnv)
+	}
+	if versions, err = readVersions(filepath.Join(root, versionsFile)); err != nil {
+		return nil, "", err
+	}
+	cache, err = cacheRoot()
+	return versions, cache, err
 }
 
 // cacheRoot is the directory hack/e2e-bins.sh builds under: the same rule as the
