@@ -57,7 +57,7 @@ func TestChartValuesDescribed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rows := regexp.MustCompile("(?m)^\\| ([a-zA-Z][\\w.]*) \\| [a-z]+ \\| .* \\|(.*)\\|$").FindAllStringSubmatch(string(readme), -1)
+	rows := regexp.MustCompile(`(?m)^\| ([a-zA-Z][\w.]*) \| [a-z]+ \| .* \|(.*)\|$`).FindAllStringSubmatch(string(readme), -1)
 	if len(rows) == 0 {
 		t.Fatal("charts/pullthrough/README.md: no values table")
 	}

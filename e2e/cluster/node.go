@@ -56,7 +56,7 @@ func (n *Node) HostsDir() string { return filepath.Join(n.dir, "certs.d") }
 
 // ContainerdConfig is the path of the configuration containerd runs with, for
 // `pullthrough nodeconfig --check --containerd-config`.
-func (n *Node) ContainerdConfig() string { return n.containerdConfig.file() }
+func (n *Node) ContainerdConfig() string { return n.file() }
 
 // RestartContainerd restarts containerd with config_path set to configPath (nil:
 // unset, containerd's default), keeping its image store; the kubelet reconnects.

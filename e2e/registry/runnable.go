@@ -26,7 +26,7 @@ var sleeper = sync.OnceValues(buildSleeper)
 
 // buildSleeper compiles e2e/registry/sleeper for linux on this machine's
 // architecture, statically, and returns its bytes.
-func buildSleeper() ([]byte, error) {
+func buildSleeper() (_ []byte, err error) {
 	root, err := cluster.RepoRoot()
 	if err != nil {
 		return nil, err
@@ -35,7 +35,11 @@ func buildSleeper() ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("building the sleeper: %w", err)
 	}
-	defer os.RemoveAll(dir)
+	defer func() {
+		if rmErr := os.RemoveAll(dir); rmErr != nil && err == nil {
+			err = fmt.Errorf("removing the sleeper's build directory: %w", rmErr)
+		}
+	}()
 	out := filepath.Join(dir, "sleeper")
 	cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", out, "./e2e/registry/sleeper")
 	cmd.Dir = root

@@ -107,10 +107,11 @@ func (w *world) serveConnect(rw http.ResponseWriter, r *http.Request) {
 		http.Error(rw, err.Error(), http.StatusInternalServerError)
 		return
 	}
-	if _, err := buf.WriteString("HTTP/1.1 200 Connection established\r\n\r\n"); err == nil {
-		err = buf.Flush()
+	if _, err := buf.WriteString("HTTP/1.1 200 Connection established\r\n\r\n"); err != nil {
+		_ = conn.Close()
+		return
 	}
-	if err != nil {
+	if err := buf.Flush(); err != nil {
 		_ = conn.Close()
 		return
 	}

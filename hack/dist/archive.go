@@ -42,7 +42,7 @@ func dist(ctx context.Context, o options, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(tmp)
+	defer func() { _ = os.RemoveAll(tmp) }() // a temporary directory; the archives are written elsewhere
 	var sums strings.Builder
 	for _, p := range o.platforms {
 		bin, err := gobuild.Compile(ctx, tmp, p, o.ldflags)
