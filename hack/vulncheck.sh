@@ -14,8 +14,10 @@
 # ${XDG_CACHE_HOME:-~/.cache}/pullthrough/vulndb/<version>/ and reused; to pick up
 # new advisories, bump VULNDB_VERSION to the output of
 #   go list -m -f '{{.Version}}' golang.org/x/vulndb@latest
-# Exit status is govulncheck's: 0 clean, 3 when affected code was found (with
-# -format json it is 0 either way).
+# A pin older than the newest snapshot the module proxy serves fails the run
+# (exit 4, naming the version to pin), so the scan never goes quietly stale.
+# Exit status is otherwise govulncheck's: 0 clean, 3 when affected code was
+# found (with -format json it is 0 either way).
 set -euo pipefail
 
 # Pinned versions: the OSV snapshot and the scanner.
@@ -27,6 +29,15 @@ tools="$root/bin/tools"
 db="${XDG_CACHE_HOME:-$HOME/.cache}/pullthrough/vulndb/$VULNDB_VERSION"
 
 log() { echo "vulncheck: $*" >&2; }
+
+# The pseudo-versions' timestamps order the snapshots (vXXX-YYYYMMDDhhmmss-hash).
+snapshot_time() { sed -n 's/^v[0-9.]*-\([0-9]\{14\}\)-.*/\1/p' <<<"$1"; }
+latest=$(cd "$root" && GOWORK=off GOFLAGS=-mod=mod go list -m -f '{{.Version}}' golang.org/x/vulndb@latest) ||
+	{ log "cannot ask the module proxy for golang.org/x/vulndb's newest snapshot: refusing to scan with a database that may be stale"; exit 4; }
+if [[ "$(snapshot_time "$latest")" > "$(snapshot_time "$VULNDB_VERSION")" ]]; then
+	log "the vulnerability database is stale: pinned $VULNDB_VERSION, the module proxy serves $latest; set VULNDB_VERSION=$latest in hack/vulncheck.sh"
+	exit 4
+fi
 
 # modversion BINARY prints the main-module version a Go binary was built from.
 modversion() { go version -m "$1" 2>/dev/null | awk '$1 == "mod" { print $3; exit }'; }
