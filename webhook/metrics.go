@@ -40,7 +40,7 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 		}, []string{"registry", "outcome"}),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: wellknown.MetricAdmissionRequests,
-			Help: "Admission requests by operation and result (patched, unchanged, rejected, denied, error, too-many-images, overloaded).",
+			Help: "Admission requests by operation and result: patched; unchanged; rejected (not a Pod, or unreadable: an error response); denied (refused: in enforce, with unrouted: deny, an image would be pulled from a public registry that no mirror covers); error (internal error: allowed unchanged); too-many-images (allowed unchanged); overloaded (HTTP 429 before the body was read).",
 		}, []string{"operation", "result"}),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    wellknown.MetricAdmissionDuration,
