@@ -51,16 +51,16 @@ func StartWebhook(ctx context.Context, bin, config string, c *cluster.Cluster, l
 	if err != nil {
 		return nil, err
 	}
-	if err := WaitCalled(ctx, c); err != nil {
+	if err := waitCalled(ctx, c); err != nil {
 		proc.Kill()
 		return nil, fmt.Errorf("the API server never called the webhook: %w", err)
 	}
 	return &Webhook{MetricsURL: "http://" + metricsAddr + "/metrics", Process: proc}, nil
 }
 
-// WaitCalled probes with server-side dry-run creates until the API server
+// waitCalled probes with server-side dry-run creates until the API server
 // routes pods to the webhook (it loads webhook configurations asynchronously).
-func WaitCalled(ctx context.Context, c *cluster.Cluster) error {
+func waitCalled(ctx context.Context, c *cluster.Cluster) error {
 	cs, err := kubernetes.NewForConfig(c.Config())
 	if err != nil {
 		return err

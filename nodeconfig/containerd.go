@@ -96,12 +96,12 @@ func LoadContainerdConfig(path string) (ContainerdConfig, error) {
 // criImages returns the CRI image section of one file, a version 2 file's
 // migrated as containerd 2.x migrates it, or nil when the file has none.
 func criImages(doc map[string]any) map[string]any {
-	plugins, _ := doc["plugins"].(map[string]any)
+	plugins := asMap(doc["plugins"])
 	if images, ok := plugins[criImagesV3].(map[string]any); ok {
 		return images
 	}
-	old, ok := plugins[criV2].(map[string]any)
-	if !ok || configVersion(doc) >= 3 {
+	old := asMap(plugins[criV2])
+	if old == nil || configVersion(doc) >= 3 {
 		return nil
 	}
 	images := map[string]any{}
@@ -110,7 +110,7 @@ func criImages(doc map[string]any) map[string]any {
 			images[key] = v
 		}
 	}
-	runtime, _ := old["containerd"].(map[string]any)
+	runtime := asMap(old["containerd"])
 	for _, key := range []string{"disable_snapshot_annotations", "discard_unpacked_layers"} {
 		if v, ok := runtime[key]; ok {
 			images[key] = v
@@ -182,15 +182,12 @@ func CheckContainerd(cfg ContainerdConfig, v ContainerdVersion, dir string) erro
 
 // registryConfigPath returns registry.config_path and whether it is set.
 func registryConfigPath(images map[string]any) (string, bool) {
-	registry, _ := images["registry"].(map[string]any)
-	p, ok := registry["config_path"].(string)
+	p, ok := asMap(images["registry"])["config_path"].(string)
 	return p, ok && p != ""
 }
 
 func hasDeprecatedMirrors(images map[string]any) bool {
-	registry, _ := images["registry"].(map[string]any)
-	mirrors, _ := registry["mirrors"].(map[string]any)
-	return len(mirrors) > 0
+	return len(asMap(asMap(images["registry"])["mirrors"])) > 0
 }
 
 // localPull reports whether the CRI pulls with containerd's local client
@@ -201,7 +198,7 @@ func localPull(images map[string]any, v ContainerdVersion) (bool, string) {
 	if !v.atLeast(2, 1) {
 		return true, fmt.Sprintf("containerd %d.%d pulls with its local client", v.Major, v.Minor)
 	}
-	registry, _ := images["registry"].(map[string]any)
+	registry := asMap(images["registry"])
 	switch {
 	case images["use_local_image_pull"] == true:
 		return true, "use_local_image_pull = true"
@@ -220,6 +217,7 @@ func localPull(images map[string]any, v ContainerdVersion) (bool, string) {
 	return false, ""
 }
 
+// asMap reads a TOML table, or nil when v is none.
 func asMap(v any) map[string]any {
 	m, _ := v.(map[string]any)
 	return m

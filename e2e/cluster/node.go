@@ -133,13 +133,13 @@ func waitNodeReady(ctx context.Context, c client.Client, name string) error {
 // nodeState is "" for a Ready, untainted node, else what is missing.
 func nodeState(node *corev1.Node) string {
 	for _, cond := range node.Status.Conditions {
-		if cond.Type == corev1.NodeReady && cond.Status != corev1.ConditionTrue {
+		switch {
+		case cond.Type != corev1.NodeReady:
+		case cond.Status != corev1.ConditionTrue:
 			return fmt.Sprintf("Ready=%s: %s", cond.Status, cond.Message)
-		}
-		if cond.Type == corev1.NodeReady && len(node.Spec.Taints) > 0 {
+		case len(node.Spec.Taints) > 0:
 			return fmt.Sprintf("tainted %s", node.Spec.Taints[0].Key)
-		}
-		if cond.Type == corev1.NodeReady {
+		default:
 			return ""
 		}
 	}

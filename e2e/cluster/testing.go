@@ -32,7 +32,7 @@ func StartForTest(t testing.TB, opts Options) *Cluster {
 	}
 	c, err := Start(opts)
 	if err != nil {
-		logOutputTail(t, logPath)
+		LogTail(t, logPath)
 		t.Fatalf("starting the e2e cluster: %v", err)
 	}
 	t.Cleanup(func() {
@@ -40,14 +40,15 @@ func StartForTest(t testing.TB, opts Options) *Cluster {
 			t.Errorf("stopping the e2e cluster: %v", err)
 		}
 		if t.Failed() {
-			logOutputTail(t, logPath)
+			LogTail(t, logPath)
 		}
 	})
 	return c
 }
 
-// logOutputTail logs the last lines of the control plane's output to explain a failure.
-func logOutputTail(t testing.TB, path string) {
+// LogTail logs the last lines of the processes' output file at path, to
+// explain a failure; "" logs nothing.
+func LogTail(t testing.TB, path string) {
 	t.Helper()
 	if path == "" {
 		return

@@ -7,6 +7,7 @@ import (
 
 	"github.com/pullthrough/pullthrough/config"
 	"github.com/pullthrough/pullthrough/e2e"
+	"github.com/pullthrough/pullthrough/e2e/cluster"
 )
 
 // startLab starts a Lab for t, stops it in t.Cleanup, and keeps the processes'
@@ -24,7 +25,7 @@ func startLab(t *testing.T) *Lab {
 	l, err := StartLab(t.Context(), e2e.BuildBinary(t), logs)
 	if err != nil {
 		_ = logs.Close()
-		logTail(t, logPath)
+		cluster.LogTail(t, logPath)
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
@@ -33,25 +34,10 @@ func startLab(t *testing.T) *Lab {
 		}
 		_ = logs.Close()
 		if t.Failed() {
-			logTail(t, logPath)
+			cluster.LogTail(t, logPath)
 		}
 	})
 	return l
-}
-
-// logTail logs the last lines of the lab's output.
-func logTail(t *testing.T, path string) {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Log(err)
-		return
-	}
-	const tail = 16 << 10
-	if len(data) > tail {
-		data = data[len(data)-tail:]
-	}
-	t.Logf("the lab's output, last %d bytes:\n%s", len(data), data)
 }
 
 // must fails t on err: the lab's calls return errors so that the demo can use them.

@@ -69,8 +69,7 @@ type PullLimit struct {
 // registry's own logs or metrics would be read asynchronously and parsed.
 type counter struct {
 	mu       sync.Mutex
-	counts   Counts
-	byClient map[string]Counts
+	byClient map[string]Counts // the counts are their sum
 	limit    PullLimit
 	pulls    map[string][]time.Time // client -> its counted pulls in the window
 	limited  map[string]int         // client -> 429s sent
@@ -79,8 +78,8 @@ type counter struct {
 
 func newCounter(target *url.URL) *counter {
 	return &counter{
-		counts: Counts{}, byClient: map[string]Counts{},
-		pulls: map[string][]time.Time{}, limited: map[string]int{},
+		byClient: map[string]Counts{},
+		pulls:    map[string][]time.Time{}, limited: map[string]int{},
 		proxy: httputil.NewSingleHostReverseProxy(target),
 	}
 }
@@ -92,7 +91,6 @@ func (c *counter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	req := Request{Method: r.Method, Kind: kindOf(r.URL.Path)}
 	c.mu.Lock()
-	c.counts[req]++
 	if c.byClient[client] == nil {
 		c.byClient[client] = Counts{}
 	}
@@ -156,7 +154,13 @@ func (c *counter) spend(client string, n int) {
 func (c *counter) snapshot() Counts {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.counts.clone()
+	sum := Counts{}
+	for _, counts := range c.byClient {
+		for k, v := range counts {
+			sum[k] += v
+		}
+	}
+	return sum
 }
 
 func (c *counter) snapshotFrom(client string) Counts {

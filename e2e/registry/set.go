@@ -142,7 +142,7 @@ func (s *Set) start(bin string, opts Options) error {
 	names := []string{"127.0.0.1"}
 	if opts.World {
 		for _, host := range opts.Hosts {
-			names = append(names, PublicHost(host))
+			names = append(names, publicHost(host))
 		}
 	}
 	if _, err := certs.WriteSelfSigned(tlsDir, names, 24*time.Hour); err != nil {

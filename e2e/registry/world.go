@@ -21,14 +21,14 @@ import (
 // (which dial from 127.0.0.1). The whole of 127.0.0.0/8 is loopback on Linux.
 const NodeAddr = "127.0.0.2"
 
-// publicHosts maps each registry a Set can play to the host a runtime dials for
+// runtimeHosts maps each registry a Set can play to the host a runtime dials for
 // it when no mirror is configured: containerd sends docker.io to
 // registry-1.docker.io, the others to themselves.
-var publicHosts = map[string]string{"docker.io": "registry-1.docker.io"}
+var runtimeHosts = map[string]string{"docker.io": "registry-1.docker.io"}
 
-// PublicHost returns the host name a runtime dials for the public registry host.
-func PublicHost(host string) string {
-	if h, ok := publicHosts[host]; ok {
+// publicHost returns the host name a runtime dials for the public registry host.
+func publicHost(host string) string {
+	if h, ok := runtimeHosts[host]; ok {
 		return h
 	}
 	return host
@@ -67,7 +67,7 @@ func startWorld(tlsDir string, upstreams map[string]*Upstream, out io.Writer) (*
 		rp := httputil.NewSingleHostReverseProxy(&url.URL{Scheme: "http", Host: up.Addr})
 		rp.Transport = transport
 		rp.ErrorLog = log.New(out, "world: ", 0)
-		w.proxies[PublicHost(host)] = rp
+		w.proxies[publicHost(host)] = rp
 	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
