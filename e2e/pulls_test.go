@@ -92,14 +92,9 @@ func pullConfig(set *registry.Set) string {
 func (p *pullEnv) namespace(t *testing.T, name string) {
 	t.Helper()
 	p.env.namespace(t, name, "")
-	login, err := p.set.DockerConfigJSON()
+	secret, err := p.set.PullSecret("proxy-pull")
 	if err != nil {
 		t.Fatal(err)
-	}
-	secret := &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{Name: "proxy-pull"},
-		Type:       corev1.SecretTypeDockerConfigJson,
-		Data:       map[string][]byte{corev1.DockerConfigJsonKey: login},
 	}
 	if _, err := p.client(t, nil).CoreV1().Secrets(name).Create(t.Context(), secret, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)

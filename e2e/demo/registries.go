@@ -92,7 +92,7 @@ func writeDemoConfig(set *registry.Set, dir string) (string, error) {
 // createPullSecrets puts the proxies' login into every namespace, as an operator
 // distributes the pull secret the config names.
 func createPullSecrets(ctx context.Context, cs kubernetes.Interface, set *registry.Set) error {
-	login, err := set.DockerConfigJSON()
+	secret, err := set.PullSecret(pullSecret)
 	if err != nil {
 		return err
 	}
@@ -101,8 +101,6 @@ func createPullSecrets(ctx context.Context, cs kubernetes.Interface, set *regist
 		return err
 	}
 	for _, ns := range namespaces.Items {
-		secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: pullSecret}, Type: corev1.SecretTypeDockerConfigJson,
-			Data: map[string][]byte{corev1.DockerConfigJsonKey: login}}
 		if _, err := cs.CoreV1().Secrets(ns.Name).Create(ctx, secret, metav1.CreateOptions{}); err != nil {
 			return fmt.Errorf("pull secret in %s: %w", ns.Name, err)
 		}

@@ -158,14 +158,9 @@ func (l *Lab) Namespace(ctx context.Context, name string, mode config.Mode, with
 	if !withSecret {
 		return nil
 	}
-	login, err := l.Set.DockerConfigJSON()
+	secret, err := l.Set.PullSecret(PullSecret)
 	if err != nil {
 		return err
-	}
-	secret := &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{Name: PullSecret},
-		Type:       corev1.SecretTypeDockerConfigJson,
-		Data:       map[string][]byte{corev1.DockerConfigJsonKey: login},
 	}
 	_, err = l.CS.CoreV1().Secrets(name).Create(ctx, secret, metav1.CreateOptions{})
 	return err

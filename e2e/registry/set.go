@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/pullthrough/pullthrough/certs"
 	"github.com/pullthrough/pullthrough/e2e/cluster"
@@ -305,6 +307,20 @@ func (s *Set) DockerConfigJSON() ([]byte, error) {
 		return nil, fmt.Errorf("encoding a docker config: %w", err)
 	}
 	return data, nil
+}
+
+// PullSecret returns a kubernetes.io/dockerconfigjson Secret named name that
+// holds DockerConfigJSON: what a namespace needs for the proxies with auth.
+func (s *Set) PullSecret(name string) (*corev1.Secret, error) {
+	login, err := s.DockerConfigJSON()
+	if err != nil {
+		return nil, err
+	}
+	return &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Name: name},
+		Type:       corev1.SecretTypeDockerConfigJson,
+		Data:       map[string][]byte{corev1.DockerConfigJsonKey: login},
+	}, nil
 }
 
 // Transport returns the transport Pull uses: it trusts CAFile and speaks TLS to proxies.
