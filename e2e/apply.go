@@ -20,20 +20,38 @@ func ApplyFile(ctx context.Context, k8s client.Client, path string) error {
 	if err != nil {
 		return err
 	}
+	objs, err := Decode(path, data)
+	if err != nil {
+		return err
+	}
+	return Create(ctx, k8s, path, objs)
+}
+
+// Decode splits a multi-document YAML (or JSON) stream into its objects, as
+// kubectl reads one; source names the stream in errors.
+func Decode(source string, data []byte) ([]*unstructured.Unstructured, error) {
+	var out []*unstructured.Unstructured
 	dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(data), 4096)
 	for i := 1; ; i++ {
-		var obj unstructured.Unstructured
+		obj := &unstructured.Unstructured{}
 		if err := dec.Decode(&obj.Object); err != nil {
 			if errors.Is(err, io.EOF) {
-				return nil
+				return out, nil
 			}
-			return fmt.Errorf("%s: document %d: %w", path, i, err)
+			return nil, fmt.Errorf("%s: document %d: %w", source, i, err)
 		}
-		if len(obj.Object) == 0 {
-			continue
-		}
-		if err := k8s.Create(ctx, &obj); err != nil {
-			return fmt.Errorf("%s: create %s %s/%s: %w", path, obj.GetKind(), obj.GetNamespace(), obj.GetName(), err)
+		if len(obj.Object) > 0 {
+			out = append(out, obj)
 		}
 	}
+}
+
+// Create creates objs in order; source names where they came from in errors.
+func Create(ctx context.Context, k8s client.Client, source string, objs []*unstructured.Unstructured) error {
+	for _, obj := range objs {
+		if err := k8s.Create(ctx, obj); err != nil {
+			return fmt.Errorf("%s: create %s %s/%s: %w", source, obj.GetKind(), obj.GetNamespace(), obj.GetName(), err)
+		}
+	}
+	return nil
 }

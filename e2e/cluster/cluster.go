@@ -10,6 +10,7 @@ import (
 	"time"
 
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
+	auditv1 "k8s.io/apiserver/pkg/apis/audit/v1"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
@@ -35,6 +36,11 @@ type Options struct {
 	// taint), so that pods are scheduled, pulled and run.
 	Node *NodeOptions
 
+	// Audit turns kube-apiserver's audit log on with this policy (e.g.
+	// AuditPodCreates); AuditEvents reads it. Keep it narrow: every request it
+	// selects is written to a file as it is served.
+	Audit *auditv1.Policy
+
 	// Output receives the logs of every process the cluster runs; nil discards them.
 	// It must accept concurrent writes (an *os.File does).
 	Output io.Writer
@@ -48,6 +54,7 @@ type Cluster struct {
 	kubeconfig string
 	kcm        *Process
 	node       *Node
+	audited    bool // Options.Audit was set
 }
 
 // Start runs etcd and kube-apiserver, installs opts.WebhookConfigs and, if asked, runs
@@ -62,15 +69,19 @@ func Start(opts Options) (*Cluster, error) {
 	if err != nil {
 		return nil, fmt.Errorf("creating the cluster's directory: %w", err)
 	}
-	c := &Cluster{dir: dir, env: newEnvironment(assets, opts)}
+	c := &Cluster{dir: dir, audited: opts.Audit != nil}
+	if c.env, err = newEnvironment(assets, dir, opts); err != nil {
+		return nil, errors.Join(err, os.RemoveAll(dir))
+	}
 	if err := c.start(assets, opts); err != nil {
 		return nil, errors.Join(err, c.Stop())
 	}
 	return c, nil
 }
 
-// newEnvironment configures envtest for our binaries and flags.
-func newEnvironment(assets string, opts Options) *envtest.Environment {
+// newEnvironment configures envtest for our binaries and flags; the audit
+// policy, if any, is written into dir.
+func newEnvironment(assets, dir string, opts Options) (*envtest.Environment, error) {
 	env := &envtest.Environment{
 		BinaryAssetsDirectory:    assets,
 		ControlPlaneStartTimeout: startTimeout,
@@ -84,7 +95,16 @@ func newEnvironment(assets string, opts Options) *envtest.Environment {
 	// the webhook under test off.
 	apiServer.Configure().Set("enable-admission-plugins", "MutatingAdmissionWebhook,ValidatingAdmissionWebhook")
 	env.ControlPlane.Etcd = &envtest.Etcd{Out: opts.Output, Err: opts.Output}
-	return env
+	if opts.Audit != nil {
+		flags, err := auditFlags(dir, opts.Audit)
+		if err != nil {
+			return nil, err
+		}
+		for name, value := range flags {
+			apiServer.Configure().Set(name, value)
+		}
+	}
+	return env, nil
 }
 
 func (c *Cluster) start(assets string, opts Options) error {

@@ -51,11 +51,13 @@ type Lab struct {
 	logs        io.Writer
 }
 
-// StartLab starts the registries (with the world), the cluster with its node,
-// writes pullthrough's host file for registry.k8s.io on the node (the sandbox
-// image is pulled by containerd, never by the kubelet: no webhook can rewrite
-// it, only the node's host files) and starts the webhook. logs receives every
-// process's output. On error nothing is left running.
+// StartLab starts the registries (with the world), the cluster with its node
+// and an audit log of pod creates, writes pullthrough's host file for
+// registry.k8s.io on the node (the sandbox image is pulled by containerd, never
+// by the kubelet: no webhook can rewrite it, only the node's host files),
+// installs the final-state guard (Guarded reads what it caught) and starts the
+// webhook. logs receives every process's output. On error nothing is left
+// running.
 func StartLab(ctx context.Context, bin string, logs io.Writer) (*Lab, error) {
 	dir, err := os.MkdirTemp("", "pullthrough-lab-")
 	if err != nil {
@@ -86,6 +88,7 @@ func (l *Lab) start(ctx context.Context) error {
 			"HTTPS_PROXY=" + l.Set.WorldProxy(), // the internet, as the node sees it
 			"SSL_CERT_FILE=" + l.Set.CAFile,     // the world's and the proxies' CA
 		}},
+		Audit:  cluster.AuditPodCreates(),
 		Output: l.logs,
 	})
 	if err != nil {
@@ -98,6 +101,9 @@ func (l *Lab) start(ctx context.Context) error {
 		return err
 	}
 	if err := l.Nodeconfig("registry.k8s.io"); err != nil {
+		return err
+	}
+	if err := l.installGuard(ctx); err != nil {
 		return err
 	}
 	l.Hook, err = e2e.StartWebhook(ctx, l.Bin, l.Config, l.Cluster, l.logs)

@@ -7,11 +7,14 @@ import (
 	"strings"
 	"testing"
 
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/pullthrough/pullthrough/config"
 	"github.com/pullthrough/pullthrough/e2e"
+	"github.com/pullthrough/pullthrough/e2e/cluster"
+	"github.com/pullthrough/pullthrough/policy"
 )
 
 // TestNode runs every scenario on one node, one after another.
@@ -57,6 +60,7 @@ func (l *Lab) enforce(t *testing.T) {
 			}
 		}
 	}
+	l.wantGuarded(t, ns, pods, nil)
 	if direct := l.Counts().Direct(before); len(direct) > 0 {
 		t.Errorf("the node went to upstreams directly: %v", direct)
 	}
@@ -183,20 +187,36 @@ func (l *Lab) check(t *testing.T, containerdConfig string, want int) {
 }
 
 // failOpen: the webhook SIGKILLed during a rollout; the pods still start (the
-// webhook fails open), and `pullthrough report` names every pod that pulls direct.
+// webhook fails open), and the final-state guard (in the API server's audit
+// log) and `pullthrough report` name every pod that pulls direct, and not the
+// pod the webhook rewrote before it was killed.
 func (l *Lab) failOpen(t *testing.T) {
 	ctx, ns, image := t.Context(), "failopen", "docker.io/library/shop:1"
 	must(t, l.Seed(ctx, image))
 	l.namespace(t, ns, "", true)
+	const before = "before-the-kill"
+	must(t, l.CreatePod(ctx, ns, before, PodSpec(Container("shop", image))))
 	l.Hook.Kill()
 	must(t, l.CreateDeployment(ctx, ns, "shop", 3, PodSpec(Container("shop", image))))
-	pods, err := l.WaitRunning(ctx, ns, 3)
+	pods, err := l.WaitRunning(ctx, ns, 4)
 	must(t, err)
+	direct := map[string]string{}
 	for _, p := range pods {
-		if got := p.Spec.Containers[0].Image; got != image {
+		got := p.Spec.Containers[0].Image
+		switch {
+		case p.Name == before:
+			l.wantProxied(t, p.Name, got)
+		case got != image:
 			t.Errorf("pod %s admitted while the webhook was down has %s; want it unchanged", p.Name, got)
+		default:
+			direct[p.Name] = "shop: " + image
 		}
 	}
+	if len(direct) != 3 {
+		t.Errorf("%d pods of the rollout pull direct, want 3: %v", len(direct), direct)
+	}
+	l.wantGuarded(t, ns, pods, direct)
+
 	out, err := exec.Command(l.Bin, "report", "--config", l.Config, "--kubeconfig", l.Cluster.KubeconfigPath(),
 		"-n", ns, "-o", "json").Output()
 	if err != nil {
@@ -213,8 +233,33 @@ func (l *Lab) failOpen(t *testing.T) {
 		}
 	}
 	for _, p := range pods {
-		if !named[p.Name] {
-			t.Errorf("report does not name pod %s as pulling direct: %s", p.Name, out)
+		if _, pullsDirect := direct[p.Name]; named[p.Name] != pullsDirect {
+			t.Errorf("report names pod %s as pulling direct: %t, want %t: %s", p.Name, named[p.Name], pullsDirect, out)
+		}
+	}
+}
+
+// wantGuarded fails unless the API server audit-logged the create of every pod
+// of pods (in ns) with the final-state guard's failure when the pod is in
+// direct, its message naming what direct holds for it ("container: image"),
+// and with none otherwise.
+func (l *Lab) wantGuarded(t *testing.T, ns string, pods []corev1.Pod, direct map[string]string) {
+	t.Helper()
+	guarded, err := l.Guarded(ns)
+	must(t, err)
+	for _, p := range pods {
+		failures, logged := guarded[p.Name]
+		want, pullsDirect := direct[p.Name]
+		switch {
+		case !logged:
+			t.Errorf("pod %s: no create in the audit log", p.Name)
+		case !pullsDirect && len(failures) > 0:
+			t.Errorf("pod %s was rewritten, yet the guard failed it: %+v", p.Name, failures)
+		case pullsDirect && !slices.ContainsFunc(failures, func(f cluster.ValidationFailure) bool {
+			return f.Policy == policy.NameGuard && strings.Contains(f.Message, want) &&
+				slices.Contains(f.ValidationActions, string(admissionregistrationv1.Audit))
+		}):
+			t.Errorf("pod %s pulls %s direct; the guard's audit-logged failures do not say so: %+v", p.Name, want, failures)
 		}
 	}
 }
