@@ -21,6 +21,11 @@
 //     Only a clientConfig.service with a path is redirected (a url is left as is). The
 //     API server loads the configurations asynchronously: before relying on a webhook,
 //     probe with dry-run creates until it answers.
+//   - Options.Audit turns kube-apiserver's audit log on with the caller's policy
+//     (AuditPodCreates: pod creates with the stored pod, which alone names a pod
+//     created from generateName); AuditEvents reads what is written so far, and
+//     ValidationFailures the annotation a ValidatingAdmissionPolicy's Audit action
+//     adds. Events are written as requests finish: poll for one just made.
 //   - StartForTest is the usual entry point: it skips under -short and fails, never
 //     skips, when the binaries are missing.
 package cluster

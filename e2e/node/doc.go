@@ -11,6 +11,11 @@
 // pullthrough reaches the Docker Hub stand-in under its real name and is
 // counted there as coming from the node (registry.NodeAddr).
 //
+// The lab installs pullthrough's final-state guard beside the webhook, as
+// `pullthrough policy --guard warn` prints it, and keeps the API server's audit
+// log of pod creates: the guard's Audit action is how a test sees a pod that a
+// controller created while the webhook failed open (Lab.Guarded).
+//
 // Every scenario runs on one node, one after another, in TestNode; each uses
 // image names of its own so that the node's image store is fresh for it.
 // The tests are skipped only under -short; on a machine that cannot run the
