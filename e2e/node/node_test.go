@@ -31,7 +31,8 @@ func TestNode(t *testing.T) {
 // enforce: a Deployment, a pod with an init container, a native sidecar (as
 // Istio injects it, from Docker Hub) and an image volume, and a Calico-like
 // DaemonSet from an authenticated proxy: all Running, every image named by its
-// proxy, and not one request from the node to an upstream.
+// proxy, the final-state guard failing none of them, and not one request from
+// the node to an upstream.
 func (l *Lab) enforce(t *testing.T) {
 	ctx, ns := t.Context(), "enforce"
 	web, initImg, sidecar, app, models, calico := "docker.io/library/web:1", "docker.io/library/migrate:1",
