@@ -142,6 +142,19 @@ func (it *item) where(r Row) string {
 	return table.Cell(it.row.Kind + " " + objectName(&it.row) + " " + r.Field)
 }
 
+// Where each tool takes the change, by Manager.Tool.
+var (
+	valuesWhere = map[string]string{
+		ToolHelm:   "Merge into the release's values: helm upgrade --reuse-values -f values.yaml.",
+		ToolFlux:   "Merge into the HelmRelease's spec.values (or its valuesFrom), in its source.",
+		ToolArgoCD: "Merge into the Application's spec.source.helm.valuesObject (or its values files).",
+	}
+	imagesWhere = map[string]string{
+		ToolFlux:   "or the Kustomization's spec.images",
+		ToolArgoCD: "or the Application's spec.source.kustomize.images",
+	}
+)
+
 // header is the comment that opens every file of a unit.
 func header(m *Manager, lines ...string) string {
 	chart := ""
@@ -187,9 +200,7 @@ func valuesFile(m *Manager, items []*item) ([]byte, error) {
 		}
 	}
 	var b strings.Builder
-	b.WriteString(header(m,
-		"Merge into the release's values: helm upgrade --reuse-values -f values.yaml, a Flux",
-		"HelmRelease's spec.values, an Argo CD Application's spec.source.helm.valuesObject."))
+	b.WriteString(header(m, valuesWhere[m.Tool]))
 	values := map[string]any{}
 	for _, path := range slices.Sorted(maps.Keys(set)) {
 		changes := slices.SortedFunc(maps.Keys(set[path]), func(a, b change) int { return cmp.Or(cmp.Compare(a.old, b.old), cmp.Compare(a.new, b.new)) })
@@ -208,10 +219,13 @@ func valuesFile(m *Manager, items []*item) ([]byte, error) {
 		setDotted(values, path, changes[0].new)
 	}
 	if len(unknown) > 0 {
-		b.WriteString("# Not in pullthrough's table of known charts: find the values key that holds each\n")
-		release := items[0].source.GetAnnotations()
-		fmt.Fprintf(&b, "# (helm get values %s -n %s --all) and set it to the new value:\n",
-			table.Cell(cmp.Or(release[annotationHelmRelease], "RELEASE")), table.Cell(cmp.Or(release[annotationHelmReleaseNS], "NAMESPACE")))
+		b.WriteString("# Not in pullthrough's table of known charts: set the values key that holds each\n")
+		if release := items[0].source.GetAnnotations(); release[annotationHelmRelease] != "" {
+			fmt.Fprintf(&b, "# image (helm get values %s -n %s --all) to the new value:\n",
+				table.Cell(release[annotationHelmRelease]), table.Cell(release[annotationHelmReleaseNS]))
+		} else {
+			b.WriteString("# image (the chart's values.yaml names them) to the new value:\n")
+		}
 		slices.Sort(unknown)
 		b.WriteString(strings.Join(slices.Compact(unknown), "\n") + "\n")
 	}
@@ -269,10 +283,9 @@ func kustomizationFile(m *Manager, items []*item) ([]byte, error) {
 	}
 	var b strings.Builder
 	b.WriteString(header(m,
-		"A kustomize source: merge these entries into the images: list of the kustomization.yaml",
-		"it builds (for Argo CD, or the Application's spec.source.kustomize.images; for Flux, or",
-		"the Kustomization's spec.images). An entry for the same name there already: change its",
-		"newName instead. Plain YAML: change the files as manifests.yaml shows",
+		"A kustomize source: merge these entries into the images: list of its kustomization.yaml",
+		"("+imagesWhere[m.Tool]+"); where an entry for the same name is there already,",
+		"change its newName instead. Plain YAML: change the files as manifests.yaml shows",
 		"(pullthrough rewrite -f does it)."))
 	var entries []map[string]string
 	for _, old := range slices.Sorted(maps.Keys(names)) {

@@ -79,13 +79,13 @@ func TestManagerOf(t *testing.T) {
 func TestChartName(t *testing.T) {
 	t.Parallel()
 	for label, want := range map[string]string{
-		"istiod-1.24.0":          "istiod",
+		"istiod-1.24.0":           "istiod",
 		"tigera-operator-v3.28.0": "tigera-operator",
-		"ingress-nginx-4.11.2":   "ingress-nginx",
-		"cert-manager-v1.15.1":   "cert-manager",
-		"my-chart-0.1.0-rc.1":    "my-chart",
-		"nameonly":               "nameonly",
-		"web-v":                  "web-v", // no digit after the v: not a version
+		"ingress-nginx-4.11.2":    "ingress-nginx",
+		"cert-manager-v1.15.1":    "cert-manager",
+		"my-chart-0.1.0-rc.1":     "my-chart",
+		"nameonly":                "nameonly",
+		"web-v":                   "web-v", // no digit after the v: not a version
 	} {
 		if got := chartName(label); got != want {
 			t.Errorf("chartName(%q) = %q, want %q", label, got, want)
