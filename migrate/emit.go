@@ -287,7 +287,7 @@ func kustomizationFile(m *Manager, items []*item) ([]byte, error) {
 		"("+imagesWhere[m.Tool]+"); where an entry for the same name is there already,",
 		"change its newName instead. Plain YAML: change the files as manifests.yaml shows",
 		"(pullthrough rewrite -f does it)."))
-	var entries []map[string]string
+	entries := []map[string]string{} // "images: []" rather than null when every name is left out
 	for _, old := range slices.Sorted(maps.Keys(names)) {
 		if len(names[old]) > 1 {
 			fmt.Fprintf(&b, "# %s is left out: its tags go to different names (%s); change it in the manifests\n",
