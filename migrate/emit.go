@@ -98,10 +98,10 @@ func sourceChanges(items []*item) (map[string][]byte, error) {
 // emitDir is the directory of a unit's files: argocd/APP,
 // flux/kustomization/NS/NAME, flux/helmrelease/NS/NAME or helm/NS/RELEASE.
 func emitDir(m *Manager) string {
-	switch {
-	case m.Tool == ToolArgoCD:
+	switch m.Tool {
+	case ToolArgoCD:
 		return "argocd/" + pathSegment(m.Name)
-	case m.Tool == ToolFlux:
+	case ToolFlux:
 		return "flux/" + strings.ToLower(m.Kind) + "/" + pathSegment(m.Namespace) + "/" + pathSegment(m.Name)
 	default:
 		return "helm/" + pathSegment(m.Namespace) + "/" + pathSegment(m.Name)
