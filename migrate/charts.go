@@ -1,8 +1,15 @@
 package migrate
 
 import (
+	"cmp"
+	"fmt"
+	"maps"
 	"slices"
 	"strings"
+
+	"sigs.k8s.io/yaml"
+
+	"github.com/pullthrough/pullthrough/internal/table"
 )
 
 // chartValue is one values path of a known chart that holds a registry
@@ -99,4 +106,95 @@ func imageName(ref string) string {
 		ref = ref[:i]
 	}
 	return ref
+}
+
+// valuesFile is the values to merge into a chart's: each known values path
+// (knownCharts) with the new registry prefix the rows give it, and, as
+// comments, every rewritten value no known path accounts for.
+func valuesFile(m *Manager, items []*item) ([]byte, error) {
+	type change struct{ old, new string }
+	set := map[string]map[change][]string{} // path -> change -> where
+	var unknown []string
+	for _, it := range items {
+		for _, r := range it.rewritten() {
+			found := false
+			for _, v := range knownCharts[m.Chart] {
+				if v.kind != "" && v.kind != it.row.Kind {
+					continue
+				}
+				old, new, ok := v.value(r, it.isPrefix(r.Path) || isTextPrefix(r))
+				if !ok {
+					continue
+				}
+				if set[v.path] == nil {
+					set[v.path] = map[change][]string{}
+				}
+				c := change{old, new}
+				set[v.path][c] = append(set[v.path][c], it.where(r))
+				found = true
+			}
+			if !found {
+				unknown = append(unknown, fmt.Sprintf("#   %s: %s -> %s", it.where(r), table.Cell(r.Old), table.Cell(r.New)))
+			}
+		}
+	}
+	var b strings.Builder
+	b.WriteString(header(m, valuesWhere[m.Tool]))
+	values := map[string]any{}
+	for _, path := range slices.Sorted(maps.Keys(set)) {
+		changes := slices.SortedFunc(maps.Keys(set[path]), func(a, b change) int { return cmp.Or(cmp.Compare(a.old, b.old), cmp.Compare(a.new, b.new)) })
+		news := map[string]bool{}
+		for _, c := range changes {
+			news[c.new] = true
+			fmt.Fprintf(&b, "#   %s: %s -> %s, for\n", path, table.Cell(c.old), table.Cell(c.new))
+			for _, w := range slices.Sorted(slices.Values(set[path][c])) {
+				fmt.Fprintf(&b, "#     %s\n", w)
+			}
+		}
+		if len(news) > 1 {
+			fmt.Fprintf(&b, "#   %s is left out: its images give it more than one value; set it by hand\n", path)
+			continue
+		}
+		setDotted(values, path, changes[0].new)
+	}
+	if len(unknown) > 0 {
+		b.WriteString("# Not in pullthrough's table of known charts: set the values key that holds each\n")
+		if release := items[0].source.GetAnnotations(); release[annotationHelmRelease] != "" {
+			fmt.Fprintf(&b, "# image (helm get values %s -n %s --all) to the new value:\n",
+				table.Cell(release[annotationHelmRelease]), table.Cell(release[annotationHelmReleaseNS]))
+		} else {
+			b.WriteString("# image (the chart's values.yaml names them) to the new value:\n")
+		}
+		slices.Sort(unknown)
+		b.WriteString(strings.Join(slices.Compact(unknown), "\n") + "\n")
+	}
+	if len(values) > 0 {
+		out, err := yaml.Marshal(values)
+		if err != nil {
+			return nil, fmt.Errorf("--emit: values of %s: %w", m, err)
+		}
+		b.Write(out)
+	}
+	return []byte(b.String()), nil
+}
+
+// isTextPrefix reports whether a ConfigMap row holds a registry prefix (an
+// explicit reference without a tag or digest, such as Istio's hub) rather
+// than an image.
+func isTextPrefix(r Row) bool {
+	return strings.HasPrefix(r.Path, "/data/") && imageName(r.Old) == r.Old
+}
+
+// setDotted sets a dotted path in nested maps.
+func setDotted(values map[string]any, path, value string) {
+	keys := strings.Split(path, ".")
+	for _, k := range keys[:len(keys)-1] {
+		next, ok := values[k].(map[string]any)
+		if !ok {
+			next = map[string]any{}
+			values[k] = next
+		}
+		values = next
+	}
+	values[keys[len(keys)-1]] = value
 }
