@@ -2,6 +2,7 @@ package migrate
 
 import (
 	"maps"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -162,6 +163,31 @@ func TestPathSegment(t *testing.T) {
 	} {
 		if got := pathSegment(in); got != want {
 			t.Errorf("pathSegment(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestGitOpsDocMatchesCode holds docs/gitops.md to the code: the field
+// manager its Argo CD option names is the one every patch carries, and its
+// table of known charts lists every chart and values path of knownCharts.
+func TestGitOpsDocMatchesCode(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile("../docs/gitops.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(b)
+	if want := "managedFieldsManagers: [" + fieldManager + "]"; !strings.Contains(doc, want) {
+		t.Errorf("docs/gitops.md lacks %q", want)
+	}
+	for chart, values := range knownCharts {
+		if !strings.Contains(doc, "`"+chart+"`") {
+			t.Errorf("docs/gitops.md does not list chart %s", chart)
+		}
+		for _, v := range values {
+			if !strings.Contains(doc, "`"+v.path+"`") {
+				t.Errorf("docs/gitops.md does not list %s's values path %s", chart, v.path)
+			}
 		}
 	}
 }
