@@ -7,7 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
+	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -186,6 +189,113 @@ func TestMigrateCLI(t *testing.T) {
 	})
 
 	t.Run("SIGINT mid-apply stops between batches", func(t *testing.T) { interruptApply(t, bin, cs, c) })
+	t.Run("objects Argo CD, Flux and Helm manage", func(t *testing.T) { gitopsManaged(t, bin, cs, c) })
+}
+
+// gitopsManaged seeds Deployments labelled as Argo CD and Flux label them,
+// one that no tool manages, and Istio's injector ConfigMap as a Helm release
+// labels it, then runs the binary: the plan names them gitops-managed with
+// their manager (the injector: Helm, values path global.hub), --apply
+// patches only the unmanaged one, --emit writes the source changes into a
+// new directory (and refuses a non-empty one), --include-managed patches
+// them.
+func gitopsManaged(t *testing.T, bin string, cs kubernetes.Interface, c *cluster.Cluster) {
+	const ns = "cli-gitops"
+	cliDeployments(t, cs, ns, 3) // d0 Argo CD's, d1 Flux's, d2 no tool's
+	for name, meta := range map[string]metav1.ObjectMeta{
+		"d0": {Annotations: map[string]string{"argocd.argoproj.io/tracking-id": "web:apps/Deployment:cli-gitops/d0"}},
+		"d1": {Labels: map[string]string{"kustomize.toolkit.fluxcd.io/name": "apps", "kustomize.toolkit.fluxcd.io/namespace": "flux-system"}},
+	} {
+		d, err := cs.AppsV1().Deployments(ns).Get(t.Context(), name, metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.Labels, d.Annotations = meta.Labels, meta.Annotations
+		if _, err := cs.AppsV1().Deployments(ns).Update(t.Context(), d, metav1.UpdateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := cs.CoreV1().Namespaces().Create(t.Context(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "istio-system"}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	injector := &corev1.ConfigMap{
+		ObjectMeta: metav1.ObjectMeta{Name: "istio-sidecar-injector", Namespace: "istio-system",
+			Labels:      map[string]string{"app.kubernetes.io/managed-by": "Helm", "operator.istio.io/component": "Pilot", "istio.io/rev": "default"},
+			Annotations: map[string]string{"meta.helm.sh/release-name": "istiod", "meta.helm.sh/release-namespace": "istio-system"}},
+		Data: map[string]string{"values": `{"global":{"hub":"docker.io/istio","tag":"1.22.0"}}`},
+	}
+	if _, err := cs.CoreV1().ConfigMaps("istio-system").Create(t.Context(), injector, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	args := func(extra ...string) []string {
+		return append([]string{"migrate", "--config", "../examples/config.yaml", "--kubeconfig", c.KubeconfigPath(), "-n", ns, "-n", "istio-system"}, extra...)
+	}
+	injectorValues := func() string {
+		cm, err := cs.CoreV1().ConfigMaps("istio-system").Get(t.Context(), "istio-sidecar-injector", metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cm.Data["values"]
+	}
+
+	r := runCLI(t, bin, args("-o", "json")...)
+	report := decodeReport(t, r)
+	want := map[string]string{"d0": "Argo CD Application web", "d1": "Flux Kustomization flux-system/apps", "istio-sidecar-injector": "Helm release istio-system/istiod"}
+	for _, o := range report.Objects {
+		switch manager, managed := want[o.Name]; {
+		case managed && (o.Status != migrate.StatusGitOpsManaged || o.Manager == nil || o.Manager.String() != manager):
+			t.Errorf("plan: %s is %s, managed by %v; want %s, %s", o.Name, o.Status, o.Manager, migrate.StatusGitOpsManaged, manager)
+		case !managed && o.Status != migrate.StatusPlanned:
+			t.Errorf("plan: %s is %s, want planned", o.Name, o.Status)
+		case o.Name == "istio-sidecar-injector" && fmt.Sprint(o.Manager.Values) != "[global.hub]":
+			t.Errorf("plan: the injector's values paths are %q, want [global.hub]", o.Manager.Values)
+		}
+	}
+	if r.code != 0 || !strings.Contains(r.stderr, "--include-managed") {
+		t.Errorf("plan: exit %d, stderr %q; want 0 and a summary naming --include-managed", r.code, r.stderr)
+	}
+
+	r = runCLI(t, bin, args("--apply", "-o", "json")...)
+	if report := decodeReport(t, r); r.code != 0 || report.Totals.Objects[migrate.StatusPatched] != 1 || report.Totals.Objects[migrate.StatusGitOpsManaged] != 3 {
+		t.Errorf("apply: exit %d, totals %v; want 1 patched, 3 gitops-managed\n%s", r.code, report.Totals.Objects, r.stderr)
+	}
+	states := deploymentStates(t, cs, ns)
+	if states["d0"] != "nginx:1.27 " || states["d1"] != "nginx:1.27 " || !strings.HasPrefix(states["d2"], cliMigrated) ||
+		injectorValues() != injector.Data["values"] {
+		t.Errorf("after --apply: %v, injector %s; want only d2 migrated", states, injectorValues())
+	}
+
+	dir := filepath.Join(t.TempDir(), "changes")
+	r = runCLI(t, bin, args("--emit", dir)...)
+	if r.code != 0 {
+		t.Fatalf("--emit: exit %d\n%s", r.code, r.stderr)
+	}
+	for file, line := range map[string]string{
+		"argocd/web/kustomization.yaml":                      "  newName: " + strings.TrimSuffix(cliMigrated, ":1.27"),
+		"flux/kustomization/flux-system/apps/manifests.yaml": "      - image: " + cliMigrated,
+		"helm/istio-system/istiod/values.yaml":               "  hub: proxy.example.internal/dockerhub/istio",
+	} {
+		b, err := os.ReadFile(filepath.Join(dir, file))
+		if err != nil || !slices.Contains(strings.Split(string(b), "\n"), line) {
+			t.Errorf("--emit: %s (%v) lacks %q:\n%s", file, err, line, b)
+		}
+	}
+	if r := runCLI(t, bin, args("--emit", dir)...); r.code != 2 || !strings.Contains(r.stderr, "not empty") {
+		t.Errorf("--emit into a non-empty directory: exit %d, stderr %q; want 2, not empty", r.code, r.stderr)
+	}
+
+	r = runCLI(t, bin, args("--apply", "--include-managed", "-o", "json")...)
+	if report := decodeReport(t, r); r.code != 0 || report.Totals.Objects[migrate.StatusPatched] != 3 {
+		t.Errorf("--include-managed --apply: exit %d, totals %v; want 3 patched\n%s", r.code, report.Totals.Objects, r.stderr)
+	}
+	for name, state := range deploymentStates(t, cs, ns) {
+		if !strings.HasPrefix(state, cliMigrated+" ") {
+			t.Errorf("%s after --include-managed: %q, want migrated", name, state)
+		}
+	}
+	if got := injectorValues(); !strings.Contains(got, `"hub":"proxy.example.internal/dockerhub/istio"`) {
+		t.Errorf("injector after --include-managed: %s", got)
+	}
 }
 
 // decodeReport reads a -o json report from a run's stdout.

@@ -87,6 +87,17 @@ spec:
       - {name: app, image: "ghcr.io/acme/web:2"}
 `
 
+// helmCronJob is a CronJob of Helm release shop/backup.
+const helmCronJob = `
+apiVersion: batch/v1
+kind: CronJob
+metadata:
+  name: backup
+  namespace: shop
+  labels: {app.kubernetes.io/managed-by: Helm}
+  annotations: {meta.helm.sh/release-name: backup, meta.helm.sh/release-namespace: shop}
+spec: {jobTemplate: {spec: {template: {spec: {containers: [{name: backup, image: "alpine:3.20"}]}}}}}`
+
 func TestDecideApply(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -97,6 +108,7 @@ func TestDecideApply(t *testing.T) {
 		managedBy []string
 		rows      []Row
 		errPart   string
+		opts      Options
 	}{{
 		name: "deployment", resource: "deployments", manifests: []string{webDeployment}, status: StatusPlanned,
 		rows: []Row{
@@ -171,13 +183,20 @@ spec: {template: {spec: {containers: [{name: c, image: "alpine:3.20"}]}}}`},
 		manifests: []string{strings.Replace(webDeployment, "namespace: shop", "namespace: newer", 1)},
 		errPart:   "namespace newer was created after the run read the pullthrough.dev/mode labels",
 	}, {
-		name: "cronjob", resource: "cronjobs", status: StatusPlanned, managedBy: []string{ManagerHelm},
-		manifests: []string{`
-apiVersion: batch/v1
-kind: CronJob
-metadata: {name: backup, namespace: shop, labels: {app.kubernetes.io/managed-by: Helm}}
-spec: {jobTemplate: {spec: {template: {spec: {containers: [{name: backup, image: "alpine:3.20"}]}}}}}`},
+		name: "cronjob", resource: "cronjobs", status: StatusPlanned,
+		manifests: []string{helmCronJob},
+		rows:      []Row{{"backup", "/spec/jobTemplate/spec/template/spec/containers/0/image", "alpine:3.20", "proxy.example.internal/dockerhub/library/alpine:3.20", rewrite.OutcomeRewritten}},
+		opts:      Options{IncludeManaged: true}, managedBy: []string{"Helm release shop/backup"},
+	}, {
+		// A Helm release's: its next upgrade would put the old image back.
+		name: "cronjob of a helm release", resource: "cronjobs", status: StatusGitOpsManaged,
+		manifests: []string{helmCronJob}, managedBy: []string{"Helm release shop/backup"},
 		rows: []Row{{"backup", "/spec/jobTemplate/spec/template/spec/containers/0/image", "alpine:3.20", "proxy.example.internal/dockerhub/library/alpine:3.20", rewrite.OutcomeRewritten}},
+	}, {
+		// Nothing to change: the manager alone makes no gitops-managed status.
+		name: "managed, nothing to change", resource: "cronjobs", status: StatusUnchanged,
+		manifests: []string{strings.Replace(helmCronJob, `"alpine:3.20"`, `"registry.corp.example/backup:1"`, 1)}, managedBy: []string{"Helm release shop/backup"},
+		rows: []Row{{"backup", "/spec/jobTemplate/spec/template/spec/containers/0/image", "registry.corp.example/backup:1", "registry.corp.example/backup:1", rewrite.OutcomeNoRule}},
 	}, {
 		// Image volumes are planned like containers, named volume:NAME; a
 		// volume that is not an image, and image: {}, are not patched.
@@ -283,7 +302,7 @@ spec: {registry: {host: quay.io}}`},
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			m := newOfflineMigrator(t, Options{})
+			m := newOfflineMigrator(t, tt.opts)
 			var objs []*unstructured.Unstructured
 			for _, manifest := range tt.manifests {
 				objs = append(objs, object(t, manifest))

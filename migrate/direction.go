@@ -62,7 +62,8 @@ func (*forward) action(applied bool) Action {
 
 // decide plans the forward patch: every rewritten value, and the record; for
 // an object that opted out, or in an excluded, off or audit namespace, no
-// patch.
+// patch; for a gitops-managed one, none unless Options.IncludeManaged (its
+// edits are kept for --emit either way).
 func (f *forward) decide(it *item, u *unstructured.Unstructured) error {
 	rw, skip, err := f.route(u, it.inspectors)
 	if err != nil {
@@ -71,8 +72,19 @@ func (f *forward) decide(it *item, u *unstructured.Unstructured) error {
 	}
 	rows, edits, err := inspectAll(it.inspectors, rw, u.Object, skip)
 	it.row.Rows = rows
-	if err != nil || it.reportOnly || len(edits) == 0 {
+	if err != nil {
 		return err
+	}
+	if it.row.Manager != nil {
+		// Its source must change too, patched or not: kept for --emit.
+		it.edits, it.source = edits, u
+	}
+	if it.reportOnly || len(edits) == 0 {
+		return nil
+	}
+	if it.row.Manager != nil && !f.m.opts.IncludeManaged {
+		it.held = true
+		return nil
 	}
 	it.ops, err = applyOps(edits, u.GetAnnotations())
 	return err

@@ -60,9 +60,17 @@
 //   - Nothing is swallowed: a failed list fails the run; a failed object is
 //     listed with its API error and counted in Totals.Failed, which a CLI
 //     turns into exit code 1.
-//   - Objects managed by Helm, Argo CD or Flux are flagged (ManagedBy): their
-//     source of truth must change too, or the next sync puts the old image
-//     back.
+//   - Objects Argo CD, Flux or Helm manage (Manager, recognised by the
+//     labels and annotations each tool writes; one tool per object, Argo CD
+//     before Flux's helm-controller, its kustomize-controller, then Helm)
+//     are planned StatusGitOpsManaged and never patched, by Apply either,
+//     unless Options.IncludeManaged: their next sync would put the old image
+//     back, after a rollout of its own, while their pods are rewritten at
+//     admission anyway. Not patched, they get no record, so undo has nothing
+//     of theirs to restore. (*Plan).Emit writes the change to make at their
+//     source instead, per Argo CD Application, Flux Kustomization or
+//     HelmRelease, Helm release: kustomize images: entries and manifests, or
+//     the values of a chart in knownCharts; deterministic bytes.
 //
 // A run goes one way, forward or undo, chosen once by Plan, PlanEach,
 // PlanUndo or PlanUndoEach and kept by the Plan for Apply; the report's

@@ -57,7 +57,9 @@ func TestE2ELifecycle(t *testing.T) {
 	// The CRD's status is the API server's to write, and no concern of ours.
 	delete(seeded, "CustomResourceDefinition//installations.operator.example.io")
 	var progress bytes.Buffer
-	m := env.migrator(t, nil, Options{BatchSize: 5, Progress: &progress})
+	// Every kind's story, the objects Argo CD, Flux and Helm manage included
+	// (--include-managed); TestE2EGitOps has the default for those.
+	m := env.migrator(t, nil, Options{BatchSize: 5, Progress: &progress, IncludeManaged: true})
 
 	plan, err := m.Plan(t.Context())
 	if err != nil {
@@ -68,7 +70,7 @@ func TestE2ELifecycle(t *testing.T) {
 		t.Fatal(err)
 	}
 	golden(t, "e2e-plan.golden", table.String())
-	streamedPlanAgrees(t, env.migrator(t, nil, Options{PageSize: 2}), plan.Report)
+	streamedPlanAgrees(t, env.migrator(t, nil, Options{PageSize: 2, IncludeManaged: true}), plan.Report)
 	env.assertUnwritten(t, seeded, nil, "after the plan")
 	assertLabelledNamespaces(t, plan.Report, StatusUnchanged)
 

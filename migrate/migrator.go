@@ -45,6 +45,16 @@ type Options struct {
 	PageSize int64
 	// Progress receives one line per batch; nil discards it.
 	Progress io.Writer
+	// IncludeManaged patches objects that Argo CD, Flux or Helm manages
+	// (--include-managed), which are otherwise StatusGitOpsManaged: the next
+	// sync reverts such a patch unless their source changes too.
+	IncludeManaged bool
+	// ArgoCDInstanceLabel is the label of Argo CD's label tracking
+	// (--argocd-instance-label; DefaultArgoCDInstanceLabel is Argo CD's
+	// default): an object with it, and without a Helm release's
+	// annotations, is taken for Argo CD's. Empty: only Argo CD's
+	// annotations are recognised (its default tracking since 3.0).
+	ArgoCDInstanceLabel string
 }
 
 // Migrator plans and carries out the move of existing objects' images to the

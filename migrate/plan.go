@@ -150,14 +150,18 @@ func (m *Migrator) found(d direction, index map[string]*item, s *source, u *unst
 	key := indexKey(s, u)
 	it, seen := index[key]
 	if !seen {
+		kind := cmp.Or(s.kind, u.GetKind())
 		it = &item{
 			row: Object{
-				Resource: s.gvr.GroupResource().String(), Kind: cmp.Or(s.kind, u.GetKind()),
+				Resource: s.gvr.GroupResource().String(), Kind: kind,
 				Namespace: u.GetNamespace(), Name: u.GetName(),
-				ManagedBy: ManagedBy(u.GetLabels(), u.GetAnnotations()),
+				Manager: managerOf(kind, u.GetLabels(), u.GetAnnotations(), m.opts.ArgoCDInstanceLabel),
 			},
 			gvr:        s.gvr,
 			reportOnly: s.reportOnly || controller != "",
+		}
+		if it.row.Manager != nil {
+			it.row.ManagedBy = []string{it.row.Manager.String()}
 		}
 		if controller != "" {
 			it.row.ManagedBy = append(it.row.ManagedBy, controller)
@@ -184,11 +188,13 @@ func indexKey(s *source, u *unstructured.Unstructured) string {
 // state, in direction d: at plan time, and again after a patch met a
 // concurrent change.
 func (m *Migrator) decide(d direction, it *item, u *unstructured.Unstructured) {
-	it.ops, it.row.Error, it.row.Diff = nil, "", ""
+	it.ops, it.held, it.edits, it.source, it.row.Error, it.row.Diff = nil, false, nil, nil, "", ""
 	err := d.decide(it, u)
 	switch {
 	case err != nil:
 		it.fail(err)
+	case it.held:
+		it.row.Status = StatusGitOpsManaged
 	case len(it.ops) > 0:
 		it.row.Status = StatusPlanned
 		if m.opts.Diff {

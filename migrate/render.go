@@ -200,11 +200,12 @@ func Summary(r *Report) string {
 	}
 	t := r.Totals
 	acted := t.Objects[StatusPlanned] + t.Objects[StatusPatched] + t.Objects[StatusDryRun] + t.Failed
+	held := t.Objects[StatusGitOpsManaged]
 	var line string
 	switch {
-	case acted == 0:
+	case acted == 0 && held == 0:
 		line = fmt.Sprintf("migrate %s: nothing to change (%d objects checked: %s)", verb, r.Totals.Count(), countStatusMap(t.Objects))
-	case r.Action == ActionPlan:
+	case r.Action == ActionPlan && acted > 0:
 		line = fmt.Sprintf("migrate %s: %s; run with --apply to patch the planned objects", verb, countStatusMap(t.Objects))
 	case r.Action == ActionUndo && t.Objects[StatusPlanned] > 0:
 		line = fmt.Sprintf("migrate %s: %s; run with --undo --apply to restore the planned values", verb, countStatusMap(t.Objects))
@@ -214,6 +215,9 @@ func Summary(r *Report) string {
 	// Left alone, but not fine: the nodes still pull these from the internet.
 	if n := t.Outcomes[rewrite.OutcomeUnroutedPublic]; n > 0 {
 		line += fmt.Sprintf("; %d values still on public registries no mirror covers (unrouted-public)", n)
+	}
+	if held > 0 {
+		line += fmt.Sprintf("; %d %s objects not patched (their sync would put the old image back): change their source, which --emit DIR writes, or patch them too with --include-managed", held, StatusGitOpsManaged)
 	}
 	return line + keptNote(r)
 }

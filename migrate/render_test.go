@@ -17,11 +17,16 @@ func renderedReport() *Report {
 		Rows: []Row{{Field: "spec.registry", Path: "/spec/registry", Old: "quay.io/", New: "proxy.example.internal/quay/", Outcome: rewrite.OutcomeRewritten}},
 	}, {
 		Resource: "deployments.apps", Kind: "Deployment", Namespace: "shop", Name: "web", Status: StatusPatched,
-		ManagedBy: []string{ManagerHelm, ManagerArgoCD},
+		ManagedBy: []string{"Argo CD Application web"}, Manager: &Manager{Tool: ToolArgoCD, Kind: "Application", Name: "web"},
 		Rows: []Row{
 			{Field: "init:setup", Path: "/spec/template/spec/initContainers/0/image", Old: "busybox:1.36", New: "busybox:1.36", Outcome: rewrite.OutcomeExcludedImage},
 			{Field: "nginx", Path: "/spec/template/spec/containers/0/image", Old: "nginx:1.27", New: "proxy.example.internal/dockerhub/library/nginx:1.27", Outcome: rewrite.OutcomeRewritten},
 		},
+	}, {
+		// Not patched: its release's next upgrade would revert it.
+		Resource: "deployments.apps", Kind: "Deployment", Namespace: "shop", Name: "cache", Status: StatusGitOpsManaged,
+		ManagedBy: []string{"Helm release shop/cache"}, Manager: &Manager{Tool: ToolHelm, Kind: "release", Namespace: "shop", Name: "cache", Chart: "redis"},
+		Rows: []Row{{Field: "redis", Path: "/spec/template/spec/containers/0/image", Old: "docker.io/bitnami/redis:7.2", New: "proxy.example.internal/dockerhub/bitnami/redis:7.2", Outcome: rewrite.OutcomeRewritten}},
 	}, {
 		Resource: "statefulsets.apps", Kind: "StatefulSet", Namespace: "shop", Name: "db", Status: StatusFailed,
 		Error: `statefulsets.apps "db" is forbidden: User "limited" cannot patch resource "statefulsets" in API group "apps" in the namespace "shop"`,
@@ -87,6 +92,11 @@ func TestSummary(t *testing.T) {
 			"migrate undo: 1 planned, 1 unchanged; run with --undo --apply to restore the planned values"},
 		{"undo keeps what it could not restore", keptReport(2),
 			"migrate undo: nothing to change (1 objects checked: 1 unchanged); 2 values not restored (changed-since) stay recorded in " + wellknown.AnnotationMigratedImages},
+		// Managed objects are not patched by --apply: the summary says what to do.
+		{"gitops-managed only", report(ActionPlan, false, StatusGitOpsManaged, StatusUnchanged),
+			"migrate plan: 1 gitops-managed, 1 unchanged; 1 gitops-managed objects not patched (their sync would put the old image back): change their source, which --emit DIR writes, or patch them too with --include-managed"},
+		{"gitops-managed beside planned", report(ActionPlan, false, StatusPlanned, StatusGitOpsManaged),
+			"migrate plan: 1 planned, 1 gitops-managed; run with --apply to patch the planned objects; 1 gitops-managed objects not patched (their sync would put the old image back): change their source, which --emit DIR writes, or patch them too with --include-managed"},
 		{"unrouted public images", func() *Report {
 			r := report(ActionPlan, false, StatusUnchanged)
 			r.Objects[0].Rows = []Row{{Outcome: rewrite.OutcomeUnroutedPublic}, {Outcome: rewrite.OutcomeUnroutedPublic}, {Outcome: rewrite.OutcomeNoRule}}

@@ -38,10 +38,16 @@ const (
 	// StatusNotServed: --verify found an image the proxy does not serve, so the
 	// object is not patched (unless --force): its pods would not start.
 	StatusNotServed Status = "not-served"
+	// StatusGitOpsManaged: Argo CD, Flux or Helm manages the object (Manager),
+	// so a patch would be reverted by the next sync, after a rollout of its
+	// own: it is not patched (unless Options.IncludeManaged), and --emit
+	// writes the change to make at its source. Its pods are rewritten at
+	// admission all the same.
+	StatusGitOpsManaged Status = "gitops-managed"
 )
 
 // statuses lists every Status in report order.
-var statuses = []Status{StatusPlanned, StatusPatched, StatusDryRun, StatusFailed, StatusNotServed, StatusReportOnly, StatusUnchanged}
+var statuses = []Status{StatusPlanned, StatusPatched, StatusDryRun, StatusFailed, StatusNotServed, StatusGitOpsManaged, StatusReportOnly, StatusUnchanged}
 
 // Outcomes of --undo for one recorded value. They sit beside the rewrite
 // outcomes in a report's rows, but describe a restore, not a route, so they
@@ -84,10 +90,14 @@ type Object struct {
 	Kind      string `json:"kind"`
 	Namespace string `json:"namespace,omitempty"`
 	Name      string `json:"name"`
-	// ManagedBy names the tools (Helm, Argo CD, Flux) or the owning
-	// controller (Kind/name) that would put the old image back.
+	// ManagedBy names what would put the old image back: the Manager
+	// (Manager.String), and the owning controller (Kind/name).
 	ManagedBy []string `json:"managedBy,omitempty"`
-	Status    Status   `json:"status"`
+	// Manager is the GitOps or release tool that manages the object, and
+	// the unit (Application, Kustomization, HelmRelease, release) whose
+	// source must change.
+	Manager *Manager `json:"manager,omitempty"`
+	Status  Status   `json:"status"`
 	// Error is the API error (or decoding error) of a failed object.
 	Error string `json:"error,omitempty"`
 	// Retried is set when a patch met a concurrent change and was recomputed

@@ -2,6 +2,7 @@ package migrate
 
 import (
 	"gomodules.xyz/jsonpatch/v2"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
@@ -28,9 +29,17 @@ type item struct {
 	inspectors []inspector                 // of every target that selected it
 	reportOnly bool                        // never patched: a Job, a bare Pod, or a foreign controller's
 	ops        []jsonpatch.Operation       // the planned patch (RFC 6902)
+	// held is set when a patch was planned but the object is gitops-managed
+	// (and Options.IncludeManaged is not): ops is then nil.
+	held bool
+	// edits and source are, for a managed object only, the values that
+	// change and the object as it was decided: --emit writes the change at
+	// the object's source from them, patched or not.
+	edits  []edit
+	source *unstructured.Unstructured
 }
 
 // fail marks the item failed with err, dropping any planned patch.
 func (it *item) fail(err error) {
-	it.row.Status, it.row.Error, it.ops = StatusFailed, err.Error(), nil
+	it.row.Status, it.row.Error, it.ops, it.held, it.edits = StatusFailed, err.Error(), nil, false, nil
 }

@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/signal"
 	"strings"
@@ -21,6 +23,7 @@ import (
 // migrateFlags are the flags of `pullthrough migrate`.
 type migrateFlags struct {
 	config, kubeconfig, kinds, output string
+	emit                              string
 	namespaces                        stringList
 	apply, undo, verify, force        bool
 	verifyFlags                       verifyFlags
@@ -68,7 +71,7 @@ func runMigrate(args []string, stdout, stderr io.Writer) error {
 	}
 	var report *migrate.Report
 	var runErr error
-	if !f.apply && verifier == nil {
+	if !f.apply && verifier == nil && f.emit == "" {
 		// A plan that is only shown is written as it is made: memory stays
 		// that of a page of the list, for a fleet of any size.
 		planEach := m.PlanEach
@@ -117,6 +120,14 @@ func migrateRun(ctx context.Context, m *migrate.Migrator, f *migrateFlags, verif
 	if verifier != nil {
 		migrate.Verify(ctx, p, verifier, f.force)
 	}
+	if f.emit != "" {
+		written, err := p.Emit(f.emit)
+		if err != nil {
+			return nil, err
+		}
+		// Progress is best effort, as Apply's.
+		_, _ = fmt.Fprintf(f.opts.Progress, "migrate: --emit wrote %d files under %s: %s\n", len(written), f.emit, strings.Join(written, ", "))
+	}
 	if !f.apply {
 		return p.Report, nil
 	}
@@ -143,12 +154,16 @@ func parseMigrateFlags(args []string, stderr io.Writer) (*migrateFlags, error) {
 	fs.BoolVar(&f.opts.ServerDryRun, "server-dry-run", false, "send every patch with dryRun=All: validated and admitted, not persisted")
 	fs.BoolVar(&f.verify, "verify", false, "check every image the objects would pull through the proxy (rewritten or already proxied) with a manifest HEAD; --apply then skips objects with an image not served")
 	fs.BoolVar(&f.force, "force", false, "with --verify --apply: patch objects with an image not served too")
+	fs.BoolVar(&f.opts.IncludeManaged, "include-managed", false, "patch objects Argo CD, Flux or Helm manages too (default: status "+string(migrate.StatusGitOpsManaged)+", not patched: their next sync would put the old image back)")
+	fs.StringVar(&f.emit, "emit", "", "write the change to make at the source of every managed object into this new (or empty) directory: kustomize images: entries, manifests, chart values, one directory per Argo CD Application, Flux Kustomization or HelmRelease, Helm release")
+	fs.StringVar(&f.opts.ArgoCDInstanceLabel, "argocd-instance-label", migrate.DefaultArgoCDInstanceLabel, "the label of Argo CD's label tracking (its application.instanceLabelKey): an object with it and without a Helm release's annotations is taken for Argo CD's; empty: recognise Argo CD by its annotations alone")
 	f.verifyFlags.register(fs)
 	fs.Usage = func() {
 		_, _ = fmt.Fprintln(stderr, "usage: pullthrough migrate --config FILE [--kubeconfig F] [-n NS]... [--kinds K,K] [-l SELECTOR]\n"+
 			"                           [--undo] [--apply] [-o table|json] [--diff] [--batch-size N] [--pause D]\n"+
 			"                           [--qps Q --burst B] [--request-timeout D] [--server-dry-run]\n"+
-			"                           [--verify [--force] [--docker-config F] [--ca-bundle F]]")
+			"                           [--verify [--force] [--docker-config F] [--ca-bundle F]]\n"+
+			"                           [--include-managed] [--emit DIR] [--argocd-instance-label L]")
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args); err != nil {
@@ -171,6 +186,11 @@ func parseMigrateFlags(args []string, stderr io.Writer) (*migrateFlags, error) {
 		return nil, usagef("--request-timeout %s: must be positive", f.timeout)
 	case f.opts.BatchSize <= 0:
 		return nil, usagef("--batch-size %d: must be positive", f.opts.BatchSize)
+	case f.emit != "" && f.undo:
+		return nil, usagef("--emit writes the forward change at the source; --undo restores what an apply wrote")
+	}
+	if err := emptyDir(f.emit); err != nil {
+		return nil, usageError{err}
 	}
 	f.opts.Namespaces = f.namespaces
 	if f.kinds != "" {
@@ -196,4 +216,22 @@ func reportWriter(w io.Writer, output string) migrate.ReportWriter {
 		return migrate.NewJSONWriter(w)
 	}
 	return migrate.NewTableWriter(w, false)
+}
+
+// emptyDir checks that --emit's directory is absent or empty, so that every
+// file in it is this run's ("" is no --emit).
+func emptyDir(dir string) error {
+	if dir == "" {
+		return nil
+	}
+	entries, err := os.ReadDir(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil
+	case err != nil:
+		return fmt.Errorf("--emit %s: %w", dir, err)
+	case len(entries) > 0:
+		return fmt.Errorf("--emit %s: not empty (%d entries): give a new or empty directory, so that every file in it is this run's", dir, len(entries))
+	}
+	return nil
 }
