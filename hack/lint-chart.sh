@@ -73,6 +73,7 @@ webhook:
 metrics:
   serviceMonitor: {enabled: true, labels: {release: prometheus}}
   podImages: {enabled: true}
+  pullFailures: {enabled: true}
   prometheusRule: {enabled: true, labels: {release: prometheus}, migratedRegistries: [docker.io, ghcr.io]}
   dashboard: {enabled: true, annotations: {grafana_folder: Platform}}
 networkPolicy:
@@ -340,6 +341,7 @@ promtool=$(go_tool promtool github.com/prometheus/prometheus/cmd/promtool "$PROM
 mkdir "$tmp/rules"
 # The rules file is the PrometheusRule's spec (groups:), lifted out of the object.
 template --set metrics.prometheusRule.enabled=true --set 'metrics.prometheusRule.migratedRegistries={docker.io}' --set metrics.podImages.enabled=true \
+	--set metrics.pullFailures.enabled=true \
 	--show-only templates/prometheusrule.yaml | awk 'found { print substr($0, 3) } /^spec:$/ { found = 1 }' >"$tmp/rules/rules.yaml" ||
 	fail "template, the PrometheusRule"
 cp "$root/deploy/prometheus/alerts_test.yaml" "$tmp/rules/"

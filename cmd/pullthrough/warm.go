@@ -164,8 +164,8 @@ func parseWarmFlags(args []string, stderr io.Writer) (*warmFlags, error) {
 	fs := newFlagSet("warm", stderr)
 	f := &warmFlags{}
 	fs.StringVar(&f.config, "config", "", "config file (YAML), the webhook's: the routing and the proxy's pull secrets")
-	fs.StringVar(&f.file, "f", "", "warm the digest references of the manifests in FILE (YAML or JSON stream; - for stdin), as `rewrite -f` reads them")
-	fs.Var(&f.namespaces, "n", "warm the digest references of this namespace's workloads and bare pods, as `migrate` lists them; repeat for more")
+	fs.StringVar(&f.file, "f", "", "warm the digest references of the manifests in FILE (YAML or JSON stream; - for stdin), as rewrite -f reads them")
+	fs.Var(&f.namespaces, "n", "warm the digest references of this namespace's workloads and bare pods, as migrate lists them; repeat for more")
 	fs.BoolVar(&f.allNamespaces, "all-namespaces", false, "warm the digest references of every namespace's workloads and bare pods")
 	fs.StringVar(&f.kubeconfig, "kubeconfig", "", "kubeconfig file (default: $KUBECONFIG, ~/.kube/config or in-cluster)")
 	fs.StringVar(&f.output, "o", "table", "result format: table or json")
