@@ -15,6 +15,9 @@ func TestParse(t *testing.T) {
 		reason        Reason
 		ok            bool
 	}{
+		// As the real node's kubelet wrote it in e2e/node's incident (a direct pull at Docker Hub's limit).
+		{"429 as the node said it", "Failed to pull image \"docker.io/calico/pod2daemon-flexvol:v3.28.0\": failed to pull and unpack image \"docker.io/calico/pod2daemon-flexvol:v3.28.0\": failed to copy: httpReadSeeker: failed open: unexpected status from GET request to https://registry-1.docker.io/v2/calico/pod2daemon-flexvol/manifests/sha256:b298b2822ae131618a5a8eba0cc016b9f2263caf11654c8658b26051a2672920: 429 Too Many Requests\ntoomanyrequests: You have reached your unauthenticated pull rate limit.",
+			"docker.io/calico/pod2daemon-flexvol:v3.28.0", Reason429, true},
 		// The proxy passes its upstream's pull limit on (a HEAD has no body).
 		{"429 from a HEAD", prefix + "unexpected status from HEAD request to https://127.0.0.1:40001/v2/library/shop/manifests/1: 429 Too Many Requests", img, Reason429, true},
 		// A GET has the registry's error body, which containerd joins in.
