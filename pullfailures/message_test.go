@@ -18,6 +18,13 @@ func TestParse(t *testing.T) {
 		// As the real node's kubelet wrote it in e2e/node's incident (a direct pull at Docker Hub's limit).
 		{"429 as the node said it", "Failed to pull image \"docker.io/calico/pod2daemon-flexvol:v3.28.0\": failed to pull and unpack image \"docker.io/calico/pod2daemon-flexvol:v3.28.0\": failed to copy: httpReadSeeker: failed open: unexpected status from GET request to https://registry-1.docker.io/v2/calico/pod2daemon-flexvol/manifests/sha256:b298b2822ae131618a5a8eba0cc016b9f2263caf11654c8658b26051a2672920: 429 Too Many Requests\ntoomanyrequests: You have reached your unauthenticated pull rate limit.",
 			"docker.io/calico/pod2daemon-flexvol:v3.28.0", Reason429, true},
+		// As the real node said them through the proxies (e2e/node: pull outcomes, credentials).
+		{"429 through the proxy, as the node said it", `Failed to pull image "127.0.0.1:27645/library/limited:1": failed to pull and unpack image "127.0.0.1:27645/library/limited:1": failed to resolve image: unexpected status from HEAD request to https://127.0.0.1:27645/v2/library/limited/manifests/1: 429 Too Many Requests`,
+			"127.0.0.1:27645/library/limited:1", Reason429, true},
+		{"404 through the proxy, as the node said it", `Failed to pull image "127.0.0.1:27645/library/nowhere:1": rpc error: code = NotFound desc = failed to pull and unpack image "127.0.0.1:27645/library/nowhere:1": failed to resolve image: 127.0.0.1:27645/library/nowhere:1: not found`,
+			"127.0.0.1:27645/library/nowhere:1", Reason404, true},
+		{"no secret, as the node said it", `Failed to pull image "127.0.0.1:32245/acme/billing:1": failed to pull and unpack image "127.0.0.1:32245/acme/billing:1": failed to resolve image: pull access denied, repository does not exist or may require authorization: authorization failed: no basic auth credentials`,
+			"127.0.0.1:32245/acme/billing:1", Reason401, true},
 		// The proxy passes its upstream's pull limit on (a HEAD has no body).
 		{"429 from a HEAD", prefix + "unexpected status from HEAD request to https://127.0.0.1:40001/v2/library/shop/manifests/1: 429 Too Many Requests", img, Reason429, true},
 		// A GET has the registry's error body, which containerd joins in.
