@@ -70,9 +70,12 @@ func (w *Webhook) Metrics(ctx context.Context) (map[string]*dto.MetricFamily, er
 		return nil, fmt.Errorf("scraping %s: %w", w.MetricsURL, err)
 	}
 	defer func() { _ = resp.Body.Close() }()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("scraping %s: %s", w.MetricsURL, resp.Status)
+	}
 	body, err := io.ReadAll(resp.Body)
-	if err != nil || resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("scraping %s: %s %v", w.MetricsURL, resp.Status, err)
+	if err != nil {
+		return nil, fmt.Errorf("scraping %s: %w", w.MetricsURL, err)
 	}
 	return cluster.ParseMetrics(body, w.MetricsURL)
 }
