@@ -60,13 +60,13 @@ func WriteJSON(w io.Writer, results []Result) error {
 	return enc.Encode(results)
 }
 
-// Summary is the last line: "warm: 4 digest references: 2 warmed, 1 served,
-// 1 failed (3 references without a digest left out)".
+// Summary is the last line: "warm: digest references 4: 2 warmed, 1 served,
+// 1 failed; without a digest, left out: 3".
 func Summary(results []Result, withoutDigest int) string {
 	counts := map[Outcome]int{}
 	for _, r := range results {
 		counts[r.Outcome]++
 	}
-	return fmt.Sprintf("warm: %d digest references: %d %s, %d %s, %d %s (%d references without a digest left out: a proxy fills a tag on its first pull)",
+	return fmt.Sprintf("warm: digest references %d: %d %s, %d %s, %d %s; without a digest, left out (a proxy fills a tag on its first pull): %d",
 		len(results), counts[OutcomeWarmed], OutcomeWarmed, counts[OutcomeServed], OutcomeServed, counts[OutcomeFailed], OutcomeFailed, withoutDigest)
 }

@@ -131,7 +131,7 @@ func TestWrite(t *testing.T) {
 	if err := json.Unmarshal(out.Bytes(), &back); err != nil || !reflect.DeepEqual(back, results) {
 		t.Errorf("JSON round trip = %+v (%v)\nwant %+v", back, err, results)
 	}
-	if got, want := Summary(results, 3), "warm: 2 digest references: 1 warmed, 0 served, 1 failed (3 references"; !strings.HasPrefix(got, want) {
+	if got, want := Summary(results, 3), "warm: digest references 2: 1 warmed, 0 served, 1 failed; without a digest, left out (a proxy fills a tag on its first pull): 3"; !strings.HasPrefix(got, want) {
 		t.Errorf("Summary = %q, want it to start %q", got, want)
 	}
 }
