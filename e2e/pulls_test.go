@@ -109,6 +109,7 @@ func TestPulls(t *testing.T) {
 	t.Run("every admitted image pulls through its proxy", func(t *testing.T) { pullsResolve(t, p) })
 	t.Run("upstream load through the proxies vs direct", func(t *testing.T) { upstreamLoad(t, p) })
 	t.Run("preflight: migrate --verify and verify -n", func(t *testing.T) { preflight(t, p) })
+	t.Run("warm: the tags behind digest references", func(t *testing.T) { warmTags(t, p) })
 	// Last: it stops and restarts the Docker Hub proxy.
 	t.Run("proxy health over TLS with hysteresis", func(t *testing.T) { proxyHealth(t, p) })
 }

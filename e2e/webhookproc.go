@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	dto "github.com/prometheus/client_model/go"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
@@ -56,6 +57,27 @@ func StartWebhook(ctx context.Context, bin, config string, c *cluster.Cluster, l
 		return nil, fmt.Errorf("the API server never called the webhook: %w", err)
 	}
 	return &Webhook{MetricsURL: "http://" + metricsAddr + "/metrics", Process: proc}, nil
+}
+
+// Metrics scrapes and parses the webhook's /metrics.
+func (w *Webhook) Metrics(ctx context.Context) (map[string]*dto.MetricFamily, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, w.MetricsURL, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("scraping %s: %w", w.MetricsURL, err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("scraping %s: %s", w.MetricsURL, resp.Status)
+	}
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, fmt.Errorf("scraping %s: %w", w.MetricsURL, err)
+	}
+	return cluster.ParseMetrics(body, w.MetricsURL)
 }
 
 // waitCalled probes with server-side dry-run creates until the API server

@@ -15,7 +15,7 @@ import (
 )
 
 // tableHeader names the columns of WriteTable.
-var tableHeader = []string{"NAMESPACE", "OWNER", "POD", "CONTAINER", "IMAGE", "REGISTRY", "OUTCOME"}
+var tableHeader = []string{"NAMESPACE", "OWNER", "POD", "CONTAINER", "IMAGE", "REGISTRY", "OUTCOME", "PULL"}
 
 // Sort puts rows in report order: by cluster in the order clusters lists
 // them, then namespace, owner and pod; a pod's references keep podspec's
@@ -77,7 +77,7 @@ func writeCluster(w io.Writer, cluster string, rows []Row) error {
 		} else {
 			group = owner
 		}
-		if _, err := fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", owner, table.Cell(r.Pod), table.Cell(r.Container), table.Cell(r.Image), orDash(r.Registry), r.Outcome); err != nil {
+		if _, err := fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", owner, table.Cell(r.Pod), table.Cell(r.Container), table.Cell(r.Image), orDash(r.Registry), r.Outcome, orDash(r.PullFailure)); err != nil {
 			return err
 		}
 	}
@@ -86,9 +86,11 @@ func writeCluster(w io.Writer, cluster string, rows []Row) error {
 }
 
 // Summary is one cluster's line: "prod-eu: 1,204 references, 37 still pull
-// direct from 3 registries, 2 unrouted public".
+// direct from 3 registries, 2 unrouted public", and, when some reference
+// that pulls through the proxy cannot be pulled, ", 2 failing to pull
+// through the proxy".
 func Summary(cluster string, rows []Row) string {
-	var direct, unrouted int
+	var direct, unrouted, failing int
 	registries := map[string]bool{}
 	for _, r := range rows {
 		switch r.Outcome {
@@ -98,9 +100,16 @@ func Summary(cluster string, rows []Row) string {
 		case rewrite.OutcomeUnroutedPublic:
 			unrouted++
 		}
+		if r.PullFailure != "" {
+			failing++
+		}
 	}
-	return fmt.Sprintf("%s: %s, %s still pull direct from %s, %s unrouted public", cluster,
+	line := fmt.Sprintf("%s: %s, %s still pull direct from %s, %s unrouted public", cluster,
 		count(len(rows), "reference"), thousands(direct), count(len(registries), "registry"), thousands(unrouted))
+	if failing > 0 {
+		line += fmt.Sprintf(", %s failing to pull through the proxy", thousands(failing))
+	}
+	return line
 }
 
 // count writes n and noun, plural unless n is 1.

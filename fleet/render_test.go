@@ -78,6 +78,30 @@ func TestPodRows(t *testing.T) {
 	}
 }
 
+// TestPodRowsPullFailure: a container waiting on a failed pull is named on
+// its row when its image pulls through the proxy; a direct pull's failure is
+// not pullthrough's, and a running container has none.
+func TestPodRowsPullFailure(t *testing.T) {
+	t.Parallel()
+	p := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "p"}}
+	p.Spec.InitContainers = []corev1.Container{{Name: "setup", Image: "proxy.internal/hub/library/migrate:1"}}
+	p.Spec.Containers = []corev1.Container{{Name: "app", Image: "proxy.internal/ghcr/acme/app:1"}, {Name: "direct", Image: "ghcr.io/acme/side:1"}, {Name: "ok", Image: "proxy.internal/hub/library/ok:1"}}
+	p.Spec.EphemeralContainers = []corev1.EphemeralContainer{{EphemeralContainerCommon: corev1.EphemeralContainerCommon{Name: "dbg", Image: "proxy.internal/hub/library/dbg:1"}}}
+	waiting := func(name, reason string) corev1.ContainerStatus {
+		return corev1.ContainerStatus{Name: name, State: corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: reason}}}
+	}
+	p.Status.InitContainerStatuses = []corev1.ContainerStatus{waiting("setup", "ErrImagePull")}
+	p.Status.ContainerStatuses = []corev1.ContainerStatus{waiting("app", "ImagePullBackOff"), waiting("direct", "ImagePullBackOff"),
+		{Name: "ok", State: corev1.ContainerState{Running: &corev1.ContainerStateRunning{}}}}
+	p.Status.EphemeralContainerStatuses = []corev1.ContainerStatus{waiting("dbg", "CreateContainerConfigError")}
+	want := map[string]string{"init:setup": "ErrImagePull", "app": "ImagePullBackOff", "direct": "", "ok": "", "ephemeral:dbg": ""}
+	for _, r := range testJudge(t).PodRows("c", "Pod/p", p) {
+		if r.PullFailure != want[r.Container] {
+			t.Errorf("%s (%s): pull failure %q, want %q", r.Container, r.Outcome, r.PullFailure, want[r.Container])
+		}
+	}
+}
+
 func TestSummary(t *testing.T) {
 	t.Parallel()
 	rows := func(n int, outcome rewrite.Outcome, registry string) []Row {
@@ -123,6 +147,8 @@ func TestWriteTable(t *testing.T) {
 		{Cluster: "b", Namespace: "shop", Owner: "Pod/x", Pod: "x", Container: "c", Image: "Bad", Outcome: rewrite.OutcomeUnparseable},
 		// A carriage return would print "nginx" over the rest of the row.
 		{Cluster: "b", Namespace: "shop", Owner: "Pod/y", Pod: "y", Container: "c", Image: "evil.example/x\rnginx", Outcome: rewrite.OutcomeNoRule},
+		{Cluster: "b", Namespace: "shop", Owner: "Pod/z", Pod: "z", Container: "c", Image: "proxy.internal/hub/x:1", Registry: "proxy.internal",
+			Outcome: rewrite.OutcomeAlreadyProxied, PullFailure: "ImagePullBackOff"},
 	}
 	clusters := []string{"a", "b", "empty"}
 	Sort(rows, clusters)
@@ -133,15 +159,16 @@ func TestWriteTable(t *testing.T) {
 	want := `a: error: list pods across the cluster: connection refused
 
 CLUSTER b
-NAMESPACE  OWNER           POD    CONTAINER  IMAGE                    REGISTRY   OUTCOME
-shop       Deployment/web  web-1  app        nginx                    docker.io  rewritten
-                           web-2  app        nginx                    docker.io  rewritten
-shop       Pod/x           x      c          Bad                      -          unparseable
-shop       Pod/y           y      c          "evil.example/x\rnginx"  -          no-rule
-b: 4 references, 2 still pull direct from 1 registry, 0 unrouted public
+NAMESPACE  OWNER           POD    CONTAINER  IMAGE                    REGISTRY        OUTCOME          PULL
+shop       Deployment/web  web-1  app        nginx                    docker.io       rewritten        -
+                           web-2  app        nginx                    docker.io       rewritten        -
+shop       Pod/x           x      c          Bad                      -               unparseable      -
+shop       Pod/y           y      c          "evil.example/x\rnginx"  -               no-rule          -
+shop       Pod/z           z      c          proxy.internal/hub/x:1   proxy.internal  already-proxied  ImagePullBackOff
+b: 5 references, 2 still pull direct from 1 registry, 0 unrouted public, 1 failing to pull through the proxy
 
 CLUSTER empty
-NAMESPACE  OWNER  POD  CONTAINER  IMAGE  REGISTRY  OUTCOME
+NAMESPACE  OWNER  POD  CONTAINER  IMAGE  REGISTRY  OUTCOME  PULL
 empty: 0 references, 0 still pull direct from 0 registries, 0 unrouted public
 
 `

@@ -24,6 +24,11 @@ type Row struct {
 	// for "nginx"); "" for an unparseable one.
 	Registry string          `json:"registry"`
 	Outcome  rewrite.Outcome `json:"outcome"`
+	// PullFailure is, for a reference that pulls through the proxy (outcome
+	// already-proxied: the webhook rewrote it, or it was written so), the
+	// kubelet's reason while its container waits on a pull that failed:
+	// ErrImagePull or ImagePullBackOff.
+	PullFailure string `json:"pullFailure,omitempty"`
 	// Error is set on the one row of a cluster that could not be listed;
 	// the other fields but Cluster are then empty.
 	Error string `json:"error,omitempty"`
@@ -42,12 +47,40 @@ type Judge struct {
 func (j Judge) PodRows(cluster, owner string, pod *corev1.Pod) []Row {
 	optedOut := podspec.OptedOut(pod.Labels, pod.Annotations)
 	changes := podspec.DecidePod(j.Rewriter, podspec.FromPodSpec(&pod.Spec), optedOut, j.NamespaceExcluded(pod.Namespace))
+	failing := pullFailures(pod)
 	rows := make([]Row, 0, len(changes))
 	for _, c := range changes {
-		rows = append(rows, Row{
+		r := Row{
 			Cluster: cluster, Namespace: pod.Namespace, Owner: owner, Pod: pod.Name,
 			Container: c.Label(), Image: c.Old, Registry: rewrite.RegistryOf(c.Old), Outcome: c.Outcome,
-		})
+		}
+		if c.Outcome == rewrite.OutcomeAlreadyProxied && c.Field != podspec.FieldVolumes {
+			r.PullFailure = failing[c.Name]
+		}
+		rows = append(rows, r)
 	}
 	return rows
+}
+
+// The kubelet's reasons for a container waiting on a pull that failed
+// (pkg/kubelet/images): the pull failed, and the back-off before the next.
+const (
+	waitingErrImagePull     = "ErrImagePull"
+	waitingImagePullBackOff = "ImagePullBackOff"
+)
+
+// pullFailures maps the names of pod's containers (names are unique across
+// the init, app and ephemeral lists) that wait on a failed pull to the
+// kubelet's reason. An image volume that cannot be pulled shows in no
+// container status; it is not listed.
+func pullFailures(pod *corev1.Pod) map[string]string {
+	failing := map[string]string{}
+	for _, list := range [][]corev1.ContainerStatus{pod.Status.InitContainerStatuses, pod.Status.ContainerStatuses, pod.Status.EphemeralContainerStatuses} {
+		for _, s := range list {
+			if w := s.State.Waiting; w != nil && (w.Reason == waitingErrImagePull || w.Reason == waitingImagePullBackOff) {
+				failing[s.Name] = w.Reason
+			}
+		}
+	}
+	return failing
 }

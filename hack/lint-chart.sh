@@ -73,6 +73,7 @@ webhook:
 metrics:
   serviceMonitor: {enabled: true, labels: {release: prometheus}}
   podImages: {enabled: true}
+  pullFailures: {enabled: true}
   prometheusRule: {enabled: true, labels: {release: prometheus}, migratedRegistries: [docker.io, ghcr.io]}
   dashboard: {enabled: true, annotations: {grafana_folder: Platform}}
 networkPolicy:
@@ -227,7 +228,8 @@ for kind in ServiceMonitor PrometheusRule NetworkPolicy Job Certificate DaemonSe
 done
 refuse "$f" '^kind: Issuer$' "an issuerRef replaces the chart's own Issuer"
 expect "$f" '^kind: RoleBinding$' "migrator.namespaces binds the migrator per namespace"
-# The webhook's own ClusterRoleBindings (certificates, the pod-images gauge)
+# The webhook's own ClusterRoleBindings (certificates, the pod-images gauge,
+# the failed-pull counter)
 # may be there; none may bind the migrator.
 if grep -A2 '^kind: ClusterRoleBinding$' "$f" | grep -Eq '^  name: .*migrator'; then
 	fail "all-optional.yaml: migrator.namespaces: no cluster-wide binding for the migrator"
@@ -239,6 +241,9 @@ expect "$f" '- --server-dry-run$' "migrator.serverDryRun passes --server-dry-run
 expect "$f" 'values: \["pullthrough-system","legacy"\]' "excludedNamespaces reach the namespaceSelector"
 expect "$f" 'topologySpreadConstraints:' "topologySpread.enabled"
 expect "$f" 'image: ghcr.io/pullthrough/pullthrough:0.1.0@sha256:0{64}$' "a digest pins the image"
+expect "$f" '- --pull-failures$' "metrics.pullFailures passes --pull-failures"
+expect "$f" 'resources: \["events"\]' "metrics.pullFailures grants list and watch on events"
+expect "$f" '- --pod-images$' "metrics.podImages passes --pod-images"
 expect "$f" 'caBundle: /etc/pullthrough/proxy-ca/ca.crt$' "proxyHealth.caBundle points the config at the mounted bundle"
 expect "$f" 'mountPath: /etc/pullthrough/proxy-ca$' "proxyHealth.caBundle is mounted"
 
@@ -340,6 +345,7 @@ promtool=$(go_tool promtool github.com/prometheus/prometheus/cmd/promtool "$PROM
 mkdir "$tmp/rules"
 # The rules file is the PrometheusRule's spec (groups:), lifted out of the object.
 template --set metrics.prometheusRule.enabled=true --set 'metrics.prometheusRule.migratedRegistries={docker.io}' --set metrics.podImages.enabled=true \
+	--set metrics.pullFailures.enabled=true \
 	--show-only templates/prometheusrule.yaml | awk 'found { print substr($0, 3) } /^spec:$/ { found = 1 }' >"$tmp/rules/rules.yaml" ||
 	fail "template, the PrometheusRule"
 cp "$root/deploy/prometheus/alerts_test.yaml" "$tmp/rules/"

@@ -3,6 +3,7 @@ package migrate
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/pullthrough/pullthrough/config"
@@ -25,6 +26,9 @@ func Verify(ctx context.Context, p *Plan, v resolve.Verifier, force bool) {
 		}
 	}
 	results := resolve.Preflight(ctx, v, images)
+	if w := warmWarning(results); w != "" {
+		p.Report.Warnings = append(p.Report.Warnings, w)
+	}
 	for _, it := range p.items {
 		o := &it.row
 		var notServed []string
@@ -42,6 +46,28 @@ func Verify(ctx context.Context, p *Plan, v resolve.Verifier, force bool) {
 			o.Status, o.Error = StatusNotServed, fmt.Sprintf("not patched, the proxy does not serve an image it would pull (--force patches anyway): %v", notServed)
 		}
 	}
+}
+
+// WarmHint is what --verify and `pullthrough verify` say when a reference with
+// a digest is not found: a proxy may serve a digest only once the tag behind it
+// was pulled through it (an Amazon ECR pull-through cache), which `pullthrough
+// warm` does.
+const WarmHint = "a proxy may serve a digest only after its tag was pulled through it (an ECR pull-through cache): `pullthrough warm` pulls the tags behind digest references"
+
+// warmWarning is the report's warning for the digest references the proxy did
+// not find, naming them with WarmHint; "" when there is none.
+func warmWarning(results map[resolve.Image]resolve.Result) string {
+	var refs []string
+	for img, res := range results {
+		if res.Status == resolve.StatusNotFound && strings.Contains(img.Reference, "@") {
+			refs = append(refs, img.Namespace+"/"+img.Reference)
+		}
+	}
+	if len(refs) == 0 {
+		return ""
+	}
+	slices.Sort(refs)
+	return fmt.Sprintf("%d digest references not found by the proxy (%s): %s", len(refs), strings.Join(refs, ", "), WarmHint)
 }
 
 // checked returns the rows --verify checks: those pulled through the proxy,

@@ -59,6 +59,23 @@ func (c *Checker) Check(ctx context.Context, ref string) Result {
 	return Result{Status: StatusServed}
 }
 
+// Fetch sends one manifest GET for ref, as a runtime does to pull it, and
+// returns the digest of the manifest served. A pull-through cache that fills
+// itself on a pull (an Amazon ECR pull-through cache, which serves a digest
+// only once its tag was pulled) is filled by it: `pullthrough warm`. The
+// manifest is read and dropped; no layer is fetched.
+func (c *Checker) Fetch(ctx context.Context, ref string) (string, Result) {
+	r, err := name.ParseReference(ref, name.StrictValidation)
+	if err != nil {
+		return "", Result{Status: StatusNotFound, Err: fmt.Errorf("%q is not a valid reference: %w", ref, err)}
+	}
+	d, err := remote.Get(r, remote.WithContext(ctx), remote.WithTransport(c.transport), remote.WithAuthFromKeychain(c.keychain))
+	if err != nil {
+		return "", Result{Status: classify(err), Err: fmt.Errorf("GET %s: %w", ref, err)}
+	}
+	return d.Digest.String(), Result{Status: StatusServed}
+}
+
 // classify maps a registry error to a Status. A HEAD has no body, so the status
 // code decides; a token endpoint's refusal arrives as a transport.Error too, and
 // credentials that could not be had at all (a failing helper) are unauthorized.

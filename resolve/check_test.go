@@ -1,12 +1,16 @@
 package resolve
 
 import (
+	"crypto/sha256"
 	"encoding/pem"
 	"errors"
+	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -43,6 +47,36 @@ func TestCheck(t *testing.T) {
 			got := NewChecker(tt.transport, tt.keychain).Check(t.Context(), tt.ref)
 			if got.Status != tt.want || (got.Status == StatusServed) != (got.Err == nil) {
 				t.Errorf("Check(%s) = %s (%v), want %s", tt.ref, got.Status, got.Err, tt.want)
+			}
+		})
+	}
+}
+
+// TestFetch: a manifest GET answers with the digest of what was served, and is
+// classified as a HEAD is.
+func TestFetch(t *testing.T) {
+	t.Parallel()
+	host, trusting, _ := basicAuthRegistry(t)
+	login := Credentials{host: authn.AuthConfig{Username: "u", Password: "p"}}
+	tests := []struct {
+		name       string
+		keychain   authn.Keychain
+		ref        string
+		want       Status
+		wantDigest string
+	}{
+		{"served", login, host + "/library/nginx:1.27", StatusServed, testManifestDigest},
+		{"not found", login, host + "/library/nginx:9", StatusNotFound, ""},
+		{"no credentials", Credentials{}, host + "/library/nginx:1.27", StatusUnauthorized, ""},
+		{"server error", login, host + "/broken:1", StatusUnreachable, ""},
+		{"not a reference", login, host + "/UPPER:1", StatusNotFound, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			digest, got := NewChecker(trusting, tt.keychain).Fetch(t.Context(), tt.ref)
+			if got.Status != tt.want || digest != tt.wantDigest || (got.Status == StatusServed) != (got.Err == nil) {
+				t.Errorf("Fetch(%s) = %s, %s (%v), want %s, %s", tt.ref, digest, got.Status, got.Err, tt.want, tt.wantDigest)
 			}
 		})
 	}
@@ -102,6 +136,11 @@ type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
+// testManifest is the manifest basicAuthRegistry serves, and its digest.
+const testManifest = `{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json"}`
+
+var testManifestDigest = fmt.Sprintf("sha256:%x", sha256.Sum256([]byte(testManifest)))
+
 // basicAuthRegistry serves a manifest HEAD the ways a registry does, behind basic
 // auth as u:p, over TLS from a CA only the first transport trusts, on a loopback
 // address go-containerregistry would send plain HTTP to.
@@ -116,8 +155,11 @@ func basicAuthRegistry(t *testing.T) (host string, trusting, untrusting http.Rou
 		switch r.URL.Path {
 		case "/v2/", "/v2/library/nginx/manifests/1.27":
 			w.Header().Set("Content-Type", "application/vnd.docker.distribution.manifest.v2+json")
-			w.Header().Set("Docker-Content-Digest", "sha256:"+strings.Repeat("a", 64))
-			w.Header().Set("Content-Length", "10")
+			w.Header().Set("Docker-Content-Digest", testManifestDigest)
+			w.Header().Set("Content-Length", strconv.Itoa(len(testManifest)))
+			if r.Method == http.MethodGet {
+				_, _ = io.WriteString(w, testManifest)
+			}
 		case "/v2/broken/manifests/1":
 			w.WriteHeader(http.StatusBadGateway)
 		default:

@@ -113,13 +113,7 @@ func (r *Rewriter) Rewrite(image string) Result {
 	if err != nil {
 		return Result{Image: image, Outcome: OutcomeUnparseable}
 	}
-	host, repo := CanonicalHost(reference.Domain(named)), reference.Path(named)
-	if host == DockerHub && !strings.Contains(repo, "/") {
-		// An alias (registry-1.docker.io/nginx) or an upper-case host
-		// (Docker.IO/nginx) escapes the library's own "library/" rule.
-		repo = "library/" + repo
-	}
-	name := host + "/" + repo
+	name := canonicalName(named)
 	suffix := tagAndDigest(named)
 	if len(r.images) > 0 && (matchAny(r.images, name) || matchAny(r.images, name+suffix)) {
 		return Result{Image: image, Outcome: OutcomeExcludedImage}
@@ -181,6 +175,18 @@ func (r *Rewriter) decide(input, name, suffix string, image bool) Result {
 		return Result{Image: input, Outcome: OutcomeUnroutedPublic, Public: entry}
 	}
 	return Result{Image: input, Outcome: OutcomeNoRule}
+}
+
+// canonicalName is the name of a parsed reference by registry identity
+// (CanonicalHost), with Docker Hub's "library/" for an official image.
+func canonicalName(named reference.Named) string {
+	host, repo := CanonicalHost(reference.Domain(named)), reference.Path(named)
+	if host == DockerHub && !strings.Contains(repo, "/") {
+		// An alias (registry-1.docker.io/nginx) or an upper-case host
+		// (Docker.IO/nginx) escapes the library's own "library/" rule.
+		repo = "library/" + repo
+	}
+	return host + "/" + repo
 }
 
 // tagAndDigest is the ":tag@digest" part of a reference, as written.

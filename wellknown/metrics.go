@@ -20,6 +20,13 @@ const (
 	MetricPodImagesWatchErrors = "pullthrough_pod_images_watch_errors_total"
 )
 
+// Metrics of the failed pulls of proxied images, from the kubelet's events
+// (`--pull-failures` of `pullthrough webhook`).
+const (
+	MetricPullFailures            = "pullthrough_pull_failures_total"
+	MetricPullFailuresWatchErrors = "pullthrough_pull_failures_watch_errors_total"
+)
+
 // Metrics of the node agent (`pullthrough nodeconfig --watch`).
 const (
 	MetricNodeconfigFilesWritten    = "pullthrough_nodeconfig_files_written_total"

@@ -40,6 +40,7 @@ var commands = map[string]command{
 	"nodeconfig": {"write containerd's registry host files (certs.d) from the mirrors", runNodeconfig},
 	"policy":     {"print or apply the admission policies that rewrite inside kube-apiserver", runPolicy},
 	"report":     {"list, per cluster, the pods' images that still pull direct and who owns them", runReport},
+	"warm":       {"pull through the proxy the tags behind digest references, so that it serves the digests", runWarm},
 	"version":    {"print the version", runVersion},
 }
 
@@ -80,7 +81,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: pullthrough COMMAND [flags]\n\ncommands:")
-	for _, name := range []string{"rewrite", "webhook", "migrate", "verify", "selftest", "nodeconfig", "policy", "report", "version"} {
+	for _, name := range []string{"rewrite", "webhook", "migrate", "verify", "selftest", "nodeconfig", "policy", "report", "warm", "version"} {
 		fmt.Fprintf(w, "  %-10s %s\n", name, commands[name].summary)
 	}
 	fmt.Fprintln(w, "\nRun 'pullthrough COMMAND -h' for a command's flags.")

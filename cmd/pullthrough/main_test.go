@@ -107,6 +107,13 @@ func TestRun(t *testing.T) {
 		{"report: missing kubeconfig", []string{"report", "--config", cfg, "--kubeconfig", filepath.Join(dir, "none")}, exitUsage, "", "kubeconfig:", ""},
 		{"report: unreachable cluster", []string{"report", "--config", cfg, "--kubeconfig", kubeconfig, "--all-contexts", "-o", "json"}, exitFailed, "", "cluster prod-eu: list replicasets.apps across the cluster", `"error": "list replicasets.apps across the cluster`},
 		{"report: bad config", []string{"report", "--config", bad}, exitUsage, "", "mirrors[0].target", ""},
+		{"warm: no scope", []string{"warm", "--config", cfg}, exitUsage, "", "give exactly one of -f FILE, -n NS or --all-namespaces", ""},
+		{"warm: two scopes", []string{"warm", "--config", cfg, "-n", "shop", "--all-namespaces"}, exitUsage, "", "give exactly one of -f FILE, -n NS or --all-namespaces", ""},
+		{"warm: bad output", []string{"warm", "--config", cfg, "--all-namespaces", "-o", "yaml"}, exitUsage, "", `-o "yaml"`, ""},
+		{"warm: bad config", []string{"warm", "--config", bad, "-f", "-"}, exitUsage, "", "mirrors[0].target", ""},
+		// No reference of these manifests has a digest: nothing to warm, no request sent.
+		{"warm: manifests without digests", []string{"warm", "--config", cfg, "-f", "../../podspec/manifest/testdata/unrouted.in.yaml"}, exitOK, "",
+			"warm: digest references 0: 0 warmed, 0 served, 0 failed; without a digest, left out (a proxy fills a tag on its first pull): 1", "NAMESPACE  FOUND-IN  REFERENCE  TAG  DIGEST  RESULT\n"},
 		{"policy prints", []string{"policy", "--config", cfg, "--guard", "warn"}, exitOK, "", "", "kind: MutatingAdmissionPolicy\n"},
 		{"policy bad guard", []string{"policy", "--config", cfg, "--guard", "loud"}, exitUsage, "", `--guard: "loud" is not off, warn or deny`, ""},
 		{"policy inexpressible", []string{"policy", "--config", inexpressible}, exitUsage, "", `exclude.images[0]: "ghcr.io/*[^a]*x": cannot be expressed exactly in an admission policy: character class [^a] can match '/'`, ""},

@@ -17,7 +17,6 @@ import (
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	"github.com/pullthrough/pullthrough/config"
-	"github.com/pullthrough/pullthrough/inventory"
 	"github.com/pullthrough/pullthrough/policy"
 	"github.com/pullthrough/pullthrough/webhook"
 )
@@ -25,7 +24,7 @@ import (
 // policyFlags are the flags of `pullthrough policy`.
 type policyFlags struct {
 	config, guard, kubeconfig, ownerClusterRole string
-	apply, watch, podImages                     bool
+	apply, watch, podImages, pullFailures       bool
 	resync                                      time.Duration
 	metricsAddr, probeAddr                      string
 	zap                                         zap.Options
@@ -42,6 +41,7 @@ func parsePolicyFlags(args []string, stderr io.Writer) (*policyFlags, error) {
 	fs.StringVar(&f.kubeconfig, "kubeconfig", "", "kubeconfig for --apply (default: in-cluster or $KUBECONFIG)")
 	fs.StringVar(&f.ownerClusterRole, "owner-cluster-role", "", "with --apply: make this ClusterRole the owner of every policy, so that deleting it (uninstalling the chart) deletes them")
 	fs.BoolVar(&f.podImages, "pod-images", false, "with --watch: watch the cluster's pods and serve pullthrough_pod_images, as the webhook's --pod-images")
+	fs.BoolVar(&f.pullFailures, "pull-failures", false, "with --watch: watch the kubelet's Failed events of pods and serve pullthrough_pull_failures_total, as the webhook's --pull-failures")
 	fs.StringVar(&f.metricsAddr, "metrics-bind-address", ":8080", "with --watch: address of /metrics; 0 disables")
 	fs.StringVar(&f.probeAddr, "health-probe-bind-address", ":8081", "with --watch: address of /healthz and /readyz (ready once the policies are applied)")
 	f.zap.BindFlags(fs)
@@ -157,14 +157,11 @@ func watchPolicy(f *policyFlags, opts policy.Options, stderr io.Writer) error {
 		applier.Owner = clusterRoleOwner(cs, f.ownerClusterRole)
 	}
 	runnables := []manager.Runnable{watcher, applier, probeServer(f.probeAddr, map[string]healthz.Checker{"applied": applier.Ready})}
-	if f.podImages {
-		inv, err := inventory.New(cs, state, ctrlmetrics.Registry, log.WithName("inventory"))
-		if err != nil {
-			return err
-		}
-		runnables = append(runnables, inv)
+	watchers, err := informers(cs, f.podImages, f.pullFailures, state, log)
+	if err != nil {
+		return err
 	}
-	if runnables, err = withMetricsServer(runnables, f.metricsAddr); err != nil {
+	if runnables, err = withMetricsServer(append(runnables, watchers...), f.metricsAddr); err != nil {
 		return err
 	}
 	log.Info("starting", "version", version, "config", f.config, "guard", opts.Guard)

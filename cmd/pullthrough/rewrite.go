@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/pullthrough/pullthrough/podspec/manifest"
 	"github.com/pullthrough/pullthrough/rewrite"
@@ -81,13 +80,7 @@ func unparseableError(images []string) error {
 // pulled from a public registry no mirror covers or cannot be read, then
 // the counts.
 func rewriteManifests(r *rewrite.Rewriter, path string, explain bool, stdout, stderr io.Writer) error {
-	var in []byte
-	var err error
-	if path == "-" {
-		in, err = io.ReadAll(os.Stdin)
-	} else {
-		in, err = os.ReadFile(path)
-	}
+	in, err := readInput(path)
 	if err != nil {
 		return usageError{fmt.Errorf("read manifests: %w", err)}
 	}

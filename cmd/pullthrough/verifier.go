@@ -84,8 +84,27 @@ func (v *proxyVerifier) withECR(keychain authn.Keychain) authn.Keychain {
 // Verify implements resolve.Verifier. A namespace whose pull secrets cannot be read
 // answers unauthorized for each image, with the reason: its pods could not log in either.
 func (v *proxyVerifier) Verify(ctx context.Context, namespace, image string) resolve.Result {
+	c, err := v.checker(ctx, namespace)
+	if err != nil {
+		return resolve.Result{Status: resolve.StatusUnauthorized, Err: err}
+	}
+	return c.Check(ctx, image)
+}
+
+// Fetch implements warm.Proxy: a manifest GET with the credentials Verify uses.
+func (v *proxyVerifier) Fetch(ctx context.Context, namespace, image string) (string, resolve.Result) {
+	c, err := v.checker(ctx, namespace)
+	if err != nil {
+		return "", resolve.Result{Status: resolve.StatusUnauthorized, Err: err}
+	}
+	return c.Fetch(ctx, image)
+}
+
+// checker is the Checker with namespace's credentials: the docker config file's,
+// or the config's imagePullSecrets read there once.
+func (v *proxyVerifier) checker(ctx context.Context, namespace string) (*resolve.Checker, error) {
 	if v.fixed != nil {
-		return v.fixed.Check(ctx, image)
+		return v.fixed, nil
 	}
 	c, ok := v.namespaces[namespace]
 	if !ok {
@@ -96,7 +115,7 @@ func (v *proxyVerifier) Verify(ctx context.Context, namespace, image string) res
 		v.namespaces[namespace] = c
 	}
 	if c.err != nil {
-		return resolve.Result{Status: resolve.StatusUnauthorized, Err: fmt.Errorf("reading the config's imagePullSecrets: %w", c.err)}
+		return nil, fmt.Errorf("reading the config's imagePullSecrets: %w", c.err)
 	}
-	return c.checker.Check(ctx, image)
+	return c.checker, nil
 }

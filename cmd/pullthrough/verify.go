@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"text/tabwriter"
 
@@ -13,6 +14,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/pullthrough/pullthrough/internal/table"
+	"github.com/pullthrough/pullthrough/migrate"
 	"github.com/pullthrough/pullthrough/podspec"
 	"github.com/pullthrough/pullthrough/resolve"
 	"github.com/pullthrough/pullthrough/rewrite"
@@ -89,7 +91,7 @@ func verifyPods(ctx context.Context, v resolve.Verifier, rw *rewrite.Rewriter, n
 	results := resolve.Preflight(ctx, v, images)
 	tw := tabwriter.NewWriter(stdout, 0, 8, 2, ' ', 0)
 	_, _ = fmt.Fprintln(tw, "POD\tCONTAINER\tIMAGE\tTHROUGH-PROXY\tVERIFY")
-	var notServed int
+	var notServed, digestsNotFound int
 	for _, e := range all {
 		c := e.change
 		if !c.Outcome.ThroughProxy() {
@@ -99,6 +101,9 @@ func verifyPods(ctx context.Context, v resolve.Verifier, rw *rewrite.Rewriter, n
 		res := results[resolve.Image{Namespace: namespace, Reference: c.Image}]
 		if res.Status != resolve.StatusServed {
 			notServed++
+			if res.Status == resolve.StatusNotFound && strings.Contains(c.Image, "@") {
+				digestsNotFound++
+			}
 			_, _ = fmt.Fprintf(stderr, "verify: pod %s %s: %v\n", table.Cell(e.pod), table.Cell(c.Label()), res.Err)
 		}
 		_, _ = fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", table.Cell(e.pod), table.Cell(c.Label()), table.Cell(c.Old), table.Cell(c.Image), res.Status)
@@ -108,6 +113,9 @@ func verifyPods(ctx context.Context, v resolve.Verifier, rw *rewrite.Rewriter, n
 	}
 	total := len(images)
 	_, _ = fmt.Fprintf(stderr, "verify: %s: %d of %d images through the proxy served (%d distinct)\n", namespace, total-notServed, total, len(results))
+	if digestsNotFound > 0 {
+		_, _ = fmt.Fprintf(stderr, "verify: %d digest references not found: %s\n", digestsNotFound, migrate.WarmHint)
+	}
 	if notServed > 0 {
 		return fmt.Errorf("%d of %d images are not served by the proxy; pods using them would not start in enforce", notServed, total)
 	}

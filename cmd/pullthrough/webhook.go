@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-logr/logr"
 	"golang.org/x/sync/errgroup"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
@@ -25,6 +26,7 @@ import (
 
 	"github.com/pullthrough/pullthrough/certs"
 	"github.com/pullthrough/pullthrough/inventory"
+	"github.com/pullthrough/pullthrough/pullfailures"
 	"github.com/pullthrough/pullthrough/webhook"
 	"github.com/pullthrough/pullthrough/wellknown"
 )
@@ -38,7 +40,7 @@ type webhookFlags struct {
 	kubeconfig                              string
 	localHosts                              string
 	shutdownDelay                           time.Duration
-	podImages                               bool
+	podImages, pullFailures                 bool
 	limits                                  webhook.Limits
 	zap                                     zap.Options
 }
@@ -59,8 +61,9 @@ func parseWebhookFlags(args []string, stderr io.Writer) (*webhookFlags, error) {
 	fs.StringVar(&f.secret, certs.FlagSecret, "", "NS/NAME: keep a self-signed CA and serving certificate in this Secret (needs the API server)")
 	fs.StringVar(&f.service, certs.FlagService, "", "NS/NAME of the webhook Service the certificate serves (with --"+certs.FlagSecret+")")
 	fs.StringVar(&f.webhookConfig, certs.FlagWebhookConfig, "", "MutatingWebhookConfiguration whose caBundle to keep current (with --"+certs.FlagSecret+")")
-	fs.StringVar(&f.kubeconfig, "kubeconfig", "", "kubeconfig for --"+certs.FlagSecret+" and --pod-images (default: in-cluster or $KUBECONFIG)")
+	fs.StringVar(&f.kubeconfig, "kubeconfig", "", "kubeconfig for --"+certs.FlagSecret+", --pod-images and --pull-failures (default: in-cluster or $KUBECONFIG)")
 	fs.BoolVar(&f.podImages, "pod-images", false, "watch the cluster's pods (list/watch RBAC) and serve "+wellknown.MetricPodImages+": what the pods that exist still pull, by registry and outcome")
+	fs.BoolVar(&f.pullFailures, "pull-failures", false, "watch the kubelet's Failed events of pods (events list/watch RBAC) and serve "+wellknown.MetricPullFailures+": the failed pulls of images pointed at the proxy, by registry and reason")
 	fs.StringVar(&f.localHosts, "local-cert-hosts", "", "development only: write a fresh CA (ca.crt) and serving certificate for these comma-separated hosts into --cert-dir before serving")
 	fs.DurationVar(&f.shutdownDelay, "shutdown-delay", 5*time.Second, "on SIGTERM, report not ready and keep answering (closing each connection) this long before draining in-flight requests and exiting, so no request reaches a closed port during a rolling restart; keep it under terminationGracePeriodSeconds")
 	bindLimitFlags(fs, &f.limits)
@@ -152,16 +155,8 @@ func runWebhook(args []string, _, stderr io.Writer) error {
 		&webhook.ProxyProber{State: state, Metrics: metrics, Log: log.WithName("proxy")},
 		healthServer(f.probeAddr, server, drain),
 	}
-	if f.podImages {
-		cs, err := clientset(f.kubeconfig)
-		if err != nil {
-			return err
-		}
-		inv, err := inventory.New(cs, state, ctrlmetrics.Registry, log.WithName("inventory"))
-		if err != nil {
-			return err
-		}
-		runnables = append(runnables, inv)
+	if runnables, err = withWatchers(runnables, f, state, log); err != nil {
+		return err
 	}
 	if runnables, err = withMetricsServer(runnables, f.metricsAddr); err != nil {
 		return err
@@ -177,6 +172,41 @@ func runWebhook(args []string, _, stderr io.Writer) error {
 		return runAll(ctx, append(runnables, serve))
 	}
 	return runSelfSigned(ctx, *f, runnables, serve)
+}
+
+// withWatchers adds the opt-in informers (--pod-images, --pull-failures) to
+// runnables, on a client of --kubeconfig made only when one is asked for.
+func withWatchers(runnables []manager.Runnable, f *webhookFlags, state *webhook.State, log logr.Logger) ([]manager.Runnable, error) {
+	if !f.podImages && !f.pullFailures {
+		return runnables, nil
+	}
+	cs, err := clientset(f.kubeconfig)
+	if err != nil {
+		return nil, err
+	}
+	watchers, err := informers(cs, f.podImages, f.pullFailures, state, log)
+	return append(runnables, watchers...), err
+}
+
+// informers builds the opt-in informers of the webhook and of `policy
+// --watch` on cs: the pod-images gauge and the failed-pull counter.
+func informers(cs kubernetes.Interface, podImages, pullFailures bool, state *webhook.State, log logr.Logger) ([]manager.Runnable, error) {
+	var runnables []manager.Runnable
+	if podImages {
+		inv, err := inventory.New(cs, state, ctrlmetrics.Registry, log.WithName("inventory"))
+		if err != nil {
+			return nil, err
+		}
+		runnables = append(runnables, inv)
+	}
+	if pullFailures {
+		w, err := pullfailures.New(cs, state, ctrlmetrics.Registry, log.WithName("pull-failures"))
+		if err != nil {
+			return nil, err
+		}
+		runnables = append(runnables, w)
+	}
+	return runnables, nil
 }
 
 // runAll runs the pieces of a standalone webhook, which needs no API server,

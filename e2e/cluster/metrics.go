@@ -19,10 +19,16 @@ func APIServerMetrics(ctx context.Context, cs kubernetes.Interface) (map[string]
 	if err != nil {
 		return nil, fmt.Errorf("scraping the API server's /metrics: %w", err)
 	}
+	return ParseMetrics(body, "the API server's /metrics")
+}
+
+// ParseMetrics parses a scrape in Prometheus' text format; what names it in
+// an error.
+func ParseMetrics(body []byte, what string) (map[string]*dto.MetricFamily, error) {
 	parser := expfmt.NewTextParser(model.UTF8Validation)
 	families, err := parser.TextToMetricFamilies(bytes.NewReader(body))
 	if err != nil {
-		return nil, fmt.Errorf("parsing the API server's /metrics: %w", err)
+		return nil, fmt.Errorf("parsing %s: %w", what, err)
 	}
 	return families, nil
 }

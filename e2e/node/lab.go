@@ -106,7 +106,8 @@ func (l *Lab) start(ctx context.Context) error {
 	if err := l.installGuard(ctx); err != nil {
 		return err
 	}
-	l.Hook, err = e2e.StartWebhook(ctx, l.Bin, l.Config, l.Cluster, l.logs)
+	// --pull-failures: the kubelet's failed pulls, counted by the webhook.
+	l.Hook, err = e2e.StartWebhook(ctx, l.Bin, l.Config, l.Cluster, l.logs, "--pull-failures", "--kubeconfig", l.Cluster.KubeconfigPath())
 	return err
 }
 

@@ -23,6 +23,7 @@ func TestNode(t *testing.T) {
 	t.Run("enforce: every image through the proxy", l.enforce)
 	t.Run("the incident: Docker Hub's pull limit", l.incident)
 	t.Run("credentials: the proxy needs the pull secret", l.credentials)
+	t.Run("pull outcomes: failed pulls counted and reported", l.pullOutcomes)
 	t.Run("node fallback through the CRI", l.fallback)
 	// Last: it kills the webhook.
 	t.Run("fail-open seen", l.failOpen)

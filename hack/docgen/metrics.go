@@ -14,6 +14,7 @@ import (
 	"github.com/pullthrough/pullthrough/inventory"
 	"github.com/pullthrough/pullthrough/nodeconfig"
 	"github.com/pullthrough/pullthrough/policy"
+	"github.com/pullthrough/pullthrough/pullfailures"
 	"github.com/pullthrough/pullthrough/rewrite"
 	"github.com/pullthrough/pullthrough/webhook"
 )
@@ -28,6 +29,10 @@ var metricSets = []metricSet{
 	{"pullthrough webhook", func(r prometheus.Registerer) error { _, err := webhook.NewMetrics(r); return err }},
 	{"pullthrough webhook --pod-images (chart: metrics.podImages)", func(r prometheus.Registerer) error {
 		_, err := inventory.RegisterMetrics(r, cache.NewStore(cache.MetaNamespaceKeyFunc), nil)
+		return err
+	}},
+	{"pullthrough webhook --pull-failures (chart: metrics.pullFailures)", func(r prometheus.Registerer) error {
+		_, _, err := pullfailures.RegisterMetrics(r, nil)
 		return err
 	}},
 	{"pullthrough nodeconfig --watch (the node agent)", func(r prometheus.Registerer) error {
@@ -45,11 +50,21 @@ var metricSets = []metricSet{
 // label with neither a series at start nor an entry here fails the
 // generator: every label's values are documented and bounded.
 var labelValues = map[string]string{
-	"pullthrough_images_total/registry": "a `mirrors[].source` of the config, an entry of the public-registry list (`publicRegistries`), or `other`",
-	"pullthrough_images_total/outcome":  "`" + strings.Join(outcomeNames(), "`, `") + "`",
-	"pullthrough_pod_images/registry":   "as `pullthrough_images_total`'s: a `mirrors[].source`, a `publicRegistries` entry, or `other`",
-	"pullthrough_pod_images/outcome":    "`" + strings.Join(outcomeNames(), "`, `") + "`, as enforce would decide (`rewritten`: still pulls direct)",
-	"*/node":                            "the node's name (`NODE_NAME`, set by the chart's DaemonSet): a constant label, one value per process",
+	"pullthrough_images_total/registry":        "a `mirrors[].source` of the config, an entry of the public-registry list (`publicRegistries`), or `other`",
+	"pullthrough_images_total/outcome":         "`" + strings.Join(outcomeNames(), "`, `") + "`",
+	"pullthrough_pod_images/registry":          "as `pullthrough_images_total`'s: a `mirrors[].source`, a `publicRegistries` entry, or `other`",
+	"pullthrough_pod_images/outcome":           "`" + strings.Join(outcomeNames(), "`, `") + "`, as enforce would decide (`rewritten`: still pulls direct)",
+	"pullthrough_pull_failures_total/registry": "the `mirrors[].source` of the mirror whose target the failing image is under",
+	"pullthrough_pull_failures_total/reason":   "`" + strings.Join(reasonNames(), "`, `") + "`: what the registry answered (`401` also for 403)",
+	"*/node":                                   "the node's name (`NODE_NAME`, set by the chart's DaemonSet): a constant label, one value per process",
+}
+
+func reasonNames() []string {
+	names := make([]string, len(pullfailures.Reasons))
+	for i, r := range pullfailures.Reasons {
+		names[i] = string(r)
+	}
+	return names
 }
 
 func outcomeNames() []string {

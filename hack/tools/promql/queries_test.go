@@ -16,6 +16,7 @@ import (
 
 	"github.com/pullthrough/pullthrough/inventory"
 	"github.com/pullthrough/pullthrough/policy"
+	"github.com/pullthrough/pullthrough/pullfailures"
 	"github.com/pullthrough/pullthrough/webhook"
 )
 
@@ -182,6 +183,9 @@ func exportedMetrics(t *testing.T) []string {
 		t.Fatal(err)
 	}
 	if _, err := policy.NewMetrics(rec); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := pullfailures.RegisterMetrics(rec, nil); err != nil {
 		t.Fatal(err)
 	}
 	names := slices.Clone(apiServerMetrics)

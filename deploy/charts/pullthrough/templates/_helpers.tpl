@@ -217,3 +217,40 @@ of the bootstrap; then webhook.tolerations.
 {{/* "true" when the rewrite runs in the webhook (engine: webhook), else "". */}}
 {{- define "pullthrough.webhookEngine" -}}{{ if eq .Values.engine "webhook" }}true{{ end }}{{- end -}}
 {{- define "pullthrough.policyClusterRole" -}}{{ include "pullthrough.fullname" . }}-policy{{- end -}}
+
+{{/*
+A ClusterRole and its binding that let the webhook's ServiceAccount list and
+watch one core resource across the cluster, for an opt-in informer:
+pods for metrics.podImages, events for metrics.pullFailures. Nothing else:
+they read, never write. Called with (dict "root" $ "suffix" NAME "resource" R).
+*/}}
+{{- define "pullthrough.watchRBAC" -}}
+{{- $fullname := include "pullthrough.fullname" .root -}}
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: {{ $fullname }}-{{ .suffix }}
+  labels:
+    {{- include "pullthrough.labels" .root | nindent 4 }}
+    app.kubernetes.io/component: webhook
+rules:
+  - apiGroups: [""]
+    resources: [{{ .resource | quote }}]
+    verbs: ["list", "watch"]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: {{ $fullname }}-{{ .suffix }}
+  labels:
+    {{- include "pullthrough.labels" .root | nindent 4 }}
+    app.kubernetes.io/component: webhook
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: {{ $fullname }}-{{ .suffix }}
+subjects:
+  - kind: ServiceAccount
+    name: {{ $fullname }}
+    namespace: {{ .root.Release.Namespace }}
+{{- end -}}
