@@ -1,15 +1,31 @@
 package deploy
 
 import (
+	"context"
+	"crypto/tls"
 	"fmt"
+	"io"
+	"net/http"
+	"os/exec"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
+	"time"
 
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	appsv1 "k8s.io/api/apps/v1"
+	authenticationv1 "k8s.io/api/authentication/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/pullthrough/pullthrough/e2e"
+	"github.com/pullthrough/pullthrough/e2e/cluster"
+	"github.com/pullthrough/pullthrough/wellknown"
 )
 
 // metricsValues are chart values with every process that serves /metrics
@@ -202,4 +218,191 @@ func scrapeScheme(objs []runtime.Object, secure bool) []string {
 		return nil
 	}
 	return []string{"no ServiceMonitor"}
+}
+
+// secureMetricsValues switch metrics.secure on for the webhook and the node
+// agent, with one scraper ServiceAccount among the readers.
+const secureMetricsValues = `
+config:
+  mirrors: [{source: docker.io, target: harbor.platform.internal/dockerhub}]
+nodeConfig: {enabled: true}
+certs: {mode: cert-manager}
+metrics:
+  serviceMonitor: {enabled: true}
+  secure:
+    enabled: true
+    readers: [{kind: ServiceAccount, name: prometheus, namespace: monitoring}]
+`
+
+// TestSecureMetrics runs the webhook and the node agent with the flags
+// their pods get under metrics.secure, each as its ServiceAccount holding
+// only the RBAC the chart renders, on a real API server, and scrapes them
+// with tokens the API server issued (TokenRequest): no token and a forged
+// one are refused (401), a ServiceAccount without the reader grant is
+// forbidden (403), one in metrics.secure.readers reads the metrics (200).
+func TestSecureMetrics(t *testing.T) {
+	shipped, err := e2e.WebhookConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := cluster.StartForTest(t, cluster.Options{WebhookConfigs: []*admissionregistrationv1.MutatingWebhookConfiguration{shipped}})
+	objs := renderChart(t, secureMetricsValues, "templates/metrics-rbac.yaml", "templates/serviceaccount.yaml",
+		"templates/nodeconfig-daemonset.yaml", "templates/deployment.yaml")
+	admin, err := kubernetes.NewForConfig(c.Config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ns := range []string{releaseNamespace, "monitoring"} {
+		if _, err := admin.CoreV1().Namespaces().Create(t.Context(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	install(t, c, objs)
+	tokens := map[string]string{}
+	for _, sa := range []string{"prometheus", "other"} {
+		if _, err := admin.CoreV1().ServiceAccounts("monitoring").Create(t.Context(), &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: sa}}, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		tr, err := admin.CoreV1().ServiceAccounts("monitoring").CreateToken(t.Context(), sa, &authenticationv1.TokenRequest{}, metav1.CreateOptions{})
+		if err != nil {
+			t.Fatalf("TokenRequest for monitoring/%s: %v", sa, err)
+		}
+		tokens[sa] = tr.Status.Token
+	}
+	bin := e2e.BuildBinary(t)
+	pods := metricsPods(objs)
+	urls := map[string]string{
+		"webhook":    startSecureWebhook(t, c, bin, pods["webhook"]),
+		"nodeconfig": startSecureAgent(t, c, bin, pods["nodeconfig"]),
+	}
+	// What each process serves (and the filter's own counter, on both).
+	series := map[string]string{"webhook": wellknown.MetricAdmissionRequests, "nodeconfig": wellknown.MetricNodeconfigSyncs}
+	tests := []struct {
+		name, token string
+		status      int
+	}{
+		{"no token", "", http.StatusUnauthorized},
+		{"forged token", "not-a-token", http.StatusUnauthorized},
+		{"ServiceAccount without the grant", tokens["other"], http.StatusForbidden},
+		{"ServiceAccount in metrics.secure.readers", tokens["prometheus"], http.StatusOK},
+	}
+	for process, url := range urls {
+		for _, tt := range tests {
+			t.Run(process+"/"+tt.name, func(t *testing.T) {
+				status, body := scrape(t, url, tt.token)
+				if status != tt.status {
+					t.Fatalf("status %d, want %d: %s", status, tt.status, body)
+				}
+				if tt.status == http.StatusOK && (!strings.Contains(body, series[process]) || !strings.Contains(body, wellknown.MetricMetricsRequests+`{result="forbidden"} `)) {
+					t.Errorf("the metrics lack %s or %s:\n%s", series[process], wellknown.MetricMetricsRequests, body)
+				}
+			})
+		}
+		t.Run(process+"/plain HTTP", func(t *testing.T) {
+			// The TLS server answers 400 or drops the connection: either will do.
+			resp, err := scrapeClient.Get(strings.Replace(url, "https://", "http://", 1))
+			if err == nil {
+				resp.Body.Close()
+				if resp.StatusCode == http.StatusOK {
+					t.Error("the metrics are served in clear")
+				}
+			}
+		})
+	}
+}
+
+// secureFlags are the flags of a rendered container that the test passes
+// on as they are: every one but those naming files and addresses, which
+// the test sets for this machine.
+func secureFlags(c corev1.Container, local ...string) []string {
+	var out []string
+	for _, a := range c.Args[1:] {
+		name, _, _ := strings.Cut(strings.TrimPrefix(a, "--"), "=")
+		if !slices.Contains(local, name) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// startSecureWebhook runs the webhook with its pod's flags, as its
+// ServiceAccount, and returns its metrics URL.
+func startSecureWebhook(t *testing.T, c *cluster.Cluster, bin string, pod metricsPod) string {
+	t.Helper()
+	user := serviceAccountUser(t, c, pod.namespace, pod.spec.ServiceAccountName)
+	cfg := writeTemp(t, "config.yaml", []byte("mirrors: [{source: docker.io, target: harbor.platform.internal/dockerhub}]\n"))
+	extra := append(secureFlags(pod.spec.Containers[0], "config", "cert-dir", "port", "metrics-bind-address", "health-probe-bind-address"),
+		"--kubeconfig="+user.KubeconfigPath)
+	// One writer for stdout and stderr: exec.Cmd then writes from one goroutine.
+	var logs strings.Builder
+	hook, err := e2e.StartWebhook(t.Context(), bin, cfg, c, &logs, extra...)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, logs.String())
+	}
+	t.Cleanup(func() {
+		if err := hook.Stop(); err != nil {
+			t.Log(err)
+		}
+		if t.Failed() {
+			t.Logf("pullthrough webhook %v:\n%s", extra, logs.String())
+		}
+	})
+	return hook.MetricsURL
+}
+
+// startSecureAgent runs the node agent with its pod's flags, as its
+// ServiceAccount, and returns its metrics URL once it answers.
+func startSecureAgent(t *testing.T, c *cluster.Cluster, bin string, pod metricsPod) string {
+	t.Helper()
+	user := serviceAccountUser(t, c, pod.namespace, pod.spec.ServiceAccountName)
+	cfg := writeTemp(t, "agent.yaml", []byte("mirrors: [{source: docker.io, target: harbor.platform.internal/dockerhub}]\n"))
+	addr := "127.0.0.1:" + strconv.Itoa(e2e.FreePort(t))
+	args := append([]string{"nodeconfig"}, secureFlags(pod.spec.Containers[0], "config", "out", "metrics-bind-address")...)
+	args = append(args, "--config="+cfg, "--out="+t.TempDir(), "--metrics-bind-address="+addr, "--kubeconfig="+user.KubeconfigPath)
+	cmd := exec.Command(bin, args...)
+	var logs strings.Builder
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	url := "https://" + addr + "/metrics"
+	proc, err := cluster.StartProcess("pullthrough nodeconfig", cmd, func(ctx context.Context) bool {
+		return cluster.Answers(ctx, scrapeClient, url, func(status int) bool { return status == http.StatusUnauthorized })
+	})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, logs.String())
+	}
+	t.Cleanup(func() {
+		if err := proc.Stop(); err != nil {
+			t.Log(err)
+		}
+		if t.Failed() {
+			t.Logf("pullthrough %v:\n%s", args, logs.String())
+		}
+	})
+	return url
+}
+
+// scrapeClient scrapes as the chart's ServiceMonitor does: the processes'
+// certificates are self-signed at start, so they are not verified.
+var scrapeClient = &http.Client{Timeout: 15 * time.Second,
+	Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}} //nolint:gosec // as the ServiceMonitor: the token is what is checked
+
+// scrape GETs url with token as the bearer (none when empty).
+func scrape(t *testing.T, url, token string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := scrapeClient.Do(req)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, string(body)
 }
