@@ -40,7 +40,7 @@ func parseNodeconfigFlags(args []string, stderr io.Writer) (*nodeconfigFlags, er
 	fs.StringVar(&f.containerdVer, "containerd-version", "", "the node's containerd version, e.g. 2.1.5: what it does with config_path depends on it (default: that of 2.2 and later)")
 	fs.StringVar(&f.hostDir, "host-dir", "", "with --watch and --containerd-config: --out as the node sees it (the agent's hostPath), which config_path must name (default --out)")
 	fs.DurationVar(&f.interval, "interval", 10*time.Second, "with --watch, how often the config is re-read and --out repaired")
-	bindServingFlags(fs, &f.serving, "with --watch: ", false)
+	bindServingFlags(fs, &f.serving, "with --watch: ", "")
 	fs.StringVar(&f.kubeconfig, "kubeconfig", "", "with --metrics-secure: kubeconfig of the API server that reviews the scrapers' tokens (default: in-cluster or $KUBECONFIG)")
 	f.zap.BindFlags(fs)
 	fs.Usage = func() {

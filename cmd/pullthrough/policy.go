@@ -42,7 +42,7 @@ func parsePolicyFlags(args []string, stderr io.Writer) (*policyFlags, error) {
 	fs.StringVar(&f.kubeconfig, "kubeconfig", "", "kubeconfig for --apply and --metrics-secure (default: in-cluster or $KUBECONFIG)")
 	fs.StringVar(&f.ownerClusterRole, "owner-cluster-role", "", "with --apply: make this ClusterRole the owner of every policy, so that deleting it (uninstalling the chart) deletes them")
 	fs.BoolVar(&f.podImages, "pod-images", false, "with --watch: watch the cluster's pods and serve pullthrough_pod_images, as the webhook's --pod-images")
-	bindServingFlags(fs, &f.serving, "with --watch: ", true)
+	bindServingFlags(fs, &f.serving, "with --watch: ", "ready once the policies are applied")
 	f.zap.BindFlags(fs)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: pullthrough policy --config FILE [--guard off|warn|deny] > policies.yaml\n"+

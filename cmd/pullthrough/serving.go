@@ -32,14 +32,14 @@ type servingFlags struct {
 const flagBindIP = "bind-ip"
 
 // bindServingFlags binds s's flags to fs; when prefixes the help of a verb
-// that serves only in one mode ("with --watch: "), probes says whether the
-// verb has health probes.
-func bindServingFlags(fs *flag.FlagSet, s *servingFlags, when string, probes bool) {
+// that serves only in one mode ("with --watch: "); ready says what /readyz
+// waits for, "" for a verb without health probes.
+func bindServingFlags(fs *flag.FlagSet, s *servingFlags, when, ready string) {
 	fs.StringVar(&s.metricsAddr, "metrics-bind-address", ":8080", when+"address of /metrics; 0 disables")
 	fs.BoolVar(&s.metricsSecure, "metrics-secure", false, when+"serve /metrics over HTTPS (a self-signed certificate made at start) to clients whose bearer token the API server authenticates (TokenReview) and authorizes for get on the non-resource URL /metrics (SubjectAccessReview); needs the API server and RBAC to create both reviews")
 	fs.StringVar(&s.bindIP, flagBindIP, "", when+"listen on this IP only, for every address that names no host (the chart passes the pod IP under hostNetwork, where an empty host would mean every address of the node)")
-	if probes {
-		fs.StringVar(&s.probeAddr, "health-probe-bind-address", ":8081", when+"address of /healthz and /readyz")
+	if ready != "" {
+		fs.StringVar(&s.probeAddr, "health-probe-bind-address", ":8081", when+"address of /healthz and /readyz ("+ready+")")
 	}
 }
 

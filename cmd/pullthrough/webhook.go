@@ -51,7 +51,7 @@ func parseWebhookFlags(args []string, stderr io.Writer) (*webhookFlags, error) {
 	fs.StringVar(&f.config, "config", "", "config file (YAML); reloaded when it changes")
 	fs.StringVar(&f.certDir, certs.FlagCertDir, "/tmp/k8s-webhook-server/serving-certs", "directory holding tls.crt and tls.key (reloaded when they change)")
 	fs.IntVar(&f.port, "port", 9443, "webhook HTTPS port (on --"+flagBindIP+" when set)")
-	bindServingFlags(fs, &f.serving, "", true)
+	bindServingFlags(fs, &f.serving, "", "ready once the webhook server answers and until shutdown begins")
 	// Off by default: serverTLS says why.
 	fs.BoolVar(&f.enableHTTP2, "enable-http2", false, "serve HTTP/2 as well as HTTP/1.1 on the webhook port")
 	fs.StringVar(&f.secret, certs.FlagSecret, "", "NS/NAME: keep a self-signed CA and serving certificate in this Secret (needs the API server)")
