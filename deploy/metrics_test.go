@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os/exec"
 	"slices"
@@ -405,4 +406,57 @@ func scrape(t *testing.T, url, token string) (int, string) {
 		t.Fatal(err)
 	}
 	return resp.StatusCode, string(body)
+}
+
+// TestHostNetworkListeners runs the webhook with the flags its pod gets
+// under webhook.hostNetwork, $(POD_IP) expanded as the kubelet does, to
+// 127.0.0.1: each of its three ports must answer on that address and on no
+// other (127.0.0.2 reaches every listener bound to all addresses, so it
+// stands for the node's other interfaces).
+func TestHostNetworkListeners(t *testing.T) {
+	t.Parallel()
+	ports := map[string]int{"webhook": e2e.FreePort(t), "metrics": e2e.FreePort(t), "health": e2e.FreePort(t)}
+	values := fmt.Sprintf("certs: {mode: cert-manager}\nwebhook:\n  hostNetwork: true\n  ports: {webhook: %d, metrics: %d, health: %d}\n",
+		ports["webhook"], ports["metrics"], ports["health"])
+	dep := only[*appsv1.Deployment](t, renderChart(t, values, "templates/deployment.yaml"))
+	c := dep.Spec.Template.Spec.Containers[0]
+	if !podIPEnv(c) {
+		t.Fatal("no env POD_IP from status.podIP")
+	}
+	const podIP = "127.0.0.1"
+	certDir := t.TempDir()
+	args := []string{"webhook", "--config=" + writeTemp(t, "config.yaml", []byte("mirrors: [{source: docker.io, target: harbor.platform.internal/dockerhub}]\n")),
+		"--cert-dir=" + certDir, "--local-cert-hosts=" + podIP}
+	for _, a := range secureFlags(c, "config", "cert-dir") {
+		args = append(args, strings.ReplaceAll(a, "$(POD_IP)", podIP))
+	}
+	cmd := exec.Command(e2e.BuildBinary(t), args...)
+	var logs strings.Builder
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	health := fmt.Sprintf("http://%s:%d/readyz", podIP, ports["health"])
+	proc, err := cluster.StartProcess("pullthrough webhook", cmd, func(ctx context.Context) bool {
+		return cluster.Answers(ctx, http.DefaultClient, health, func(status int) bool { return status == http.StatusOK })
+	})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, logs.String())
+	}
+	t.Cleanup(func() {
+		if err := proc.Stop(); err != nil {
+			t.Log(err)
+		}
+		if t.Failed() {
+			t.Logf("pullthrough %v:\n%s", args, logs.String())
+		}
+	})
+	for name, port := range ports {
+		for host, want := range map[string]bool{podIP: true, "127.0.0.2": false} {
+			conn, err := net.DialTimeout("tcp", net.JoinHostPort(host, strconv.Itoa(port)), 5*time.Second)
+			if err == nil {
+				conn.Close()
+			}
+			if got := err == nil; got != want {
+				t.Errorf("%s port on %s: connects %v, want %v (%v)", name, host, got, want, err)
+			}
+		}
+	}
 }
