@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"os/exec"
@@ -235,8 +236,9 @@ metrics:
     readers: [{kind: ServiceAccount, name: prometheus, namespace: monitoring}]
 `
 
-// TestSecureMetrics runs the webhook and the node agent with the flags
-// their pods get under metrics.secure, each as its ServiceAccount holding
+// TestSecureMetrics runs the webhook, the node agent and the policy
+// engine's applier with the flags their pods get under metrics.secure, each
+// as its ServiceAccount holding
 // only the RBAC the chart renders, on a real API server, and scrapes them
 // with tokens the API server issued (TokenRequest): no token and a forged
 // one are refused (401), a ServiceAccount without the reader grant is
@@ -270,14 +272,24 @@ func TestSecureMetrics(t *testing.T) {
 		}
 		tokens[sa] = tr.Status.Token
 	}
+	// The policy engine's applier runs as the same ServiceAccount: its
+	// Deployment's flags, and its own RBAC beside the reviews.
+	policyObjs := renderChartArgs(t, secureMetricsValues+"engine: policy\n", append(metricsCapabilities,
+		"--show-only", "templates/policy-rbac.yaml", "--show-only", "templates/deployment.yaml")...)
+	applier := metricsPods(policyObjs)["webhook"]
+	install(t, c, slices.DeleteFunc(policyObjs, func(o runtime.Object) bool { _, ok := o.(*appsv1.Deployment); return ok }))
 	bin := e2e.BuildBinary(t)
 	pods := metricsPods(objs)
+	config := writeTemp(t, "config.yaml", []byte("mirrors: [{source: docker.io, target: harbor.platform.internal/dockerhub}]\n"))
 	urls := map[string]string{
-		"webhook":    startSecureWebhook(t, c, bin, pods["webhook"]),
-		"nodeconfig": startSecureAgent(t, c, bin, pods["nodeconfig"]),
+		"webhook":    startSecureWebhook(t, c, bin, pods["webhook"], config),
+		"nodeconfig": startSecure(t, c, bin, pods["nodeconfig"], map[string]string{"config": config, "out": t.TempDir()}),
+		"policy": startSecure(t, c, bin, applier,
+			map[string]string{"config": config, "health-probe-bind-address": "127.0.0.1:" + strconv.Itoa(e2e.FreePort(t))}),
 	}
-	// What each process serves (and the filter's own counter, on both).
-	series := map[string]string{"webhook": wellknown.MetricAdmissionRequests, "nodeconfig": wellknown.MetricNodeconfigSyncs}
+	// What each process serves (and the filter's own counter, on each).
+	series := map[string]string{"webhook": wellknown.MetricAdmissionRequests, "nodeconfig": wellknown.MetricNodeconfigSyncs,
+		"policy": wellknown.MetricPolicyApplies}
 	tests := []struct {
 		name, token string
 		status      int
@@ -327,16 +339,15 @@ func secureFlags(c corev1.Container, local ...string) []string {
 }
 
 // startSecureWebhook runs the webhook with its pod's flags, as its
-// ServiceAccount, and returns its metrics URL.
-func startSecureWebhook(t *testing.T, c *cluster.Cluster, bin string, pod metricsPod) string {
+// ServiceAccount, and returns its metrics URL once the API server calls it.
+func startSecureWebhook(t *testing.T, c *cluster.Cluster, bin string, pod metricsPod, config string) string {
 	t.Helper()
 	user := serviceAccountUser(t, c, pod.namespace, pod.spec.ServiceAccountName)
-	cfg := writeTemp(t, "config.yaml", []byte("mirrors: [{source: docker.io, target: harbor.platform.internal/dockerhub}]\n"))
 	extra := append(secureFlags(pod.spec.Containers[0], "config", "cert-dir", "port", "metrics-bind-address", "health-probe-bind-address"),
 		"--kubeconfig="+user.KubeconfigPath)
 	// One writer for stdout and stderr: exec.Cmd then writes from one goroutine.
 	var logs strings.Builder
-	hook, err := e2e.StartWebhook(t.Context(), bin, cfg, c, &logs, extra...)
+	hook, err := e2e.StartWebhook(t.Context(), bin, config, c, &logs, extra...)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, logs.String())
 	}
@@ -351,20 +362,25 @@ func startSecureWebhook(t *testing.T, c *cluster.Cluster, bin string, pod metric
 	return hook.MetricsURL
 }
 
-// startSecureAgent runs the node agent with its pod's flags, as its
-// ServiceAccount, and returns its metrics URL once it answers.
-func startSecureAgent(t *testing.T, c *cluster.Cluster, bin string, pod metricsPod) string {
+// startSecure runs the process of pod with its flags, those named in local
+// replaced by local's values and its metrics on a free loopback port, as
+// the pod's ServiceAccount, and returns its metrics URL once it answers.
+func startSecure(t *testing.T, c *cluster.Cluster, bin string, pod metricsPod, local map[string]string) string {
 	t.Helper()
 	user := serviceAccountUser(t, c, pod.namespace, pod.spec.ServiceAccountName)
-	cfg := writeTemp(t, "agent.yaml", []byte("mirrors: [{source: docker.io, target: harbor.platform.internal/dockerhub}]\n"))
 	addr := "127.0.0.1:" + strconv.Itoa(e2e.FreePort(t))
-	args := append([]string{"nodeconfig"}, secureFlags(pod.spec.Containers[0], "config", "out", "metrics-bind-address")...)
-	args = append(args, "--config="+cfg, "--out="+t.TempDir(), "--metrics-bind-address="+addr, "--kubeconfig="+user.KubeconfigPath)
+	local["metrics-bind-address"] = addr
+	local["kubeconfig"] = user.KubeconfigPath
+	ctr := pod.spec.Containers[0]
+	args := append([]string{ctr.Args[0]}, secureFlags(ctr, slices.Collect(maps.Keys(local))...)...)
+	for name, value := range local {
+		args = append(args, "--"+name+"="+value)
+	}
 	cmd := exec.Command(bin, args...)
 	var logs strings.Builder
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	url := "https://" + addr + "/metrics"
-	proc, err := cluster.StartProcess("pullthrough nodeconfig", cmd, func(ctx context.Context) bool {
+	proc, err := cluster.StartProcess("pullthrough "+ctr.Args[0], cmd, func(ctx context.Context) bool {
 		return cluster.Answers(ctx, scrapeClient, url, func(status int) bool { return status == http.StatusUnauthorized })
 	})
 	if err != nil {
