@@ -175,15 +175,23 @@ func runMigrator(t *testing.T, job *batchv1.Job, config, kubeconfig string) (str
 // release pullthrough in releaseNamespace) and decodes them.
 func renderChart(t *testing.T, values string, templates ...string) []runtime.Object {
 	t.Helper()
+	var args []string
+	for _, tpl := range templates {
+		args = append(args, "--show-only", tpl)
+	}
+	return renderChartArgs(t, values, args...)
+}
+
+// renderChartArgs is renderChart with helm template's own arguments (e.g.
+// --skip-tests, --kube-version) instead of a list of templates.
+func renderChartArgs(t *testing.T, values string, extra ...string) []runtime.Object {
+	t.Helper()
 	root, err := cluster.RepoRoot()
 	if err != nil {
 		t.Fatal(err)
 	}
 	helm := strings.TrimSpace(runIn(t, root, "hack/render-manifests.sh", "--print-helm"))
-	args := []string{"template", "pullthrough", filepath.Join(root, "deploy/charts/pullthrough"),
-		"--namespace", releaseNamespace, "-f", writeTemp(t, "values.yaml", []byte(values))}
-	for _, tpl := range templates {
-		args = append(args, "--show-only", tpl)
-	}
+	args := append([]string{"template", "pullthrough", filepath.Join(root, "deploy/charts/pullthrough"),
+		"--namespace", releaseNamespace, "-f", writeTemp(t, "values.yaml", []byte(values))}, extra...)
 	return load(t, writeTemp(t, "rendered.yaml", []byte(runIn(t, root, helm, args...))))
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"os/exec"
+	"slices"
 	"strconv"
 	"time"
 
@@ -21,7 +22,7 @@ import (
 // Webhook is `pullthrough webhook` running as a process on the address and
 // certificate that a cluster's webhook configurations trust (Options.WebhookConfigs).
 type Webhook struct {
-	// MetricsURL is its /metrics.
+	// MetricsURL is its /metrics: https:// when extra flags had --metrics-secure.
 	MetricsURL string
 	*cluster.Process
 }
@@ -56,7 +57,11 @@ func StartWebhook(ctx context.Context, bin, config string, c *cluster.Cluster, l
 		proc.Kill()
 		return nil, fmt.Errorf("the API server never called the webhook: %w", err)
 	}
-	return &Webhook{MetricsURL: "http://" + metricsAddr + "/metrics", Process: proc}, nil
+	scheme := "http"
+	if slices.Contains(extra, "--metrics-secure") {
+		scheme = "https"
+	}
+	return &Webhook{MetricsURL: scheme + "://" + metricsAddr + "/metrics", Process: proc}, nil
 }
 
 // Metrics scrapes and parses the webhook's /metrics.

@@ -71,6 +71,7 @@ webhook:
   matchConditions:
     - {name: not-node-users, expression: "!request.userInfo.username.startsWith('system:node:')"}
 metrics:
+  secure: {enabled: true, readers: [{kind: ServiceAccount, name: prometheus-k8s, namespace: monitoring}]}
   serviceMonitor: {enabled: true, labels: {release: prometheus}}
   podImages: {enabled: true}
   pullFailures: {enabled: true}
@@ -211,6 +212,8 @@ expect "$f" '^  name: pullthrough-selftest$' "helm test probes a namespace of it
 expect "$f" '- -n=pullthrough-selftest$' "helm test probes a namespace of its own by default"
 refuse "$f" '-n=default$' "helm test does not probe default, which a fleet rollout may label audit"
 refuse "$f" 'cert-manager.io' "no cert-manager object or annotation in self-signed mode"
+refuse "$f" '--metrics-secure|--bind-ip' "plain metrics on the pod network by default (docs/security.md says why)"
+refuse "$f" '^kind: NetworkPolicy$' "no NetworkPolicy by default (docs/security.md says why)"
 
 f=$tmp/rendered/cert-manager.yaml
 expect "$f" '^kind: Certificate$' "cert-manager mode creates a Certificate"
@@ -246,6 +249,10 @@ expect "$f" 'resources: \["events"\]' "metrics.pullFailures grants list and watc
 expect "$f" '- --pod-images$' "metrics.podImages passes --pod-images"
 expect "$f" 'caBundle: /etc/pullthrough/proxy-ca/ca.crt$' "proxyHealth.caBundle points the config at the mounted bundle"
 expect "$f" 'mountPath: /etc/pullthrough/proxy-ca$' "proxyHealth.caBundle is mounted"
+[[ $(grep -c -- '- --metrics-secure$' "$f") == 2 ]] || fail "all-optional.yaml: metrics.secure reaches both the webhook and the node agent"
+expect "$f" '^  name: system:auth-delegator$' "metrics.secure lets the processes review the scrapers' tokens"
+expect "$f" 'scheme: https$' "metrics.secure: the ServiceMonitor scrapes over HTTPS"
+expect "$f" 'nonResourceURLs: \["/metrics"\]' "metrics.secure: the reader ClusterRole"
 
 f=$tmp/rendered/migrator-plan.yaml
 expect "$f" 'resourceNames: \["istio-sidecar-injector"\]' "a named ConfigMap target is granted by name, in a Role of its namespace"
@@ -259,6 +266,8 @@ expect "$f" 'key: CriticalAddonsOnly' "webhook.tolerations are kept next to the 
 expect "$f" '--port=10443$' "webhook.ports.webhook reaches the flag"
 expect "$f" 'containerPort: 10481$' "webhook.ports.health reaches the container"
 expect "$f" 'maxSurge: 0$' "a host-network rollout replaces one replica at a time"
+expect "$f" '- --bind-ip=\$\(POD_IP\)$' "on the host network the listeners bind the node's IP, not every address of the node"
+expect "$f" 'fieldPath: status.podIP$' "--bind-ip reads the pod's IP from the downward API"
 
 f=$tmp/rendered/all-optional.yaml
 expect "$f" 'name: not-node-users' "matchConditions reach the webhooks"
@@ -332,6 +341,8 @@ refused "an example host under case, a port and a trailing dot (as cmd/pullthrou
 	--set 'config.mirrors[0].source=ghcr.io' --set 'config.mirrors[0].target=Proxy.INVALID.:8443/ghcr'
 refused "two ports on one number collide" "webhook.ports" --set webhook.ports.metrics=8081
 refused "podLabels cannot override the chart's own" "podLabels" --set 'podLabels.pullthrough\.dev/skip=false'
+refused "a ServiceAccount among the metrics readers needs its namespace" "namespace" --set metrics.secure.enabled=true \
+	--set-json 'metrics.secure.readers=[{"kind":"ServiceAccount","name":"prometheus"}]'
 refused "matchConditions need a name and an expression" "matchConditions" --set 'webhook.matchConditions[0].name=x'
 refused "the policy engine needs Kubernetes 1.36" "1.36" --set engine=policy --kube-version 1.35.4 \
 	--api-versions admissionregistration.k8s.io/v1/MutatingAdmissionPolicy

@@ -44,3 +44,8 @@ const (
 	MetricPolicyApplies     = "pullthrough_policy_applies_total"
 	MetricPolicyLastApplyOK = "pullthrough_policy_last_apply_successful"
 )
+
+// Metrics of every process that serves /metrics with --metrics-secure.
+const (
+	MetricMetricsRequests = "pullthrough_metrics_requests_total"
+)

@@ -18,9 +18,10 @@ import (
 
 // nodeconfigFlags are the flags of `pullthrough nodeconfig`.
 type nodeconfigFlags struct {
-	config, out, print, metricsAddr string
+	config, out, print, kubeconfig  string
 	containerdConfig, containerdVer string
 	hostDir                         string
+	serving                         servingFlags
 	watch, cleanup, check           bool
 	interval                        time.Duration
 	zap                             zap.Options
@@ -39,7 +40,8 @@ func parseNodeconfigFlags(args []string, stderr io.Writer) (*nodeconfigFlags, er
 	fs.StringVar(&f.containerdVer, "containerd-version", "", "the node's containerd version, e.g. 2.1.5: what it does with config_path depends on it (default: that of 2.2 and later)")
 	fs.StringVar(&f.hostDir, "host-dir", "", "with --watch and --containerd-config: --out as the node sees it (the agent's hostPath), which config_path must name (default --out)")
 	fs.DurationVar(&f.interval, "interval", 10*time.Second, "with --watch, how often the config is re-read and --out repaired")
-	fs.StringVar(&f.metricsAddr, "metrics-bind-address", ":8080", "with --watch, address of /metrics; 0 disables")
+	bindServingFlags(fs, &f.serving, "with --watch: ", "")
+	fs.StringVar(&f.kubeconfig, "kubeconfig", "", "with --metrics-secure: kubeconfig of the API server that reviews the scrapers' tokens (default: in-cluster or $KUBECONFIG)")
 	f.zap.BindFlags(fs)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: pullthrough nodeconfig --config FILE (--out DIR [--watch] | -o - | -o bottlerocket)\n       pullthrough nodeconfig --cleanup --out DIR [--watch]\n       pullthrough nodeconfig --check --containerd-config FILE [--containerd-version V] [--out DIR]")
@@ -64,6 +66,9 @@ func parseNodeconfigFlags(args []string, stderr io.Writer) (*nodeconfigFlags, er
 		return nil, usagef("--interval must be positive, not %s", f.interval)
 	case !f.cleanup && f.config == "":
 		return nil, usagef("--config is required")
+	}
+	if err := f.serving.resolve(); err != nil {
+		return nil, err
 	}
 	return f, nil
 }
@@ -200,7 +205,7 @@ func runNodeAgent(f *nodeconfigFlags, stderr io.Writer) error {
 	agent := &nodeconfig.Agent{ConfigPath: f.config, Dir: f.out, Cleanup: f.cleanup, Metrics: metrics, Log: log.WithName("nodeconfig"),
 		Containerd: f.containerdConfig, ContainerdVersion: version, HostDir: f.hostDir}
 	runnables := []manager.Runnable{manager.RunnableFunc(func(ctx context.Context) error { return agent.Run(ctx, f.interval) })}
-	if runnables, err = withMetricsServer(runnables, f.metricsAddr); err != nil {
+	if runnables, err = withMetricsServer(runnables, f.serving, f.kubeconfig); err != nil {
 		return err
 	}
 	log.Info("starting the node agent", "version", version, "config", f.config, "dir", f.out, "cleanup", f.cleanup, "node", node)

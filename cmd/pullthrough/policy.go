@@ -26,7 +26,7 @@ type policyFlags struct {
 	config, guard, kubeconfig, ownerClusterRole string
 	apply, watch, podImages, pullFailures       bool
 	resync                                      time.Duration
-	metricsAddr, probeAddr                      string
+	serving                                     servingFlags
 	zap                                         zap.Options
 }
 
@@ -38,12 +38,11 @@ func parsePolicyFlags(args []string, stderr io.Writer) (*policyFlags, error) {
 	fs.BoolVar(&f.apply, "apply", false, "server-side apply the policies to the API server (and delete those of an earlier config) instead of printing them")
 	fs.BoolVar(&f.watch, "watch", false, "with --apply: keep running, apply again when the config changes and every --resync, serve metrics and health probes")
 	fs.DurationVar(&f.resync, "resync", 10*time.Minute, "with --watch: apply this often even if nothing changed, repairing hand edits")
-	fs.StringVar(&f.kubeconfig, "kubeconfig", "", "kubeconfig for --apply (default: in-cluster or $KUBECONFIG)")
+	fs.StringVar(&f.kubeconfig, "kubeconfig", "", "kubeconfig for --apply and --metrics-secure (default: in-cluster or $KUBECONFIG)")
 	fs.StringVar(&f.ownerClusterRole, "owner-cluster-role", "", "with --apply: make this ClusterRole the owner of every policy, so that deleting it (uninstalling the chart) deletes them")
 	fs.BoolVar(&f.podImages, "pod-images", false, "with --watch: watch the cluster's pods and serve pullthrough_pod_images, as the webhook's --pod-images")
 	fs.BoolVar(&f.pullFailures, "pull-failures", false, "with --watch: watch the kubelet's Failed events of pods and serve pullthrough_pull_failures_total, as the webhook's --pull-failures")
-	fs.StringVar(&f.metricsAddr, "metrics-bind-address", ":8080", "with --watch: address of /metrics; 0 disables")
-	fs.StringVar(&f.probeAddr, "health-probe-bind-address", ":8081", "with --watch: address of /healthz and /readyz (ready once the policies are applied)")
+	bindServingFlags(fs, &f.serving, "with --watch: ", "ready once the policies are applied")
 	f.zap.BindFlags(fs)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: pullthrough policy --config FILE [--guard off|warn|deny] > policies.yaml\n"+
@@ -62,6 +61,9 @@ func parsePolicyFlags(args []string, stderr io.Writer) (*policyFlags, error) {
 		return nil, usagef("--watch needs --apply")
 	case f.resync <= 0:
 		return nil, usagef("--resync: %s is not positive", f.resync)
+	}
+	if err := f.serving.resolve(); err != nil {
+		return nil, err
 	}
 	return f, nil
 }
@@ -156,12 +158,12 @@ func watchPolicy(f *policyFlags, opts policy.Options, stderr io.Writer) error {
 	if f.ownerClusterRole != "" {
 		applier.Owner = clusterRoleOwner(cs, f.ownerClusterRole)
 	}
-	runnables := []manager.Runnable{watcher, applier, probeServer(f.probeAddr, map[string]healthz.Checker{"applied": applier.Ready})}
+	runnables := []manager.Runnable{watcher, applier, probeServer(f.serving.probeAddr, map[string]healthz.Checker{"applied": applier.Ready})}
 	watchers, err := informers(cs, f.podImages, f.pullFailures, state, log)
 	if err != nil {
 		return err
 	}
-	if runnables, err = withMetricsServer(append(runnables, watchers...), f.metricsAddr); err != nil {
+	if runnables, err = withMetricsServer(append(runnables, watchers...), f.serving, f.kubeconfig); err != nil {
 		return err
 	}
 	log.Info("starting", "version", version, "config", f.config, "guard", opts.Guard)

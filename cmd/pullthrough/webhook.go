@@ -33,16 +33,17 @@ import (
 
 // webhookFlags are the flags of `pullthrough webhook`.
 type webhookFlags struct {
-	config, certDir, metricsAddr, probeAddr string
-	port                                    int
-	enableHTTP2                             bool
-	secret, service, webhookConfig          string
-	kubeconfig                              string
-	localHosts                              string
-	shutdownDelay                           time.Duration
-	podImages, pullFailures                 bool
-	limits                                  webhook.Limits
-	zap                                     zap.Options
+	config, certDir                string
+	port                           int
+	serving                        servingFlags
+	enableHTTP2                    bool
+	secret, service, webhookConfig string
+	kubeconfig                     string
+	localHosts                     string
+	shutdownDelay                  time.Duration
+	podImages, pullFailures        bool
+	limits                         webhook.Limits
+	zap                            zap.Options
 }
 
 // parseWebhookFlags reads the flags; a missing --config is a usage error.
@@ -51,17 +52,14 @@ func parseWebhookFlags(args []string, stderr io.Writer) (*webhookFlags, error) {
 	f := &webhookFlags{zap: zap.Options{Development: false}}
 	fs.StringVar(&f.config, "config", "", "config file (YAML); reloaded when it changes")
 	fs.StringVar(&f.certDir, certs.FlagCertDir, "/tmp/k8s-webhook-server/serving-certs", "directory holding tls.crt and tls.key (reloaded when they change)")
-	fs.IntVar(&f.port, "port", 9443, "webhook HTTPS port")
-	fs.StringVar(&f.metricsAddr, "metrics-bind-address", ":8080", "address of /metrics; 0 disables")
-	fs.StringVar(&f.probeAddr, "health-probe-bind-address", ":8081", "address of /healthz and /readyz")
-	// HTTP/2 stays off unless asked for: the HTTP/2 Rapid Reset and Stream
-	// Cancellation CVEs (GHSA-qppj-fm5r-hxr3, GHSA-4374-p667-p6c8) are why
-	// kubebuilder scaffolds disable it, and the API server needs only HTTP/1.1.
-	fs.BoolVar(&f.enableHTTP2, "enable-http2", false, "serve HTTP/2 as well as HTTP/1.1")
+	fs.IntVar(&f.port, "port", 9443, "webhook HTTPS port (on --"+flagBindIP+" when set)")
+	bindServingFlags(fs, &f.serving, "", "ready once the webhook server answers and until shutdown begins")
+	// Off by default: serverTLS says why.
+	fs.BoolVar(&f.enableHTTP2, "enable-http2", false, "serve HTTP/2 as well as HTTP/1.1 on the webhook port")
 	fs.StringVar(&f.secret, certs.FlagSecret, "", "NS/NAME: keep a self-signed CA and serving certificate in this Secret (needs the API server)")
 	fs.StringVar(&f.service, certs.FlagService, "", "NS/NAME of the webhook Service the certificate serves (with --"+certs.FlagSecret+")")
 	fs.StringVar(&f.webhookConfig, certs.FlagWebhookConfig, "", "MutatingWebhookConfiguration whose caBundle to keep current (with --"+certs.FlagSecret+")")
-	fs.StringVar(&f.kubeconfig, "kubeconfig", "", "kubeconfig for --"+certs.FlagSecret+", --pod-images and --pull-failures (default: in-cluster or $KUBECONFIG)")
+	fs.StringVar(&f.kubeconfig, "kubeconfig", "", "kubeconfig for --"+certs.FlagSecret+", --pod-images, --pull-failures and --metrics-secure (default: in-cluster or $KUBECONFIG)")
 	fs.BoolVar(&f.podImages, "pod-images", false, "watch the cluster's pods (list/watch RBAC) and serve "+wellknown.MetricPodImages+": what the pods that exist still pull, by registry and outcome")
 	fs.BoolVar(&f.pullFailures, "pull-failures", false, "watch the kubelet's Failed events of pods (events list/watch RBAC) and serve "+wellknown.MetricPullFailures+": the failed pulls of images pointed at the proxy, by registry and reason")
 	fs.StringVar(&f.localHosts, "local-cert-hosts", "", "development only: write a fresh CA (ca.crt) and serving certificate for these comma-separated hosts into --cert-dir before serving")
@@ -78,6 +76,9 @@ func parseWebhookFlags(args []string, stderr io.Writer) (*webhookFlags, error) {
 		return nil, usagef("--config is required")
 	}
 	if err := checkLimits(f.limits); err != nil {
+		return nil, err
+	}
+	if err := f.serving.resolve(); err != nil {
 		return nil, err
 	}
 	return f, nil
@@ -138,14 +139,8 @@ func runWebhook(args []string, _, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("register metrics: %w", err)
 	}
-	server := ctrlwebhook.NewServer(ctrlwebhook.Options{Port: f.port, CertDir: f.certDir, TLSOpts: []func(*tls.Config){
-		func(c *tls.Config) {
-			c.MinVersion = tls.VersionTLS12
-			if !f.enableHTTP2 {
-				c.NextProtos = []string{"http/1.1"}
-			}
-		},
-	}})
+	server := ctrlwebhook.NewServer(ctrlwebhook.Options{Host: f.serving.bindIP, Port: f.port, CertDir: f.certDir,
+		TLSOpts: []func(*tls.Config){serverTLS(f.enableHTTP2)}})
 	drain := &webhook.Drain{Delay: f.shutdownDelay}
 	for path, h := range webhook.Handlers(state, metrics, f.limits) {
 		server.Register(string(path), drain.Wrap(h))
@@ -153,16 +148,16 @@ func runWebhook(args []string, _, stderr io.Writer) error {
 	runnables := []manager.Runnable{
 		webhook.NewConfigWatcher(f.config, loaded, state, metrics, log.WithName("config")),
 		&webhook.ProxyProber{State: state, Metrics: metrics, Log: log.WithName("proxy")},
-		healthServer(f.probeAddr, server, drain),
+		healthServer(f.serving.probeAddr, server, drain),
 	}
 	if runnables, err = withWatchers(runnables, f, state, log); err != nil {
 		return err
 	}
-	if runnables, err = withMetricsServer(runnables, f.metricsAddr); err != nil {
+	if runnables, err = withMetricsServer(runnables, f.serving, f.kubeconfig); err != nil {
 		return err
 	}
 	ctx := ctrl.SetupSignalHandler()
-	log.Info("starting", "version", version, "config", f.config, "port", f.port, "certDir", f.certDir)
+	log.Info("starting", "version", version, "config", f.config, "port", f.port, "certDir", f.certDir, "bindIP", f.serving.bindIP, "metricsSecure", f.serving.metricsSecure)
 	if examples := exampleTargets(cfg.Config.Mirrors); len(examples) > 0 {
 		log.Info("WARNING: mirror targets are documented example hosts, from which no pull can succeed; set mirrors[].target to your proxy before enforcing",
 			"config", f.config, "targets", examples, "mode", cfg.Config.Mode)
@@ -268,19 +263,6 @@ func runSelfSigned(ctx context.Context, f webhookFlags, runnables []manager.Runn
 		}
 	}
 	return mgr.Start(ctx)
-}
-
-// withMetricsServer adds the /metrics server on addr to runnables, unless
-// addr is "0" (the flag's way to disable it).
-func withMetricsServer(runnables []manager.Runnable, addr string) ([]manager.Runnable, error) {
-	if addr == "0" {
-		return runnables, nil
-	}
-	ms, err := metricsserver.NewServer(metricsserver.Options{BindAddress: addr}, nil, nil)
-	if err != nil {
-		return nil, fmt.Errorf("metrics server: %w", err)
-	}
-	return append(runnables, ms), nil
 }
 
 // clientset is the typed client of --kubeconfig (see restConfig); a

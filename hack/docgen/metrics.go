@@ -11,6 +11,7 @@ import (
 	dto "github.com/prometheus/client_model/go"
 	"k8s.io/client-go/tools/cache"
 
+	"github.com/pullthrough/pullthrough/internal/metricsauth"
 	"github.com/pullthrough/pullthrough/inventory"
 	"github.com/pullthrough/pullthrough/nodeconfig"
 	"github.com/pullthrough/pullthrough/policy"
@@ -41,6 +42,10 @@ var metricSets = []metricSet{
 	}},
 	{"pullthrough policy --watch (chart: engine: policy; it also serves the webhook's series, of which only the config reloads move)", func(r prometheus.Registerer) error {
 		_, err := policy.NewMetrics(r)
+		return err
+	}},
+	{"--metrics-secure of each of them (chart: metrics.secure)", func(r prometheus.Registerer) error {
+		_, err := metricsauth.New(nil, r)
 		return err
 	}},
 }

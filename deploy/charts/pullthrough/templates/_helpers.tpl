@@ -16,6 +16,7 @@ label) and the migrator Job's (a pod label value).
 {{/* Names derived from the prefix, defined once because flags and RBAC rules repeat them. */}}
 {{- define "pullthrough.tlsSecretName" -}}{{ include "pullthrough.fullname" . }}-webhook-tls{{- end -}}
 {{- define "pullthrough.migratorName" -}}{{ include "pullthrough.fullname" . }}-migrator{{- end -}}
+{{- define "pullthrough.nodeconfigName" -}}{{ include "pullthrough.fullname" . }}-nodeconfig{{- end -}}
 
 {{/*
 The migrator Job's name: a hash of its spec, the config it reads and
