@@ -24,6 +24,9 @@ type Routing struct {
 	// ProxyClient sends the proxy probes; it trusts proxyHealth.caBundle besides
 	// the system roots. Nil without proxyHealth.
 	ProxyClient *http.Client
+	// served asks the proxy whether it serves a rewritten reference; nil
+	// while servedCheck is off.
+	served *servedCheck
 }
 
 // NewRouting builds the rewriters of a loaded config.
@@ -45,6 +48,9 @@ func NewRouting(cfg *config.Config) (*Routing, error) {
 		}
 		r.ProxyClient = &http.Client{Transport: transport} // each probe has its own deadline
 	}
+	if r.served, err = newServedCheck(cfg); err != nil {
+		return nil, err
+	}
 	return r, nil
 }
 
@@ -54,12 +60,14 @@ func NewRouting(cfg *config.Config) (*Routing, error) {
 type State struct {
 	routing atomic.Pointer[Routing]
 	proxyUp atomic.Bool
+	// verdicts are the served check's, kept across reloads.
+	verdicts *verdicts
 }
 
 // NewState starts with r and the proxy assumed up: a rewrite is only
 // withheld after a probe has seen the proxy fail.
 func NewState(r *Routing) *State {
-	s := &State{}
+	s := &State{verdicts: newVerdicts()}
 	s.routing.Store(r)
 	s.proxyUp.Store(true)
 	return s
