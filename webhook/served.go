@@ -91,7 +91,7 @@ func newServedCheck(cfg *config.Config) (*servedCheck, error) {
 			return nil, fmt.Errorf("servedCheck.dockerConfig: %w", err)
 		}
 	}
-	return &servedCheck{ServedCheck: sc, checker: resolve.NewChecker(transport, keychain)}, nil
+	return &servedCheck{ServedCheck: sc, checker: resolve.NewChecker(transport, keychain).Once()}, nil
 }
 
 // ttl is how long a verdict is kept.
