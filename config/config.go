@@ -85,6 +85,10 @@ type ServedCheck struct {
 	// it, checks are anonymous, and a proxy that answers 401 gives no verdict
 	// (the image is rewritten, as before). Read when the config is loaded.
 	DockerConfig string `json:"dockerConfig,omitempty"`
+	// CABundle is a PEM file of CA certificates the proxy's certificate
+	// chains to, besides the system's (default: proxyHealth.caBundle); read
+	// when the config is loaded.
+	CABundle string `json:"caBundle,omitempty"`
 }
 
 // ServedOnTimeout is what an admission does when a check of the proxy did

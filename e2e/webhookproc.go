@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	dto "github.com/prometheus/client_model/go"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
@@ -71,4 +72,26 @@ func waitCalled(ctx context.Context, c *cluster.Cluster) error {
 		got, err := cs.CoreV1().Pods("default").Create(ctx, probe, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
 		return err == nil && got.Spec.Containers[0].Image != "nginx", nil
 	})
+}
+
+// Metrics scrapes and parses the webhook's /metrics, for cluster.MetricSum.
+func (w *Webhook) Metrics(ctx context.Context) (map[string]*dto.MetricFamily, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, w.MetricsURL, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("scraping the webhook's /metrics: %w", err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, fmt.Errorf("reading the webhook's /metrics: %w", err)
+	}
+	families, err := cluster.ParseMetrics(body)
+	if err != nil {
+		return nil, fmt.Errorf("parsing the webhook's /metrics: %w", err)
+	}
+	return families, nil
 }

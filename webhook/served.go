@@ -72,9 +72,9 @@ func newServedCheck(cfg *config.Config) (*servedCheck, error) {
 	if !*sc.Enabled {
 		return nil, nil
 	}
-	var ca string
-	if cfg.ProxyHealth != nil {
-		ca = cfg.ProxyHealth.CABundle
+	ca, field := sc.CABundle, "servedCheck.caBundle"
+	if ca == "" && cfg.ProxyHealth != nil {
+		ca, field = cfg.ProxyHealth.CABundle, "proxyHealth.caBundle"
 	}
 	hosts := make([]string, 0, len(cfg.Mirrors))
 	for _, m := range cfg.Mirrors {
@@ -83,7 +83,7 @@ func newServedCheck(cfg *config.Config) (*servedCheck, error) {
 	}
 	transport, err := resolve.Transport(ca, hosts)
 	if err != nil {
-		return nil, fmt.Errorf("proxyHealth.caBundle: %w", err)
+		return nil, fmt.Errorf("%s: %w", field, err)
 	}
 	var keychain authn.Keychain = resolve.Credentials{} // anonymous
 	if sc.DockerConfig != "" {

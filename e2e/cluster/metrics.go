@@ -19,12 +19,18 @@ func APIServerMetrics(ctx context.Context, cs kubernetes.Interface) (map[string]
 	if err != nil {
 		return nil, fmt.Errorf("scraping the API server's /metrics: %w", err)
 	}
-	parser := expfmt.NewTextParser(model.UTF8Validation)
-	families, err := parser.TextToMetricFamilies(bytes.NewReader(body))
+	families, err := ParseMetrics(body)
 	if err != nil {
 		return nil, fmt.Errorf("parsing the API server's /metrics: %w", err)
 	}
 	return families, nil
+}
+
+// ParseMetrics parses a /metrics page in Prometheus' text format, for
+// MetricSum.
+func ParseMetrics(body []byte) (map[string]*dto.MetricFamily, error) {
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	return parser.TextToMetricFamilies(bytes.NewReader(body))
 }
 
 // MetricSum totals the samples of family name whose labels keep accepts
