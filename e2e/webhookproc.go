@@ -16,6 +16,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/pullthrough/pullthrough/e2e/cluster"
+	"github.com/pullthrough/pullthrough/wellknown"
 )
 
 // Webhook is `pullthrough webhook` running as a process on the address and
@@ -60,7 +61,9 @@ func StartWebhook(ctx context.Context, bin, config string, c *cluster.Cluster, l
 }
 
 // waitCalled probes with server-side dry-run creates until the API server
-// routes pods to the webhook (it loads webhook configurations asynchronously).
+// routes pods to the webhook (it loads webhook configurations asynchronously):
+// the probe comes back rewritten, or recorded as not served (a proxy that
+// has no nginx).
 func waitCalled(ctx context.Context, c *cluster.Cluster) error {
 	cs, err := kubernetes.NewForConfig(c.Config())
 	if err != nil {
@@ -70,7 +73,7 @@ func waitCalled(ctx context.Context, c *cluster.Cluster) error {
 		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "a", Image: "nginx"}}}}
 	return wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
 		got, err := cs.CoreV1().Pods("default").Create(ctx, probe, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
-		return err == nil && got.Spec.Containers[0].Image != "nginx", nil
+		return err == nil && (got.Spec.Containers[0].Image != "nginx" || got.Annotations[wellknown.AnnotationNotServed] != ""), nil
 	})
 }
 
