@@ -179,10 +179,11 @@ func (s *State) RecordVerdict(ref string, v Verdict) {
 	s.verdicts.record(ref, v, time.Now().Add(sc.ttl(v)), sc.MaxEntries)
 }
 
-// Prefill checks ref in the background, unless its verdict is known: the
-// pod informer calls it for the references of the pods it sees, so the
-// admission of their next replica finds the verdict cached. It returns at
-// once; the check is counted and logged as an admission's is.
+// Prefill checks ref unless its verdict is known, and returns when it is
+// (or ctx ends): the pod informer calls it, one reference at a time, for the
+// references of the pods it sees, so the admission of their next replica
+// finds the verdict cached. The check is counted and logged as an
+// admission's is, and shared with one in flight.
 func (s *State) Prefill(ctx context.Context, m *Metrics, ref string) {
 	r := s.Routing()
 	if r.served == nil {
@@ -191,7 +192,10 @@ func (s *State) Prefill(ctx context.Context, m *Metrics, ref string) {
 	if _, ok := s.verdicts.lookup(ref, time.Now()); ok {
 		return
 	}
-	s.verdicts.flights.DoChan(ref, s.checkFunc(ctx, r, m, ref))
+	select {
+	case <-s.verdicts.flights.DoChan(ref, s.checkFunc(ctx, r, m, ref)):
+	case <-ctx.Done():
+	}
 }
 
 // checkServed asks, for every image of changes the handler rewrote, whether

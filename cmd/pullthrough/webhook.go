@@ -161,6 +161,10 @@ func runWebhook(args []string, _, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
+		// The pods it sees fill the served check's verdicts ahead of time.
+		if err := inv.Prefill(state, metrics); err != nil {
+			return err
+		}
 		runnables = append(runnables, inv)
 	}
 	if runnables, err = withMetricsServer(runnables, f.metricsAddr); err != nil {
