@@ -4,6 +4,7 @@ import (
 	"container/list"
 	"context"
 	"fmt"
+	"net/http"
 	"sync"
 	"time"
 
@@ -57,12 +58,13 @@ func verdictOf(r resolve.Result) (Verdict, string) {
 	}
 }
 
-// servedCheck is one Routing's way to ask the proxy: its settings and a
-// checker with the transport (TLS to every mirror target's host, the CA
-// bundle) and the logins of servedCheck.dockerConfig.
+// servedCheck is one Routing's way to ask the proxy: its settings, the
+// transport (TLS to every mirror target's host, the CA bundle) and the logins
+// of servedCheck.dockerConfig.
 type servedCheck struct {
 	config.ServedCheck
-	checker *resolve.Checker
+	transport http.RoundTripper
+	keychain  authn.Keychain
 }
 
 // newServedCheck builds the check of cfg, or nil when it is off. Errors name
@@ -91,7 +93,7 @@ func newServedCheck(cfg *config.Config) (*servedCheck, error) {
 			return nil, fmt.Errorf("servedCheck.dockerConfig: %w", err)
 		}
 	}
-	return &servedCheck{ServedCheck: sc, checker: resolve.NewChecker(transport, keychain).Once()}, nil
+	return &servedCheck{ServedCheck: sc, transport: transport, keychain: keychain}, nil
 }
 
 // ttl is how long a verdict is kept.
@@ -166,6 +168,12 @@ func (v *verdicts) len() int {
 	defer v.mu.Unlock()
 	return v.order.Len()
 }
+
+// UseKeychain adds, after servedCheck.dockerConfig's logins, the keychain of
+// the process's own credentials to every check: the binary passes Amazon
+// ECR's (resolve/ecr, the AWS credentials of the webhook's pod), which this
+// package does not import. Call it before serving.
+func (s *State) UseKeychain(k authn.Keychain) { s.ambient = k }
 
 // RecordVerdict stores a verdict learnt elsewhere (a check ahead of time,
 // the shared verdict record) for the reference the proxy would be asked
@@ -270,7 +278,11 @@ func (s *State) checkFunc(ctx context.Context, r *Routing, m *Metrics, ref strin
 	return func() (any, error) {
 		check, cancel := context.WithTimeout(context.WithoutCancel(ctx), sc.CheckTimeout.Duration)
 		defer cancel()
-		res := sc.checker.Check(check, ref)
+		keychain := sc.keychain
+		if s.ambient != nil {
+			keychain = authn.NewMultiKeychain(keychain, s.ambient)
+		}
+		res := resolve.NewChecker(sc.transport, keychain).Once().Check(check, ref)
 		v, result := verdictOf(res)
 		m.countCheck(result)
 		logVerdict(log, ref, v, res.Err)

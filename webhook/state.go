@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"sync/atomic"
 
+	"github.com/google/go-containerregistry/pkg/authn"
+
 	"github.com/pullthrough/pullthrough/config"
 	"github.com/pullthrough/pullthrough/resolve"
 	"github.com/pullthrough/pullthrough/rewrite"
@@ -62,6 +64,8 @@ type State struct {
 	proxyUp atomic.Bool
 	// verdicts are the served check's, kept across reloads.
 	verdicts *verdicts
+	// ambient is the process's own keychain for the checks (UseKeychain).
+	ambient authn.Keychain
 }
 
 // NewState starts with r and the proxy assumed up: a rewrite is only

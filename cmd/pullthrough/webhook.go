@@ -25,6 +25,7 @@ import (
 
 	"github.com/pullthrough/pullthrough/certs"
 	"github.com/pullthrough/pullthrough/inventory"
+	"github.com/pullthrough/pullthrough/resolve/ecr"
 	"github.com/pullthrough/pullthrough/webhook"
 	"github.com/pullthrough/pullthrough/wellknown"
 )
@@ -131,6 +132,9 @@ func runWebhook(args []string, _, stderr io.Writer) error {
 		log.Info("wrote a development certificate", "certDir", f.certDir, "hosts", f.localHosts)
 	}
 	state := webhook.NewState(cfg)
+	// The served check reaches an ECR proxy with the pod's AWS credentials
+	// (IRSA, Pod Identity), as the kubelet's credential provider does.
+	state.UseKeychain(ecr.Keychain(context.Background(), stderr))
 	metrics, err := webhook.NewMetrics(ctrlmetrics.Registry)
 	if err != nil {
 		return fmt.Errorf("register metrics: %w", err)
