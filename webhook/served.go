@@ -175,16 +175,16 @@ func (v *verdicts) len() int {
 // package does not import. Call it before serving.
 func (s *State) UseKeychain(k authn.Keychain) { s.ambient = k }
 
-// RecordVerdict stores a verdict learnt elsewhere (a check ahead of time,
-// the shared verdict record) for the reference the proxy would be asked
-// about, for the routing's TTL of that verdict. It does nothing while the
-// served check is off.
-func (s *State) RecordVerdict(ref string, v Verdict) {
+// RecordVerdict stores a verdict learnt elsewhere, at checked (the shared
+// verdict record that the CLI's checks feed, docs/operations.md), for the
+// reference the proxy would be asked about, until the routing's TTL of that
+// verdict counted from checked. It does nothing while the served check is off.
+func (s *State) RecordVerdict(ref string, v Verdict, checked time.Time) {
 	sc := s.Routing().served
 	if sc == nil {
 		return
 	}
-	s.verdicts.record(ref, v, time.Now().Add(sc.ttl(v)), sc.MaxEntries)
+	s.verdicts.record(ref, v, checked.Add(sc.ttl(v)), sc.MaxEntries)
 }
 
 // Prefill checks ref unless its verdict is known, and returns when it is

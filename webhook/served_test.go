@@ -259,3 +259,21 @@ func TestServedCheckOff(t *testing.T) {
 		t.Errorf("image %s after %d checks; want it rewritten unasked", images[0], p.requests("library/absent"))
 	}
 }
+
+// TestRecordVerdict: a verdict learnt elsewhere decides without asking, for
+// its TTL counted from when it was checked.
+func TestRecordVerdict(t *testing.T) {
+	t.Parallel()
+	p := newServedProxy(t, 0)
+	h := servedFixture(t, p, "")
+	h.State.RecordVerdict(p.host+"/library/served:1", VerdictNotServed, time.Now())
+	h.State.RecordVerdict(p.host+"/library/absent:1", VerdictServed, time.Now().Add(-time.Hour)) // expired
+	req := createPod(t, "library/served:1", "library/absent:1")
+	images, _ := decided(t, req, h.Handle(t.Context(), req))
+	if images[0] != "library/served:1" || p.requests("library/served") != 0 {
+		t.Errorf("recorded not-served: %s after %d checks; want it left as written unasked", images[0], p.requests("library/served"))
+	}
+	if images[1] != "library/absent:1" || p.requests("library/absent") != 1 {
+		t.Errorf("expired record: %s after %d checks; want it asked (404) and left as written", images[1], p.requests("library/absent"))
+	}
+}
