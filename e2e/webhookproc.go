@@ -73,8 +73,16 @@ func waitCalled(ctx context.Context, c *cluster.Cluster) error {
 		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "a", Image: "nginx"}}}}
 	return wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
 		got, err := cs.CoreV1().Pods("default").Create(ctx, probe, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
-		return err == nil && (got.Spec.Containers[0].Image != "nginx" || got.Annotations[wellknown.AnnotationNotServed] != ""), nil
+		return err == nil && answered(got), nil
 	})
+}
+
+// answered reports whether the webhook decided the probe pod (one container
+// of nginx): rewritten, or left as written because the proxy does not serve
+// it (a proxy that has no nginx, or none reachable within the served check's
+// budget).
+func answered(probe *corev1.Pod) bool {
+	return probe.Spec.Containers[0].Image != "nginx" || probe.Annotations[wellknown.AnnotationNotServed] != ""
 }
 
 // Metrics scrapes and parses the webhook's /metrics, for cluster.MetricSum.
