@@ -263,7 +263,7 @@ func (s *State) ask(ctx context.Context, r *Routing, m *Metrics, ref string) Ver
 		return res.Val.(Verdict)
 	case <-ctx.Done():
 		m.countCheck(checkTimeout)
-		logf.FromContext(ctx).V(1).Info("served check did not answer within the budget; it goes on in the background",
+		logf.FromContext(ctx).Info("served check did not answer within the budget; it goes on in the background",
 			"reference", ref, "budget", r.served.Budget.Duration, "onTimeout", r.served.OnTimeout)
 		return 0
 	}
@@ -282,7 +282,7 @@ func (s *State) checkFunc(ctx context.Context, r *Routing, m *Metrics, ref strin
 		if s.ambient != nil {
 			keychain = authn.NewMultiKeychain(keychain, s.ambient)
 		}
-		res := resolve.NewChecker(sc.transport, keychain).Once().Check(check, ref)
+		res := checkOnce(check, sc.transport, keychain, ref)
 		v, result := verdictOf(res)
 		m.countCheck(result)
 		logVerdict(log, ref, v, res.Err)
@@ -290,6 +290,19 @@ func (s *State) checkFunc(ctx context.Context, r *Routing, m *Metrics, ref strin
 		m.setVerdicts(s.verdicts.len())
 		return v, nil
 	}
+}
+
+// checkOnce asks the proxy about ref once. A panic in the registry client
+// becomes a failed check: singleflight would re-raise it in a goroutine of
+// its own, where nothing could recover it, and the webhook must never be
+// why a pod fails to start.
+func checkOnce(ctx context.Context, transport http.RoundTripper, keychain authn.Keychain, ref string) (res resolve.Result) {
+	defer func() {
+		if p := recover(); p != nil {
+			res = resolve.Result{Status: resolve.StatusUnreachable, Err: fmt.Errorf("checking %s: panic: %v", ref, p)}
+		}
+	}()
+	return resolve.NewChecker(transport, keychain).Once().Check(ctx, ref)
 }
 
 // logVerdict logs a refusal and a failed check, each once per check (the

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	admissionv1 "k8s.io/api/admission/v1"
@@ -21,6 +22,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	"github.com/pullthrough/pullthrough/config"
+	"github.com/pullthrough/pullthrough/resolve"
 	"github.com/pullthrough/pullthrough/rewrite"
 	"github.com/pullthrough/pullthrough/wellknown"
 )
@@ -275,5 +277,25 @@ func TestRecordVerdict(t *testing.T) {
 	}
 	if images[1] != "library/absent:1" || p.requests("library/absent") != 1 {
 		t.Errorf("expired record: %s after %d checks; want it asked (404) and left as written", images[1], p.requests("library/absent"))
+	}
+}
+
+// panickingKeychain panics when asked for a login.
+type panickingKeychain struct{}
+
+func (panickingKeychain) Resolve(authn.Resource) (authn.Authenticator, error) { panic("keychain") }
+
+// TestCheckOnceRecovers: a panic in the registry client is a failed check,
+// never a crash of the webhook.
+func TestCheckOnceRecovers(t *testing.T) {
+	t.Parallel()
+	p := newServedProxy(t, 0)
+	transport, err := resolve.Transport(p.caFile, []string{p.host})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := checkOnce(t.Context(), transport, panickingKeychain{}, p.host+"/library/served:1")
+	if got.Status != resolve.StatusUnreachable || got.Err == nil || !strings.Contains(got.Err.Error(), "panic: keychain") {
+		t.Errorf("checkOnce = %s (%v), want unreachable naming the panic", got.Status, got.Err)
 	}
 }
