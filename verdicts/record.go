@@ -7,6 +7,8 @@ import (
 	"maps"
 	"slices"
 	"time"
+
+	"github.com/pullthrough/pullthrough/resolve"
 )
 
 // DefaultName is the record's ConfigMap in the release namespace.
@@ -78,4 +80,16 @@ func (r Record) Merge(add Record, max int) Record {
 		delete(out, ref)
 	}
 	return out
+}
+
+// Note adds what a check of ref answered at checked: served, or refused
+// (not found); any other answer says nothing of the reference and is left
+// out, as the webhook leaves it out of its own verdicts.
+func (r Record) Note(ref string, res resolve.Result, checked time.Time) {
+	switch res.Status {
+	case resolve.StatusServed:
+		r[ref] = Entry{Served: true, Checked: checked}
+	case resolve.StatusNotFound:
+		r[ref] = Entry{Served: false, Checked: checked}
+	}
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-logr/logr"
 	"golang.org/x/sync/errgroup"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
@@ -26,6 +27,7 @@ import (
 	"github.com/pullthrough/pullthrough/certs"
 	"github.com/pullthrough/pullthrough/inventory"
 	"github.com/pullthrough/pullthrough/resolve/ecr"
+	"github.com/pullthrough/pullthrough/verdicts"
 	"github.com/pullthrough/pullthrough/webhook"
 	"github.com/pullthrough/pullthrough/wellknown"
 )
@@ -40,6 +42,7 @@ type webhookFlags struct {
 	localHosts                              string
 	shutdownDelay                           time.Duration
 	podImages                               bool
+	verdictRecord                           string
 	limits                                  webhook.Limits
 	zap                                     zap.Options
 }
@@ -60,8 +63,9 @@ func parseWebhookFlags(args []string, stderr io.Writer) (*webhookFlags, error) {
 	fs.StringVar(&f.secret, certs.FlagSecret, "", "NS/NAME: keep a self-signed CA and serving certificate in this Secret (needs the API server)")
 	fs.StringVar(&f.service, certs.FlagService, "", "NS/NAME of the webhook Service the certificate serves (with --"+certs.FlagSecret+")")
 	fs.StringVar(&f.webhookConfig, certs.FlagWebhookConfig, "", "MutatingWebhookConfiguration whose caBundle to keep current (with --"+certs.FlagSecret+")")
-	fs.StringVar(&f.kubeconfig, "kubeconfig", "", "kubeconfig for --"+certs.FlagSecret+" and --pod-images (default: in-cluster or $KUBECONFIG)")
+	fs.StringVar(&f.kubeconfig, "kubeconfig", "", "kubeconfig for --"+certs.FlagSecret+", --pod-images and --verdict-record (default: in-cluster or $KUBECONFIG)")
 	fs.BoolVar(&f.podImages, "pod-images", false, "watch the cluster's pods (list/watch RBAC) and serve "+wellknown.MetricPodImages+": what the pods that exist still pull, by registry and outcome")
+	fs.StringVar(&f.verdictRecord, "verdict-record", "", "NS/NAME of the shared verdict record (a ConfigMap that verify, migrate --verify and warm write): watch it (get, list and watch on that one name) and decide from its verdicts as from the served check's own")
 	fs.StringVar(&f.localHosts, "local-cert-hosts", "", "development only: write a fresh CA (ca.crt) and serving certificate for these comma-separated hosts into --cert-dir before serving")
 	fs.DurationVar(&f.shutdownDelay, "shutdown-delay", 5*time.Second, "on SIGTERM, report not ready and keep answering (closing each connection) this long before draining in-flight requests and exiting, so no request reaches a closed port during a rolling restart; keep it under terminationGracePeriodSeconds")
 	bindLimitFlags(fs, &f.limits)
@@ -171,6 +175,13 @@ func runWebhook(args []string, _, stderr io.Writer) error {
 		}
 		runnables = append(runnables, inv)
 	}
+	if f.verdictRecord != "" {
+		w, err := verdictWatcher(f, state, log)
+		if err != nil {
+			return err
+		}
+		runnables = append(runnables, w)
+	}
 	if runnables, err = withMetricsServer(runnables, f.metricsAddr); err != nil {
 		return err
 	}
@@ -185,6 +196,19 @@ func runWebhook(args []string, _, stderr io.Writer) error {
 		return runAll(ctx, append(runnables, serve))
 	}
 	return runSelfSigned(ctx, *f, runnables, serve)
+}
+
+// verdictWatcher watches --verdict-record into state.
+func verdictWatcher(f *webhookFlags, state *webhook.State, log logr.Logger) (*verdicts.Watcher, error) {
+	at, err := certs.ParseNamespacedName("--verdict-record", f.verdictRecord)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	cs, err := clientset(f.kubeconfig)
+	if err != nil {
+		return nil, err
+	}
+	return verdicts.NewWatcher(cs, at.Namespace, at.Name, state, ctrlmetrics.Registry, log.WithName("verdicts"))
 }
 
 // runAll runs the pieces of a standalone webhook, which needs no API server,
