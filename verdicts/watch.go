@@ -27,12 +27,9 @@ type Watcher struct {
 // watch are logged and counted in wellknown.MetricVerdictRecordErrors,
 // registered on reg.
 func NewWatcher(cs kubernetes.Interface, namespace, name string, state *webhook.State, reg prometheus.Registerer, log logr.Logger) (*Watcher, error) {
-	failures := prometheus.NewCounter(prometheus.CounterOpts{
-		Name: wellknown.MetricVerdictRecordErrors,
-		Help: "Failed reads of the shared verdict record (an unreadable record, a failed list or watch); the webhook then asks the proxy as without it.",
-	})
-	if err := reg.Register(failures); err != nil {
-		return nil, fmt.Errorf("register %s: %w", wellknown.MetricVerdictRecordErrors, err)
+	failures, err := RegisterMetrics(reg)
+	if err != nil {
+		return nil, err
 	}
 	lw := cache.NewListWatchFromClient(cs.CoreV1().RESTClient(), "configmaps", namespace, fields.OneTermEqualSelector("metadata.name", name))
 	informer := cache.NewSharedIndexInformer(lw, &corev1.ConfigMap{}, 0, cache.Indexers{})
@@ -57,7 +54,7 @@ func NewWatcher(cs kubernetes.Interface, namespace, name string, state *webhook.
 		}
 		log.V(1).Info("verdict record read", "record", source, "entries", len(record))
 	}
-	_, err := informer.AddEventHandler(cache.ResourceEventHandlerFuncs{
+	_, err = informer.AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    apply,
 		UpdateFunc: func(_, obj any) { apply(obj) },
 	})
@@ -83,3 +80,16 @@ func (w *Watcher) Start(ctx context.Context) error {
 // then on the webhook's cache holds its entries, and a check the webhook
 // makes itself is newer than any of them.
 func (w *Watcher) Synced() bool { return w.informer.HasSynced() }
+
+// RegisterMetrics registers the watcher's error counter on reg and returns
+// it; NewWatcher calls it, and hack/docgen to list it.
+func RegisterMetrics(reg prometheus.Registerer) (prometheus.Counter, error) {
+	failures := prometheus.NewCounter(prometheus.CounterOpts{
+		Name: wellknown.MetricVerdictRecordErrors,
+		Help: "Failed reads of the shared verdict record (an unreadable record, a failed list or watch); the webhook then asks the proxy as without it.",
+	})
+	if err := reg.Register(failures); err != nil {
+		return nil, fmt.Errorf("register %s: %w", wellknown.MetricVerdictRecordErrors, err)
+	}
+	return failures, nil
+}

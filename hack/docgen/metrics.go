@@ -15,6 +15,7 @@ import (
 	"github.com/pullthrough/pullthrough/nodeconfig"
 	"github.com/pullthrough/pullthrough/policy"
 	"github.com/pullthrough/pullthrough/rewrite"
+	"github.com/pullthrough/pullthrough/verdicts"
 	"github.com/pullthrough/pullthrough/webhook"
 )
 
@@ -28,6 +29,10 @@ var metricSets = []metricSet{
 	{"pullthrough webhook", func(r prometheus.Registerer) error { _, err := webhook.NewMetrics(r); return err }},
 	{"pullthrough webhook --pod-images (chart: metrics.podImages)", func(r prometheus.Registerer) error {
 		_, err := inventory.RegisterMetrics(r, cache.NewStore(cache.MetaNamespaceKeyFunc), nil)
+		return err
+	}},
+	{"pullthrough webhook --verdict-record NS/NAME", func(r prometheus.Registerer) error {
+		_, err := verdicts.RegisterMetrics(r)
 		return err
 	}},
 	{"pullthrough nodeconfig --watch (the node agent)", func(r prometheus.Registerer) error {
