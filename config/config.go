@@ -42,7 +42,66 @@ type Config struct {
 	// Unrouted is warn (default) or deny: what the webhook's enforce path
 	// does with a pod that has an unrouted-public image.
 	Unrouted Unrouted `json:"unrouted,omitempty"`
+	// ServedCheck makes the webhook ask the proxy, before rewriting an image,
+	// whether it serves the rewritten reference (on by default).
+	ServedCheck ServedCheck `json:"servedCheck,omitempty"`
 }
+
+// ServedCheck configures the webhook's per-reference verdicts: before an
+// image is pointed at the proxy, the proxy must serve the rewritten
+// reference (a manifest HEAD, as `pullthrough verify` sends), or the image is
+// left as written (outcome not-served). Verdicts are cached; a reference not
+// yet known is asked within Budget.
+type ServedCheck struct {
+	// Enabled turns the check on (default true). Off, every rewrite is
+	// applied without asking, as before the check existed.
+	Enabled *bool `json:"enabled,omitempty"`
+	// Budget is how long one admission request waits for the answers about
+	// the references it does not know yet, all checked at once (default 1s,
+	// well inside the webhook's timeoutSeconds of 5). The check goes on after
+	// the budget, up to CheckTimeout, and its verdict is cached.
+	Budget metav1.Duration `json:"budget,omitempty"`
+	// OnTimeout is what an admission does with a reference whose verdict did
+	// not come within Budget: direct (default) leaves it as written (outcome
+	// not-served), as without pullthrough; rewrite points it at the proxy.
+	OnTimeout ServedOnTimeout `json:"onTimeout,omitempty"`
+	// ServedTTL is how long a served verdict is trusted (default 10m): a
+	// Harbor-like proxy stops serving a tag once its upstream deleted it.
+	ServedTTL metav1.Duration `json:"servedTTL,omitempty"`
+	// NotServedTTL is how long a not-served verdict, or a check that failed,
+	// is kept (default 1m): an ECR cache serves a digest once its tag was
+	// pulled, so a refusal is asked again soon.
+	NotServedTTL metav1.Duration `json:"notServedTTL,omitempty"`
+	// CheckTimeout bounds one check of the proxy, from the request that
+	// started it (default 5s, the proxy probe's timeout: a proxy slower than
+	// this is as good as down for pulls).
+	CheckTimeout metav1.Duration `json:"checkTimeout,omitempty"`
+	// MaxEntries bounds the cache of verdicts (default 10000 references,
+	// about 3 MB); the least recently used entry goes first.
+	MaxEntries int `json:"maxEntries,omitempty"`
+	// DockerConfig is a docker config file (the .dockerconfigjson of the pull
+	// secret imagePullSecrets names, mounted into the webhook) whose logins
+	// the checks use: the webhook reads no Secret through the API. Without
+	// it, checks are anonymous, and a proxy that answers 401 gives no verdict
+	// (the image is rewritten, as before). Read when the config is loaded.
+	DockerConfig string `json:"dockerConfig,omitempty"`
+	// CABundle is a PEM file of CA certificates the proxy's certificate
+	// chains to, besides the system's (default: proxyHealth.caBundle); read
+	// when the config is loaded.
+	CABundle string `json:"caBundle,omitempty"`
+}
+
+// ServedOnTimeout is what an admission does when a check of the proxy did
+// not answer within servedCheck.budget.
+type ServedOnTimeout string
+
+// ServedOnTimeout values.
+const (
+	// ServedOnTimeoutDirect leaves the image as written (outcome not-served).
+	ServedOnTimeoutDirect ServedOnTimeout = "direct"
+	// ServedOnTimeoutRewrite points the image at the proxy anyway.
+	ServedOnTimeoutRewrite ServedOnTimeout = "rewrite"
+)
 
 // Exclude lists what is never rewritten.
 type Exclude struct {

@@ -110,3 +110,44 @@ func TestLoadNamesTheFile(t *testing.T) {
 		t.Errorf("the shipped example config must load: %v", err)
 	}
 }
+
+// TestServedCheck: the served check is on by default, can be turned off, and
+// each bad setting is named by its field path and value.
+func TestServedCheck(t *testing.T) {
+	t.Parallel()
+	const mirrors = "mirrors: [{source: docker.io, target: proxy.example/hub}]\n"
+	tests := []struct {
+		name, yaml string
+		enabled    bool
+		onTimeout  ServedOnTimeout
+		wantErr    string
+	}{
+		{"default: on, direct on timeout", "", true, ServedOnTimeoutDirect, ""},
+		{"off", "servedCheck: {enabled: false}\n", false, ServedOnTimeoutDirect, ""},
+		{"rewrite on timeout", "servedCheck: {onTimeout: rewrite, budget: 300ms}\n", true, ServedOnTimeoutRewrite, ""},
+		{"unknown onTimeout", "servedCheck: {onTimeout: wait}\n", true, "", `servedCheck.onTimeout: Unsupported value: "wait"`},
+		{"negative ttl", "servedCheck: {notServedTTL: -1s}\n", true, "", `servedCheck.notServedTTL: Invalid value: "-1s"`},
+		// A budget near timeoutSeconds would time the whole request out.
+		{"budget too long", "servedCheck: {budget: 4s}\n", true, "", `servedCheck.budget: Invalid value: "4s": must be at most 2.5s`},
+		{"negative maxEntries", "servedCheck: {maxEntries: -1}\n", true, "", "servedCheck.maxEntries: Invalid value: -1"},
+		{"typo", "servedCheck: {budgte: 1s}\n", true, "", `unknown field "servedCheck.budgte"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			cfg, err := Parse([]byte(mirrors + tt.yaml))
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want one containing %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.ServedChecked() != tt.enabled || cfg.ServedCheck.OnTimeout != tt.onTimeout {
+				t.Errorf("enabled %v, onTimeout %s; want %v, %s", cfg.ServedChecked(), cfg.ServedCheck.OnTimeout, tt.enabled, tt.onTimeout)
+			}
+		})
+	}
+}

@@ -1,6 +1,10 @@
 package config
 
-import "time"
+import (
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
 
 // The defaults of every optional setting, in this one file: Default fills
 // them into a loaded config, and the readers of an optional field that a
@@ -20,6 +24,16 @@ const (
 	defaultFailOpen         = true
 	defaultFailureThreshold = 3
 	defaultSuccessThreshold = 2
+
+	// The served check's, for the servedCheck fields left unset
+	// (docs/proxies.md says why each is what it is).
+	defaultServedCheck        = true
+	defaultServedBudget       = time.Second
+	defaultServedOnTimeout    = ServedOnTimeoutDirect
+	defaultServedTTL          = 10 * time.Minute
+	defaultNotServedTTL       = time.Minute
+	defaultServedCheckTimeout = 5 * time.Second
+	defaultServedMaxEntries   = 10000
 )
 
 // Default fills in every optional setting, in one place.
@@ -42,6 +56,7 @@ func (c *Config) Default() {
 			h.SuccessThreshold = defaultSuccessThreshold
 		}
 	}
+	c.ServedCheck = c.ServedCheck.withDefaults()
 	setDefault(&c.PublicRegistries.BuiltIn, defaultBuiltIn)
 	setDefault(&c.Node.Fallback, defaultFallback)
 }
@@ -59,4 +74,28 @@ func orDefault(b *bool, def bool) bool {
 		return def
 	}
 	return *b
+}
+
+// withDefaults is s with every unset field at its default: Default stores
+// it, and Served returns it for a Config built in code.
+func (s ServedCheck) withDefaults() ServedCheck {
+	setDefault(&s.Enabled, defaultServedCheck)
+	for _, d := range []struct {
+		field *metav1.Duration
+		def   time.Duration
+	}{
+		{&s.Budget, defaultServedBudget}, {&s.ServedTTL, defaultServedTTL},
+		{&s.NotServedTTL, defaultNotServedTTL}, {&s.CheckTimeout, defaultServedCheckTimeout},
+	} {
+		if d.field.Duration == 0 {
+			d.field.Duration = d.def
+		}
+	}
+	if s.OnTimeout == "" {
+		s.OnTimeout = defaultServedOnTimeout
+	}
+	if s.MaxEntries == 0 {
+		s.MaxEntries = defaultServedMaxEntries
+	}
+	return s
 }

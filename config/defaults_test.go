@@ -1,6 +1,7 @@
 package config
 
 import (
+	"reflect"
 	"slices"
 	"testing"
 
@@ -20,6 +21,9 @@ func TestUnsetReadsAsDefault(t *testing.T) {
 	}
 	if got, want := built.Node.FallsBack(), defaulted.Node.FallsBack(); got != want || !got {
 		t.Errorf("Node.FallsBack() = %v unset, %v defaulted; want both true", got, want)
+	}
+	if got, want := built.Served(), defaulted.ServedCheck; !reflect.DeepEqual(got, want) || !built.ServedChecked() {
+		t.Errorf("Served() = %+v unset, %+v defaulted; want both the defaults, enabled", got, want)
 	}
 	if got, want := built.PublicRegistries.List(), defaulted.PublicRegistries.List(); !slices.Equal(got, want) || !slices.Equal(got, rewrite.DefaultPublicRegistries) {
 		t.Errorf("PublicRegistries.List() = %q unset, %q defaulted; want the built-in list", got, want)

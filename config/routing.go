@@ -39,3 +39,10 @@ func (c *Config) NamespaceExcluded(ns string) bool {
 func (c *Config) FailOpen() bool {
 	return c.ProxyHealth != nil && orDefault(c.ProxyHealth.FailOpen, defaultFailOpen)
 }
+
+// Served is the served check's settings with every default filled in, also
+// for a Config built in code; Enabled is then set.
+func (c *Config) Served() ServedCheck { return c.ServedCheck.withDefaults() }
+
+// ServedChecked reports whether the webhook asks the proxy before rewriting.
+func (c *Config) ServedChecked() bool { return *c.Served().Enabled }

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"path"
 	"strings"
+	"time"
 
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/util/validation"
@@ -47,8 +48,39 @@ func (c *Config) Validate() error {
 	if c.Unrouted != UnroutedWarn && c.Unrouted != UnroutedDeny {
 		errs = append(errs, field.NotSupported(field.NewPath("unrouted"), c.Unrouted, []Unrouted{UnroutedWarn, UnroutedDeny}))
 	}
+	errs = append(errs, c.ServedCheck.withDefaults().validate(field.NewPath("servedCheck"))...)
 	return errs.ToAggregate()
 }
+
+// validate checks the served check's settings, defaulted.
+func (s ServedCheck) validate(fld *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	for _, d := range []struct {
+		name string
+		val  time.Duration
+	}{{"budget", s.Budget.Duration}, {"servedTTL", s.ServedTTL.Duration}, {"notServedTTL", s.NotServedTTL.Duration}, {"checkTimeout", s.CheckTimeout.Duration}} {
+		if d.val < 0 {
+			errs = append(errs, field.Invalid(fld.Child(d.name), d.val.String(), "must be positive"))
+		}
+	}
+	if s.Budget.Duration > maxServedBudget {
+		// The API server gives the webhook timeoutSeconds (5) for the whole
+		// request: a budget near it would turn a slow proxy into timed-out
+		// admissions, which failurePolicy Ignore admits unrewritten anyway.
+		errs = append(errs, field.Invalid(fld.Child("budget"), s.Budget.Duration.String(), "must be at most "+maxServedBudget.String()+", well inside the webhook's timeoutSeconds"))
+	}
+	if s.MaxEntries < 0 {
+		errs = append(errs, field.Invalid(fld.Child("maxEntries"), s.MaxEntries, "must be positive"))
+	}
+	if s.OnTimeout != ServedOnTimeoutDirect && s.OnTimeout != ServedOnTimeoutRewrite {
+		errs = append(errs, field.NotSupported(fld.Child("onTimeout"), s.OnTimeout, []ServedOnTimeout{ServedOnTimeoutDirect, ServedOnTimeoutRewrite}))
+	}
+	return errs
+}
+
+// maxServedBudget is the longest servedCheck.budget accepted: half of the
+// chart's timeoutSeconds (5), leaving the rest for the request itself.
+const maxServedBudget = 2500 * time.Millisecond
 
 // validateMirrors checks each prefix, duplicate sources, and the two ways a
 // set of mirrors can contradict itself: a target that a source matches

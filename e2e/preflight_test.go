@@ -9,6 +9,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/pullthrough/pullthrough/e2e/registry"
+	"github.com/pullthrough/pullthrough/verdicts"
 )
 
 // preflight runs the binary's `migrate --verify` and `verify -n` against the real
@@ -60,6 +61,20 @@ func preflight(t *testing.T, p *pullEnv) {
 	pods, code := run("verify")
 	if code != 1 || !lineHas(pods, "good-", "served") || !lineHas(pods, "missing-", "not-found") {
 		t.Errorf("verify -n preflight: exit %d, want 1 with the good pod served and the missing one not-found:\n%s", code, pods)
+	}
+	// With --verdict-record, what was checked is written for the webhook:
+	// the served reference and the refused one, nothing else.
+	if _, code := run("verify", "--verdict-record", "preflight/"+verdicts.DefaultName); code != 1 {
+		t.Errorf("verify --verdict-record: exit %d, want 1 as without it", code)
+	}
+	cm, err := cs.CoreV1().ConfigMaps("preflight").Get(t.Context(), verdicts.DefaultName, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	record, err := verdicts.Decode("preflight/"+verdicts.DefaultName, cm.Data[verdicts.Key])
+	hub := p.set.Proxy("docker.io").Addr
+	if err != nil || len(record) != 2 || !record[hub+"/library/nginx:1.27"].Served || record[hub+"/acme/missing:1"].Served {
+		t.Errorf("verdict record after verify: %v (%v), want the good image served and the missing one refused", record, err)
 	}
 	if _, code := run("verify", "--ca-bundle", "/nonexistent"); code != 2 {
 		t.Errorf("verify with a missing CA bundle: exit %d, want 2", code)

@@ -17,6 +17,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/pullthrough/pullthrough/e2e/cluster"
+	"github.com/pullthrough/pullthrough/wellknown"
 )
 
 // Webhook is `pullthrough webhook` running as a process on the address and
@@ -64,7 +65,7 @@ func StartWebhook(ctx context.Context, bin, config string, c *cluster.Cluster, l
 	return &Webhook{MetricsURL: scheme + "://" + metricsAddr + "/metrics", Process: proc}, nil
 }
 
-// Metrics scrapes and parses the webhook's /metrics.
+// Metrics scrapes and parses the webhook's /metrics, for cluster.MetricSum.
 func (w *Webhook) Metrics(ctx context.Context) (map[string]*dto.MetricFamily, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, w.MetricsURL, nil)
 	if err != nil {
@@ -86,7 +87,9 @@ func (w *Webhook) Metrics(ctx context.Context) (map[string]*dto.MetricFamily, er
 }
 
 // waitCalled probes with server-side dry-run creates until the API server
-// routes pods to the webhook (it loads webhook configurations asynchronously).
+// routes pods to the webhook (it loads webhook configurations asynchronously):
+// the probe comes back rewritten, or recorded as not served (a proxy that
+// has no nginx).
 func waitCalled(ctx context.Context, c *cluster.Cluster) error {
 	cs, err := kubernetes.NewForConfig(c.Config())
 	if err != nil {
@@ -96,6 +99,14 @@ func waitCalled(ctx context.Context, c *cluster.Cluster) error {
 		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "a", Image: "nginx"}}}}
 	return wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
 		got, err := cs.CoreV1().Pods("default").Create(ctx, probe, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
-		return err == nil && got.Spec.Containers[0].Image != "nginx", nil
+		return err == nil && answered(got), nil
 	})
+}
+
+// answered reports whether the webhook decided the probe pod (one container
+// of nginx): rewritten, or left as written because the proxy does not serve
+// it (a proxy that has no nginx, or none reachable within the served check's
+// budget).
+func answered(probe *corev1.Pod) bool {
+	return probe.Spec.Containers[0].Image != "nginx" || probe.Annotations[wellknown.AnnotationNotServed] != ""
 }

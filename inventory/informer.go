@@ -33,6 +33,7 @@ var mayPull = fields.AndSelectors(
 type Inventory struct {
 	informer cache.SharedIndexInformer
 	log      logr.Logger
+	prefill  func(context.Context) // the checks ahead of time (Prefill), or nil
 }
 
 // New builds the informer on cs and registers the gauge, judged with state's
@@ -90,6 +91,9 @@ func (i *Inventory) Start(ctx context.Context) error {
 			i.log.Error(errors.New("first pod list not done"), "serving "+wellknown.MetricPodImages+" from a partial list", "after", syncTimeout)
 		}
 	}()
+	if i.prefill != nil {
+		go i.prefill(ctx)
+	}
 	i.informer.RunWithContext(ctx)
 	return nil
 }

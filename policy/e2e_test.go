@@ -316,6 +316,27 @@ func TestPolicyOnAPIServer(t *testing.T) {
 		if !slices.Contains(got, want) {
 			t.Errorf("guard warnings %q, want %q", got, want)
 		}
+		// An image the webhook left as written because the proxy does not
+		// serve it (its not-served record, with the reference refused) is no
+		// missed rewrite; a record naming another reference proves nothing.
+		rw, err := e.cfg.Rewriter()
+		if err != nil {
+			t.Fatal(err)
+		}
+		record := func(image string) string {
+			return wellknown.EncodeRecord(map[string]string{"app": rw.Rewrite(image).Image})
+		}
+		two := podOf([]string{"app=ghcr.io/acme/app:1", "web=ghcr.io/acme/web:1"}, nil, nil)
+		got = e.waitWarnings(t, "labelled", with(two, annotated(wellknown.AnnotationNotServed, record("ghcr.io/acme/app:1"))), 1)
+		want = "pullthrough guard: not rewritten, still pulled from a public registry: web: ghcr.io/acme/web:1"
+		if !slices.Contains(got, want) {
+			t.Errorf("with app not served: guard warnings %q, want %q", got, want)
+		}
+		got = e.waitWarnings(t, "labelled", with(two, annotated(wellknown.AnnotationNotServed, record("ghcr.io/acme/other:1"))), 1)
+		want = "pullthrough guard: not rewritten, still pulled from a public registry: app: ghcr.io/acme/app:1, web: ghcr.io/acme/web:1"
+		if !slices.Contains(got, want) {
+			t.Errorf("with a record of another reference: guard warnings %q, want %q", got, want)
+		}
 	})
 }
 

@@ -149,10 +149,9 @@ func (g *generator) validatingPolicies(cfg *config.Config, guard Guard) ([]*admi
 	if guard == GuardOff {
 		return policies, bindings
 	}
-	policies = append(policies, g.validating(NameGuard, base, []admissionregistrationv1.Validation{{
-		Expression: fmt.Sprintf("!variables.decisions.exists(d, d.outcome == %s)", lit(string(rewrite.OutcomeRewritten))),
-		MessageExpression: fmt.Sprintf(`'pullthrough guard: not rewritten, still pulled from a public registry: ' + variables.decisions.transformList(i, d, d.outcome == %s, variables.slots[i].key + ': ' + variables.slots[i].image).join(', ')`,
-			lit(string(rewrite.OutcomeRewritten))),
+	policies = append(policies, g.validating(NameGuard, append(base, guardVariables()...), []admissionregistrationv1.Validation{{
+		Expression:        "size(variables.unrewritten) == 0",
+		MessageExpression: `'pullthrough guard: not rewritten, still pulled from a public registry: ' + variables.unrewritten.join(', ')`,
 	}}))
 	capacityVars, capacity := capacityCheck(g.rules.targetHosts())
 	policies = append(policies, g.validating(NameGuardCapacity, capacityVars, capacity))
@@ -236,4 +235,21 @@ func capacityCheck(hosts []string) ([]admissionregistrationv1.Variable, []admiss
 			Expression:        fmt.Sprintf("variables.unrewritten <= %d", GuaranteedImages),
 			MessageExpression: fmt.Sprintf("%s + string(variables.unrewritten) + %s", lit(before), lit(after)),
 		}}
+}
+
+// guardVariables are the guard's: the entries of the webhook's not-served
+// record (wellknown.AnnotationNotServed, "key":"reference the proxy refused"),
+// and the slots that would still be rewritten, less those the record names
+// with the very reference they would be rewritten to: an image the webhook
+// left as written because the proxy does not serve it is no missed rewrite.
+// The record is the pod's author's to write, as the skip label is, which
+// leaves a pod alone altogether; so it lets through no more than that label.
+func guardVariables() []admissionregistrationv1.Variable {
+	key := lit(wellknown.AnnotationNotServed)
+	return []admissionregistrationv1.Variable{
+		{Name: "notServed", Expression: fmt.Sprintf("has(object.metadata.annotations) && %[1]s in object.metadata.annotations && object.metadata.annotations[%[1]s].matches(%[2]s) ? object.metadata.annotations[%[1]s].findAll(%[3]s) : []",
+			key, lit(ourAnnotation), lit(ourEntry))},
+		{Name: "unrewritten", Expression: fmt.Sprintf(`variables.decisions.transformList(i, d, d.outcome == %s && !(('"' + variables.slots[i].key + '":"' + d.image + '"') in variables.notServed), variables.slots[i].key + ': ' + variables.slots[i].image)`,
+			lit(string(rewrite.OutcomeRewritten)))},
+	}
 }

@@ -39,11 +39,22 @@ type Result struct {
 type Checker struct {
 	transport http.RoundTripper
 	keychain  authn.Keychain
+	once      bool // one request, no retries
 }
 
 // NewChecker checks through transport (see Transport) with keychain's logins.
 func NewChecker(transport http.RoundTripper, keychain authn.Keychain) *Checker {
 	return &Checker{transport: transport, keychain: keychain}
+}
+
+// Once returns a Checker that asks once: go-containerregistry retries a 5xx
+// or a lost connection with backoff (seconds), which a caller with a budget
+// of its own (the webhook's served check) cannot wait for; the next check
+// asks again.
+func (c *Checker) Once() *Checker {
+	once := *c
+	once.once = true
+	return &once
 }
 
 // Check sends one manifest HEAD for ref and classifies the answer.
@@ -52,7 +63,11 @@ func (c *Checker) Check(ctx context.Context, ref string) Result {
 	if err != nil {
 		return Result{Status: StatusNotFound, Err: fmt.Errorf("%q is not a valid reference: %w", ref, err)}
 	}
-	_, err = remote.Head(r, remote.WithContext(ctx), remote.WithTransport(c.transport), remote.WithAuthFromKeychain(c.keychain))
+	opts := []remote.Option{remote.WithContext(ctx), remote.WithTransport(c.transport), remote.WithAuthFromKeychain(c.keychain)}
+	if c.once {
+		opts = append(opts, remote.WithRetryBackoff(remote.Backoff{Steps: 1}))
+	}
+	_, err = remote.Head(r, opts...)
 	if err != nil {
 		return Result{Status: classify(err), Err: fmt.Errorf("HEAD %s: %w", ref, err)}
 	}

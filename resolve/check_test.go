@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/authn"
@@ -180,4 +181,23 @@ func basicAuthRegistry(t *testing.T) (host string, trusting, untrusting http.Rou
 		t.Fatal(err)
 	}
 	return host, trusting, untrusting
+}
+
+// TestCheckOnce: a Checker made by Once sends one request for a server error,
+// where go-containerregistry would retry with a backoff of seconds.
+func TestCheckOnce(t *testing.T) {
+	t.Parallel()
+	var heads atomic.Int32
+	registry := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/v2/" {
+			heads.Add(1)
+			w.WriteHeader(http.StatusBadGateway)
+		}
+	}))
+	defer registry.Close()
+	host := strings.TrimPrefix(registry.URL, "http://")
+	got := NewChecker(http.DefaultTransport, Credentials{}).Once().Check(t.Context(), host+"/library/nginx:1.27")
+	if got.Status != StatusUnreachable || heads.Load() != 1 {
+		t.Errorf("Check = %s (%v) after %d manifest requests; want unreachable after 1", got.Status, got.Err, heads.Load())
+	}
 }

@@ -35,6 +35,12 @@ const (
 	// OutcomeProxyUnhealthy: the image would be rewritten, but the proxy is
 	// down and the config fails open.
 	OutcomeProxyUnhealthy Outcome = "proxy-unhealthy"
+	// OutcomeNotServed: the image would be rewritten, but the proxy is not
+	// known to serve the rewritten reference (it answered that it does not
+	// have it, or gave no answer in time and the config leaves such images
+	// direct), so the image is left as written: pointing a pod at a
+	// reference the proxy does not serve would be why it fails to start.
+	OutcomeNotServed Outcome = "not-served"
 )
 
 // Outcomes lists every Outcome, so that metrics can be initialised and tests
@@ -42,7 +48,7 @@ const (
 var Outcomes = []Outcome{
 	OutcomeRewritten, OutcomeAlreadyProxied, OutcomeNoRule, OutcomeUnroutedPublic, OutcomeExcludedImage,
 	OutcomeExcludedNamespace, OutcomeOptedOut, OutcomeUnparseable,
-	OutcomeInvalidResult, OutcomeAudit, OutcomeProxyUnhealthy,
+	OutcomeInvalidResult, OutcomeAudit, OutcomeProxyUnhealthy, OutcomeNotServed,
 }
 
 // ThroughProxy reports whether an image with this outcome is pulled through
@@ -50,4 +56,17 @@ var Outcomes = []Outcome{
 // needs the proxy's pull secrets and is what a preflight checks.
 func (o Outcome) ThroughProxy() bool {
 	return o == OutcomeRewritten || o == OutcomeAlreadyProxied
+}
+
+// Withheld turns a rewrite into the same decision withheld for why (for
+// OutcomeNotServed, decided after the rewrite by asking the proxy): the image
+// stays original, the rewrite becomes the proposal, the rule is kept, so the
+// image is counted under the same registry. Any other result is returned as
+// it is.
+func (r Result) Withheld(original string, why Outcome) Result {
+	if r.Outcome != OutcomeRewritten {
+		return r
+	}
+	r.Proposed, r.Image, r.Outcome = r.Image, original, why
+	return r
 }

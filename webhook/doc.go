@@ -5,7 +5,7 @@
 // Contract:
 //   - Three paths (Path), chosen by the API server from the namespace label
 //     wellknown.LabelMode (pullthrough.dev/mode), so the handler makes no API
-//     call and keeps no cache. A path stands for the namespace's mode, and
+//     call and keeps no cache of namespaces. A path stands for the namespace's mode, and
 //     config.Config.ModeIn gives the mode in force: PathMutate applies the
 //     config's mode, PathAudit only counts, warns and annotates, and
 //     PathAuditUnknownMode (a label value that is not a mode) audits and
@@ -37,6 +37,15 @@
 //     own images: the rest were written by the pod's author.
 //   - Drain takes a replica out of service before it stops serving, so a
 //     rolling restart leaves no request to fail open.
+//   - Before an image is pointed at the proxy (enforce, servedCheck on), the
+//     proxy must be known to serve the rewritten reference: a verdict cached
+//     per reference (bounded, expiring, kept across reloads), or one manifest
+//     HEAD, shared by concurrent requests, waited for at most
+//     servedCheck.budget. A refusal (404), or no answer within the budget
+//     under onTimeout direct, leaves the image as written (not-served); a
+//     check that fails gives no verdict and the image is rewritten. The
+//     handler still reads nothing from the cluster: the proxy's login is a
+//     mounted file, or the process's own ECR credentials (UseKeychain).
 //   - The Routing (a config.Config and the rewriters built from it) and
 //     proxy health are read per request from a State that a reload swaps
 //     whole; an invalid new config never replaces a valid one.

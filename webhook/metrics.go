@@ -29,6 +29,8 @@ type Metrics struct {
 	proxyUp        prometheus.Gauge
 	proxyChanges   *prometheus.CounterVec
 	proxyProbes    *prometheus.CounterVec
+	servedChecks   *prometheus.CounterVec
+	verdicts       prometheus.Gauge
 }
 
 // NewMetrics creates and registers the metrics on reg.
@@ -71,8 +73,16 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 			Name: wellknown.MetricProxyProbes,
 			Help: "Proxy probes by result (success, failure), including failures too few to mark it down.",
 		}, []string{"result"}),
+		servedChecks: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: wellknown.MetricServedChecks,
+			Help: "Checks of the proxy for a rewritten reference (servedCheck), by result: served; not-served (404: images naming it are left as written); error (no verdict: rewritten); timeout (an admission stopped waiting at servedCheck.budget and applied servedCheck.onTimeout; the check goes on and is counted again when it ends).",
+		}, []string{"result"}),
+		verdicts: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: wellknown.MetricServedVerdicts,
+			Help: "Per-reference verdicts the served check keeps (at most servedCheck.maxEntries), expired ones included until looked up.",
+		}),
 	}
-	for _, c := range []prometheus.Collector{m.images, m.requests, m.duration, m.internalErrors, m.reloads, m.lastReloadOK, m.proxyUp, m.proxyChanges, m.proxyProbes} {
+	for _, c := range []prometheus.Collector{m.images, m.requests, m.duration, m.internalErrors, m.reloads, m.lastReloadOK, m.proxyUp, m.proxyChanges, m.proxyProbes, m.servedChecks, m.verdicts} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}
@@ -96,6 +106,9 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 	}
 	for _, r := range []string{probeSuccess, probeFailure} {
 		m.proxyProbes.WithLabelValues(r)
+	}
+	for _, r := range checkResults {
+		m.servedChecks.WithLabelValues(r)
 	}
 	return m, nil
 }
@@ -172,3 +185,7 @@ func (m *Metrics) countProxyTransition(up bool) {
 	}
 	m.proxyChanges.WithLabelValues(to).Inc()
 }
+
+func (m *Metrics) countCheck(result string) { m.servedChecks.WithLabelValues(result).Inc() }
+
+func (m *Metrics) setVerdicts(n int) { m.verdicts.Set(float64(n)) }

@@ -33,7 +33,7 @@ type annotation struct{ key, value string }
 // whose value was not pullthrough's JSON and is replaced.
 func newPodPatch(p *pod, changes []podspec.Change, record, create bool) (*podPatch, []string) {
 	pp := &podPatch{}
-	var originals, proposals map[string]string
+	var originals, proposals, notServed map[string]string
 	for _, c := range changes {
 		switch c.Outcome {
 		case rewrite.OutcomeRewritten:
@@ -41,6 +41,8 @@ func newPodPatch(p *pod, changes []podspec.Change, record, create bool) (*podPat
 			originals = put(originals, c.Key(), c.Old)
 		case rewrite.OutcomeAudit:
 			proposals = put(proposals, c.Key(), c.Proposed)
+		case rewrite.OutcomeNotServed:
+			notServed = put(notServed, c.Key(), c.Proposed)
 		}
 	}
 	if !record {
@@ -59,6 +61,9 @@ func newPodPatch(p *pod, changes []podspec.Change, record, create bool) (*podPat
 	}
 	if !pp.mergeAnnotation(p, wellknown.AnnotationWouldRewrite, proposals, slots) {
 		replaced = append(replaced, wellknown.AnnotationWouldRewrite)
+	}
+	if !pp.mergeAnnotation(p, wellknown.AnnotationNotServed, notServed, slots) {
+		replaced = append(replaced, wellknown.AnnotationNotServed)
 	}
 	return pp, replaced
 }

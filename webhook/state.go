@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"sync/atomic"
 
+	"github.com/google/go-containerregistry/pkg/authn"
+
 	"github.com/pullthrough/pullthrough/config"
 	"github.com/pullthrough/pullthrough/resolve"
 	"github.com/pullthrough/pullthrough/rewrite"
@@ -24,6 +26,9 @@ type Routing struct {
 	// ProxyClient sends the proxy probes; it trusts proxyHealth.caBundle besides
 	// the system roots. Nil without proxyHealth.
 	ProxyClient *http.Client
+	// served asks the proxy whether it serves a rewritten reference; nil
+	// while servedCheck is off.
+	served *servedCheck
 }
 
 // NewRouting builds the rewriters of a loaded config.
@@ -45,6 +50,9 @@ func NewRouting(cfg *config.Config) (*Routing, error) {
 		}
 		r.ProxyClient = &http.Client{Transport: transport} // each probe has its own deadline
 	}
+	if r.served, err = newServedCheck(cfg); err != nil {
+		return nil, err
+	}
 	return r, nil
 }
 
@@ -54,12 +62,16 @@ func NewRouting(cfg *config.Config) (*Routing, error) {
 type State struct {
 	routing atomic.Pointer[Routing]
 	proxyUp atomic.Bool
+	// verdicts are the served check's, kept across reloads.
+	verdicts *verdicts
+	// ambient is the process's own keychain for the checks (UseKeychain).
+	ambient authn.Keychain
 }
 
 // NewState starts with r and the proxy assumed up: a rewrite is only
 // withheld after a probe has seen the proxy fail.
 func NewState(r *Routing) *State {
-	s := &State{}
+	s := &State{verdicts: newVerdicts()}
 	s.routing.Store(r)
 	s.proxyUp.Store(true)
 	return s

@@ -34,6 +34,9 @@ func warningsFor(changes []podspec.Change) []string {
 		case rewrite.OutcomeProxyUnhealthy:
 			long = fmt.Sprintf("pullthrough: %s: proxy down, kept %s", c.Key(), c.Old)
 			short = fmt.Sprintf("pullthrough: %s: proxy down, image kept", c.Key())
+		case rewrite.OutcomeNotServed:
+			long = fmt.Sprintf("pullthrough: %s: proxy not known to serve %s, kept %s", c.Key(), c.Proposed, c.Old)
+			short = fmt.Sprintf("pullthrough: %s: proxy not known to serve it, image kept", c.Key())
 		case rewrite.OutcomeUnroutedPublic:
 			long = fmt.Sprintf("pullthrough: %s: %s pulls from public registry %s: no mirror covers it", c.Key(), c.Old, c.Public)
 			short = fmt.Sprintf("pullthrough: %s: public registry %s has no mirror", c.Key(), c.Public)

@@ -11,6 +11,9 @@ const (
 	MetricProxyUp                = "pullthrough_proxy_up"
 	MetricProxyTransitions       = "pullthrough_proxy_transitions_total"
 	MetricProxyProbes            = "pullthrough_proxy_probes_total"
+	MetricServedChecks           = "pullthrough_served_checks_total"
+	MetricServedVerdicts         = "pullthrough_served_verdicts"
+	MetricVerdictRecordErrors    = "pullthrough_verdict_record_errors_total"
 )
 
 // Metrics of the running-pods gauge (`--pod-images` of `pullthrough webhook`

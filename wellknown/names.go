@@ -35,6 +35,11 @@ const (
 	// AnnotationWouldRewrite records on the audit path, with the same keys,
 	// the image enforce would use.
 	AnnotationWouldRewrite = "pullthrough.dev/would-rewrite"
+	// AnnotationNotServed records, with the same keys, the proxy's reference
+	// an image was not rewritten to because the proxy was not known to serve
+	// it (outcome not-served): what to warm, and what the final-state guard
+	// lets pass.
+	AnnotationNotServed = "pullthrough.dev/not-served"
 	// AnnotationMigratedImages records on every object the migrator patched
 	// the original of each value it replaced, keyed by JSON pointer; undo
 	// restores from it.

@@ -60,9 +60,9 @@ func runMigrate(args []string, stdout, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	var verifier resolve.Verifier
+	var cs kubernetes.Interface
 	if f.verify {
-		cs, err := kubernetes.NewForConfig(rc)
-		if err != nil {
+		if cs, err = kubernetes.NewForConfig(rc); err != nil {
 			return usageError{fmt.Errorf("kubeconfig: %w", err)}
 		}
 		if verifier, err = newVerifier(ctx, cfg, f.verifyFlags, cs, stderr); err != nil {
@@ -82,7 +82,12 @@ func runMigrate(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	} else {
-		if report, runErr = migrateRun(ctx, m, f, verifier); report == nil {
+		runErr = f.verifyFlags.withRecord(ctx, cs, verifier, func(v resolve.Verifier) error {
+			var err error
+			report, err = migrateRun(ctx, m, f, v)
+			return err
+		})
+		if report == nil {
 			return runErr
 		}
 		write := migrate.WriteTable
@@ -176,6 +181,8 @@ func parseMigrateFlags(args []string, stderr io.Writer) (*migrateFlags, error) {
 		return nil, usagef("--verify checks the proxy's images; --undo restores public ones")
 	case f.force && (!f.verify || !f.apply):
 		return nil, usagef("--force needs --verify and --apply")
+	case f.verifyFlags.record != "" && !f.verify:
+		return nil, usagef("--verdict-record needs --verify")
 	case f.opts.ServerDryRun && !f.apply:
 		return nil, usagef("--server-dry-run needs --apply (a plan sends no patch)")
 	case f.output != "table" && f.output != "json":

@@ -159,7 +159,7 @@ func watchPolicy(f *policyFlags, opts policy.Options, stderr io.Writer) error {
 		applier.Owner = clusterRoleOwner(cs, f.ownerClusterRole)
 	}
 	runnables := []manager.Runnable{watcher, applier, probeServer(f.serving.probeAddr, map[string]healthz.Checker{"applied": applier.Ready})}
-	watchers, err := informers(cs, f.podImages, f.pullFailures, state, log)
+	watchers, err := informers(cs, f.podImages, f.pullFailures, state, nil, log)
 	if err != nil {
 		return err
 	}

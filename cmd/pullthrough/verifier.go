@@ -2,29 +2,64 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net/http"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
 
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/pullthrough/pullthrough/certs"
 	"github.com/pullthrough/pullthrough/config"
 	"github.com/pullthrough/pullthrough/resolve"
 	"github.com/pullthrough/pullthrough/resolve/ecr"
 	"github.com/pullthrough/pullthrough/rewrite"
+	"github.com/pullthrough/pullthrough/verdicts"
 )
 
 // verifyFlags choose how --verify and `pullthrough verify` reach the proxy.
 type verifyFlags struct {
 	dockerConfig, caBundle string
+	record                 string // NS/NAME of the shared verdict record, or ""
 }
 
 func (v *verifyFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&v.dockerConfig, "docker-config", "", "docker config file with the proxy's login: auths, credHelpers and credsStore (docker-credential-NAME on PATH is run) (default: the config's imagePullSecrets, read in each namespace); either way an ECR registry is also reached with the process's AWS credentials")
 	fs.StringVar(&v.caBundle, "ca-bundle", "", "PEM CA bundle the proxy's certificate chains to (default: the config's proxyHealth.caBundle)")
+	fs.StringVar(&v.record, "verdict-record", "", "NS/NAME of the shared verdict record (a ConfigMap, e.g. pullthrough-system/"+verdicts.DefaultName+"): also write there which references the proxy served or refused, for the webhook that watches it (get, create and update on it)")
+}
+
+// recordingVerifier remembers what each check answered, for the shared
+// verdict record.
+type recordingVerifier struct {
+	resolve.Verifier
+	seen verdicts.Record
+}
+
+// Verify implements resolve.Verifier.
+func (r *recordingVerifier) Verify(ctx context.Context, namespace, image string) resolve.Result {
+	res := r.Verifier.Verify(ctx, namespace, image)
+	r.seen.Note(image, res, time.Now())
+	return res
+}
+
+// withRecord runs work with v, and then, with --verdict-record, writes what
+// v's checks answered into the record; a record that cannot be written fails
+// the command (exit 1) after work's own outcome.
+func (f verifyFlags) withRecord(ctx context.Context, cs kubernetes.Interface, v resolve.Verifier, work func(resolve.Verifier) error) error {
+	if f.record == "" {
+		return work(v)
+	}
+	at, err := certs.ParseNamespacedName("--verdict-record", f.record)
+	if err != nil {
+		return usageError{err}
+	}
+	rec := &recordingVerifier{Verifier: v, seen: verdicts.Record{}}
+	return errors.Join(work(rec), verdicts.Write(ctx, cs, at.Namespace, at.Name, rec.seen))
 }
 
 // proxyVerifier checks images against the proxy with the credentials a pod of the

@@ -67,7 +67,9 @@ func runVerify(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("listing the pods of %s: %w", namespace, err)
 	}
-	return verifyPods(ctx, v, rw, namespace, pods.Items, stdout, stderr)
+	return vf.withRecord(ctx, cs, v, func(v resolve.Verifier) error {
+		return verifyPods(ctx, v, rw, namespace, pods.Items, stdout, stderr)
+	})
 }
 
 // verifyPods checks the images of pods that pull through the proxy with

@@ -27,6 +27,8 @@ import (
 	"github.com/pullthrough/pullthrough/certs"
 	"github.com/pullthrough/pullthrough/inventory"
 	"github.com/pullthrough/pullthrough/pullfailures"
+	"github.com/pullthrough/pullthrough/resolve/ecr"
+	"github.com/pullthrough/pullthrough/verdicts"
 	"github.com/pullthrough/pullthrough/webhook"
 	"github.com/pullthrough/pullthrough/wellknown"
 )
@@ -42,6 +44,7 @@ type webhookFlags struct {
 	localHosts                     string
 	shutdownDelay                  time.Duration
 	podImages, pullFailures        bool
+	verdictRecord                  string
 	limits                         webhook.Limits
 	zap                            zap.Options
 }
@@ -59,9 +62,10 @@ func parseWebhookFlags(args []string, stderr io.Writer) (*webhookFlags, error) {
 	fs.StringVar(&f.secret, certs.FlagSecret, "", "NS/NAME: keep a self-signed CA and serving certificate in this Secret (needs the API server)")
 	fs.StringVar(&f.service, certs.FlagService, "", "NS/NAME of the webhook Service the certificate serves (with --"+certs.FlagSecret+")")
 	fs.StringVar(&f.webhookConfig, certs.FlagWebhookConfig, "", "MutatingWebhookConfiguration whose caBundle to keep current (with --"+certs.FlagSecret+")")
-	fs.StringVar(&f.kubeconfig, "kubeconfig", "", "kubeconfig for --"+certs.FlagSecret+", --pod-images, --pull-failures and --metrics-secure (default: in-cluster or $KUBECONFIG)")
+	fs.StringVar(&f.kubeconfig, "kubeconfig", "", "kubeconfig for --"+certs.FlagSecret+", --pod-images, --pull-failures, --verdict-record and --metrics-secure (default: in-cluster or $KUBECONFIG)")
 	fs.BoolVar(&f.podImages, "pod-images", false, "watch the cluster's pods (list/watch RBAC) and serve "+wellknown.MetricPodImages+": what the pods that exist still pull, by registry and outcome")
 	fs.BoolVar(&f.pullFailures, "pull-failures", false, "watch the kubelet's Failed events of pods (events list/watch RBAC) and serve "+wellknown.MetricPullFailures+": the failed pulls of images pointed at the proxy, by registry and reason")
+	fs.StringVar(&f.verdictRecord, "verdict-record", "", "NS/NAME of the shared verdict record (a ConfigMap that verify, migrate --verify and warm write): watch it (get, list and watch on that one name) and decide from its verdicts as from the served check's own")
 	fs.StringVar(&f.localHosts, "local-cert-hosts", "", "development only: write a fresh CA (ca.crt) and serving certificate for these comma-separated hosts into --cert-dir before serving")
 	fs.DurationVar(&f.shutdownDelay, "shutdown-delay", 5*time.Second, "on SIGTERM, report not ready and keep answering (closing each connection) this long before draining in-flight requests and exiting, so no request reaches a closed port during a rolling restart; keep it under terminationGracePeriodSeconds")
 	bindLimitFlags(fs, &f.limits)
@@ -135,6 +139,9 @@ func runWebhook(args []string, _, stderr io.Writer) error {
 		log.Info("wrote a development certificate", "certDir", f.certDir, "hosts", f.localHosts)
 	}
 	state := webhook.NewState(cfg)
+	// The served check reaches an ECR proxy with the pod's AWS credentials
+	// (IRSA, Pod Identity), as the kubelet's credential provider does.
+	state.UseKeychain(ecr.Keychain(context.Background(), stderr))
 	metrics, err := webhook.NewMetrics(ctrlmetrics.Registry)
 	if err != nil {
 		return fmt.Errorf("register metrics: %w", err)
@@ -150,7 +157,7 @@ func runWebhook(args []string, _, stderr io.Writer) error {
 		&webhook.ProxyProber{State: state, Metrics: metrics, Log: log.WithName("proxy")},
 		healthServer(f.serving.probeAddr, server, drain),
 	}
-	if runnables, err = withWatchers(runnables, f, state, log); err != nil {
+	if runnables, err = withWatchers(runnables, f, state, metrics, log); err != nil {
 		return err
 	}
 	if runnables, err = withMetricsServer(runnables, f.serving, f.kubeconfig); err != nil {
@@ -169,28 +176,48 @@ func runWebhook(args []string, _, stderr io.Writer) error {
 	return runSelfSigned(ctx, *f, runnables, serve)
 }
 
-// withWatchers adds the opt-in informers (--pod-images, --pull-failures) to
-// runnables, on a client of --kubeconfig made only when one is asked for.
-func withWatchers(runnables []manager.Runnable, f *webhookFlags, state *webhook.State, log logr.Logger) ([]manager.Runnable, error) {
-	if !f.podImages && !f.pullFailures {
+// withWatchers adds the opt-in informers (--pod-images, --pull-failures) and
+// the verdict record's watcher (--verdict-record) to runnables, on a client of
+// --kubeconfig made only when one is asked for.
+func withWatchers(runnables []manager.Runnable, f *webhookFlags, state *webhook.State, metrics *webhook.Metrics, log logr.Logger) ([]manager.Runnable, error) {
+	if !f.podImages && !f.pullFailures && f.verdictRecord == "" {
 		return runnables, nil
 	}
 	cs, err := clientset(f.kubeconfig)
 	if err != nil {
 		return nil, err
 	}
-	watchers, err := informers(cs, f.podImages, f.pullFailures, state, log)
+	if f.verdictRecord != "" {
+		at, err := certs.ParseNamespacedName("--verdict-record", f.verdictRecord)
+		if err != nil {
+			return nil, usageError{err}
+		}
+		w, err := verdicts.NewWatcher(cs, at.Namespace, at.Name, state, ctrlmetrics.Registry, log.WithName("verdicts"))
+		if err != nil {
+			return nil, err
+		}
+		runnables = append(runnables, w)
+	}
+	watchers, err := informers(cs, f.podImages, f.pullFailures, state, metrics, log)
 	return append(runnables, watchers...), err
 }
 
 // informers builds the opt-in informers of the webhook and of `policy
-// --watch` on cs: the pod-images gauge and the failed-pull counter.
-func informers(cs kubernetes.Interface, podImages, pullFailures bool, state *webhook.State, log logr.Logger) ([]manager.Runnable, error) {
+// --watch` on cs: the pod-images gauge and the failed-pull counter. With
+// prefill (the webhook's metrics; nil for the policy engine, which follows no
+// verdicts), the pods the gauge sees fill the served check's verdicts ahead of
+// time.
+func informers(cs kubernetes.Interface, podImages, pullFailures bool, state *webhook.State, prefill *webhook.Metrics, log logr.Logger) ([]manager.Runnable, error) {
 	var runnables []manager.Runnable
 	if podImages {
 		inv, err := inventory.New(cs, state, ctrlmetrics.Registry, log.WithName("inventory"))
 		if err != nil {
 			return nil, err
+		}
+		if prefill != nil {
+			if err := inv.Prefill(state, prefill); err != nil {
+				return nil, err
+			}
 		}
 		runnables = append(runnables, inv)
 	}

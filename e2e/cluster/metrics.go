@@ -22,8 +22,8 @@ func APIServerMetrics(ctx context.Context, cs kubernetes.Interface) (map[string]
 	return ParseMetrics(body, "the API server's /metrics")
 }
 
-// ParseMetrics parses a scrape in Prometheus' text format; what names it in
-// an error.
+// ParseMetrics parses a scrape in Prometheus' text format, for MetricSum;
+// what names it in an error.
 func ParseMetrics(body []byte, what string) (map[string]*dto.MetricFamily, error) {
 	parser := expfmt.NewTextParser(model.UTF8Validation)
 	families, err := parser.TextToMetricFamilies(bytes.NewReader(body))

@@ -16,10 +16,11 @@ import (
 // reloadConfigs are two valid configs that route both of the stream's
 // images differently, and an invalid one (an unknown field), which must
 // never be served: each created pod must carry one whole valid config's
-// routes, never a mix, never the invalid one's.
+// routes, never a mix, never the invalid one's. The targets are example
+// hosts, so the served check is off.
 var reloadConfigs = []struct{ name, text string }{
-	{"a", "mirrors:\n  - {source: docker.io, target: proxy.example.internal/hub-a}\n  - {source: ghcr.io, target: proxy.example.internal/ghcr-a}\n"},
-	{"b", "mirrors:\n  - {source: docker.io, target: proxy.example.internal/hub-b}\n  - {source: ghcr.io, target: proxy.example.internal/ghcr-b}\n"},
+	{"a", "mirrors:\n  - {source: docker.io, target: proxy.example.internal/hub-a}\n  - {source: ghcr.io, target: proxy.example.internal/ghcr-a}\nservedCheck: {enabled: false}\n"},
+	{"b", "mirrors:\n  - {source: docker.io, target: proxy.example.internal/hub-b}\n  - {source: ghcr.io, target: proxy.example.internal/ghcr-b}\nservedCheck: {enabled: false}\n"},
 	{"invalid", "mirrors:\n  - {source: docker.io, target: proxy.example.internal/hub-bad}\n  - {source: ghcr.io, target: proxy.example.internal/ghcr-bad}\nunknownField: true\n"},
 }
 

@@ -25,11 +25,25 @@ import (
 )
 
 // Hosts are the public registries the lab's world plays; the quay.io proxy
-// requires a login, which only the pull secret pullthrough names carries.
-var Hosts = []string{"docker.io", "quay.io", "registry.k8s.io"}
+// requires a login, which only the pull secret pullthrough names carries;
+// the ghcr.io proxy fails as an Amazon ECR cache does, the gcr.io proxy as
+// Harbor's.
+var Hosts = []string{"docker.io", "quay.io", "registry.k8s.io", ECRHost, HarborHost}
 
 // AuthHost is the registry whose proxy requires credentials.
 const AuthHost = "quay.io"
+
+// ECRHost is the registry whose proxy plays Amazon ECR's cache
+// (registry.ProxyECR): a digest is not found until its tag was pulled.
+const ECRHost = "ghcr.io"
+
+// HarborHost is the registry whose proxy plays Harbor's cache
+// (registry.ProxyHarbor): a tag the upstream deleted is not found.
+const HarborHost = "gcr.io"
+
+// NotServedTTL is how long the lab's webhook keeps a not-served verdict
+// (servedCheck.notServedTTL), short so that a scenario sees it expire.
+const NotServedTTL = 2 * time.Second
 
 // PullSecret is the secret the lab's config names and the webhook adds to pods.
 const PullSecret = "proxy-pull"
@@ -72,7 +86,8 @@ func StartLab(ctx context.Context, bin string, logs io.Writer) (*Lab, error) {
 
 func (l *Lab) start(ctx context.Context) error {
 	var err error
-	if l.Set, err = registry.Start(registry.Options{Hosts: Hosts, AuthHosts: []string{AuthHost}, World: true, Output: l.logs}); err != nil {
+	if l.Set, err = registry.Start(registry.Options{Hosts: Hosts, AuthHosts: []string{AuthHost}, World: true, Output: l.logs,
+		Kinds: map[string]registry.ProxyKind{ECRHost: registry.ProxyECR, HarborHost: registry.ProxyHarbor}}); err != nil {
 		return err
 	}
 	if _, err := l.Set.Seed(ctx, registry.Image{Ref: cluster.DefaultSandboxImage, Runnable: true}); err != nil {
@@ -97,7 +112,7 @@ func (l *Lab) start(ctx context.Context) error {
 	if l.CS, err = kubernetes.NewForConfig(l.Cluster.Config()); err != nil {
 		return err
 	}
-	if err := os.WriteFile(l.Config, []byte(l.mirrorConfig(Hosts, true)), 0o600); err != nil {
+	if err := l.writeConfig(); err != nil {
 		return err
 	}
 	if err := l.Nodeconfig("registry.k8s.io"); err != nil {
@@ -124,6 +139,23 @@ func (l *Lab) Stop() error {
 		errs = append(errs, l.Set.Stop())
 	}
 	return errors.Join(append(errs, os.RemoveAll(l.dir))...)
+}
+
+// writeConfig writes the webhook's config: every host to its proxy, the
+// pull secret, and the served check with the proxies' login and CA, as the
+// chart mounts them.
+func (l *Lab) writeConfig() error {
+	login, err := l.Set.DockerConfigJSON()
+	if err != nil {
+		return err
+	}
+	dockerConfig := filepath.Join(l.dir, "proxy-login.json")
+	if err := os.WriteFile(dockerConfig, login, 0o600); err != nil {
+		return err
+	}
+	cfg := l.mirrorConfig(Hosts, true) + fmt.Sprintf("servedCheck: {dockerConfig: %q, caBundle: %q, notServedTTL: %s}\n",
+		dockerConfig, l.Set.CAFile, NotServedTTL)
+	return os.WriteFile(l.Config, []byte(cfg), 0o600)
 }
 
 // mirrorConfig maps sources to their proxies, naming the pull secret if asked.

@@ -25,6 +25,8 @@ func TestNode(t *testing.T) {
 	t.Run("credentials: the proxy needs the pull secret", l.credentials)
 	t.Run("pull outcomes: failed pulls counted and reported", l.pullOutcomes)
 	t.Run("node fallback through the CRI", l.fallback)
+	t.Run("served: a digest behind the ECR-like proxy", l.ecrDigest)
+	t.Run("served: a deleted tag behind the Harbor-like proxy", l.harborDeleted)
 	// Last: it kills the webhook.
 	t.Run("fail-open seen", l.failOpen)
 }

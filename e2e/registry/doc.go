@@ -17,6 +17,14 @@
 //     blob, other). Seeding bypasses the counter.
 //   - Proxy.Stop and Proxy.Start stop and restart one pull-through proxy on the same
 //     address with its cache intact, for proxy-health tests.
+//   - Options.Kinds makes a proxy fail as a real product's cache does, played by an
+//     in-process TLS front before the Distribution proxy: ProxyECR (a manifest by
+//     digest is 404 MANIFEST_UNKNOWN until a tag of its repository was pulled
+//     through it) and ProxyHarbor (a tag the upstream deleted is 404, cached or
+//     not). Set.DeleteTag deletes a tag on an upstream, its manifest kept.
+//   - Options.AuthHosts puts a proxy behind htpasswd (Set.PullSecret carries the
+//     login), and Upstream.SetPullLimit makes an upstream answer 429 with Docker
+//     Hub's ratelimit headers past a PullLimit.
 //   - Local is one plain-HTTP registry without a proxy or auth, to push to
 //     (the release tests push the image and the chart there).
 //   - Set.Pull pulls like a node runtime: manifest (an index resolves to linux/amd64),

@@ -3,6 +3,8 @@ package registry
 import (
 	"context"
 	"fmt"
+	"io"
+	"net/http"
 	"strings"
 
 	"github.com/distribution/reference"
@@ -142,4 +144,31 @@ func randomIndex(platforms []string) (v1.ImageIndex, error) {
 		})
 	}
 	return index, nil
+}
+
+// DeleteTag deletes public's tag on its upstream (uncounted), as a publisher
+// deleting a release does. The manifest stays, reachable by its digest.
+func (s *Set) DeleteTag(ctx context.Context, public string) error {
+	up, path, err := s.locate(public)
+	if err != nil {
+		return err
+	}
+	repo, tag, ok := strings.Cut(path, ":")
+	if !ok || strings.Contains(path, "@") {
+		return fmt.Errorf("%q: deleting a tag needs a tag, and no digest", public)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodDelete, "http://"+up.direct+"/v2/"+repo+"/manifests/"+tag, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("deleting %s: %w", public, err)
+	}
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	_ = resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted {
+		return fmt.Errorf("deleting %s: %s: %s", public, resp.Status, body)
+	}
+	return nil
 }

@@ -33,6 +33,7 @@ type serverConfig struct {
 	tlsDir    string // tls.crt and tls.key; "" for plain HTTP
 	htpasswd  string // file; "" for no auth
 	remoteURL string // proxy.remoteurl; "" for an ordinary registry
+	delete    bool   // storage.delete.enabled: an upstream can lose a tag (DeleteTag)
 }
 
 // yaml renders a Distribution configuration. Every value is a path or an address
@@ -46,6 +47,7 @@ func (c serverConfig) yaml() (string, error) {
 		"log:\n  level: warn\n  accesslog:\n    disabled: true\n" +
 		fmt.Sprintf("storage:\n  filesystem:\n    rootdirectory: %q\n", c.storage) +
 		"  maintenance:\n    uploadpurging:\n      enabled: false\n" +
+		fmt.Sprintf("  delete:\n    enabled: %t\n", c.delete) +
 		fmt.Sprintf("http:\n  addr: %q\n  secret: %q\n", c.addr, hex.EncodeToString(secret))
 	if c.tlsDir != "" {
 		s += fmt.Sprintf("  tls:\n    certificate: %q\n    key: %q\n",

@@ -35,6 +35,9 @@ type Options struct {
 	Hosts []string
 	// AuthHosts are those of Hosts whose proxy requires Username and Set.Password.
 	AuthHosts []string
+	// Kinds makes the proxy of a host of Hosts fail as a real product's cache
+	// does (ProxyECR, ProxyHarbor); a host not named is ProxyDistribution.
+	Kinds map[string]ProxyKind
 	// World serves the internet a node sees (Set.WorldProxy): the upstreams under
 	// the public registries' real host names, through an HTTPS forward proxy.
 	World bool
@@ -76,11 +79,15 @@ type Proxy struct {
 	// Addr is host:port, served over TLS from the Set's CA: a bare-host mirror target.
 	Addr string
 	// Auth is whether it requires Username and Set.Password.
-	Auth   bool
+	Auth bool
+	// Kind is the product whose failures it plays.
+	Kind   ProxyKind
 	server *server
+	front  *front // before server, for a Kind other than ProxyDistribution
 }
 
-// Stop stops the proxy; its address then refuses connections.
+// Stop stops the proxy; its address then refuses connections (or, behind
+// the front of a Kind, answers 502).
 func (p *Proxy) Stop() error { return p.server.stop() }
 
 // Start starts a stopped proxy again on the same address, with its cache.
@@ -170,8 +177,15 @@ func (s *Set) start(bin string, opts Options) error {
 		if err != nil {
 			return err
 		}
+		kind := opts.Kinds[host]
+		backend := addrs[i]
+		if kind != ProxyDistribution {
+			if backend, err = freeAddr(); err != nil {
+				return err
+			}
+		}
 		cfg := serverConfig{
-			addr:      addrs[i],
+			addr:      backend,
 			storage:   filepath.Join(s.dir, "proxy-"+host),
 			tlsDir:    tlsDir,
 			remoteURL: "http://" + up.Addr,
@@ -184,9 +198,15 @@ func (s *Set) start(bin string, opts Options) error {
 		if err != nil {
 			return err
 		}
-		s.proxies[host] = &Proxy{Addr: addrs[i], Auth: auth, server: srv}
+		p := &Proxy{Addr: addrs[i], Auth: auth, Kind: kind, server: srv}
+		s.proxies[host] = p
 		if err := srv.start(); err != nil {
 			return err
+		}
+		if kind != ProxyDistribution {
+			if p.front, err = startFront(kind, addrs[i], backend, up.Addr, tlsDir, s.transport, out); err != nil {
+				return err
+			}
 		}
 	}
 	if opts.World {
@@ -202,7 +222,7 @@ func (s *Set) startUpstream(bin, host string, client *http.Client, out io.Writer
 		return nil, err
 	}
 	srv, err := newServer("upstream-"+host, bin, s.dir,
-		serverConfig{addr: direct, storage: filepath.Join(s.dir, "upstream-"+host)}, client, out)
+		serverConfig{addr: direct, storage: filepath.Join(s.dir, "upstream-"+host), delete: true}, client, out)
 	if err != nil {
 		return nil, err
 	}
@@ -333,6 +353,9 @@ func (s *Set) Stop() error {
 		errs = append(errs, s.world.close())
 	}
 	for _, p := range s.proxies {
+		if p.front != nil {
+			errs = append(errs, p.front.close())
+		}
 		errs = append(errs, p.server.stop())
 	}
 	for _, u := range s.upstreams {

@@ -119,6 +119,9 @@ func run(rounds int, benchtime time.Duration, out, cpuprofile string) error {
 			c.fixture, c.what, objectBytes(body), median(base.ns)/1e3, median(base.allocs), median(ours.ns)/1e3, median(ours.allocs),
 			median(ratios), slices.Min(ratios), slices.Max(ratios), median(ours.allocs)/median(base.allocs), c.target, ok)
 	}
+	if err := servedSection(&b, rounds); err != nil {
+		return fmt.Errorf("the served check: %w", err)
+	}
 	var w io.Writer = os.Stdout
 	if out != "" {
 		kept, err := keptSections(out)

@@ -17,6 +17,7 @@ import (
 	"github.com/pullthrough/pullthrough/policy"
 	"github.com/pullthrough/pullthrough/pullfailures"
 	"github.com/pullthrough/pullthrough/rewrite"
+	"github.com/pullthrough/pullthrough/verdicts"
 	"github.com/pullthrough/pullthrough/webhook"
 )
 
@@ -34,6 +35,10 @@ var metricSets = []metricSet{
 	}},
 	{"pullthrough webhook --pull-failures (chart: metrics.pullFailures)", func(r prometheus.Registerer) error {
 		_, _, err := pullfailures.RegisterMetrics(r, nil)
+		return err
+	}},
+	{"pullthrough webhook --verdict-record NS/NAME", func(r prometheus.Registerer) error {
+		_, err := verdicts.RegisterMetrics(r)
 		return err
 	}},
 	{"pullthrough nodeconfig --watch (the node agent)", func(r prometheus.Registerer) error {

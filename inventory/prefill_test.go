@@ -1,0 +1,86 @@
+package inventory
+
+import (
+	"encoding/json"
+	"encoding/pem"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/go-logr/logr"
+	"github.com/prometheus/client_golang/prometheus"
+	admissionv1 "k8s.io/api/admission/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
+
+	"github.com/pullthrough/pullthrough/webhook"
+)
+
+// TestPrefill runs the checks ahead of time against a real API server: the
+// informer's first list asks the proxy about the reference a pod's image is
+// rewritten to and the one a pod already names on the proxy, once each; the
+// admission of the next pod of that image then asks nothing.
+func TestPrefill(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	asked := map[string]int{}
+	proxy := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/v2/" {
+			return
+		}
+		mu.Lock()
+		asked[r.URL.Path]++
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/vnd.oci.image.manifest.v1+json")
+		w.Header().Set("Docker-Content-Digest", "sha256:"+strings.Repeat("a", 64))
+		w.Header().Set("Content-Length", "10")
+	}))
+	defer proxy.Close()
+	host := strings.TrimPrefix(proxy.URL, "https://")
+	ca := filepath.Join(t.TempDir(), "ca.crt")
+	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: proxy.Certificate().Raw}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	state := testState(t, fmt.Sprintf("mirrors: [{source: docker.io, target: %q}]\nservedCheck: {caBundle: %q}\n", host, ca))
+	metrics, err := webhook.NewMetrics(prometheus.NewRegistry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs := startCluster(t, "shop")
+	if _, err := cs.CoreV1().Pods("shop").Create(t.Context(), pod("shop", "web", nil, "library/web:1", host+"/library/migrated:1"), metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	inv, err := New(cs, state, prometheus.NewRegistry(), logr.Discard())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := inv.Prefill(state, metrics); err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = inv.Start(t.Context()) }()
+	count := func() string {
+		mu.Lock()
+		defer mu.Unlock()
+		return fmt.Sprint(asked)
+	}
+	want := fmt.Sprint(map[string]int{"/v2/library/migrated/manifests/1": 1, "/v2/library/web/manifests/1": 1})
+	eventually(t, func() bool { return count() == want }, count)
+
+	raw, err := json.Marshal(pod("shop", "next", nil, "library/web:1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &webhook.PodHandler{State: state, Metrics: metrics, Path: webhook.PathMutate}
+	resp := h.Handle(t.Context(), admission.Request{AdmissionRequest: admissionv1.AdmissionRequest{UID: "u",
+		Kind: metav1.GroupVersionKind{Version: "v1", Kind: "Pod"}, Operation: admissionv1.Create, Namespace: "shop",
+		Object: runtime.RawExtension{Raw: raw}}})
+	if len(resp.Patches) == 0 || count() != want {
+		t.Errorf("the next pod: patches %v, proxy asked %s; want it rewritten from the cached verdict, nothing asked", resp.Patches, count())
+	}
+}
