@@ -35,6 +35,11 @@ const (
 	// OutcomeProxyUnhealthy: the image would be rewritten, but the proxy is
 	// down and the config fails open.
 	OutcomeProxyUnhealthy Outcome = "proxy-unhealthy"
+	// OutcomeNoPullSecret: the image would be rewritten, but the proxy needs
+	// credentials (the config names imagePullSecrets) and the pod's namespace
+	// lacks one of those Secrets: pointed at the proxy, the pod could not
+	// pull, so the image is left as written.
+	OutcomeNoPullSecret Outcome = "no-pull-secret"
 )
 
 // Outcomes lists every Outcome, so that metrics can be initialised and tests
@@ -42,7 +47,7 @@ const (
 var Outcomes = []Outcome{
 	OutcomeRewritten, OutcomeAlreadyProxied, OutcomeNoRule, OutcomeUnroutedPublic, OutcomeExcludedImage,
 	OutcomeExcludedNamespace, OutcomeOptedOut, OutcomeUnparseable,
-	OutcomeInvalidResult, OutcomeAudit, OutcomeProxyUnhealthy,
+	OutcomeInvalidResult, OutcomeAudit, OutcomeProxyUnhealthy, OutcomeNoPullSecret,
 }
 
 // ThroughProxy reports whether an image with this outcome is pulled through
