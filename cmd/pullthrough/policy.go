@@ -13,7 +13,6 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
-	"sigs.k8s.io/controller-runtime/pkg/manager"
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	"github.com/pullthrough/pullthrough/config"
@@ -28,6 +27,7 @@ type policyFlags struct {
 	apply, watch, podImages                     bool
 	resync                                      time.Duration
 	metricsAddr, probeAddr                      string
+	pullSecrets                                 pullSecretFlags
 	zap                                         zap.Options
 }
 
@@ -44,6 +44,7 @@ func parsePolicyFlags(args []string, stderr io.Writer) (*policyFlags, error) {
 	fs.BoolVar(&f.podImages, "pod-images", false, "with --watch: watch the cluster's pods and serve pullthrough_pod_images, as the webhook's --pod-images")
 	fs.StringVar(&f.metricsAddr, "metrics-bind-address", ":8080", "with --watch: address of /metrics; 0 disables")
 	fs.StringVar(&f.probeAddr, "health-probe-bind-address", ":8081", "with --watch: address of /healthz and /readyz (ready once the policies are applied)")
+	bindReplicatorFlags(fs, &f.pullSecrets)
 	f.zap.BindFlags(fs)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: pullthrough policy --config FILE [--guard off|warn|deny] > policies.yaml\n"+
@@ -62,6 +63,11 @@ func parsePolicyFlags(args []string, stderr io.Writer) (*policyFlags, error) {
 		return nil, usagef("--watch needs --apply")
 	case f.resync <= 0:
 		return nil, usagef("--resync: %s is not positive", f.resync)
+	case f.pullSecrets.replicate != "" && !f.watch:
+		return nil, usagef("--replicate-pull-secret needs --watch")
+	}
+	if err := f.pullSecrets.validate(); err != nil {
+		return nil, err
 	}
 	return f, nil
 }
@@ -156,7 +162,12 @@ func watchPolicy(f *policyFlags, opts policy.Options, stderr io.Writer) error {
 	if f.ownerClusterRole != "" {
 		applier.Owner = clusterRoleOwner(cs, f.ownerClusterRole)
 	}
-	runnables := []manager.Runnable{watcher, applier, probeServer(f.probeAddr, map[string]healthz.Checker{"applied": applier.Ready})}
+	ready := map[string]healthz.Checker{"applied": applier.Ready}
+	runnables, err := pullSecrets(f.pullSecrets, f.kubeconfig, state, ready, log)
+	if err != nil {
+		return err
+	}
+	runnables = append(runnables, watcher, applier, probeServer(f.probeAddr, ready))
 	if f.podImages {
 		inv, err := inventory.New(cs, state, ctrlmetrics.Registry, log.WithName("inventory"))
 		if err != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"slices"
 	"time"
@@ -17,15 +18,41 @@ import (
 	"github.com/pullthrough/pullthrough/webhook"
 )
 
+// pullSecretFlags are the webhook's --check-pull-secrets and the replicator's
+// flags, which `pullthrough policy --watch` shares: the policy engine cannot
+// check, and the replicator is what delivers the secret there.
+type pullSecretFlags struct {
+	check                    bool
+	replicate, from, ownerCR string
+}
+
+// bindReplicatorFlags binds the replicator's flags.
+func bindReplicatorFlags(fs *flag.FlagSet, f *pullSecretFlags) {
+	fs.StringVar(&f.replicate, "replicate-pull-secret", "", "copy the Secret of this name from --pull-secret-namespace into every namespace whose pods are rewritten, and keep the copies equal to it (server-side apply; RBAC by resourceNames); name it in the config's imagePullSecrets")
+	fs.StringVar(&f.from, "pull-secret-namespace", "", "namespace of the Secret --replicate-pull-secret copies (the release's)")
+	fs.StringVar(&f.ownerCR, "pull-secret-owner-cluster-role", "", "with --replicate-pull-secret: make this ClusterRole the owner of every copy, so that deleting it (switching the replicator off, uninstalling) deletes them")
+}
+
+// validate refuses a replicator flag without the others it needs.
+func (f pullSecretFlags) validate() error {
+	switch {
+	case (f.replicate == "") != (f.from == ""):
+		return usagef("--replicate-pull-secret and --pull-secret-namespace go together")
+	case f.ownerCR != "" && f.replicate == "":
+		return usagef("--pull-secret-owner-cluster-role needs --replicate-pull-secret")
+	}
+	return nil
+}
+
 // pullSecrets wires --check-pull-secrets and --replicate-pull-secret: the
 // Index of the Secrets' names (the replica is ready once each is listed),
 // the check in state, and the replicator. Neither asked: nothing, and no
 // API server is needed.
-func pullSecrets(f webhookFlags, state *webhook.State, ready map[string]healthz.Checker, log logr.Logger) ([]manager.Runnable, error) {
-	if !f.checkPullSecrets && f.replicate == "" {
+func pullSecrets(f pullSecretFlags, kubeconfig string, state *webhook.State, ready map[string]healthz.Checker, log logr.Logger) ([]manager.Runnable, error) {
+	if !f.check && f.replicate == "" {
 		return nil, nil
 	}
-	rc, err := restConfig(f.kubeconfig)
+	rc, err := restConfig(kubeconfig)
 	if err != nil {
 		return nil, usageError{fmt.Errorf("kubeconfig: %w", err)}
 	}
@@ -38,7 +65,7 @@ func pullSecrets(f webhookFlags, state *webhook.State, ready map[string]healthz.
 	}
 	names := state.Routing().Config.ImagePullSecrets
 	var watched []string
-	if f.checkPullSecrets {
+	if f.check {
 		watched = slices.Clone(names)
 	}
 	if f.replicate != "" && !slices.Contains(names, f.replicate) {
@@ -54,7 +81,7 @@ func pullSecrets(f webhookFlags, state *webhook.State, ready map[string]healthz.
 	}
 	ready["pull-secrets"] = index.Ready
 	runnables := []manager.Runnable{index}
-	if f.checkPullSecrets {
+	if f.check {
 		state.CheckPullSecrets(index)
 	}
 	if f.replicate == "" {
@@ -64,11 +91,11 @@ func pullSecrets(f webhookFlags, state *webhook.State, ready map[string]healthz.
 	if err != nil {
 		return nil, usageError{fmt.Errorf("kubeconfig: %w", err)}
 	}
-	opts := pullsecret.Options{Name: f.replicate, Source: f.replicateFrom}
-	if f.owner != "" {
+	opts := pullsecret.Options{Name: f.replicate, Source: f.from}
+	if f.ownerCR != "" {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		if opts.Owner, err = clusterRoleOwner(cs, f.owner)(ctx); err != nil {
+		if opts.Owner, err = clusterRoleOwner(cs, f.ownerCR)(ctx); err != nil {
 			return nil, err
 		}
 	}

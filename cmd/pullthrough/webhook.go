@@ -39,8 +39,7 @@ type webhookFlags struct {
 	localHosts                              string
 	shutdownDelay                           time.Duration
 	podImages                               bool
-	checkPullSecrets                        bool
-	replicate, replicateFrom, owner         string
+	pullSecrets                             pullSecretFlags
 	limits                                  webhook.Limits
 	zap                                     zap.Options
 }
@@ -63,10 +62,8 @@ func parseWebhookFlags(args []string, stderr io.Writer) (*webhookFlags, error) {
 	fs.StringVar(&f.webhookConfig, certs.FlagWebhookConfig, "", "MutatingWebhookConfiguration whose caBundle to keep current (with --"+certs.FlagSecret+")")
 	fs.StringVar(&f.kubeconfig, "kubeconfig", "", "kubeconfig for --"+certs.FlagSecret+" and --pod-images (default: in-cluster or $KUBECONFIG)")
 	fs.BoolVar(&f.podImages, "pod-images", false, "watch the cluster's pods (list/watch RBAC) and serve "+wellknown.MetricPodImages+": what the pods that exist still pull, by registry and outcome")
-	fs.BoolVar(&f.checkPullSecrets, "check-pull-secrets", false, "before pointing a pod at the proxy, check that its namespace holds every Secret of the config's imagePullSecrets, else leave its images as written (outcome no-pull-secret); watches the Secrets of those names in every namespace, metadata only (list/watch RBAC by resourceNames)")
-	fs.StringVar(&f.replicate, "replicate-pull-secret", "", "copy the Secret of this name from --pull-secret-namespace into every namespace whose pods are rewritten, and keep the copies equal to it (server-side apply; RBAC by resourceNames); name it in the config's imagePullSecrets")
-	fs.StringVar(&f.replicateFrom, "pull-secret-namespace", "", "namespace of the Secret --replicate-pull-secret copies (the release's)")
-	fs.StringVar(&f.owner, "owner-cluster-role", "", "with --replicate-pull-secret: make this ClusterRole the owner of every copy, so that deleting it (switching the replicator off, uninstalling) deletes them")
+	fs.BoolVar(&f.pullSecrets.check, "check-pull-secrets", false, "before pointing a pod at the proxy, check that its namespace holds every Secret of the config's imagePullSecrets, else leave its images as written (outcome no-pull-secret); watches the Secrets of those names in every namespace, metadata only (list/watch RBAC by resourceNames)")
+	bindReplicatorFlags(fs, &f.pullSecrets)
 	fs.StringVar(&f.localHosts, "local-cert-hosts", "", "development only: write a fresh CA (ca.crt) and serving certificate for these comma-separated hosts into --cert-dir before serving")
 	fs.DurationVar(&f.shutdownDelay, "shutdown-delay", 5*time.Second, "on SIGTERM, report not ready and keep answering (closing each connection) this long before draining in-flight requests and exiting, so no request reaches a closed port during a rolling restart; keep it under terminationGracePeriodSeconds")
 	bindLimitFlags(fs, &f.limits)
@@ -79,10 +76,9 @@ func parseWebhookFlags(args []string, stderr io.Writer) (*webhookFlags, error) {
 		return nil, usagef("unexpected arguments: %v", fs.Args())
 	case f.config == "":
 		return nil, usagef("--config is required")
-	case (f.replicate == "") != (f.replicateFrom == ""):
-		return nil, usagef("--replicate-pull-secret and --pull-secret-namespace go together")
-	case f.owner != "" && f.replicate == "":
-		return nil, usagef("--owner-cluster-role needs --replicate-pull-secret")
+	}
+	if err := f.pullSecrets.validate(); err != nil {
+		return nil, err
 	}
 	if err := checkLimits(f.limits); err != nil {
 		return nil, err
@@ -158,7 +154,7 @@ func runWebhook(args []string, _, stderr io.Writer) error {
 		server.Register(string(path), drain.Wrap(h))
 	}
 	ready := map[string]healthz.Checker{}
-	runnables, err := pullSecrets(*f, state, ready, log)
+	runnables, err := pullSecrets(f.pullSecrets, f.kubeconfig, state, ready, log)
 	if err != nil {
 		return err
 	}
