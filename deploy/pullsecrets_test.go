@@ -2,12 +2,9 @@ package deploy
 
 import (
 	"context"
-	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -106,7 +103,8 @@ func TestPullSecrets(t *testing.T) {
 		mustDo(t, createNamespace(ctx, admin, "bare"))
 		waitCopy(t, admin, "bare", source) // proxy-pull arrives; team-creds never does
 		const series = `pullthrough_images_total{outcome="no-pull-secret",registry="docker.io"}`
-		before := sample(t, hook.MetricsURL, series)
+		before, err := hook.Sample(ctx, series)
+		mustDo(t, err)
 		w := &warnings{}
 		got := createPod(t, c, "bare", w)
 		if img := got.Spec.Containers[0].Image; img != "nginx:1" || len(got.Spec.ImagePullSecrets) != 0 {
@@ -115,7 +113,9 @@ func TestPullSecrets(t *testing.T) {
 		if want := "pullthrough: app: namespace lacks the proxy's pull secret, kept nginx:1"; !slices.Contains(w.get(), want) {
 			t.Errorf("warnings %q, want %q", w.get(), want)
 		}
-		if after := sample(t, hook.MetricsURL, series); after != before+1 {
+		after, err := hook.Sample(ctx, series)
+		mustDo(t, err)
+		if after != before+1 {
 			t.Errorf("%s went from %v to %v, want one more", series, before, after)
 		}
 	})
@@ -333,24 +333,6 @@ func waitGone(t *testing.T, cs kubernetes.Interface, ns string) {
 	if err != nil {
 		t.Fatalf("%s/proxy-pull still there after a minute", ns)
 	}
-}
-
-// sample returns the value of series in the metrics at url (0 when absent).
-func sample(t *testing.T, url, series string) float64 {
-	t.Helper()
-	resp, err := http.Get(url) //nolint:noctx // a local test server
-	mustDo(t, err)
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	mustDo(t, err)
-	for _, l := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(l, series+" "); ok {
-			f, err := strconv.ParseFloat(v, 64)
-			mustDo(t, err)
-			return f
-		}
-	}
-	return 0
 }
 
 // warnings collects the warnings the API server sends a client.

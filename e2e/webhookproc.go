@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os/exec"
 	"strconv"
+	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -56,6 +57,30 @@ func StartWebhook(ctx context.Context, bin, config string, c *cluster.Cluster, l
 		return nil, fmt.Errorf("the API server never called the webhook: %w", err)
 	}
 	return &Webhook{MetricsURL: "http://" + metricsAddr + "/metrics", Process: proc}, nil
+}
+
+// Sample returns the value of one series of the webhook's metrics, written as
+// the exposition format writes it (name{label="value",...}); 0 when absent.
+func (w *Webhook) Sample(ctx context.Context, series string) (float64, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, w.MetricsURL, nil)
+	if err != nil {
+		return 0, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(body), "\n") {
+		if v, ok := strings.CutPrefix(line, series+" "); ok {
+			return strconv.ParseFloat(v, 64)
+		}
+	}
+	return 0, nil
 }
 
 // waitCalled probes with server-side dry-run creates until the API server
