@@ -137,6 +137,9 @@ func TestPullSecrets(t *testing.T) {
 		}
 	})
 	t.Run("only the one name, and no other Secret", func(t *testing.T) {
+		ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "tokens", Labels: map[string]string{wellknown.LabelMode: "off"}}}
+		_, err := admin.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{})
+		mustDo(t, err)
 		forbidden(t, user.Config)
 	})
 	t.Run("removal with the source", func(t *testing.T) {
@@ -251,6 +254,14 @@ func forbidden(t *testing.T, config *rest.Config) {
 			return err
 		}, false},
 		{"apply another Secret", apply("other"), false},
+		// Allowed by RBAC, refused by the chart's admission policy: the
+		// token controller would fill it with the ServiceAccount's token.
+		{"apply the name as a service-account token", func(ctx context.Context) error {
+			_, err := sa.CoreV1().Secrets("tokens").Apply(ctx, corev1ac.Secret("proxy-pull", "tokens").
+				WithType(corev1.SecretTypeServiceAccountToken).WithAnnotations(map[string]string{corev1.ServiceAccountNameKey: "default"}),
+				metav1.ApplyOptions{FieldManager: "test"})
+			return err
+		}, false},
 		{"patch the team's Secret", func(ctx context.Context) error {
 			_, err := sa.CoreV1().Secrets("shop").Patch(ctx, "team-creds", types.MergePatchType, patch, metav1.PatchOptions{})
 			return err
