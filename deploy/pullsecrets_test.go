@@ -223,6 +223,7 @@ func forbidden(t *testing.T, config *rest.Config) {
 		name    string
 		do      func(ctx context.Context) error
 		allowed bool
+		why     string // in the refusal, when not RBAC's
 	}{
 		{"list the replicated name in every namespace", func(ctx context.Context) error {
 			_, err := sa.CoreV1().Secrets("").List(ctx, byName("proxy-pull"))
@@ -261,7 +262,7 @@ func forbidden(t *testing.T, config *rest.Config) {
 				WithType(corev1.SecretTypeServiceAccountToken).WithAnnotations(map[string]string{corev1.ServiceAccountNameKey: "default"}),
 				metav1.ApplyOptions{FieldManager: "test"})
 			return err
-		}, false},
+		}, false, "only as a pull secret"},
 		{"patch the team's Secret", func(ctx context.Context) error {
 			_, err := sa.CoreV1().Secrets("shop").Patch(ctx, "team-creds", types.MergePatchType, patch, metav1.PatchOptions{})
 			return err
@@ -281,6 +282,8 @@ func forbidden(t *testing.T, config *rest.Config) {
 			t.Errorf("%s: %v, want it allowed", r.name, err)
 		case !r.allowed && !apierrors.IsForbidden(err):
 			t.Errorf("%s: %v, want it forbidden", r.name, err)
+		case !r.allowed && !strings.Contains(err.Error(), r.why):
+			t.Errorf("%s: %v, want it refused because %q", r.name, err, r.why)
 		}
 	}
 }
