@@ -8,7 +8,6 @@ import (
 	"sync"
 
 	"github.com/go-logr/logr"
-	"github.com/prometheus/client_golang/prometheus"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -17,7 +16,6 @@ import (
 	"k8s.io/client-go/tools/cache"
 
 	"github.com/pullthrough/pullthrough/webhook"
-	"github.com/pullthrough/pullthrough/wellknown"
 )
 
 // secrets is the resource the index watches.
@@ -27,9 +25,9 @@ var secrets = schema.GroupVersionResource{Version: "v1", Resource: "secrets"}
 // name. It is the webhook's PullSecrets and the replicator's view of its
 // copies.
 type Index struct {
-	client      metadata.Interface
-	watchErrors prometheus.Counter
-	log         logr.Logger
+	client  metadata.Interface
+	metrics *Metrics
+	log     logr.Logger
 
 	mu      sync.Mutex
 	ctx     context.Context // set by Start: informers added later run on it
@@ -38,17 +36,10 @@ type Index struct {
 
 var _ webhook.PullSecrets = (*Index)(nil)
 
-// NewIndex builds an Index on client that watches names, and registers
-// pullthrough_pull_secret_watch_errors_total on reg.
-func NewIndex(client metadata.Interface, reg prometheus.Registerer, log logr.Logger, names ...string) (*Index, error) {
-	i := &Index{client: client, log: log, informs: map[string]cache.SharedIndexInformer{},
-		watchErrors: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: wellknown.MetricPullSecretWatchErrors,
-			Help: "Failed lists and watches of the pull-secret check's and the replicator's informers.",
-		})}
-	if err := reg.Register(i.watchErrors); err != nil {
-		return nil, fmt.Errorf("register %s: %w", wellknown.MetricPullSecretWatchErrors, err)
-	}
+// NewIndex builds an Index on client that watches names, counting failed
+// lists and watches in m.
+func NewIndex(client metadata.Interface, m *Metrics, log logr.Logger, names ...string) (*Index, error) {
+	i := &Index{client: client, metrics: m, log: log, informs: map[string]cache.SharedIndexInformer{}}
 	for _, n := range names {
 		if _, err := i.informer(n); err != nil {
 			return nil, err
@@ -107,7 +98,7 @@ func (i *Index) informer(name string) (cache.SharedIndexInformer, error) {
 		return nil, fmt.Errorf("secret %s informer: %w", name, err)
 	}
 	if err := inf.SetWatchErrorHandlerWithContext(func(_ context.Context, _ *cache.Reflector, err error) {
-		i.watchErrors.Inc()
+		i.metrics.watchErrors.Inc()
 		i.log.Error(err, "listing or watching Secrets", "name", name)
 	}); err != nil {
 		return nil, fmt.Errorf("secret %s informer: %w", name, err)

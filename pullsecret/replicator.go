@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
-	"github.com/prometheus/client_golang/prometheus"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -53,12 +52,11 @@ type Options struct {
 // Replicator copies the source Secret into the namespaces whose pods are
 // rewritten and keeps the copies equal to it; Start runs it.
 type Replicator struct {
-	opts   Options
-	cs     kubernetes.Interface
-	index  *Index
-	state  *webhook.State
-	log    logr.Logger
-	writes *prometheus.CounterVec
+	opts  Options
+	cs    kubernetes.Interface
+	index *Index
+	state *webhook.State
+	log   logr.Logger
 
 	source, namespaces cache.SharedIndexInformer
 	queue              workqueue.TypedRateLimitingInterface[string]
@@ -66,27 +64,14 @@ type Replicator struct {
 
 // NewReplicator builds a Replicator writing through cs, seeing its copies
 // through index and namespaces through index's client, judging them with
-// state's config in force, and registers pullthrough_pull_secret_writes_total
-// on reg.
-func NewReplicator(opts Options, cs kubernetes.Interface, index *Index, state *webhook.State, reg prometheus.Registerer, log logr.Logger) (*Replicator, error) {
+// state's config in force, counting its writes in index's Metrics.
+func NewReplicator(opts Options, cs kubernetes.Interface, index *Index, state *webhook.State, log logr.Logger) (*Replicator, error) {
 	if opts.Name == "" || opts.Source == "" {
 		return nil, errors.New("pull-secret replicator: the Secret's name and source namespace are required")
 	}
 	r := &Replicator{opts: opts, cs: cs, index: index, state: state, log: log,
-		writes: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: wellknown.MetricPullSecretWrites,
-			Help: "Writes of copies of the pull secret by the replicator, by action (create, update, delete) and result (success, error).",
-		}, []string{"action", "result"}),
 		queue: workqueue.NewTypedRateLimitingQueueWithConfig(workqueue.DefaultTypedControllerRateLimiter[string](),
 			workqueue.TypedRateLimitingQueueConfig[string]{Name: "pull-secret"}),
-	}
-	if err := reg.Register(r.writes); err != nil {
-		return nil, fmt.Errorf("register %s: %w", wellknown.MetricPullSecretWrites, err)
-	}
-	for _, a := range actions {
-		for _, result := range []string{"success", "error"} {
-			r.writes.WithLabelValues(string(a), result)
-		}
 	}
 	selector := fields.OneTermEqualSelector("metadata.name", opts.Name).String()
 	r.source = cache.NewSharedIndexInformer(cache.NewFilteredListWatchFromClient(cs.CoreV1().RESTClient(), "secrets", opts.Source,
@@ -190,7 +175,7 @@ func (r *Replicator) next(ctx context.Context) bool {
 		if err != nil {
 			result = "error"
 		}
-		r.writes.WithLabelValues(string(action), result).Inc()
+		r.index.metrics.writes.WithLabelValues(string(action), result).Inc()
 	}
 	if err != nil {
 		r.log.Error(err, "pull-secret copy not written; retrying", "namespace", ns, "name", r.opts.Name, "action", action)

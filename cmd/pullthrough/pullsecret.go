@@ -75,7 +75,11 @@ func pullSecrets(f pullSecretFlags, kubeconfig string, state *webhook.State, rea
 	if f.replicate != "" && !slices.Contains(watched, f.replicate) {
 		watched = append(watched, f.replicate)
 	}
-	index, err := pullsecret.NewIndex(meta, ctrlmetrics.Registry, log.WithName("pull-secrets"), watched...)
+	metrics, err := pullsecret.NewMetrics(ctrlmetrics.Registry)
+	if err != nil {
+		return nil, err
+	}
+	index, err := pullsecret.NewIndex(meta, metrics, log.WithName("pull-secrets"), watched...)
 	if err != nil {
 		return nil, err
 	}
@@ -99,7 +103,7 @@ func pullSecrets(f pullSecretFlags, kubeconfig string, state *webhook.State, rea
 			return nil, err
 		}
 	}
-	r, err := pullsecret.NewReplicator(opts, cs, index, state, ctrlmetrics.Registry, log.WithName("pull-secret-replicator"))
+	r, err := pullsecret.NewReplicator(opts, cs, index, state, log.WithName("pull-secret-replicator"))
 	if err != nil {
 		return nil, err
 	}

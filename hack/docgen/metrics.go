@@ -14,6 +14,7 @@ import (
 	"github.com/pullthrough/pullthrough/inventory"
 	"github.com/pullthrough/pullthrough/nodeconfig"
 	"github.com/pullthrough/pullthrough/policy"
+	"github.com/pullthrough/pullthrough/pullsecret"
 	"github.com/pullthrough/pullthrough/rewrite"
 	"github.com/pullthrough/pullthrough/webhook"
 )
@@ -28,6 +29,10 @@ var metricSets = []metricSet{
 	{"pullthrough webhook", func(r prometheus.Registerer) error { _, err := webhook.NewMetrics(r); return err }},
 	{"pullthrough webhook --pod-images (chart: metrics.podImages)", func(r prometheus.Registerer) error {
 		_, err := inventory.RegisterMetrics(r, cache.NewStore(cache.MetaNamespaceKeyFunc), nil)
+		return err
+	}},
+	{"pullthrough webhook --check-pull-secrets / --replicate-pull-secret (chart: pullSecrets; the replicator also in policy --watch)", func(r prometheus.Registerer) error {
+		_, err := pullsecret.NewMetrics(r)
 		return err
 	}},
 	{"pullthrough nodeconfig --watch (the node agent)", func(r prometheus.Registerer) error {
