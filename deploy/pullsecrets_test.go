@@ -228,33 +228,33 @@ func forbidden(t *testing.T, config *rest.Config) {
 		{"list the replicated name in every namespace", func(ctx context.Context) error {
 			_, err := sa.CoreV1().Secrets("").List(ctx, byName("proxy-pull"))
 			return err
-		}, true},
+		}, true, ""},
 		{"list the checked name in every namespace", func(ctx context.Context) error {
 			_, err := sa.CoreV1().Secrets("").List(ctx, byName("team-creds"))
 			return err
-		}, true},
+		}, true, ""},
 		{"list every Secret of a namespace", func(ctx context.Context) error {
 			_, err := sa.CoreV1().Secrets("shop").List(ctx, metav1.ListOptions{})
 			return err
-		}, false},
+		}, false, ""},
 		{"list another name", func(ctx context.Context) error {
 			_, err := sa.CoreV1().Secrets("").List(ctx, byName("default-token"))
 			return err
-		}, false},
+		}, false, ""},
 		{"get the copy (no get: reads come from the watch)", func(ctx context.Context) error {
 			_, err := sa.CoreV1().Secrets("shop").Get(ctx, "proxy-pull", metav1.GetOptions{})
 			return err
-		}, false},
+		}, false, ""},
 		{"create another Secret", func(ctx context.Context) error {
 			_, err := sa.CoreV1().Secrets("shop").Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "other"}}, metav1.CreateOptions{})
 			return err
-		}, false},
+		}, false, ""},
 		// A POST carries no name, so even the one name cannot be created so.
 		{"create the name by POST", func(ctx context.Context) error {
 			_, err := sa.CoreV1().Secrets("own").Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "proxy-pull"}}, metav1.CreateOptions{})
 			return err
-		}, false},
-		{"apply another Secret", apply("other"), false},
+		}, false, ""},
+		{"apply another Secret", apply("other"), false, ""},
 		// Allowed by RBAC, refused by the chart's admission policy: the
 		// token controller would fill it with the ServiceAccount's token.
 		{"apply the name as a service-account token", func(ctx context.Context) error {
@@ -266,14 +266,14 @@ func forbidden(t *testing.T, config *rest.Config) {
 		{"patch the team's Secret", func(ctx context.Context) error {
 			_, err := sa.CoreV1().Secrets("shop").Patch(ctx, "team-creds", types.MergePatchType, patch, metav1.PatchOptions{})
 			return err
-		}, false},
+		}, false, ""},
 		{"delete the team's Secret", func(ctx context.Context) error {
 			return sa.CoreV1().Secrets("shop").Delete(ctx, "team-creds", metav1.DeleteOptions{})
-		}, false},
+		}, false, ""},
 		{"list pods", func(ctx context.Context) error {
 			_, err := sa.CoreV1().Pods("").List(ctx, metav1.ListOptions{})
 			return err
-		}, false},
+		}, false, ""},
 	}
 	for _, r := range requests {
 		err := r.do(t.Context())
