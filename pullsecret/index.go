@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"sort"
 	"sync"
 
 	"github.com/go-logr/logr"
@@ -32,6 +31,8 @@ type Index struct {
 	mu      sync.Mutex
 	ctx     context.Context // set by Start: informers added later run on it
 	informs map[string]cache.SharedIndexInformer
+	// initial are the names watched from the start, which Ready waits for.
+	initial []string
 }
 
 var _ webhook.PullSecrets = (*Index)(nil)
@@ -39,7 +40,7 @@ var _ webhook.PullSecrets = (*Index)(nil)
 // NewIndex builds an Index on client that watches names, counting failed
 // lists and watches in m.
 func NewIndex(client metadata.Interface, m *Metrics, log logr.Logger, names ...string) (*Index, error) {
-	i := &Index{client: client, metrics: m, log: log, informs: map[string]cache.SharedIndexInformer{}}
+	i := &Index{client: client, metrics: m, log: log, informs: map[string]cache.SharedIndexInformer{}, initial: names}
 	for _, n := range names {
 		if _, err := i.informer(n); err != nil {
 			return nil, err
@@ -122,20 +123,21 @@ func (i *Index) Start(ctx context.Context) error {
 	return nil
 }
 
-// Ready is a readiness check: it fails until every watched name's first
-// list is in, so that no request reaches a replica that would leave images
-// direct for want of knowing.
+// Ready is a readiness check: it fails until the first list of every name
+// watched from the start is in, so that no request reaches a replica that
+// would leave images direct for want of knowing. A name a reload adds is not
+// waited for: a name the RBAC does not grant yet must not take every replica
+// out of service; until listed, it leaves images direct.
 func (i *Index) Ready(*http.Request) error {
 	i.mu.Lock()
 	defer i.mu.Unlock()
 	var waiting []string
-	for n, inf := range i.informs {
-		if !inf.HasSynced() {
+	for _, n := range i.initial {
+		if !i.informs[n].HasSynced() {
 			waiting = append(waiting, n)
 		}
 	}
 	if len(waiting) > 0 {
-		sort.Strings(waiting)
 		return fmt.Errorf("secrets %v not listed yet", waiting)
 	}
 	return nil

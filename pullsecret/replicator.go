@@ -223,8 +223,9 @@ func (r *Replicator) sync(ctx context.Context, ns string) (Action, error) {
 
 // apply writes the copy of source into ns. Creating, it does not force, so a
 // Secret someone wrote meanwhile conflicts rather than being taken over;
-// updating, it forces (a hand edit of a copy is undone) on the condition that
-// the copy is still the one seen.
+// updating, it forces on the condition that the copy is still the one seen.
+// Copies are compared by their hash annotation alone (their data is never
+// read), so a hand edit of a copy's data stays until the source changes.
 func (r *Replicator) apply(ctx context.Context, ns string, source *corev1.Secret, hash string, existing *Copy) error {
 	secret := corev1ac.Secret(r.opts.Name, ns).
 		WithLabels(map[string]string{wellknown.LabelCopiedFrom: r.opts.Source}).
