@@ -98,17 +98,26 @@ func (i *Index) informer(name string) (cache.SharedIndexInformer, error) {
 	}); err != nil {
 		return nil, fmt.Errorf("secret %s informer: %w", name, err)
 	}
-	if err := inf.SetWatchErrorHandlerWithContext(func(_ context.Context, _ *cache.Reflector, err error) {
-		i.metrics.watchErrors.Inc()
-		i.log.Error(err, "listing or watching Secrets", "name", name)
-	}); err != nil {
-		return nil, fmt.Errorf("secret %s informer: %w", name, err)
+	if err := i.countWatchErrors(inf, "Secrets named "+name); err != nil {
+		return nil, err
 	}
 	i.informs[name] = inf
 	if i.ctx != nil {
 		go inf.RunWithContext(i.ctx)
 	}
 	return inf, nil
+}
+
+// countWatchErrors makes inf's failed lists and watches of what counted in
+// pullthrough_pull_secret_watch_errors_total and logged.
+func (i *Index) countWatchErrors(inf cache.SharedIndexInformer, what string) error {
+	if err := inf.SetWatchErrorHandlerWithContext(func(_ context.Context, _ *cache.Reflector, err error) {
+		i.metrics.watchErrors.Inc()
+		i.log.Error(err, "listing or watching", "what", what)
+	}); err != nil {
+		return fmt.Errorf("%s informer: %w", what, err)
+	}
+	return nil
 }
 
 // Start runs the informers until ctx ends.

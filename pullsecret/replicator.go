@@ -81,6 +81,12 @@ func NewReplicator(opts Options, cs kubernetes.Interface, index *Index, state *w
 	if err != nil {
 		return nil, err
 	}
+	if err := index.countWatchErrors(r.source, "the source Secret "+opts.Source+"/"+opts.Name); err != nil {
+		return nil, err
+	}
+	if err := index.countWatchErrors(r.namespaces, "Namespaces"); err != nil {
+		return nil, err
+	}
 	for _, inf := range []cache.SharedIndexInformer{r.namespaces, copies} {
 		if _, err := inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
 			AddFunc:    func(obj any) { r.enqueue(obj) },
