@@ -27,7 +27,9 @@ type Config struct {
 	// ImagePullSecrets are added to a pod when one of its images was
 	// rewritten, so the kubelet can authenticate to the proxy. Secret names
 	// (DNS-1123 subdomains); each must exist in every namespace whose pods
-	// are rewritten.
+	// are rewritten: the webhook's --check-pull-secrets leaves a pod's images
+	// as written (outcome no-pull-secret) where one is missing, and
+	// --replicate-pull-secret copies one into those namespaces.
 	ImagePullSecrets []string `json:"imagePullSecrets,omitempty"`
 	// ProxyHealth, when set, stops rewriting while the proxy is down.
 	ProxyHealth *ProxyHealth `json:"proxyHealth,omitempty"`

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	dto "github.com/prometheus/client_model/go"
@@ -84,6 +85,30 @@ func (w *Webhook) Metrics(ctx context.Context) (map[string]*dto.MetricFamily, er
 		return nil, fmt.Errorf("scraping %s: %w", w.MetricsURL, err)
 	}
 	return cluster.ParseMetrics(body, w.MetricsURL)
+}
+
+// Sample returns the value of one series of the webhook's metrics, written as
+// the exposition format writes it (name{label="value",...}); 0 when absent.
+func (w *Webhook) Sample(ctx context.Context, series string) (float64, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, w.MetricsURL, nil)
+	if err != nil {
+		return 0, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(body), "\n") {
+		if v, ok := strings.CutPrefix(line, series+" "); ok {
+			return strconv.ParseFloat(v, 64)
+		}
+	}
+	return 0, nil
 }
 
 // waitCalled probes with server-side dry-run creates until the API server

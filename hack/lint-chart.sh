@@ -52,6 +52,8 @@ config:
       - {group: operator.tigera.io, version: v1, resource: installations, name: default, path: spec.registry, value: registry}
 proxyHealth:
   caBundle: {configMap: {name: corp-ca, key: ca.crt}}
+pullSecrets:
+  replicate: {enabled: true}
 excludedNamespaces: [legacy]
 certs:
   mode: cert-manager
@@ -339,6 +341,8 @@ refused "enforce with any documented example host" "harbor.corp.example/ghcr" --
 refused "an example host under case, a port and a trailing dot (as cmd/pullthrough's exampleTargets sees it)" \
 	"example hosts (Proxy.INVALID.:8443/ghcr" --set config.mode=enforce \
 	--set 'config.mirrors[0].source=ghcr.io' --set 'config.mirrors[0].target=Proxy.INVALID.:8443/ghcr'
+refused "the replicated Secret is one the pods are given" "is not one of config.imagePullSecrets" \
+	--set pullSecrets.replicate.enabled=true --set pullSecrets.replicate.name=other
 refused "two ports on one number collide" "webhook.ports" --set webhook.ports.metrics=8081
 refused "podLabels cannot override the chart's own" "podLabels" --set 'podLabels.pullthrough\.dev/skip=false'
 refused "a ServiceAccount among the metrics readers needs its namespace" "namespace" --set metrics.secure.enabled=true \

@@ -32,7 +32,8 @@
 //     extends or replaces), OutcomeNoRule otherwise: what still pulls from
 //     the internet is told apart from an internal image.
 //   - A Withholding Rewriter computes the same rewrites and applies none,
-//     giving them its outcome instead (OutcomeAudit, OutcomeProxyUnhealthy),
+//     giving them its outcome instead (OutcomeAudit, OutcomeProxyUnhealthy,
+//     OutcomeNoPullSecret),
 //     so audit shows exactly what enforce would do.
 //   - RewritePrefix applies the same rules to a registry prefix (Istio's hub,
 //     Calico's spec.registry) and Text to the explicit references inside

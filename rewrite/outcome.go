@@ -41,6 +41,11 @@ const (
 	// direct), so the image is left as written: pointing a pod at a
 	// reference the proxy does not serve would be why it fails to start.
 	OutcomeNotServed Outcome = "not-served"
+	// OutcomeNoPullSecret: the image would be rewritten, but the proxy needs
+	// credentials (the config names imagePullSecrets) and the pod's namespace
+	// lacks one of those Secrets: pointed at the proxy, the pod could not
+	// pull, so the image is left as written.
+	OutcomeNoPullSecret Outcome = "no-pull-secret"
 )
 
 // Outcomes lists every Outcome, so that metrics can be initialised and tests
@@ -48,7 +53,7 @@ const (
 var Outcomes = []Outcome{
 	OutcomeRewritten, OutcomeAlreadyProxied, OutcomeNoRule, OutcomeUnroutedPublic, OutcomeExcludedImage,
 	OutcomeExcludedNamespace, OutcomeOptedOut, OutcomeUnparseable,
-	OutcomeInvalidResult, OutcomeAudit, OutcomeProxyUnhealthy, OutcomeNotServed,
+	OutcomeInvalidResult, OutcomeAudit, OutcomeProxyUnhealthy, OutcomeNotServed, OutcomeNoPullSecret,
 }
 
 // ThroughProxy reports whether an image with this outcome is pulled through

@@ -95,7 +95,8 @@ func New(rules Rules) (*Rewriter, error) {
 
 // Withholding returns a Rewriter that computes the same rewrites but applies
 // none, giving them the outcome why instead: OutcomeAudit for audit mode and
-// the webhook's audit path, OutcomeProxyUnhealthy while the proxy is down. An
+// the webhook's audit path, OutcomeProxyUnhealthy while the proxy is down,
+// OutcomeNoPullSecret in a namespace without the proxy's pull secret. An
 // existing withholding (audit mode in the config) is kept, as it was asked
 // for first.
 func (r *Rewriter) Withholding(why Outcome) *Rewriter {

@@ -146,7 +146,7 @@ func (h *PodHandler) handle(ctx context.Context, req admission.Request) (admissi
 // the patch changes, with the annotations that were not our JSON and are
 // replaced.
 func (h *PodHandler) plan(ctx context.Context, req admission.Request, p *pod, old *oldPod) (pp *podPatch, changes []podspec.Change, replaced []string, denial string) {
-	routing, rw, mode := h.State.rewriter(h.Path)
+	routing, rw, mode := h.State.rewriter(h.Path, req.Namespace)
 	cfg := routing.Config
 	changes = decide(rw, p, old, cfg.NamespaceExcluded(req.Namespace))
 	if routing.served != nil && rw == routing.Rewriter {

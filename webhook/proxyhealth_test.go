@@ -63,7 +63,7 @@ func TestProxyHealthGate(t *testing.T) {
 			if err := <-done; err != nil {
 				t.Fatal(err)
 			}
-			_, rw, _ := f.state.rewriter(PathMutate)
+			_, rw, _ := f.state.rewriter(PathMutate, "")
 			if got := rw.Rewrite("nginx").Outcome; got != tt.outcome {
 				t.Errorf("outcome = %s, want %s", got, tt.outcome)
 			}

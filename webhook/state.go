@@ -20,9 +20,10 @@ type Routing struct {
 	Config *config.Config
 	// Rewriter routes images as the config says (enforce, or audit mode).
 	Rewriter *rewrite.Rewriter
-	// audit and unhealthy are Rewriter withholding for the audit path and
-	// for a proxy outage.
-	audit, unhealthy *rewrite.Rewriter
+	// audit, unhealthy and noPullSecret are Rewriter withholding for the
+	// audit path, for a proxy outage and for a namespace without the pull
+	// secrets.
+	audit, unhealthy, noPullSecret *rewrite.Rewriter
 	// ProxyClient sends the proxy probes; it trusts proxyHealth.caBundle besides
 	// the system roots. Nil without proxyHealth.
 	ProxyClient *http.Client
@@ -38,10 +39,11 @@ func NewRouting(cfg *config.Config) (*Routing, error) {
 		return nil, err
 	}
 	r := &Routing{
-		Config:    cfg,
-		Rewriter:  rw,
-		audit:     rw.Withholding(rewrite.OutcomeAudit),
-		unhealthy: rw.Withholding(rewrite.OutcomeProxyUnhealthy),
+		Config:       cfg,
+		Rewriter:     rw,
+		audit:        rw.Withholding(rewrite.OutcomeAudit),
+		unhealthy:    rw.Withholding(rewrite.OutcomeProxyUnhealthy),
+		noPullSecret: rw.Withholding(rewrite.OutcomeNoPullSecret),
 	}
 	if h := cfg.ProxyHealth; h != nil {
 		transport, err := resolve.Transport(h.CABundle, nil)
@@ -56,9 +58,10 @@ func NewRouting(cfg *config.Config) (*Routing, error) {
 	return r, nil
 }
 
-// State is what every request reads: the routing in force and whether the
-// proxy is up. Both are swapped atomically, never locked, because the
-// handler runs for every pod in the cluster.
+// State is what every request reads: the routing in force, whether the
+// proxy is up and, when checked, which namespaces hold the pull secrets. The
+// first two are swapped atomically, never locked, because the handler runs
+// for every pod in the cluster.
 type State struct {
 	routing atomic.Pointer[Routing]
 	proxyUp atomic.Bool
@@ -66,7 +69,27 @@ type State struct {
 	verdicts *verdicts
 	// ambient is the process's own keychain for the checks (UseKeychain).
 	ambient authn.Keychain
+	// secrets, when set, is asked whether a namespace holds each of the
+	// config's imagePullSecrets; nil trusts that it does.
+	secrets PullSecrets
 }
+
+// PullSecrets knows which namespaces hold which Secrets, so that no pod is
+// pointed at a proxy that needs credentials its namespace lacks (since
+// Kubernetes 1.35 the kubelet checks a pod's own credentials even for an
+// image already on the node). Package pullsecret's Index is the one in use;
+// it answers from memory, so the admission path makes no API call.
+type PullSecrets interface {
+	// Holds reports whether namespace holds a Secret named name. What is not
+	// known yet (the name's first list not done) is false: the image then
+	// stays where it was, which is how it would pull without pullthrough.
+	Holds(namespace, name string) bool
+}
+
+// CheckPullSecrets makes the handlers ask secrets, before pointing a pod at
+// the proxy, whether its namespace holds every Secret of the config's
+// imagePullSecrets. Call it before the first request.
+func (s *State) CheckPullSecrets(secrets PullSecrets) { s.secrets = secrets }
 
 // NewState starts with r and the proxy assumed up: a rewrite is only
 // withheld after a probe has seen the proxy fail.
@@ -89,10 +112,11 @@ func (s *State) ProxyUp() bool { return s.proxyUp.Load() }
 // setProxyUp records a probe's verdict.
 func (s *State) setProxyUp(up bool) { s.proxyUp.Store(up) }
 
-// rewriter is the Rewriter for one request on path p, with the Routing it
-// belongs to and the mode in force (config.Config.ModeIn): withholding in
-// audit, and while the proxy is down if the config fails open.
-func (s *State) rewriter(p Path) (*Routing, *rewrite.Rewriter, config.Mode) {
+// rewriter is the Rewriter for one request on path p in namespace, with the
+// Routing it belongs to and the mode in force (config.Config.ModeIn):
+// withholding in audit, while the proxy is down if the config fails open,
+// and where the namespace lacks one of the config's pull secrets.
+func (s *State) rewriter(p Path, namespace string) (*Routing, *rewrite.Rewriter, config.Mode) {
 	r := s.Routing()
 	mode := r.Config.ModeIn(p.namespaceMode())
 	switch {
@@ -100,7 +124,24 @@ func (s *State) rewriter(p Path) (*Routing, *rewrite.Rewriter, config.Mode) {
 		return r, r.audit, mode
 	case r.Config.FailOpen() && !s.ProxyUp():
 		return r, r.unhealthy, mode
+	case len(missingPullSecrets(r.Config.ImagePullSecrets, namespace, s.secrets)) > 0:
+		return r, r.noPullSecret, mode
 	default:
 		return r, r.Rewriter, mode
 	}
+}
+
+// missingPullSecrets returns the names that namespace lacks, by secrets;
+// none when secrets is nil (nothing is checked).
+func missingPullSecrets(names []string, namespace string, secrets PullSecrets) []string {
+	if secrets == nil {
+		return nil
+	}
+	var missing []string
+	for _, n := range names {
+		if !secrets.Holds(namespace, n) {
+			missing = append(missing, n)
+		}
+	}
+	return missing
 }

@@ -15,7 +15,8 @@ import (
 const maxWarning = 256
 
 // warningsFor says, one line per image, what was rewritten, what audit
-// would rewrite, what was withheld because the proxy is down, what is
+// would rewrite, what was withheld because the proxy is down or the
+// namespace lacks the proxy's pull secret, what is
 // still pulled from a public registry no mirror covers and what could not
 // be read (the API server checks only that an image volume's reference is
 // not empty); kubectl prints these, so the person creating the pod sees
@@ -37,6 +38,9 @@ func warningsFor(changes []podspec.Change) []string {
 		case rewrite.OutcomeNotServed:
 			long = fmt.Sprintf("pullthrough: %s: proxy not known to serve %s, kept %s", c.Key(), c.Proposed, c.Old)
 			short = fmt.Sprintf("pullthrough: %s: proxy not known to serve it, image kept", c.Key())
+		case rewrite.OutcomeNoPullSecret:
+			long = fmt.Sprintf("pullthrough: %s: namespace lacks the proxy's pull secret, kept %s", c.Key(), c.Old)
+			short = fmt.Sprintf("pullthrough: %s: namespace lacks the proxy's pull secret, image kept", c.Key())
 		case rewrite.OutcomeUnroutedPublic:
 			long = fmt.Sprintf("pullthrough: %s: %s pulls from public registry %s: no mirror covers it", c.Key(), c.Old, c.Public)
 			short = fmt.Sprintf("pullthrough: %s: public registry %s has no mirror", c.Key(), c.Public)

@@ -16,6 +16,13 @@ const (
 	MetricVerdictRecordErrors    = "pullthrough_verdict_record_errors_total"
 )
 
+// Metrics of the pull-secret check and replicator (`--check-pull-secrets`
+// and `--replicate-pull-secret` of `pullthrough webhook`).
+const (
+	MetricPullSecretWrites      = "pullthrough_pull_secret_writes_total"
+	MetricPullSecretWatchErrors = "pullthrough_pull_secret_watch_errors_total"
+)
+
 // Metrics of the running-pods gauge (`--pod-images` of `pullthrough webhook`
 // or of `pullthrough policy --apply --watch`).
 const (

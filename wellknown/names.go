@@ -45,3 +45,18 @@ const (
 	// restores from it.
 	AnnotationMigratedImages = "pullthrough.dev/migrated-images"
 )
+
+// The copies of the proxy's pull secret that the replicator (`pullthrough
+// webhook --replicate-pull-secret`) writes into the namespaces whose pods are
+// rewritten. It touches only Secrets that carry LabelCopiedFrom with its own
+// source namespace, so a Secret of the same name that someone else wrote is
+// never overwritten or deleted, and two releases never fight.
+const (
+	// LabelCopiedFrom on a Secret names the namespace of the source it is a
+	// copy of.
+	LabelCopiedFrom = "pullthrough.dev/copied-from"
+	// AnnotationSourceHash on a copy is the SHA-256 of the source's type and
+	// data it holds: a copy whose hash differs from the source's is rewritten
+	// (a rotation), without the replicator reading the copy's data.
+	AnnotationSourceHash = "pullthrough.dev/source-hash"
+)

@@ -13,7 +13,6 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
-	"sigs.k8s.io/controller-runtime/pkg/manager"
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	"github.com/pullthrough/pullthrough/config"
@@ -27,6 +26,7 @@ type policyFlags struct {
 	apply, watch, podImages, pullFailures       bool
 	resync                                      time.Duration
 	serving                                     servingFlags
+	pullSecrets                                 pullSecretFlags
 	zap                                         zap.Options
 }
 
@@ -43,6 +43,7 @@ func parsePolicyFlags(args []string, stderr io.Writer) (*policyFlags, error) {
 	fs.BoolVar(&f.podImages, "pod-images", false, "with --watch: watch the cluster's pods and serve pullthrough_pod_images, as the webhook's --pod-images")
 	fs.BoolVar(&f.pullFailures, "pull-failures", false, "with --watch: watch the kubelet's Failed events of pods and serve pullthrough_pull_failures_total, as the webhook's --pull-failures")
 	bindServingFlags(fs, &f.serving, "with --watch: ", "ready once the policies are applied")
+	bindReplicatorFlags(fs, &f.pullSecrets)
 	f.zap.BindFlags(fs)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: pullthrough policy --config FILE [--guard off|warn|deny] > policies.yaml\n"+
@@ -61,6 +62,11 @@ func parsePolicyFlags(args []string, stderr io.Writer) (*policyFlags, error) {
 		return nil, usagef("--watch needs --apply")
 	case f.resync <= 0:
 		return nil, usagef("--resync: %s is not positive", f.resync)
+	case f.pullSecrets.replicate != "" && !f.watch:
+		return nil, usagef("--replicate-pull-secret needs --watch")
+	}
+	if err := f.pullSecrets.validate(); err != nil {
+		return nil, err
 	}
 	if err := f.serving.resolve(); err != nil {
 		return nil, err
@@ -158,7 +164,12 @@ func watchPolicy(f *policyFlags, opts policy.Options, stderr io.Writer) error {
 	if f.ownerClusterRole != "" {
 		applier.Owner = clusterRoleOwner(cs, f.ownerClusterRole)
 	}
-	runnables := []manager.Runnable{watcher, applier, probeServer(f.serving.probeAddr, map[string]healthz.Checker{"applied": applier.Ready})}
+	ready := map[string]healthz.Checker{"applied": applier.Ready}
+	runnables, err := pullSecrets(f.pullSecrets, f.kubeconfig, state, ready, log)
+	if err != nil {
+		return err
+	}
+	runnables = append(runnables, watcher, applier, probeServer(f.serving.probeAddr, ready))
 	watchers, err := informers(cs, f.podImages, f.pullFailures, state, nil, log)
 	if err != nil {
 		return err

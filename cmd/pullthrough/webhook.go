@@ -45,6 +45,7 @@ type webhookFlags struct {
 	shutdownDelay                  time.Duration
 	podImages, pullFailures        bool
 	verdictRecord                  string
+	pullSecrets                    pullSecretFlags
 	limits                         webhook.Limits
 	zap                            zap.Options
 }
@@ -66,6 +67,8 @@ func parseWebhookFlags(args []string, stderr io.Writer) (*webhookFlags, error) {
 	fs.BoolVar(&f.podImages, "pod-images", false, "watch the cluster's pods (list/watch RBAC) and serve "+wellknown.MetricPodImages+": what the pods that exist still pull, by registry and outcome")
 	fs.BoolVar(&f.pullFailures, "pull-failures", false, "watch the kubelet's Failed events of pods (events list/watch RBAC) and serve "+wellknown.MetricPullFailures+": the failed pulls of images pointed at the proxy, by registry and reason")
 	fs.StringVar(&f.verdictRecord, "verdict-record", "", "NS/NAME of the shared verdict record (a ConfigMap that verify, migrate --verify and warm write): watch it (get, list and watch on that one name) and decide from its verdicts as from the served check's own")
+	fs.BoolVar(&f.pullSecrets.check, "check-pull-secrets", false, "before pointing a pod at the proxy, check that its namespace holds every Secret of the config's imagePullSecrets, else leave its images as written (outcome no-pull-secret); watches the Secrets of those names in every namespace, metadata only (list/watch RBAC by resourceNames)")
+	bindReplicatorFlags(fs, &f.pullSecrets)
 	fs.StringVar(&f.localHosts, "local-cert-hosts", "", "development only: write a fresh CA (ca.crt) and serving certificate for these comma-separated hosts into --cert-dir before serving")
 	fs.DurationVar(&f.shutdownDelay, "shutdown-delay", 5*time.Second, "on SIGTERM, report not ready and keep answering (closing each connection) this long before draining in-flight requests and exiting, so no request reaches a closed port during a rolling restart; keep it under terminationGracePeriodSeconds")
 	bindLimitFlags(fs, &f.limits)
@@ -78,6 +81,9 @@ func parseWebhookFlags(args []string, stderr io.Writer) (*webhookFlags, error) {
 		return nil, usagef("unexpected arguments: %v", fs.Args())
 	case f.config == "":
 		return nil, usagef("--config is required")
+	}
+	if err := f.pullSecrets.validate(); err != nil {
+		return nil, err
 	}
 	if err := checkLimits(f.limits); err != nil {
 		return nil, err
@@ -152,11 +158,16 @@ func runWebhook(args []string, _, stderr io.Writer) error {
 	for path, h := range webhook.Handlers(state, metrics, f.limits) {
 		server.Register(string(path), drain.Wrap(h))
 	}
-	runnables := []manager.Runnable{
+	ready := map[string]healthz.Checker{}
+	runnables, err := pullSecrets(f.pullSecrets, f.kubeconfig, state, ready, log)
+	if err != nil {
+		return err
+	}
+	runnables = append(runnables,
 		webhook.NewConfigWatcher(f.config, loaded, state, metrics, log.WithName("config")),
 		&webhook.ProxyProber{State: state, Metrics: metrics, Log: log.WithName("proxy")},
-		healthServer(f.serving.probeAddr, server, drain),
-	}
+		healthServer(f.serving.probeAddr, server, drain, ready),
+	)
 	if runnables, err = withWatchers(runnables, f, state, metrics, log); err != nil {
 		return err
 	}
@@ -315,12 +326,14 @@ func restConfig(path string) (*rest.Config, error) {
 }
 
 // healthServer serves /healthz (the process runs) and /readyz (the webhook
-// server answers TLS and is not draining), so the Service sends traffic only
-// to a replica that can answer it, and stops as soon as one begins to shut
-// down. It lives as long as the webhook server (drain's delay). The config is
-// loaded before anything starts, so it needs no check of its own.
-func healthServer(addr string, server ctrlwebhook.Server, drain *webhook.Drain) manager.Runnable {
-	probes := probeServer(addr, map[string]healthz.Checker{"webhook": server.StartedChecker(), "draining": drain.Ready})
+// server answers TLS and is not draining, and every check in ready passes),
+// so the Service sends traffic only to a replica that can answer it, and
+// stops as soon as one begins to shut down. It lives as long as the webhook
+// server (drain's delay). The config is loaded before anything starts, so it
+// needs no check of its own.
+func healthServer(addr string, server ctrlwebhook.Server, drain *webhook.Drain, ready map[string]healthz.Checker) manager.Runnable {
+	ready["webhook"], ready["draining"] = server.StartedChecker(), drain.Ready
+	probes := probeServer(addr, ready)
 	return manager.RunnableFunc(func(ctx context.Context) error { return probes.Start(drain.After(ctx)) })
 }
 

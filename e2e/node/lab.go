@@ -52,8 +52,9 @@ const PullSecret = "proxy-pull"
 const PodTimeout = 3 * time.Minute
 
 // Lab is one control plane with a real node, the registries and their world,
-// and `pullthrough webhook` as a process: what the e2e/node tests and `make
-// demo` run pods on.
+// and `pullthrough webhook` as a process (checking the pull secret, and
+// replicating it from e2e.ReleaseNamespace once a test puts it there): what
+// the e2e/node tests and `make demo` run pods on.
 type Lab struct {
 	Set     *registry.Set
 	Cluster *cluster.Cluster
@@ -118,11 +119,33 @@ func (l *Lab) start(ctx context.Context) error {
 	if err := l.Nodeconfig("registry.k8s.io"); err != nil {
 		return err
 	}
+	// The release namespace holds the replicator's source once a test puts
+	// it there; default holds the pull secret, as the webhook's readiness
+	// probe (e2e.StartWebhook) creates its pods there.
+	if err := l.Namespace(ctx, e2e.ReleaseNamespace, config.ModeOff, false); err != nil {
+		return err
+	}
+	if err := l.PutPullSecret(ctx, metav1.NamespaceDefault); err != nil {
+		return err
+	}
 	if err := l.installGuard(ctx); err != nil {
 		return err
 	}
 	// --pull-failures: the kubelet's failed pulls, counted by the webhook.
-	l.Hook, err = e2e.StartWebhook(ctx, l.Bin, l.Config, l.Cluster, l.logs, "--pull-failures", "--kubeconfig", l.Cluster.KubeconfigPath())
+	l.Hook, err = e2e.StartWebhook(ctx, l.Bin, l.Config, l.Cluster, l.logs,
+		"--kubeconfig="+l.Cluster.KubeconfigPath(), "--pull-failures", "--check-pull-secrets",
+		"--replicate-pull-secret="+PullSecret, "--pull-secret-namespace="+e2e.ReleaseNamespace)
+	return err
+}
+
+// PutPullSecret creates the pull secret holding the proxies' login in ns; in
+// e2e.ReleaseNamespace, it is the source the webhook's replicator copies.
+func (l *Lab) PutPullSecret(ctx context.Context, ns string) error {
+	secret, err := l.Set.PullSecret(PullSecret)
+	if err != nil {
+		return err
+	}
+	_, err = l.CS.CoreV1().Secrets(ns).Create(ctx, secret, metav1.CreateOptions{})
 	return err
 }
 
@@ -197,12 +220,7 @@ func (l *Lab) Namespace(ctx context.Context, name string, mode config.Mode, with
 	if !withSecret {
 		return nil
 	}
-	secret, err := l.Set.PullSecret(PullSecret)
-	if err != nil {
-		return err
-	}
-	_, err = l.CS.CoreV1().Secrets(name).Create(ctx, secret, metav1.CreateOptions{})
-	return err
+	return l.PutPullSecret(ctx, name)
 }
 
 // Seed pushes runnable images for refs to their upstreams.

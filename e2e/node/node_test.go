@@ -1,15 +1,19 @@
 package node
 
 import (
+	"context"
 	"encoding/json"
 	"os/exec"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
 
 	"github.com/pullthrough/pullthrough/config"
 	"github.com/pullthrough/pullthrough/e2e"
@@ -22,7 +26,7 @@ func TestNode(t *testing.T) {
 	l := startLab(t)
 	t.Run("enforce: every image through the proxy", l.enforce)
 	t.Run("the incident: Docker Hub's pull limit", l.incident)
-	t.Run("credentials: the proxy needs the pull secret", l.credentials)
+	t.Run("credentials: the pull secret checked and replicated", l.credentials)
 	t.Run("pull outcomes: failed pulls counted and reported", l.pullOutcomes)
 	t.Run("node fallback through the CRI", l.fallback)
 	t.Run("served: a digest behind the ECR-like proxy", l.ecrDigest)
@@ -107,24 +111,48 @@ func (l *Lab) incident(t *testing.T) {
 	}
 }
 
-// credentials pins what the kubelet does with the proxy's credentials: the pod
-// whose namespace holds the pull secret pullthrough names is Running; a pod in a
-// namespace without it, with the same image already on the node, is not let use
-// the cached image (KEP-2535: the kubelet verifies a pod's credentials for images
-// it pulled with credentials, even when the image is present): it pulls without
-// credentials, the proxy answers 401, and containerd reports "authorization
-// failed: no basic auth credentials" in the kubelet's Failed event.
+// credentials: the proxy of quay.io needs the pull secret pullthrough names.
+// The pod whose namespace holds it is Running through the proxy. In a
+// namespace without it, the webhook leaves the image as written (outcome
+// no-pull-secret, counted) and the pod is Running, pulled from quay.io
+// directly; pointed at the proxy anyway (an image its author wrote so), a pod
+// there is refused: since Kubernetes 1.35 the kubelet verifies a pod's own
+// credentials even for an image on the node (KEP-2535), pulls without any,
+// and containerd reports the proxy's 401 as "authorization failed: no basic
+// auth credentials". With the replicator's source in place, a new namespace
+// holds the copy before its first pod, which is Running through the proxy;
+// deleting the source deletes the copies and no Secret someone else wrote.
 func (l *Lab) credentials(t *testing.T) {
 	ctx, image := t.Context(), "quay.io/acme/billing:1"
 	must(t, l.Seed(ctx, image))
-	const with, without = "creds-with", "creds-without"
+	const with, without, replicated = "creds-with", "creds-without", "creds-replicated"
 	l.namespace(t, with, "", true)
 	must(t, l.CreatePod(ctx, with, "billing", PodSpec(Container("billing", image))))
-	_, err := l.WaitRunning(ctx, with, 1)
+	pods, err := l.WaitRunning(ctx, with, 1)
 	must(t, err)
+	l.wantProxied(t, with+"/billing", pods[0].Spec.Containers[0].Image)
 
+	const series = `pullthrough_images_total{outcome="no-pull-secret",registry="quay.io"}`
+	counted, err := l.Hook.Sample(ctx, series)
+	must(t, err)
 	l.namespace(t, without, "", false)
+	before := l.Counts()
 	must(t, l.CreatePod(ctx, without, "billing", PodSpec(Container("billing", image))))
+	pods, err = l.WaitRunning(ctx, without, 1)
+	must(t, err)
+	if got := pods[0].Spec.Containers[0].Image; got != image {
+		t.Errorf("without the secret the image is %s, want it as written", got)
+	}
+	// A HEAD is enough: the layers are on the node already, by digest.
+	if len(l.Counts().Direct(before)[AuthHost]) == 0 {
+		t.Errorf("without the secret the node did not ask %s directly", AuthHost)
+	}
+	if now, err := l.Hook.Sample(ctx, series); err != nil || now != counted+1 {
+		t.Errorf("%s went from %v to %v (%v), want one more", series, counted, now, err)
+	}
+
+	proxied := l.Set.Proxy(AuthHost).Addr + "/acme/billing:1"
+	must(t, l.CreatePod(ctx, without, "pinned", PodSpec(Container("billing", proxied))))
 	messages, err := l.WaitPullFailure(ctx, without)
 	must(t, err)
 	if !slices.ContainsFunc(messages, func(m string) bool {
@@ -132,8 +160,30 @@ func (l *Lab) credentials(t *testing.T) {
 	}) {
 		t.Errorf("the failed pull does not name the proxy's refusal: %q", messages)
 	}
-	t.Logf("without the secret, with the image on the node: %q", messages[0])
+	t.Logf("pointed at the proxy without the secret, with the image on the node: %q", messages[0])
 	must(t, l.CS.CoreV1().Namespaces().Delete(ctx, without, metav1.DeleteOptions{}))
+
+	must(t, l.PutPullSecret(ctx, e2e.ReleaseNamespace))
+	start := time.Now()
+	l.namespace(t, replicated, "", false)
+	must(t, wait.PollUntilContextTimeout(ctx, 20*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
+		_, err := l.CS.CoreV1().Secrets(replicated).Get(ctx, PullSecret, metav1.GetOptions{})
+		return err == nil, nil
+	}))
+	t.Logf("the replicator's copy in the new namespace %s after its creation", time.Since(start).Round(time.Millisecond))
+	must(t, l.CreateDeployment(ctx, replicated, "billing", 1, PodSpec(Container("billing", image))))
+	pods, err = l.WaitRunning(ctx, replicated, 1)
+	must(t, err)
+	l.wantProxied(t, replicated+"/billing", pods[0].Spec.Containers[0].Image)
+
+	must(t, l.CS.CoreV1().Secrets(e2e.ReleaseNamespace).Delete(ctx, PullSecret, metav1.DeleteOptions{}))
+	must(t, wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
+		_, err := l.CS.CoreV1().Secrets(replicated).Get(ctx, PullSecret, metav1.GetOptions{})
+		return apierrors.IsNotFound(err), nil
+	}))
+	if _, err := l.CS.CoreV1().Secrets(with).Get(ctx, PullSecret, metav1.GetOptions{}); err != nil {
+		t.Errorf("%s/%s, created by hand, is gone with the source: %v", with, PullSecret, err)
+	}
 }
 
 // fallback: with the webhook out of the path (namespace mode off), pods pull

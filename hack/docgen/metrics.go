@@ -16,6 +16,7 @@ import (
 	"github.com/pullthrough/pullthrough/nodeconfig"
 	"github.com/pullthrough/pullthrough/policy"
 	"github.com/pullthrough/pullthrough/pullfailures"
+	"github.com/pullthrough/pullthrough/pullsecret"
 	"github.com/pullthrough/pullthrough/rewrite"
 	"github.com/pullthrough/pullthrough/verdicts"
 	"github.com/pullthrough/pullthrough/webhook"
@@ -39,6 +40,10 @@ var metricSets = []metricSet{
 	}},
 	{"pullthrough webhook --verdict-record NS/NAME", func(r prometheus.Registerer) error {
 		_, err := verdicts.RegisterMetrics(r)
+		return err
+	}},
+	{"pullthrough webhook --check-pull-secrets / --replicate-pull-secret (chart: pullSecrets; the replicator also in policy --watch)", func(r prometheus.Registerer) error {
+		_, err := pullsecret.NewMetrics(r)
 		return err
 	}},
 	{"pullthrough nodeconfig --watch (the node agent)", func(r prometheus.Registerer) error {

@@ -255,3 +255,24 @@ subjects:
     name: {{ $fullname }}
     namespace: {{ .root.Release.Namespace }}
 {{- end -}}
+
+
+{{/*
+The Secret pullSecrets.replicate copies ("" when it is off): its name, else the
+first of config.imagePullSecrets; a name the pods are not given is refused.
+*/}}
+{{- define "pullthrough.replicatedSecret" -}}
+{{- if .Values.pullSecrets.replicate.enabled -}}
+{{- $names := .Values.config.imagePullSecrets | default list -}}
+{{- $name := .Values.pullSecrets.replicate.name | default (first $names) -}}
+{{- if not (has $name $names) -}}
+{{- fail (printf "pullSecrets.replicate: %q is not one of config.imagePullSecrets %v, which the pods are given" ($name | default "") $names) -}}
+{{- end -}}
+{{- $name -}}
+{{- end -}}
+{{- end -}}
+{{/* Whether the webhook checks the pull secrets: asked, and there are some to check. */}}
+{{- define "pullthrough.checkPullSecrets" -}}
+{{- if and .Values.pullSecrets.check .Values.config.imagePullSecrets (include "pullthrough.webhookEngine" .) }}true{{ end -}}
+{{- end -}}
+{{- define "pullthrough.replicatorClusterRole" -}}{{ include "pullthrough.fullname" . }}-pull-secret-replicator{{- end -}}
