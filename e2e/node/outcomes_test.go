@@ -20,12 +20,14 @@ import (
 
 // pullOutcomes: the Docker Hub stand-in at its pull limit for the proxy's
 // address makes a rewritten pod fail its pull with 429 (the proxy passes it
-// on), and an image that exists nowhere fails with 404, as it would without
-// pullthrough. The webhook counts each from the kubelet's events, by the
-// mirror's source and the reason, and `pullthrough report` names both pods.
+// on: the served check's HEAD is not a pull, so it found the image served),
+// and a pod that names the proxy for an image that exists nowhere fails with
+// 404 (a rewrite of it would have been withheld as not-served). The webhook
+// counts each from the kubelet's events, by the mirror's source and the
+// reason, and `pullthrough report` names both pods.
 func (l *Lab) pullOutcomes(t *testing.T) {
 	ctx, ns := t.Context(), "outcomes"
-	limited, nowhere := "docker.io/library/limited:1", "docker.io/library/nowhere:1"
+	limited, nowhere := "docker.io/library/limited:1", l.Set.Proxy("docker.io").Addr+"/library/nowhere:1"
 	must(t, l.Seed(ctx, limited))
 	l.namespace(t, ns, "", true)
 	hub := l.Set.Upstream("docker.io")
