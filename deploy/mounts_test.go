@@ -91,8 +91,63 @@ func mounted(pod *corev1.PodSpec, c corev1.Container, file string) string {
 	switch {
 	case v.ConfigMap != nil && v.ConfigMap.Items == nil, v.Secret != nil && v.Secret.Items == nil:
 		return "" // every key is a file; the key itself is the values' (the schema requires it)
+	case v.Secret != nil && slices.ContainsFunc(v.Secret.Items, func(k corev1.KeyToPath) bool { return k.Path == key }):
+		return ""
 	}
 	return "volume " + v.Name + " is not a whole ConfigMap or Secret, so " + key + " may be missing"
+}
+
+// TestWebhookMountsTheServedCheckLogin: where the chart sets
+// config.servedCheck.dockerConfig, the webhook mounts that file from the
+// pull secret the values name, optional (a missing Secret must not stop the
+// pods); where it must not (no pull secret, "-", the check off, the user's
+// own file), it sets nothing and mounts nothing.
+func TestWebhookMountsTheServedCheckLogin(t *testing.T) {
+	t.Parallel()
+	const login = "/etc/pullthrough/proxy-login/.dockerconfigjson"
+	tests := []struct {
+		name, values       string
+		dockerConfig, from string // want; "" for none
+	}{
+		{"the first of imagePullSecrets", "config: {imagePullSecrets: [proxy-pull, other]}\n", login, "proxy-pull"},
+		{"servedCheck.pullSecret", "config: {imagePullSecrets: [proxy-pull]}\nservedCheck: {pullSecret: proxy-login}\n", login, "proxy-login"},
+		{"none without imagePullSecrets", "", "", ""},
+		{"none with -", "config: {imagePullSecrets: [proxy-pull]}\nservedCheck: {pullSecret: \"-\"}\n", "", ""},
+		{"none with the check off", "config: {imagePullSecrets: [proxy-pull], servedCheck: {enabled: false}}\n", "", ""},
+		{"the user's own file kept", "config: {imagePullSecrets: [proxy-pull], servedCheck: {dockerConfig: /mine/config.json}}\n", "/mine/config.json", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			objs := renderChart(t, tt.values, "templates/configmap.yaml", "templates/deployment.yaml")
+			var cm *corev1.ConfigMap
+			for _, c := range all[*corev1.ConfigMap](objs) {
+				cm = c
+			}
+			cfg, err := config.Parse([]byte(cm.Data["config.yaml"]))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.ServedCheck.DockerConfig != tt.dockerConfig {
+				t.Errorf("servedCheck.dockerConfig %q, want %q", cfg.ServedCheck.DockerConfig, tt.dockerConfig)
+			}
+			pod := &only[*appsv1.Deployment](t, objs).Spec.Template.Spec
+			i := slices.IndexFunc(pod.Volumes, func(v corev1.Volume) bool { return v.Secret != nil && v.Name == "proxy-login" })
+			switch {
+			case tt.from == "" && i >= 0:
+				t.Errorf("volume proxy-login from %s, want none", pod.Volumes[i].Secret.SecretName)
+			case tt.from == "":
+			case i < 0:
+				t.Errorf("no volume proxy-login, want one from %s", tt.from)
+			case pod.Volumes[i].Secret.SecretName != tt.from || pod.Volumes[i].Secret.Optional == nil || !*pod.Volumes[i].Secret.Optional:
+				t.Errorf("volume proxy-login from %s (optional %v), want from %s, optional", pod.Volumes[i].Secret.SecretName, pod.Volumes[i].Secret.Optional, tt.from)
+			default:
+				if problem := mounted(pod, pod.Containers[0], tt.dockerConfig); problem != "" {
+					t.Errorf("the webhook reads %s: %s", tt.dockerConfig, problem)
+				}
+			}
+		})
+	}
 }
 
 // podSpecs returns the pod spec of every workload in objs, by Kind/name.

@@ -7,7 +7,10 @@ import (
 	"strings"
 	"testing"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
 	"github.com/pullthrough/pullthrough/e2e/registry"
+	"github.com/pullthrough/pullthrough/verdicts"
 )
 
 // warmTags runs `pullthrough warm` against the real API server and proxies, on
@@ -16,7 +19,8 @@ import (
 // counts the proxy's manifest requests) and the digest is then served; a
 // reference with a digest and no tag is said to have none. From the cluster, a
 // Deployment pinned to a digest the tag no longer points at fails, named, and
-// `migrate --verify` points to warm for it.
+// `migrate --verify` points to warm for it. With --verdict-record, the shared
+// record holds both verdicts afterwards.
 func warmTags(t *testing.T, p *pullEnv) {
 	ctx := t.Context()
 	const image = "quay.io/acme/warm/app:1"
@@ -66,10 +70,24 @@ spec:
 	cs := p.client(t, nil)
 	createDeployment(t, cs, "warm", "pinned", pinned, 1)
 	createDeployment(t, cs, "warm", "moved", moved, 1)
-	r = run("-n", "warm", "--kubeconfig", p.cluster.KubeconfigPath())
+	r = run("-n", "warm", "--kubeconfig", p.cluster.KubeconfigPath(), "--verdict-record", "warm/"+verdicts.DefaultName)
 	if r.code != 1 || !lineHas(r.stdout, "warm", "Deployment/pinned", "pulled", "served", "warmed") ||
 		!lineHas(r.stdout, "warm", "Deployment/moved", "pulled", "not-found", "failed") {
 		t.Errorf("warm -n warm: exit %d, want 1 with pinned warmed and moved failed", r.code)
+	}
+	// The shared verdict record holds what the webhook will ask about: the
+	// warmed reference served, the moved one refused, and the tag served.
+	cm, err := cs.CoreV1().ConfigMaps("warm").Get(ctx, verdicts.DefaultName, metav1.GetOptions{})
+	if err != nil {
+		t.Fatalf("the verdict record after warm --verdict-record: %v", err)
+	}
+	record, err := verdicts.Decode("warm/"+verdicts.DefaultName, cm.Data[verdicts.Key])
+	warmed, refused := record[proxied+":1@"+digests[image]], record[proxied+":1@sha256:"+strings.Repeat("0", 64)]
+	if err != nil || !warmed.Served || warmed.Checked.IsZero() || refused.Served || refused.Checked.IsZero() || !record[proxied+":1"].Served {
+		t.Errorf("verdict record after warm: %v (%v), want the pinned reference served, the moved one refused and the tag served", record, err)
+	}
+	if r := run("-n", "warm", "--verdict-record", "no-slash"); r.code != 2 {
+		t.Errorf("warm --verdict-record no-slash: exit %d, want 2", r.code)
 	}
 	if !strings.Contains(r.stderr, "warm/"+proxied+":1@sha256:000") || !strings.Contains(r.stderr, "the tag now points at "+digests[image]) {
 		t.Errorf("warm -n warm: stderr does not name the failed reference and why:\n%s", r.stderr)

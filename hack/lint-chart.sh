@@ -54,6 +54,7 @@ proxyHealth:
   caBundle: {configMap: {name: corp-ca, key: ca.crt}}
 pullSecrets:
   replicate: {enabled: true}
+verdictRecord: {enabled: true}
 excludedNamespaces: [legacy]
 certs:
   mode: cert-manager
@@ -198,6 +199,7 @@ refuse "$f" '^kind: (MutatingWebhookConfiguration|Certificate|Issuer|PodDisrupti
 refuse "$f" 'hostNetwork: true|--self-signed-|--cert-dir' "the policy engine's applier needs no host network or certificate"
 expect "$f" '- --guard=deny$' "policy.guard reaches the applier"
 refuse "$f" '^  name: pullthrough-webhook-writes$' "no webhook configuration to hold with the policy engine"
+refuse "$f" 'proxy-login|--verdict-record|-verdicts' "the policy engine has no served check and reads no verdict record"
 expect "$f" '^  replicas: 1$' "the policy engine runs one applier"
 expect "$f" '^kind: Job$' "the migrator is the same with either engine"
 expect "$f" '^kind: DaemonSet$' "the node agent is the same with either engine"
@@ -216,6 +218,8 @@ refuse "$f" '-n=default$' "helm test does not probe default, which a fleet rollo
 refuse "$f" 'cert-manager.io' "no cert-manager object or annotation in self-signed mode"
 refuse "$f" '--metrics-secure|--bind-ip' "plain metrics on the pod network by default (docs/security.md says why)"
 refuse "$f" '^kind: NetworkPolicy$' "no NetworkPolicy by default (docs/security.md says why)"
+refuse "$f" 'proxy-login|dockerConfig:' "no pull secret to mount for the served check without config.imagePullSecrets"
+refuse "$f" '--verdict-record|-verdicts' "no verdict record by default"
 
 f=$tmp/rendered/cert-manager.yaml
 expect "$f" '^kind: Certificate$' "cert-manager mode creates a Certificate"
@@ -251,6 +255,14 @@ expect "$f" 'resources: \["events"\]' "metrics.pullFailures grants list and watc
 expect "$f" '- --pod-images$' "metrics.podImages passes --pod-images"
 expect "$f" 'caBundle: /etc/pullthrough/proxy-ca/ca.crt$' "proxyHealth.caBundle points the config at the mounted bundle"
 expect "$f" 'mountPath: /etc/pullthrough/proxy-ca$' "proxyHealth.caBundle is mounted"
+expect "$f" 'dockerConfig: /etc/pullthrough/proxy-login/.dockerconfigjson$' "the served check logs in with the mounted pull secret"
+expect "$f" 'secretName: proxy-credentials$' "the served check's login is the first of config.imagePullSecrets"
+expect "$f" 'optional: true$' "a missing pull secret does not stop the webhook pods"
+[[ $(grep -c -- '- --verdict-record=pullthrough-system/pullthrough-verdicts$' "$f") == 2 ]] ||
+	fail "all-optional.yaml: verdictRecord reaches the webhook (watch) and the verifying migrator (write)"
+[[ $(grep -c 'resourceNames: \["pullthrough-verdicts"\]' "$f") == 2 ]] ||
+	fail "all-optional.yaml: verdictRecord's two Roles name the one ConfigMap"
+expect "$f" '^  name: pullthrough-migrator-verdicts$' "a verifying migrator is bound to the record's writer Role"
 [[ $(grep -c -- '- --metrics-secure$' "$f") == 2 ]] || fail "all-optional.yaml: metrics.secure reaches both the webhook and the node agent"
 expect "$f" '^  name: system:auth-delegator$' "metrics.secure lets the processes review the scrapers' tokens"
 expect "$f" 'scheme: https$' "metrics.secure: the ServiceMonitor scrapes over HTTPS"
@@ -343,6 +355,7 @@ refused "an example host under case, a port and a trailing dot (as cmd/pullthrou
 	--set 'config.mirrors[0].source=ghcr.io' --set 'config.mirrors[0].target=Proxy.INVALID.:8443/ghcr'
 refused "the replicated Secret is one the pods are given" "is not one of config.imagePullSecrets" \
 	--set pullSecrets.replicate.enabled=true --set pullSecrets.replicate.name=other
+refused "servedCheck.pullSecret is a Secret's name" "pullSecret" --set servedCheck.pullSecret=Not_A_Name
 refused "two ports on one number collide" "webhook.ports" --set webhook.ports.metrics=8081
 refused "podLabels cannot override the chart's own" "podLabels" --set 'podLabels.pullthrough\.dev/skip=false'
 refused "a ServiceAccount among the metrics readers needs its namespace" "namespace" --set metrics.secure.enabled=true \

@@ -3,7 +3,9 @@ package webhook
 import (
 	"container/list"
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"sync"
 	"time"
@@ -89,11 +91,44 @@ func newServedCheck(cfg *config.Config) (*servedCheck, error) {
 	}
 	var keychain authn.Keychain = resolve.Credentials{} // anonymous
 	if sc.DockerConfig != "" {
-		if keychain, err = resolve.DockerConfig(sc.DockerConfig); err != nil {
+		keychain, err = resolve.DockerConfig(sc.DockerConfig)
+		if errors.Is(err, fs.ErrNotExist) {
+			keychain, err = &mountedLogin{path: sc.DockerConfig}, nil
+		}
+		if err != nil {
 			return nil, fmt.Errorf("servedCheck.dockerConfig: %w", err)
 		}
 	}
 	return &servedCheck{ServedCheck: sc, transport: transport, keychain: keychain}, nil
+}
+
+// mountedLogin is servedCheck.dockerConfig's keychain while its file does
+// not exist: the chart mounts the proxy's pull secret optional, so that a
+// webhook installed before the Secret starts all the same. Until kubelet
+// writes the file, checks are anonymous (a proxy that answers 401 gives no
+// verdict: the image is rewritten, as without the check); the first check
+// after it reads the login and keeps it.
+type mountedLogin struct {
+	path   string
+	mu     sync.Mutex
+	loaded authn.Keychain
+}
+
+// Resolve implements authn.Keychain.
+func (m *mountedLogin) Resolve(r authn.Resource) (authn.Authenticator, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.loaded == nil {
+		k, err := resolve.DockerConfig(m.path)
+		if errors.Is(err, fs.ErrNotExist) {
+			return authn.Anonymous, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("servedCheck.dockerConfig: %w", err)
+		}
+		m.loaded = k
+	}
+	return m.loaded.Resolve(r)
 }
 
 // ttl is how long a verdict is kept.

@@ -60,6 +60,12 @@ func newServedProxy(t testing.TB, delay time.Duration) *servedProxy {
 		case "library/broken":
 			w.WriteHeader(http.StatusInternalServerError)
 		case "library/login":
+			if user, _, ok := r.BasicAuth(); ok && user == "robot" {
+				w.Header().Set("Content-Type", "application/vnd.oci.image.manifest.v1+json")
+				w.Header().Set("Docker-Content-Digest", "sha256:"+strings.Repeat("a", 64))
+				w.Header().Set("Content-Length", "10")
+				return
+			}
 			w.Header().Set("WWW-Authenticate", `Basic realm="test"`)
 			w.WriteHeader(http.StatusUnauthorized)
 		default:
@@ -210,6 +216,53 @@ func TestServedCheck(t *testing.T) {
 				t.Errorf("%s{outcome=%s} %v, %s{result=%s} %v; want 1 each", wellknown.MetricImages, tt.outcome, counted, wellknown.MetricServedChecks, tt.check, checks)
 			}
 		})
+	}
+}
+
+// TestServedCheckMountedLogin: a dockerConfig file that is not there yet (the
+// chart's optional pull-secret volume before the Secret exists) loads, and
+// checks go anonymous (401: no verdict, rewritten); once the file appears
+// the next check logs in with it. A file that is there but unreadable as a
+// docker config still fails the config.
+func TestServedCheckMountedLogin(t *testing.T) {
+	t.Parallel()
+	p := newServedProxy(t, 0)
+	path := filepath.Join(t.TempDir(), "pull-secret", ".dockerconfigjson")
+	h := servedFixture(t, p, fmt.Sprintf("dockerConfig: %q", path))
+	steps := []struct {
+		name, image, check string
+		write              string // the file's content before the step; "" leaves it
+	}{
+		{"no file: anonymous", "library/login:1", checkError, ""},
+		{"file written: logged in", "library/login:2", checkServed, fmt.Sprintf(`{"auths": {%q: {"username": "robot", "password": "x"}}}`, p.host)},
+	}
+	for _, s := range steps {
+		if s.write != "" {
+			if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(path, []byte(s.write), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		req := createPod(t, s.image)
+		if images, _ := decided(t, req, h.Handle(t.Context(), req)); images[0] != p.host+"/"+s.image {
+			t.Errorf("%s: image %s, want it rewritten", s.name, images[0])
+		}
+		if got := testutil.ToFloat64(h.Metrics.servedChecks.WithLabelValues(s.check)); got != 1 {
+			t.Errorf("%s: %s{result=%s} %v, want 1", s.name, wellknown.MetricServedChecks, s.check, got)
+		}
+	}
+	bad := filepath.Join(t.TempDir(), "config.json")
+	if err := os.WriteFile(bad, []byte("{not json"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Parse(fmt.Appendf(nil, "mirrors: [{source: docker.io, target: %q}]\nservedCheck: {dockerConfig: %q}\n", p.host, bad))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := NewRouting(cfg); err == nil || !strings.Contains(err.Error(), "servedCheck.dockerConfig") {
+		t.Errorf("NewRouting with an unreadable docker config: %v, want an error naming servedCheck.dockerConfig", err)
 	}
 }
 

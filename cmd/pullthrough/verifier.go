@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/authn"
 
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/pullthrough/pullthrough/certs"
@@ -54,12 +55,33 @@ func (f verifyFlags) withRecord(ctx context.Context, cs kubernetes.Interface, v 
 	if f.record == "" {
 		return work(v)
 	}
-	at, err := certs.ParseNamespacedName("--verdict-record", f.record)
-	if err != nil {
-		return usageError{err}
+	if _, err := f.recordAt(); err != nil {
+		return err
 	}
 	rec := &recordingVerifier{Verifier: v, seen: verdicts.Record{}}
-	return errors.Join(work(rec), verdicts.Write(ctx, cs, at.Namespace, at.Name, rec.seen))
+	return errors.Join(work(rec), f.writeRecord(ctx, cs, rec.seen))
+}
+
+// recordAt is --verdict-record's NS/NAME, checked before any work is done.
+func (f verifyFlags) recordAt() (types.NamespacedName, error) {
+	at, err := certs.ParseNamespacedName("verdict-record", f.record)
+	if err != nil {
+		return at, usageError{err}
+	}
+	return at, nil
+}
+
+// writeRecord merges seen into --verdict-record's record; without the flag
+// it does nothing. verify, migrate --verify and warm all write through it.
+func (f verifyFlags) writeRecord(ctx context.Context, cs kubernetes.Interface, seen verdicts.Record) error {
+	if f.record == "" {
+		return nil
+	}
+	at, err := f.recordAt()
+	if err != nil {
+		return err
+	}
+	return verdicts.Write(ctx, cs, at.Namespace, at.Name, seen)
 }
 
 // proxyVerifier checks images against the proxy with the credentials a pod of the

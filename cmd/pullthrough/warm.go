@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -46,12 +47,13 @@ func runWarm(args []string, stdout, stderr io.Writer) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	found, proxy, err := warmFind(ctx, cfg, f, stderr)
+	found, proxy, cs, err := warmFind(ctx, cfg, f, stderr)
 	if err != nil {
 		return err
 	}
 	targets, withoutDigest := warm.Select(found)
 	results := warm.Run(ctx, proxy, targets)
+	recordErr := f.verifyFlags.writeRecord(ctx, cs, warm.Verdicts(results, time.Now()))
 	write := warm.WriteTable
 	if f.output == "json" {
 		write = warm.WriteJSON
@@ -69,9 +71,9 @@ func runWarm(args []string, stdout, stderr io.Writer) error {
 		for i, r := range failed {
 			names[i] = namespacePrefix(r.Namespace) + r.Reference
 		}
-		return fmt.Errorf("%d of %d digest references are not served by the proxy: %s", len(failed), len(results), strings.Join(names, ", "))
+		return errors.Join(fmt.Errorf("%d of %d digest references are not served by the proxy: %s", len(failed), len(results), strings.Join(names, ", ")), recordErr)
 	}
-	return nil
+	return recordErr
 }
 
 // namespacePrefix is "NS/" before a reference found in a namespace.
@@ -87,30 +89,58 @@ func namespacePrefix(namespace string) string {
 // cluster (the proxy's login is --docker-config's, else none); -n and
 // --all-namespaces list the cluster as the migrator does and read the
 // config's imagePullSecrets in each namespace, as `pullthrough verify` does.
-func warmFind(ctx context.Context, cfg *config.Config, f *warmFlags, stderr io.Writer) ([]warm.Found, warm.Proxy, error) {
+// The clientset is nil for -f without --verdict-record: nothing else needs one.
+func warmFind(ctx context.Context, cfg *config.Config, f *warmFlags, stderr io.Writer) ([]warm.Found, warm.Proxy, kubernetes.Interface, error) {
 	rw, err := rewrite.New(cfg.Rules())
 	if err != nil {
-		return nil, nil, usageError{fmt.Errorf("%s: %w", f.config, err)}
+		return nil, nil, nil, usageError{fmt.Errorf("%s: %w", f.config, err)}
 	}
 	if f.file != "" {
 		in, err := readInput(f.file)
 		if err != nil {
-			return nil, nil, usageError{fmt.Errorf("read manifests: %w", err)}
+			return nil, nil, nil, usageError{fmt.Errorf("read manifests: %w", err)}
 		}
 		found, err := warm.FromManifests(in, f.file, rw)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		v, err := newVerifier(ctx, cfg, f.verifyFlags, nil, stderr)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		if f.verifyFlags.dockerConfig == "" && len(cfg.ImagePullSecrets) > 0 {
 			_, _ = fmt.Fprintf(stderr, "warm: -f reads no cluster, so the config's imagePullSecrets (%s) are not read: the proxy is asked without a login (give --docker-config with the proxy's login if it needs one)\n", strings.Join(cfg.ImagePullSecrets, ", "))
 		}
 		v.secrets = nil
-		return found, v, nil
+		var cs kubernetes.Interface
+		if f.verifyFlags.record != "" {
+			if _, cs, err = warmClients(f); err != nil {
+				return nil, nil, nil, err
+			}
+		}
+		return found, v, cs, nil
 	}
+	client, cs, err := warmClients(f)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	m, err := migrate.New(client, cfg, migrate.Options{Namespaces: f.namespaces, Kinds: warmKinds()})
+	if err != nil {
+		return nil, nil, nil, usageError{err}
+	}
+	var c warm.Collector
+	if _, err := m.PlanEach(ctx, &c); err != nil {
+		return nil, nil, nil, err
+	}
+	v, err := newVerifier(ctx, cfg, f.verifyFlags, cs, stderr)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return c.Found, v, cs, nil
+}
+
+// warmClients are the cluster's clients from --kubeconfig.
+func warmClients(f *warmFlags) (dynamic.Interface, kubernetes.Interface, error) {
 	rc, err := restConfig(f.kubeconfig)
 	if err != nil {
 		return nil, nil, usageError{fmt.Errorf("kubeconfig: %w", err)}
@@ -124,19 +154,7 @@ func warmFind(ctx context.Context, cfg *config.Config, f *warmFlags, stderr io.W
 	if err != nil {
 		return nil, nil, usageError{fmt.Errorf("kubeconfig: %w", err)}
 	}
-	m, err := migrate.New(client, cfg, migrate.Options{Namespaces: f.namespaces, Kinds: warmKinds()})
-	if err != nil {
-		return nil, nil, usageError{err}
-	}
-	var c warm.Collector
-	if _, err := m.PlanEach(ctx, &c); err != nil {
-		return nil, nil, err
-	}
-	v, err := newVerifier(ctx, cfg, f.verifyFlags, cs, stderr)
-	if err != nil {
-		return nil, nil, err
-	}
-	return c.Found, v, nil
+	return client, cs, nil
 }
 
 // warmKinds are the kinds the migrator lists that carry a pod spec: its
@@ -194,6 +212,11 @@ func parseWarmFlags(args []string, stderr io.Writer) (*warmFlags, error) {
 		return nil, usagef("-o %q: want table or json", f.output)
 	case f.timeout <= 0:
 		return nil, usagef("--request-timeout %s: must be positive", f.timeout)
+	}
+	if f.verifyFlags.record != "" {
+		if _, err := f.verifyFlags.recordAt(); err != nil {
+			return nil, err
+		}
 	}
 	return f, nil
 }

@@ -199,7 +199,7 @@ func withWatchers(runnables []manager.Runnable, f *webhookFlags, state *webhook.
 		return nil, err
 	}
 	if f.verdictRecord != "" {
-		at, err := certs.ParseNamespacedName("--verdict-record", f.verdictRecord)
+		at, err := certs.ParseNamespacedName("verdict-record", f.verdictRecord)
 		if err != nil {
 			return nil, usageError{err}
 		}

@@ -87,8 +87,37 @@ never sees.
 {{- if and $ca (get $config "proxyHealth") -}}
 {{- $_ := set $config.proxyHealth "caBundle" (printf "%s/%s" (include "pullthrough.caBundleDir" .) (include "pullthrough.caBundleKey" .)) -}}
 {{- end -}}
+{{- if include "pullthrough.servedPullSecret" . -}}
+{{- $served := get $config "servedCheck" | default dict -}}
+{{- $_ := set $served "dockerConfig" (printf "%s/.dockerconfigjson" (include "pullthrough.proxyLoginDir" .)) -}}
+{{- $_ := set $config "servedCheck" $served -}}
+{{- end -}}
 {{- toYaml $config -}}
 {{- end -}}
+
+{{/*
+The Secret whose login the served check sends to the proxy (servedCheck.pullSecret,
+else the first of config.imagePullSecrets), mounted into the webhook pods; ""
+when there is none to mount: "-", no imagePullSecrets, engine: policy, the check
+off, or a config.servedCheck.dockerConfig of the user's own.
+*/}}
+{{- define "pullthrough.servedPullSecret" -}}
+{{- $served := .Values.config.servedCheck | default dict -}}
+{{- $name := .Values.servedCheck.pullSecret | default (first (.Values.config.imagePullSecrets | default list)) | default "" -}}
+{{- if and $name (ne $name "-") (include "pullthrough.webhookEngine" .) (ne (toString (get $served "enabled")) "false") (not (get $served "dockerConfig")) -}}
+{{- $name -}}
+{{- end -}}
+{{- end -}}
+{{- define "pullthrough.proxyLoginDir" -}}/etc/pullthrough/proxy-login{{- end -}}
+
+{{/*
+The shared verdict record's ConfigMap (verdictRecord), and the Role its writers
+are bound to. "pullthrough.verdictRecord" is "true" when it is on: only with
+engine: webhook, since the policy engine's policies read no record.
+*/}}
+{{- define "pullthrough.verdictRecord" -}}{{ if and .Values.verdictRecord.enabled (include "pullthrough.webhookEngine" .) }}true{{ end }}{{- end -}}
+{{- define "pullthrough.verdictRecordName" -}}{{ include "pullthrough.fullname" . }}-verdicts{{- end -}}
+{{- define "pullthrough.verdictWriterRole" -}}{{ include "pullthrough.fullname" . }}-verdicts-writer{{- end -}}
 
 {{/*
 Where the webhook mounts proxyHealth.caBundle, and the key of the ConfigMap or
