@@ -109,7 +109,7 @@ func (h *PodHandler) handle(ctx context.Context, req admission.Request) (admissi
 			"uid", req.UID, "namespace", req.Namespace, "name", podName(p, req), "images", n, "limit", limits.MaxPodImages)
 		return admission.Allowed("").WithWarnings(wellknown.WarningTooManyImages(strconv.Itoa(n), limits.MaxPodImages)), resultTooManyImages
 	}
-	pp, changes, replaced, denial := h.plan(req, p, old)
+	pp, changes, replaced, denial := h.plan(ctx, req, p, old)
 	if denial != "" {
 		logf.FromContext(ctx).Info("denied pod: an image would be pulled from a public registry no mirror covers",
 			"uid", req.UID, "namespace", req.Namespace, "name", podName(p, req))
@@ -144,8 +144,9 @@ func (h *PodHandler) handle(ctx context.Context, req admission.Request) (admissi
 // then either denies the pod (denial, under unrouted: deny) or collects what
 // the patch changes, with the annotations that were not our JSON and are
 // replaced.
-func (h *PodHandler) plan(req admission.Request, p *pod, old *oldPod) (pp *podPatch, changes []podspec.Change, replaced []string, denial string) {
+func (h *PodHandler) plan(ctx context.Context, req admission.Request, p *pod, old *oldPod) (pp *podPatch, changes []podspec.Change, replaced []string, denial string) {
 	routing, rw, mode := h.State.rewriter(h.Path)
+	rw = h.inNamespace(ctx, routing, rw, req.Namespace)
 	cfg := routing.Config
 	changes = decide(rw, p, old, cfg.NamespaceExcluded(req.Namespace))
 	h.Metrics.countImages(changes)

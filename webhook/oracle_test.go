@@ -35,7 +35,7 @@ func checkOracle(t *testing.T, h *PodHandler, body, patch []byte) {
 		}
 		return
 	}
-	pp, _, _, denial := h.plan(req, p, old)
+	pp, _, _, denial := h.plan(t.Context(), req, p, old)
 	if denial != "" {
 		return
 	}

@@ -24,6 +24,9 @@ type Routing struct {
 	// ProxyClient sends the proxy probes; it trusts proxyHealth.caBundle besides
 	// the system roots. Nil without proxyHealth.
 	ProxyClient *http.Client
+	// scoped: some mirror applies only in some namespaces; byLabels: some
+	// has a namespaceSelector, so a request needs its namespace's labels.
+	scoped, byLabels bool
 }
 
 // NewRouting builds the rewriters of a loaded config.
@@ -37,6 +40,8 @@ func NewRouting(cfg *config.Config) (*Routing, error) {
 		Rewriter:  rw,
 		audit:     rw.Withholding(rewrite.OutcomeAudit),
 		unhealthy: rw.Withholding(rewrite.OutcomeProxyUnhealthy),
+		scoped:    cfg.Scoped(),
+		byLabels:  cfg.SelectsByLabels(),
 	}
 	if h := cfg.ProxyHealth; h != nil {
 		transport, err := resolve.Transport(h.CABundle, nil)
@@ -52,8 +57,9 @@ func NewRouting(cfg *config.Config) (*Routing, error) {
 // proxy is up. Both are swapped atomically, never locked, because the
 // handler runs for every pod in the cluster.
 type State struct {
-	routing atomic.Pointer[Routing]
-	proxyUp atomic.Bool
+	routing    atomic.Pointer[Routing]
+	proxyUp    atomic.Bool
+	namespaces NamespaceLabels // set before serving; nil reads no labels
 }
 
 // NewState starts with r and the proxy assumed up: a rewrite is only

@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -24,6 +25,7 @@ import (
 	ctrlwebhook "sigs.k8s.io/controller-runtime/pkg/webhook"
 
 	"github.com/pullthrough/pullthrough/certs"
+	"github.com/pullthrough/pullthrough/internal/namespaces"
 	"github.com/pullthrough/pullthrough/inventory"
 	"github.com/pullthrough/pullthrough/webhook"
 	"github.com/pullthrough/pullthrough/wellknown"
@@ -152,6 +154,14 @@ func runWebhook(args []string, _, stderr io.Writer) error {
 		&webhook.ProxyProber{State: state, Metrics: metrics, Log: log.WithName("proxy")},
 		healthServer(f.probeAddr, server, drain),
 	}
+	if cfg.Config.SelectsByLabels() {
+		watch, err := namespaceWatch(f.kubeconfig)
+		if err != nil {
+			return err
+		}
+		state.SetNamespaceLabels(watch)
+		runnables = append(runnables, watch)
+	}
 	if f.podImages {
 		cs, err := clientset(f.kubeconfig)
 		if err != nil {
@@ -251,6 +261,20 @@ func withMetricsServer(runnables []manager.Runnable, addr string) ([]manager.Run
 		return nil, fmt.Errorf("metrics server: %w", err)
 	}
 	return append(runnables, ms), nil
+}
+
+// namespaceWatch is the namespace informer of --kubeconfig (see
+// restConfig) that a config with a namespaceSelector routes by.
+func namespaceWatch(kubeconfig string) (*namespaces.Watch, error) {
+	rc, err := restConfig(kubeconfig)
+	if err != nil {
+		return nil, fmt.Errorf("the config selects namespaces by label, which needs the API server: %w", err)
+	}
+	client, err := metadata.NewForConfig(rc)
+	if err != nil {
+		return nil, fmt.Errorf("metadata client: %w", err)
+	}
+	return namespaces.NewWatch(client)
 }
 
 // clientset is the typed client of --kubeconfig (see restConfig); a
