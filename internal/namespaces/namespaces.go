@@ -67,7 +67,7 @@ func (w *Watch) Start(ctx context.Context) error {
 func (w *Watch) Labels(ctx context.Context, name string) (map[string]string, error) {
 	if obj, ok, err := w.informer.GetStore().GetByKey(name); err == nil && ok {
 		if m, ok := obj.(*metav1.PartialObjectMetadata); ok {
-			return withName(name, m.Labels), nil
+			return LabelsOf(name, m.Labels), nil
 		}
 	}
 	ctx, cancel := context.WithTimeout(ctx, GetTimeout)
@@ -76,7 +76,7 @@ func (w *Watch) Labels(ctx context.Context, name string) (map[string]string, err
 	if err != nil {
 		return nil, fmt.Errorf("read the labels of namespace %s: %w", name, err)
 	}
-	return withName(name, m.Labels), nil
+	return LabelsOf(name, m.Labels), nil
 }
 
 // List returns the labels of every namespace, by name, with one paged list.
@@ -90,7 +90,7 @@ func List(ctx context.Context, client metadata.Interface) (map[string]map[string
 		if !ok {
 			return fmt.Errorf("namespace list: unexpected %T", obj)
 		}
-		out[m.Name] = withName(m.Name, m.Labels)
+		out[m.Name] = LabelsOf(m.Name, m.Labels)
 		return nil
 	})
 	if err != nil {
@@ -101,7 +101,7 @@ func List(ctx context.Context, client metadata.Interface) (map[string]map[string
 
 // withName is labels with kubernetes.io/metadata.name set to name, which
 // the API server sets on every namespace (an older object may lack it).
-func withName(name string, labels map[string]string) map[string]string {
+func LabelsOf(name string, labels map[string]string) map[string]string {
 	out := make(map[string]string, len(labels)+1)
 	for k, v := range labels {
 		out[k] = v
