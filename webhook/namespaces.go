@@ -19,13 +19,13 @@ type NamespaceLabels interface {
 
 // SetNamespaceLabels gives the state where to read namespaces' labels; call
 // it before serving. The binary sets it when the config it starts with has
-// a namespaceSelector; without it (a config reloaded with the first
-// selector), every lookup is an error until a restart.
+// a namespaceSelector; without it, a reloaded config with a selector is
+// rejected (the previous one keeps serving) until a restart.
 func (s *State) SetNamespaceLabels(n NamespaceLabels) { s.namespaces = n }
 
 // errNoNamespaceWatch: the config selects by labels, but the process was
 // started without a way to read them.
-var errNoNamespaceWatch = errors.New("a mirror has a namespaceSelector, but the webhook was started with a config without one, so it watches no namespaces: restart it")
+var errNoNamespaceWatch = errors.New("a mirror has a namespaceSelector, but the webhook was started with a config without one and watches no namespaces: restart it to route by namespace labels")
 
 // labels reads the labels of namespace ns.
 func (s *State) labels(ctx context.Context, ns string) (map[string]string, error) {
