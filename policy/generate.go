@@ -47,13 +47,6 @@ type generator struct {
 // ("cannot be expressed exactly in an admission policy"); no partial Set is
 // returned.
 func Generate(cfg *config.Config, opts Options) (*Set, error) {
-	for i, m := range cfg.Mirrors {
-		if m.Scoped() {
-			// Not yet compiled: a binding per scope with its namespaceSelector,
-			// held to rewrite.Rewriter.In by the differential tests.
-			return nil, fmt.Errorf("mirrors[%d] (source %s, target %s): a mirror scoped by namespaces or namespaceSelector %s; use the webhook engine", i, m.Source, m.Target, inexpressible)
-		}
-	}
 	r, err := compileRules(cfg.Rules())
 	if err != nil {
 		return nil, err

@@ -1,23 +1,50 @@
 package policy
 
 import (
-	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apiserver/pkg/admission"
+
 	"github.com/pullthrough/pullthrough/config"
+	"github.com/pullthrough/pullthrough/webhook"
 )
 
-// TestScopedRefused: a config with a scoped mirror is refused, naming the
-// mirror, rather than compiled into policies that would route every
-// namespace alike (the Go engine routes it per namespace).
-func TestScopedRefused(t *testing.T) {
+// TestScopedPodEqualsWebhook: with scoped mirrors, the MutatingAdmissionPolicy
+// (compiled as kube-apiserver compiles it, given the namespace object) and
+// the webhook (given the same namespace's labels) patch a pod alike in
+// every test namespace, and the policy is a fixed point there.
+func TestScopedPodEqualsWebhook(t *testing.T) {
 	t.Parallel()
-	cfg, err := config.Load("../examples/tenants.yaml")
+	cfg, err := config.Parse([]byte(testConfigs["tenants"]))
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = Generate(cfg, Options{})
-	if err == nil || !strings.Contains(err.Error(), "mirrors[1] (source docker.io, target proxy.example.internal/team-a)") || !strings.Contains(err.Error(), inexpressible) {
-		t.Fatalf("Generate = %v, want mirrors[1] refused as %s", err, inexpressible)
+	set, err := Generate(cfg, Options{Guard: GuardWarn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pol := compileMutating(t, set.Mutating[0])
+	hook := newWebhookEngine(t, cfg, webhook.PathMutate)
+	pod := podOf([]string{"app=nginx:1.27", "cache=bitnami/redis:7", "tool=ghcr.io/acme/tool:1"}, []string{"init=quay.io/acme/x/init:2", "mesh=quay.io/acme/mesh:1"}, nil)
+	for _, ns := range testNamespaces {
+		t.Run(ns.name, func(t *testing.T) {
+			req := request{op: admission.Create, namespace: ns.name, nsLabels: ns.labels, pod: with(pod, func(p *corev1.Pod) { p.Namespace = ns.name })}
+			got, err := pol.admit(t, req)
+			if err != nil {
+				t.Fatalf("policy: %v", err)
+			}
+			want, _, _ := hook.admit(t, req)
+			if !equality.Semantic.DeepEqual(got, want) {
+				t.Fatalf("labels %v: policy and webhook disagree (-webhook +policy):\n%s", ns.labels, cmp.Diff(want, got))
+			}
+			again := req
+			again.pod = got
+			if twice, err := pol.admit(t, again); err != nil || !equality.Semantic.DeepEqual(twice, got) {
+				t.Fatalf("reinvoked on its own output, the policy changed the pod (%v):\n%s", err, cmp.Diff(got, twice))
+			}
+		})
 	}
 }
