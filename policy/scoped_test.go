@@ -6,6 +6,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apiserver/pkg/admission"
 
 	"github.com/pullthrough/pullthrough/config"
@@ -46,5 +47,30 @@ func TestScopedPodEqualsWebhook(t *testing.T) {
 				t.Fatalf("reinvoked on its own output, the policy changed the pod (%v):\n%s", err, cmp.Diff(got, twice))
 			}
 		})
+	}
+}
+
+// TestScopedPolicyOnAPIServer: on kube-apiserver, the policies of a scoped
+// config rewrite a pod in each labelled namespace as the webhook does with
+// the labels the API server stored (kubernetes.io/metadata.name included).
+func TestScopedPolicyOnAPIServer(t *testing.T) {
+	e := startPolicyEnvConfig(t, "tenants")
+	if e == nil {
+		return
+	}
+	pod := podOf([]string{"app=nginx:1.27", "tool=ghcr.io/acme/tool:1"}, []string{"init=quay.io/acme/x/init:2"}, nil)
+	seen := map[string]bool{}
+	for _, ns := range testNamespaces {
+		if seen[ns.name] {
+			continue // one labelling per name on a real server
+		}
+		seen[ns.name] = true
+		if ns.name != metav1.NamespaceDefault {
+			n := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns.name, Labels: ns.labels}}
+			if _, err := e.cs.CoreV1().Namespaces().Create(t.Context(), n, metav1.CreateOptions{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		e.expectWebhook(t.Context(), t, ns.name, pod)
 	}
 }
