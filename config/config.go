@@ -15,8 +15,11 @@ import (
 // Config is the whole pullthrough configuration, shared by the webhook, the
 // migrator and the CLI so that all three route an image the same way.
 type Config struct {
-	// Mirrors route sources to targets; the longest matching source wins.
-	// Required: at least one; sources unique; no target under a source (a
+	// Mirrors route sources to targets; the longest matching source wins,
+	// and at equal length a scoped mirror (namespaces, namespaceSelector)
+	// that selects the namespace beats an unscoped one. Required: at least
+	// one; unscoped sources unique; no two scoped mirrors for one source whose
+	// namespaces globs can match one name; no target under a source (a
 	// rewrite would loop) and no source under a target (it could never match).
 	Mirrors []rewrite.Mirror `json:"mirrors"`
 	// Exclude leaves some images and namespaces alone.

@@ -55,6 +55,16 @@ func TestParseRejects(t *testing.T) {
 		{"remove not built in", "mirrors: [{source: docker.io, target: p.example/x}]\npublicRegistries: {remove: [mcr.microsoft.con]}\n", []string{"publicRegistries.remove[0]", "mcr.microsoft.con", "supported values"}, nil},
 		{"bad unrouted", "mirrors: [{source: docker.io, target: p.example/x}]\nunrouted: reject\n", []string{"unrouted: Unsupported value", `"reject"`}, nil},
 		{"not yaml", "mirrors: [\n", []string{"not valid YAML"}, nil},
+		// Scoped mirrors: each error names the mirror, the field and the value.
+		{"scoped names overlap", "mirrors: [{source: docker.io, target: p.example/a, namespaces: [team-*]}, {source: docker.io, target: p.example/b, namespaces: [x, team-b]}]\n", []string{"mirrors[1].namespaces", "team-b", "mirrors[0].namespaces team-*"}, nil},
+		{"two unscoped beside a scoped one", "mirrors: [{source: docker.io, target: p.example/a}, {source: docker.io, target: p.example/b, namespaces: [a]}, {source: docker.io, target: p.example/c}]\n", []string{"mirrors[2].source: Duplicate value", "same as mirrors[0].source"}, nil},
+		{"scoped bad glob", "mirrors: [{source: docker.io, target: p.example/a, namespaces: ['team-[']}]\n", []string{"mirrors[0].namespaces[0]", "team-[", "not a valid glob"}, nil},
+		{"scoped empty glob", "mirrors: [{source: docker.io, target: p.example/a, namespaces: ['']}]\n", []string{"mirrors[0].namespaces[0]"}, nil},
+		{"selector bad operator", "mirrors: [{source: docker.io, target: p.example/a, namespaceSelector: {matchExpressions: [{key: t, operator: Equals, values: [a]}]}}]\n", []string{"mirrors[0].namespaceSelector", "Equals"}, nil},
+		{"selector In without values", "mirrors: [{source: docker.io, target: p.example/a, namespaceSelector: {matchExpressions: [{key: t, operator: In}]}}]\n", []string{"mirrors[0].namespaceSelector", "values"}, nil},
+		{"selector bad key", "mirrors: [{source: docker.io, target: p.example/a, namespaceSelector: {matchLabels: {'bad key': a}}}]\n", []string{"mirrors[0].namespaceSelector", "bad key"}, nil},
+		{"selector unknown field", "mirrors: [{source: docker.io, target: p.example/a, namespaceSelector: {matchLabel: {t: a}}}]\n", []string{`unknown field "mirrors[0].namespaceSelector.matchLabel"`}, nil},
+		{"scoped target loops", "mirrors: [{source: docker.io, target: p.example/a}, {source: ghcr.io, target: docker.io/x, namespaces: [a]}]\n", []string{"mirrors[1].target", "docker.io/x", "rewriting would loop"}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -20,7 +20,11 @@
 //   - Rules and Rewriter hand the routing part to package rewrite, which
 //     imports no Kubernetes package; the rest (namespaces, pull secrets,
 //     proxy health, unrouted policy, node fallback, migrate targets) is read
-//     from the Config by the packages that act on it.
+//     from the Config by the packages that act on it. A mirror's scope
+//     (namespaces, namespaceSelector) travels with it to rewrite as plain
+//     values; Validate checks the selector with the API server's own parser,
+//     LabelSelector converts it back, and Scoped and SelectsByLabels tell a
+//     caller whether it must route per namespace and read labels to.
 //   - Modes are read in one place: ModeOf reads a namespace's
 //     wellknown.LabelMode as the chart's webhook configuration routes it
 //     (none or "enforce", "audit", "off"; any other value audits and is

@@ -23,6 +23,8 @@ func FuzzParse(f *testing.F) {
 		"mirrors: [\n",
 		"mirrors: [{source: ghcr.io:443, target: P.example:443/x}]\npublicRegistries: {add: ['*.vendor.example', 'x.example:5000'], remove: [cgr.dev]}\nunrouted: deny\n",
 		"mirrors: [{source: docker.io, target: p.example/x}]\npublicRegistries: {builtIn: false, add: ['*.io:5000']}\n",
+		"mirrors: [{source: docker.io, target: p.example/x}, {source: docker.io, target: p.example/a, namespaces: [team-a, 'team-a-*']}, {source: docker.io, target: p.example/b, namespaceSelector: {matchLabels: {tenant: b}}}]\n",
+		"mirrors: [{source: docker.io, target: p.example/a, namespaces: ['t[a-c]*']}, {source: docker.io, target: p.example/b, namespaces: ['*x'], namespaceSelector: {matchExpressions: [{key: t, operator: NotIn, values: [a]}]}}]\n",
 	} {
 		f.Add([]byte(s))
 	}

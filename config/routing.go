@@ -2,6 +2,9 @@ package config
 
 import (
 	"path"
+	"slices"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/pullthrough/pullthrough/rewrite"
 )
@@ -46,3 +49,29 @@ func (c *Config) Served() ServedCheck { return c.ServedCheck.withDefaults() }
 
 // ServedChecked reports whether the webhook asks the proxy before rewriting.
 func (c *Config) ServedChecked() bool { return *c.Served().Enabled }
+
+// LabelSelector is a mirror's namespaceSelector as the Kubernetes type, for
+// the API server's parser (validation) and the policy engine's bindings.
+func LabelSelector(s *rewrite.Selector) *metav1.LabelSelector {
+	if s == nil {
+		return nil
+	}
+	out := &metav1.LabelSelector{MatchLabels: s.MatchLabels}
+	for _, r := range s.MatchExpressions {
+		out.MatchExpressions = append(out.MatchExpressions, metav1.LabelSelectorRequirement{
+			Key: r.Key, Operator: metav1.LabelSelectorOperator(r.Operator), Values: r.Values})
+	}
+	return out
+}
+
+// Scoped reports whether some mirror applies only in some namespaces, so a
+// caller must pick the routing per namespace (rewrite.Rewriter.In).
+func (c *Config) Scoped() bool {
+	return slices.ContainsFunc(c.Mirrors, rewrite.Mirror.Scoped)
+}
+
+// SelectsByLabels reports whether some mirror has a namespaceSelector, so a
+// caller needs a namespace's labels, not only its name, to route.
+func (c *Config) SelectsByLabels() bool {
+	return slices.ContainsFunc(c.Mirrors, func(m rewrite.Mirror) bool { return m.NamespaceSelector != nil })
+}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -91,10 +92,15 @@ func validateMirrors(mirrors []rewrite.Mirror, fld *field.Path) field.ErrorList 
 	if len(mirrors) == 0 {
 		errs = append(errs, field.Required(fld, "at least one source -> target mirror"))
 	}
-	seen := map[string]int{}
+	seen := map[string]int{} // unscoped sources; a scoped mirror may share one
 	for i, m := range mirrors {
+		if m.Scoped() {
+			errs = append(errs, validateScope(m, fld.Index(i))...)
+		}
 		if source, err := rewrite.ParsePrefix(m.Source); err != nil {
 			errs = append(errs, field.Invalid(fld.Index(i).Child("source"), m.Source, err.Error()))
+		} else if m.Scoped() {
+			continue
 		} else if j, dup := seen[source]; dup {
 			errs = append(errs, field.Duplicate(fld.Index(i).Child("source"), fmt.Sprintf("%s (same as mirrors[%d].source)", m.Source, j)))
 		} else {
@@ -106,6 +112,19 @@ func validateMirrors(mirrors []rewrite.Mirror, fld *field.Path) field.ErrorList 
 	}
 	for _, c := range rewrite.Conflicts(mirrors) {
 		errs = append(errs, field.Invalid(fld.Index(c.Index).Child(c.Field), c.Value, c.Detail))
+	}
+	return errs
+}
+
+// validateScope checks a scoped mirror's namespaces globs and its
+// namespaceSelector, the latter with the API server's own parser.
+func validateScope(m rewrite.Mirror, fld *field.Path) field.ErrorList {
+	errs := validateGlobs(m.Namespaces, fld.Child("namespaces"))
+	if m.NamespaceSelector != nil {
+		p := fld.Child("namespaceSelector")
+		if _, err := metav1.LabelSelectorAsSelector(LabelSelector(m.NamespaceSelector)); err != nil {
+			errs = append(errs, field.Invalid(p, m.NamespaceSelector, err.Error()))
+		}
 	}
 	return errs
 }

@@ -326,6 +326,10 @@ func reportRBAC(t *testing.T, bin string, c *cluster.Cluster) {
 		if r.code != tc.code {
 			t.Fatalf("%s: exit %d, want %d\nstderr: %s", tc.user, r.code, tc.code, r.stderr)
 		}
+		// A config with scoped mirrors also lists namespaces (their labels).
+		if s := runCLI(t, bin, "report", "--config", "testdata/config-tenants.yaml", "--kubeconfig", u.KubeconfigPath, "-o", "json"); s.code != tc.code {
+			t.Errorf("%s, scoped config: exit %d, want %d\nstderr: %s", tc.user, s.code, tc.code, s.stderr)
+		}
 		var got []fleet.Row
 		if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
 			t.Fatalf("%s: decode: %v\n%s", tc.user, err, r.stdout)

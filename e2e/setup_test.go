@@ -17,12 +17,14 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/rest"
 	ctrlwebhook "sigs.k8s.io/controller-runtime/pkg/webhook"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	"github.com/pullthrough/pullthrough/config"
 	"github.com/pullthrough/pullthrough/e2e/cluster"
+	"github.com/pullthrough/pullthrough/internal/namespaces"
 	"github.com/pullthrough/pullthrough/webhook"
 	"github.com/pullthrough/pullthrough/wellknown"
 )
@@ -75,6 +77,15 @@ func startEnvConfig(t *testing.T, controllers bool, configPath string) *env {
 	}
 	server.Register(injectPath, &admission.Webhook{Handler: admission.HandlerFunc(injectSidecar)})
 	ctx, cancel := context.WithCancel(context.Background())
+	if cfg.Config.SelectsByLabels() {
+		// As the binary wires it: the namespace informer on the API server.
+		watch, err := namespaces.NewWatch(metadata.NewForConfigOrDie(c.Config()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		state.SetNamespaceLabels(watch)
+		go func() { _ = watch.Start(ctx) }()
+	}
 	done := make(chan error, 1)
 	go func() { done <- server.Start(ctx) }()
 	// As the binary runs it; idle unless the config has proxyHealth. It returns on cancel.

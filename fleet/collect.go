@@ -11,6 +11,8 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/tools/pager"
+
+	nslabels "github.com/pullthrough/pullthrough/internal/namespaces"
 )
 
 // pageSize is the limit of each list request: a cluster of any size is read
@@ -37,11 +39,19 @@ type Cluster struct {
 }
 
 // Collect lists the pods of c in namespaces (all when empty) and returns a
-// row per image reference, with its owner. Any list that fails fails the
+// row per image reference, with its owner; with scoped mirrors, each pod is
+// routed in its namespace, whose labels one list of namespaces reads. Any list that fails fails the
 // cluster: a partial list would look complete.
 func Collect(ctx context.Context, c Cluster, namespaces []string, j Judge) ([]Row, error) {
 	if len(namespaces) == 0 {
 		namespaces = []string{metav1.NamespaceAll}
+	}
+	if j.Scoped {
+		labels, err := nslabels.List(ctx, c.Metadata)
+		if err != nil {
+			return nil, err
+		}
+		j.labels = labels
 	}
 	owners := Owners{}
 	for _, ns := range namespaces {

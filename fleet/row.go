@@ -3,6 +3,7 @@ package fleet
 import (
 	corev1 "k8s.io/api/core/v1"
 
+	"github.com/pullthrough/pullthrough/internal/namespaces"
 	"github.com/pullthrough/pullthrough/podspec"
 	"github.com/pullthrough/pullthrough/rewrite"
 )
@@ -41,12 +42,26 @@ type Judge struct {
 	Rewriter *rewrite.Rewriter
 	// NamespaceExcluded reports a namespace exclude.namespaces names.
 	NamespaceExcluded func(namespace string) bool
+	// Scoped is set when some mirror applies only in some namespaces
+	// (config.Config.Scoped): Collect then reads each cluster's namespace
+	// labels and routes each pod in its namespace.
+	Scoped bool
+	// labels are the namespaces' labels of the cluster being collected.
+	labels map[string]map[string]string
 }
 
 // PodRows returns a row per image reference of pod, in podspec's order.
 func (j Judge) PodRows(cluster, owner string, pod *corev1.Pod) []Row {
 	optedOut := podspec.OptedOut(pod.Labels, pod.Annotations)
-	changes := podspec.DecidePod(j.Rewriter, podspec.FromPodSpec(&pod.Spec), optedOut, j.NamespaceExcluded(pod.Namespace))
+	rw := j.Rewriter
+	if j.Scoped {
+		labels, ok := j.labels[pod.Namespace]
+		if !ok {
+			labels = namespaces.LabelsOf(pod.Namespace, nil)
+		}
+		rw = rw.In(pod.Namespace, labels)
+	}
+	changes := podspec.DecidePod(rw, podspec.FromPodSpec(&pod.Spec), optedOut, j.NamespaceExcluded(pod.Namespace))
 	failing := pullFailures(pod)
 	rows := make([]Row, 0, len(changes))
 	for _, c := range changes {

@@ -181,6 +181,15 @@ webhook:
   ports: {webhook: 10443, metrics: 10480, health: 10481}
   tolerations: [{key: CriticalAddonsOnly, operator: Exists}]
 EOF2
+# Mirrors per tenant, one by label: the webhook watches namespaces (its own
+# ClusterRole and a token, which cert-manager mode otherwise leaves out).
+template --set certs.mode=cert-manager --skip-tests -f - >"$tmp/rendered/tenants.yaml" <<'EOF2' || fail "template, tenants"
+config:
+  mirrors:
+    - {source: docker.io, target: harbor.platform.internal/dockerhub}
+    - {source: docker.io, target: harbor.platform.internal/team-a, namespaces: [team-a, team-a-*]}
+    - {source: docker.io, target: harbor.platform.internal/tenant-b, namespaceSelector: {matchLabels: {tenant: b}}}
+EOF2
 # A migrator that only plans, with an extra rule that asks for patch.
 template --set migrator.enabled=true --set migrator.undo=true \
 	--set 'migrator.extraRules[0].apiGroups[0]=operator.tigera.io' --set 'migrator.extraRules[0].resources[0]=installations' \
@@ -271,6 +280,11 @@ expect "$f" 'nonResourceURLs: \["/metrics"\]' "metrics.secure: the reader Cluste
 f=$tmp/rendered/migrator-plan.yaml
 expect "$f" 'resourceNames: \["istio-sidecar-injector"\]' "a named ConfigMap target is granted by name, in a Role of its namespace"
 refuse "$f" 'resourceNames: \[.*"values"' "a namespace with a selector target grants its ConfigMaps, not names"
+
+f=$tmp/rendered/tenants.yaml
+expect "$f" '^  name: pullthrough-namespaces$' "a namespaceSelector gives the webhook its namespace ClusterRole"
+expect "$f" 'automountServiceAccountToken: true$' "the namespace watch needs the token"
+refuse "$tmp/rendered/cert-manager.yaml" '^  name: pullthrough-namespaces$' "no namespace access without a namespaceSelector"
 
 f=$tmp/rendered/host-network.yaml
 expect "$f" 'hostNetwork: true' "webhook.hostNetwork"

@@ -337,7 +337,7 @@ func roundTrip(t *testing.T, m *Migrator, resource string, original *unstructure
 	if again := decideOffline(t, m, forwardOffline(m), resource, migrated).Report; again.Totals.Objects[StatusPlanned] != 0 {
 		t.Fatalf("a second plan after apply plans again: %+v", again.Objects[0].Rows)
 	}
-	undoPlan := decideOffline(t, m, undo{m: m}, resource, migrated)
+	undoPlan := decideOffline(t, m, &undo{m: m}, resource, migrated)
 	undo := undoPlan.Report
 	if len(undo.Objects) != 1 || undo.Objects[0].Status != StatusPlanned {
 		t.Fatalf("undo plan: %+v", undo.Objects)
@@ -429,7 +429,7 @@ func TestDecideUndo(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			m := newOfflineMigrator(t, Options{})
-			p := decideOffline(t, m, undo{m: m}, "deployments", tt.obj, object(t, webDeployment))
+			p := decideOffline(t, m, &undo{m: m}, "deployments", tt.obj, object(t, webDeployment))
 			r := p.Report
 			if len(r.Objects) != 1 {
 				t.Fatalf("%d objects, want 1: objects without the record are not listed by undo", len(r.Objects))

@@ -31,7 +31,7 @@ type direction interface {
 
 var (
 	_ direction = (*forward)(nil)
-	_ direction = undo{}
+	_ direction = (*undo)(nil)
 )
 
 // forward moves images to the proxy, honouring each namespace's mode as the
@@ -41,11 +41,13 @@ type forward struct {
 	// modes are the namespaces' modes, read once by begin: a re-decided
 	// object (after a refused patch) is routed as it was planned.
 	modes namespaceModes
+	// labels are the namespaces' labels, for scoped mirrors.
+	labels namespaceLabels
 }
 
 func (f *forward) begin(ctx context.Context) ([]string, error) {
-	modes, warnings, err := f.m.readNamespaceModes(ctx)
-	f.modes = modes
+	modes, labels, warnings, err := f.m.readNamespaceModes(ctx)
+	f.modes, f.labels = modes, labels
 	return warnings, err
 }
 
@@ -122,30 +124,39 @@ func (f *forward) route(u *unstructured.Unstructured, inspectors []inspector) (r
 	case config.ModeOff:
 		return f.m.enforce, rewrite.OutcomeExcludedNamespace, nil
 	case config.ModeAudit:
-		return f.m.audit, "", nil
+		return f.labels.in(f.m.audit, ns), "", nil
 	}
-	return f.m.enforce, "", nil
+	return f.labels.in(f.m.enforce, ns), "", nil
 }
 
-// undo takes back what an earlier apply wrote, whatever the namespace labels
-// say now (a namespace labelled off after the migration is rolled back like
-// any other), so it reads no namespaces.
+// undo takes back what an earlier apply wrote, whatever the mode labels say
+// now (a namespace labelled off after the migration is rolled back like any
+// other). It reads the namespaces' labels only for a config with scoped
+// mirrors, to recompute what apply wrote in each namespace.
 type undo struct {
-	m *Migrator
+	m      *Migrator
+	labels namespaceLabels
 }
 
-func (undo) begin(context.Context) ([]string, error) { return nil, nil }
+func (d *undo) begin(ctx context.Context) ([]string, error) {
+	if !d.m.cfg.Scoped() {
+		return nil, nil
+	}
+	_, labels, _, err := d.m.readNamespaceModes(ctx)
+	d.labels = labels
+	return nil, err
+}
 
 // lists leaves out what the migrator never patches.
-func (undo) lists(s *source) bool { return !s.reportOnly }
+func (*undo) lists(s *source) bool { return !s.reportOnly }
 
 // takes the objects with a record that no other controller owns.
-func (undo) takes(u *unstructured.Unstructured, controller string) bool {
+func (*undo) takes(u *unstructured.Unstructured, controller string) bool {
 	_, recorded := u.GetAnnotations()[wellknown.AnnotationMigratedImages]
 	return recorded && controller == ""
 }
 
-func (undo) action(bool) Action { return ActionUndo }
+func (*undo) action(bool) Action { return ActionUndo }
 
 // excluded reports whether exclude.namespaces names ns, whose objects are
 // never patched in either direction; a cluster-scoped object ("") never is.

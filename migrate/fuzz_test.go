@@ -69,7 +69,7 @@ func FuzzStoredObject(f *testing.F) {
 		}
 		for _, resource := range resources {
 			checkForward(t, m, resource, decideOffline(t, m, forwardOffline(m), resource, u), u)
-			checkUndo(t, m, decideOffline(t, m, undo{m: m}, resource, u), u)
+			checkUndo(t, m, decideOffline(t, m, &undo{m: m}, resource, u), u)
 		}
 	})
 }

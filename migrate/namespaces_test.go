@@ -77,3 +77,38 @@ func inNamespace(ns string, u *unstructured.Unstructured) *unstructured.Unstruct
 	u.SetNamespace(ns)
 	return u
 }
+
+// TestScopedRoute: with scoped mirrors, forward and undo route each object
+// in its namespace (by name and by the labels the run read), so undo
+// recomputes what apply wrote there and restores it.
+func TestScopedRoute(t *testing.T) {
+	t.Parallel()
+	cfg, err := config.Load("../examples/tenants.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := New(nil, cfg, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	labels := namespaceLabels{"payments": {"tenant": "b", "kubernetes.io/metadata.name": "payments"}}
+	modes := namespaceModes{"team-a": config.ModeEnforce, "payments": config.ModeEnforce, "shop": config.ModeEnforce}
+	f := &forward{m: m, modes: modes, labels: labels}
+	for ns, want := range map[string]string{
+		"team-a":   "proxy.example.internal/team-a/library/nginx",   // by name; never read as labels
+		"payments": "proxy.example.internal/tenant-b/library/nginx", // by label
+		"shop":     "proxy.example.internal/dockerhub/library/nginx",
+	} {
+		obj := object(t, "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: "+ns+"}\nspec: {template: {spec: {containers: [{name: app, image: nginx}]}}}\n")
+		plan := decideOffline(t, m, f, "deployments", obj)
+		if got := plan.Report.Objects[0].Rows[0].New; got != want {
+			t.Errorf("%s: forward planned %q, want %q", ns, got, want)
+		}
+		// What apply wrote, undo in the same namespace recognises and restores.
+		obj = object(t, "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: "+ns+", annotations: {"+wellknown.AnnotationMigratedImages+": '{\"/spec/template/spec/containers/0/image\":\"nginx\"}'}}\nspec: {template: {spec: {containers: [{name: app, image: '"+want+"'}]}}}\n")
+		undone := decideOffline(t, m, &undo{m: m, labels: labels}, "deployments", obj)
+		if got := undone.Report.Objects[0].Rows[0]; got.New != "nginx" || got.Outcome != OutcomeRestored {
+			t.Errorf("%s: undo row %+v, want nginx restored", ns, got)
+		}
+	}
+}

@@ -22,7 +22,7 @@ func (m *Migrator) Plan(ctx context.Context) (*Plan, error) {
 // the restore of each recorded value that still holds what the migrator
 // wrote. Apply carries it out.
 func (m *Migrator) PlanUndo(ctx context.Context) (*Plan, error) {
-	return m.plan(ctx, undo{m: m})
+	return m.plan(ctx, &undo{m: m})
 }
 
 // PlanEach is Plan for a fleet: it writes each object to out as soon as it
@@ -38,7 +38,7 @@ func (m *Migrator) PlanEach(ctx context.Context, out ReportWriter) (*Report, err
 
 // PlanUndoEach is PlanUndo written as PlanEach writes Plan.
 func (m *Migrator) PlanUndoEach(ctx context.Context, out ReportWriter) (*Report, error) {
-	return m.planEach(ctx, undo{m: m}, out)
+	return m.planEach(ctx, &undo{m: m}, out)
 }
 
 func (m *Migrator) plan(ctx context.Context, d direction) (*Plan, error) {

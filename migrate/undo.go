@@ -17,7 +17,7 @@ import (
 // with another target), is reported and never overwritten, and its entry
 // stays in the record: the record is the only copy of the original, so an
 // entry leaves it only with the value it restores.
-func (d undo) decide(it *item, u *unstructured.Unstructured) error {
+func (d *undo) decide(it *item, u *unstructured.Unstructured) error {
 	record, err := readRecord(u.GetAnnotations())
 	if err != nil {
 		return err
@@ -37,7 +37,7 @@ func (d undo) decide(it *item, u *unstructured.Unstructured) error {
 	}
 	// What apply writes for the originals is what it wrote then, if the
 	// object still holds it.
-	rows, edits, err := inspectAll(it.inspectors, d.m.enforce, original.Object, "")
+	rows, edits, err := inspectAll(it.inspectors, d.labels.in(d.m.enforce, u.GetNamespace()), original.Object, "")
 	if err != nil {
 		return err
 	}

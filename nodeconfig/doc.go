@@ -18,7 +18,9 @@
 //     `server`, tried when the proxy fails; without it the proxy is the
 //     `server` and the only endpoint.
 //   - Rules a registry-level file cannot carry (a source with a path, image
-//     exclusions, audit mode) come back as Warnings, never dropped silently.
+//     exclusions, audit mode, and mirrors scoped to namespaces: a host file
+//     serves every namespace on its node, so only unscoped mirrors write
+//     one) come back as Warnings, never dropped silently.
 //   - Every file starts with Marker. Sync writes and removes only files that
 //     carry it, each write atomic (internal/atomicfile: temporary file, fsync,
 //     rename), and leaves every other file alone; Cleanup removes them all.

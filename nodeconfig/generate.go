@@ -72,7 +72,9 @@ func routes(cfg *config.Config) ([]route, map[string]int, error) {
 		if err != nil {
 			return nil, nil, fmt.Errorf("mirrors[%d].source: %w", i, err)
 		}
-		if _, repo := rewrite.SplitPrefix(source); repo == "" {
+		if _, repo := rewrite.SplitPrefix(source); repo == "" && !m.Scoped() {
+			// A host file is per node, not per namespace: only unscoped
+			// mirrors write one (warnings names the scoped ones).
 			hostMirrors[source] = i
 		}
 	}
@@ -104,12 +106,18 @@ func warnings(cfg *config.Config, hostMirrors map[string]int) []Warning {
 	for i, m := range cfg.Mirrors {
 		source, _ := rewrite.ParsePrefix(m.Source) // validated by Generate
 		host, repo := rewrite.SplitPrefix(source)
-		if repo == "" {
+		var why string
+		switch {
+		case m.Scoped():
+			why = "a host file serves every namespace on the node; scoped mirrors write none"
+		case repo != "":
+			why = "a host file routes a whole registry"
+		default:
 			continue
 		}
-		reason := "a host file routes a whole registry; nodes pull these images from the public registry " + host
+		reason := why + "; nodes pull these images from the public registry " + host
 		if j, ok := hostMirrors[host]; ok {
-			reason = fmt.Sprintf("a host file routes a whole registry; nodes pull these images through mirrors[%d].target %s", j, cfg.Mirrors[j].Target)
+			reason = fmt.Sprintf("%s; nodes pull these images through mirrors[%d].target %s", why, j, cfg.Mirrors[j].Target)
 		}
 		ws = append(ws, Warning{Field: fmt.Sprintf("mirrors[%d].source", i), Value: m.Source, Reason: reason})
 	}

@@ -126,6 +126,15 @@ func TestGenerate(t *testing.T) {
 		registries: []string{"quay.io"},
 		contains:   map[string][]string{"quay.io": {`server = "https://proxy.internal/v2/quay"`, `ca = "C:\\ca \"x\".pem"`}},
 	}, {
+		// A host file serves every namespace on the node: the unscoped
+		// mirror writes it, the scoped one (listed after it, so a last-wins
+		// map would pick it) writes none and is reported.
+		name:       "scoped mirrors write no host file",
+		config:     "mirrors: [{source: quay.io, target: proxy.internal/quay}, {source: quay.io, target: proxy.internal/team-a, namespaces: [team-a]}, {source: ghcr.io, target: proxy.internal/ghcr-b, namespaceSelector: {matchLabels: {tenant: b}}}]",
+		registries: []string{"quay.io"},
+		contains:   map[string][]string{"quay.io": {`[host."https://proxy.internal/v2/quay"]`}},
+		warnings:   []string{"mirrors[1].source", "mirrors[2].source"},
+	}, {
 		// Every rule the nodes cannot honour is reported.
 		name:       "exclusions and audit",
 		config:     "mirrors: [{source: quay.io, target: proxy.internal/quay}]\nexclude: {images: [quay.io/a/b*]}\nmode: audit",

@@ -18,6 +18,20 @@ import (
 // tests (paths, bare hosts, spellings with ports and upper case), with
 // exclusion globs of every form and a public-registry list with wildcards.
 var testConfigs = map[string]string{
+	// Scoped mirrors (docs/tenants.md): decided in each of testNamespaces.
+	"tenants": `
+mirrors:
+  - {source: docker.io, target: proxy.example.internal/dockerhub}
+  - {source: docker.io/bitnami, target: proxy.example.internal/bitnami}
+  - {source: docker.io, target: proxy.example.internal/team-a, namespaces: [team-a, "team-a-*"]}
+  - {source: docker.io, target: proxy.example.internal/tenant-b, namespaceSelector: {matchLabels: {tenant: b, kubernetes.io/metadata.name: payments}}}
+  - {source: docker.io, target: proxy.example.internal/regulated, namespaceSelector: {matchExpressions: [{key: regulated, operator: Exists}, {key: tier, operator: NotIn, values: [dev, test]}]}}
+  - {source: ghcr.io, target: proxy.example.internal/ghcr-ab, namespaces: ["team-[ab]*"], namespaceSelector: {matchExpressions: [{key: tenant, operator: In, values: [a, b]}, {key: frozen, operator: DoesNotExist}]}}
+  - {source: quay.io/acme, target: proxy.example.internal/acme, namespaceSelector: {}}
+  - {source: quay.io, target: proxy.example.internal/quay}
+  - {source: quay.io/acme/x, target: proxy.example.internal/acme-x, namespaces: ["?ault"]}
+publicRegistries: {builtIn: false, add: [ghcr.io, docker.io]}
+`,
 	"paths": `
 mirrors:
   - {source: docker.io, target: proxy.example.internal/dockerhub}
@@ -55,12 +69,54 @@ publicRegistries: {builtIn: false, add: ["quay.io"]}
 type decider struct {
 	rw   *rewrite.Rewriter
 	prog cel.Program
+	// scoped: the config has scoped mirrors, decided in every testNamespaces.
+	scoped bool
+}
+
+// testNamespace is a namespace a scoped config decides in: its name and
+// labels (with kubernetes.io/metadata.name, as the API server sets it).
+type testNamespace struct {
+	name   string
+	labels map[string]string
+}
+
+// testNamespaces select each scoped mirror of "tenants", several at once,
+// and none.
+var testNamespaces = []testNamespace{
+	{"default", nil},
+	{"team-a", nil},
+	{"team-a-dev", map[string]string{"tenant": "b"}},
+	{"payments", map[string]string{"tenant": "b"}},
+	{"payments", map[string]string{"tenant": "b", "regulated": ""}},
+	{"payments", map[string]string{"tenant": "c", "regulated": "", "tier": "prod"}},
+	{"vault", map[string]string{"regulated": "yes", "tier": "dev"}},
+	{"team-b1", map[string]string{"tenant": "a"}},
+	{"team-b1", map[string]string{"tenant": "a", "frozen": ""}},
+	{"team-c", map[string]string{"tenant": "a"}},
+}
+
+// object is the namespace as the policy's namespaceObject sees it.
+func (n testNamespace) object() map[string]any {
+	labels := map[string]any{"kubernetes.io/metadata.name": n.name}
+	for k, v := range n.labels {
+		labels[k] = v
+	}
+	return map[string]any{"metadata": map[string]any{"name": n.name, "labels": labels}}
+}
+
+// goLabels are the labels the Go engine selects by (namespaces.LabelsOf).
+func (n testNamespace) goLabels() map[string]string {
+	out := map[string]string{"kubernetes.io/metadata.name": n.name}
+	for k, v := range n.labels {
+		out[k] = v
+	}
+	return out
 }
 
 // newDeciders compiles every test config both ways.
 func newDeciders(t testing.TB) map[string]decider {
 	t.Helper()
-	env := apiServerEnv(t, cel.Variable("image", cel.StringType))
+	env := apiServerEnv(t, cel.Variable("image", cel.StringType), cel.Variable("namespaceObject", cel.DynType))
 	out := map[string]decider{}
 	for name, doc := range testConfigs {
 		cfg, err := config.Parse([]byte(doc))
@@ -75,7 +131,7 @@ func newDeciders(t testing.TB) map[string]decider {
 		if err != nil {
 			t.Fatalf("config %s: %v", name, err)
 		}
-		out[name] = decider{rw: rw, prog: compileCEL(t, env, r.decision("image"))}
+		out[name] = decider{rw: rw, prog: compileCEL(t, env, r.decision("image")), scoped: cfg.Scoped()}
 	}
 	return out
 }
@@ -83,12 +139,24 @@ func newDeciders(t testing.TB) map[string]decider {
 // check fails the test if the CEL decides image differently from the Go engine.
 func (d decider) check(t testing.TB, config, image string) {
 	t.Helper()
-	val, _ := evalCEL(t, d.prog, map[string]any{"image": image})
+	if !d.scoped {
+		d.checkIn(t, config, image, testNamespace{name: "default"})
+		return
+	}
+	for _, ns := range testNamespaces {
+		d.checkIn(t, config, image, ns)
+	}
+}
+
+// checkIn compares the two engines on image in namespace ns.
+func (d decider) checkIn(t testing.TB, config, image string, ns testNamespace) {
+	t.Helper()
+	val, _ := evalCEL(t, d.prog, map[string]any{"image": image, "namespaceObject": ns.object()})
 	got, err := val.ConvertToNative(mapType)
 	if err != nil {
 		t.Fatalf("%s: %q: the decision is not a map of strings: %v", config, image, err)
 	}
-	res := d.rw.Rewrite(image)
+	res := d.rw.In(ns.name, ns.goLabels()).Rewrite(image)
 	host := ""
 	if res.Outcome != rewrite.OutcomeUnparseable {
 		host = rewrite.RegistryOf(image)
@@ -96,7 +164,7 @@ func (d decider) check(t testing.TB, config, image string) {
 	want := map[string]string{"outcome": string(res.Outcome), "image": res.Image, "proposed": res.Proposed, "registry": res.Registry(), "host": host}
 	for k, w := range want {
 		if g := got.(map[string]string)[k]; g != w {
-			t.Errorf("config %s, image %q: %s: CEL %q, Go engine %q (Go: %+v)", config, image, k, g, w, res)
+			t.Errorf("config %s, namespace %s %v, image %q: %s: CEL %q, Go engine %q (Go: %+v)", config, ns.name, ns.labels, image, k, g, w, res)
 		}
 	}
 }

@@ -12,7 +12,9 @@
 //     digest check is go-digest's (the available algorithms and their
 //     lengths).
 //   - Registry identity, Docker Hub's aliases and "library/", exclusion
-//     globs, already-proxied targets, the longest mirror source, the
+//     globs, already-proxied targets, the longest mirror source (scoped
+//     mirrors guarded by their namespace condition on namespaceObject, in
+//     rewrite.Rewriter.In's order), the
 //     result's length limit and unrouted public registries are each compiled
 //     from the same parsed rules rewrite.New accepts.
 //   - Where CEL cannot decide exactly as the Go engine, Generate refuses the

@@ -66,6 +66,12 @@ func (w *warningLog) take() []string {
 // (having checked that it does not serve the API).
 func startPolicyEnv(t *testing.T) *policyEnv {
 	t.Helper()
+	return startPolicyEnvConfig(t, "paths")
+}
+
+// startPolicyEnvConfig is startPolicyEnv with testConfigs[name].
+func startPolicyEnvConfig(t *testing.T, name string) *policyEnv {
+	t.Helper()
 	c := cluster.StartForTest(t, cluster.Options{})
 	if !c.ServesAdmissionPolicies(t) {
 		return nil
@@ -77,7 +83,7 @@ func startPolicyEnv(t *testing.T) *policyEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := config.Parse([]byte(testConfigs["paths"]))
+	cfg, err := config.Parse([]byte(testConfigs[name]))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -347,7 +353,11 @@ func (e *policyEnv) expectWebhook(ctx context.Context, t *testing.T, ns string, 
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, _, _ := e.hook.admit(t, request{op: admission.Create, namespace: ns, pod: p})
+	labels, err := e.cs.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _, _ := e.hook.admit(t, request{op: admission.Create, namespace: ns, nsLabels: labels.Labels, pod: p})
 	if g, w := pulled(got), pulled(want); g != w {
 		t.Errorf("namespace %s: the API server's policy and the webhook disagree:\n policy:\n%s webhook:\n%s", ns, g, w)
 	}

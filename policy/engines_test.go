@@ -3,6 +3,7 @@ package policy
 import (
 	"context"
 	"encoding/json"
+	"sync"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -24,6 +25,7 @@ import (
 	ctrladmission "sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	"github.com/pullthrough/pullthrough/config"
+	"github.com/pullthrough/pullthrough/internal/namespaces"
 	"github.com/pullthrough/pullthrough/webhook"
 )
 
@@ -37,7 +39,10 @@ type request struct {
 	op          admission.Operation
 	subResource string
 	namespace   string
-	pod, old    *corev1.Pod
+	// nsLabels are the namespace's labels (kubernetes.io/metadata.name is
+	// added, as the API server sets it).
+	nsLabels map[string]string
+	pod, old *corev1.Pod
 }
 
 // mutatingEngine is a MutatingAdmissionPolicy compiled as kube-apiserver
@@ -88,7 +93,7 @@ func (e *mutatingEngine) admit(t testing.TB, r request) (*corev1.Pod, error) {
 	if r.old != nil {
 		old = r.old
 	}
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: r.namespace}}
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: r.namespace, Labels: namespaces.LabelsOf(r.namespace, r.nsLabels)}}
 	ctx := e.compiler.CreateContext(context.Background())
 	attrs := admission.NewAttributesRecord(obj, old, podGVK, r.namespace, r.pod.Name, podsGVR, r.subResource, r.op, nil, false, nil)
 	vAttrs := &admission.VersionedAttributes{Attributes: attrs, VersionedKind: podGVK, VersionedObject: admission.NewLazyObject(obj), VersionedOldObject: admission.NewLazyObject(old)}
@@ -113,7 +118,18 @@ func (e *mutatingEngine) admit(t testing.TB, r request) (*corev1.Pod, error) {
 
 // webhookEngine is the Go engine's admission path: the webhook's handler
 // for one path of a config.
-type webhookEngine struct{ handler *webhook.PodHandler }
+type webhookEngine struct {
+	handler *webhook.PodHandler
+	labels  *sync.Map // namespace -> its labels, as the namespace watch reads them
+}
+
+// Labels is webhook.NamespaceLabels from the requests admit was given.
+func (w *webhookEngine) Labels(_ context.Context, name string) (map[string]string, error) {
+	if l, ok := w.labels.Load(name); ok {
+		return l.(map[string]string), nil
+	}
+	return namespaces.LabelsOf(name, nil), nil
+}
 
 func newWebhookEngine(t testing.TB, cfg *config.Config, path webhook.Path) *webhookEngine {
 	t.Helper()
@@ -131,13 +147,16 @@ func newWebhookEngine(t testing.TB, cfg *config.Config, path webhook.Path) *webh
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &webhookEngine{&webhook.PodHandler{State: webhook.NewState(routing), Metrics: metrics, Path: path}}
+	w := &webhookEngine{handler: &webhook.PodHandler{State: webhook.NewState(routing), Metrics: metrics, Path: path}, labels: &sync.Map{}}
+	w.handler.State.SetNamespaceLabels(w)
+	return w
 }
 
 // admit sends r to the handler and applies its patch; it also returns the
 // warnings and whether the pod was allowed.
 func (w *webhookEngine) admit(t testing.TB, r request) (*corev1.Pod, []string, bool) {
 	t.Helper()
+	w.labels.Store(r.namespace, namespaces.LabelsOf(r.namespace, r.nsLabels))
 	raw := mustJSON(t, r.pod)
 	req := ctrladmission.Request{AdmissionRequest: admissionv1.AdmissionRequest{
 		UID: "1", Kind: metav1.GroupVersionKind(podGVK), Resource: metav1.GroupVersionResource(podsGVR),

@@ -121,7 +121,10 @@ func (r *rules) route() string {
 	}
 	for _, m := range r.mirrors {
 		src := lit(m.source)
-		fmt.Fprintf(&b, "rNm == %s || rNm.startsWith(%s) ? [size(rNm) + %d].map(rPl, rPl > %d || rPl < 1 ? %s : [%s + rNm.substring(%d) + rSfx].map(rP, %s)[0])[0]\n: ",
+		if m.scope != "" {
+			fmt.Fprintf(&b, "(%s) && ", m.scope)
+		}
+		fmt.Fprintf(&b, "(rNm == %s || rNm.startsWith(%s)) ? [size(rNm) + %d].map(rPl, rPl > %d || rPl < 1 ? %s : [%s + rNm.substring(%d) + rSfx].map(rP, %s)[0])[0]\n: ",
 			src, lit(m.source+"/"), m.pathDelta, reference.RepositoryNameTotalLengthMax,
 			result(rewrite.OutcomeInvalidResult, "rS", "''", src, "rHost"),
 			lit(m.target), len(m.source), result(rewrite.OutcomeRewritten, "rP", "rP", src, "rHost"))

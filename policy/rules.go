@@ -30,6 +30,17 @@ type rules struct {
 type mirror struct {
 	source, target string
 	pathDelta      int
+	// scope is the CEL condition under which the mirror applies
+	// (scopeExpr); "" for an unscoped mirror, which applies everywhere.
+	scope string
+}
+
+// unscoped is 1 for an unscoped mirror and 0 for a scoped one, to sort by.
+func (m mirror) unscoped() int {
+	if m.scope == "" {
+		return 1
+	}
+	return 0
 }
 
 // compileRules parses r as rewrite.New does (and refuses what it refuses,
@@ -55,19 +66,27 @@ func compileRules(r rewrite.Rules) (*rules, error) {
 		return nil, err
 	}
 	var targets []string
-	for _, m := range r.Mirrors {
+	for i, m := range r.Mirrors {
 		source, _ := rewrite.ParsePrefix(m.Source) // rewrite.New accepted both
 		target, _ := rewrite.ParsePrefix(m.Target)
 		host, _, _ := strings.Cut(m.Target, "/")
+		scope, err := scopeExpr(m, i)
+		if err != nil {
+			return nil, err
+		}
 		// result path = len(target) + len(name) - len(source) - len(host) - 1
 		out.mirrors = append(out.mirrors, mirror{source: source, target: m.Target,
-			pathDelta: len(m.Target) - len(host) - 1 - len(source)})
+			pathDelta: len(m.Target) - len(host) - 1 - len(source), scope: scope})
 		targets = append(targets, regexp.QuoteMeta(target))
 	}
 	if len(targets) > 0 {
 		out.targets = "^(?:" + strings.Join(targets, "|") + ")(?:/|$)"
 	}
-	slices.SortStableFunc(out.mirrors, func(a, b mirror) int { return cmp.Compare(len(b.source), len(a.source)) })
+	// rewrite.New's order: longest source first; at equal length scoped
+	// before unscoped; otherwise config order.
+	slices.SortStableFunc(out.mirrors, func(a, b mirror) int {
+		return cmp.Or(cmp.Compare(len(b.source), len(a.source)), cmp.Compare(a.unscoped(), b.unscoped()))
+	})
 	for _, e := range r.PublicRegistries {
 		canonical, _ := rewrite.ParsePublicRegistry(e)
 		list := &out.hosts

@@ -21,6 +21,13 @@
 //     with "/" after it, so "docker.io/bit" never matches "docker.io/bitnami/x"
 //     and "docker.io" never matches "docker.io.evil.com/x". The longest matching
 //     source wins.
+//   - A scoped Mirror (Namespaces globs, NamespaceSelector) applies only in
+//     the namespaces it selects: Rewriter.In takes a namespace's name and
+//     labels as plain values and returns its Rewriter. Among the mirrors
+//     that apply the longest source wins, at equal length a scoped one
+//     beats an unscoped one, and between scoped ones the earlier in the
+//     rules. A Rewriter from New routes as a namespace no scoped mirror
+//     selects. Every mirror's target is already-proxied everywhere.
 //   - The result is the target, the rest of the path, and the tag and digest as
 //     written: no tag is invented, none is dropped. A result that does not
 //     re-parse to itself is refused (OutcomeInvalidResult) and the image is left
@@ -41,7 +48,9 @@
 //   - Every decision carries one Outcome from a closed set, used alike in logs,
 //     metrics, warnings and --explain.
 //
-// New refuses Rules with a malformed mirror or glob, or whose mirrors
-// conflict (a target matched by a source: rewriting would loop); package
+// New refuses Rules with a malformed mirror, glob or selector, or whose
+// mirrors conflict (a target matched by a source: rewriting would loop; two
+// scoped mirrors for one source whose namespaces globs can match one
+// name, GlobsOverlap); package
 // config reports the same problems at load with the file, field path and value.
 package rewrite

@@ -14,10 +14,11 @@ import (
 // concurrent use, so a hot reload swaps a whole Rewriter, never part of one.
 type Rewriter struct {
 	withhold Outcome  // "" applies rewrites; otherwise the outcome that replaces OutcomeRewritten
-	rules    []rule   // longest source first
-	targets  []string // canonical, for already-proxied detection
+	rules    []rule   // in force: longest source first, scoped before unscoped at equal length
+	targets  []string // canonical, of every mirror, for already-proxied detection
 	images   []string // canonical exclusion globs
 	public   publicRegistries
+	scopes   *scopes // nil when no mirror is scoped
 }
 
 // rule is a Mirror: its source in canonical form, to match names, and its
@@ -26,6 +27,15 @@ type Rewriter struct {
 type rule struct {
 	source, target string
 	hostLen        int // length of the target's host, to measure a result's path
+	scope          int // index among the scoped mirrors (scopes.mirrors), -1 when unscoped
+}
+
+// unscoped is 1 for an unscoped rule and 0 for a scoped one, to sort by.
+func (rl rule) unscoped() int {
+	if rl.scope < 0 {
+		return 1
+	}
+	return 0
 }
 
 // Result is the decision for one image.
@@ -66,6 +76,7 @@ func New(rules Rules) (*Rewriter, error) {
 		return nil, err
 	}
 	r := &Rewriter{public: public}
+	var scoped []Mirror
 	for i, g := range rules.ExcludeImages {
 		canonical, err := ParseImageGlob(g)
 		if err != nil {
@@ -83,14 +94,47 @@ func New(rules Rules) (*Rewriter, error) {
 			return nil, fmt.Errorf("mirrors[%d].target: %w", i, err)
 		}
 		hostLen, _, _ := strings.Cut(m.Target, "/")
-		r.rules = append(r.rules, rule{source: source, target: m.Target, hostLen: len(hostLen)})
+		rl := rule{source: source, target: m.Target, hostLen: len(hostLen), scope: -1}
+		if m.Scoped() {
+			if err := validateScope(m); err != nil {
+				return nil, fmt.Errorf("mirrors[%d].%w", i, err)
+			}
+			rl.scope = len(scoped)
+			scoped = append(scoped, m)
+		}
+		r.rules = append(r.rules, rl)
 		r.targets = append(r.targets, target)
 	}
 	if c := Conflicts(rules.Mirrors); len(c) > 0 {
 		return nil, fmt.Errorf("mirrors[%d].%s %q: %s", c[0].Index, c[0].Field, c[0].Value, c[0].Detail)
 	}
-	slices.SortStableFunc(r.rules, func(a, b rule) int { return cmp.Compare(len(b.source), len(a.source)) })
+	// Longest source first; at equal length (the same source) scoped before
+	// unscoped; otherwise config order, which decides between two scoped
+	// mirrors only a namespaceSelector keeps apart.
+	slices.SortStableFunc(r.rules, func(a, b rule) int {
+		return cmp.Or(cmp.Compare(len(b.source), len(a.source)), cmp.Compare(a.unscoped(), b.unscoped()))
+	})
+	if len(scoped) > 0 {
+		r.scopes = &scopes{mirrors: scoped, all: r.rules, cache: map[string][]rule{}}
+		r.rules = r.scopes.rules(strings.Repeat("0", len(scoped)))
+	}
 	return r, nil
+}
+
+// validateScope refuses a scope a Rewriter cannot select by: a malformed
+// namespaces glob or an unknown selector operator.
+func validateScope(m Mirror) error {
+	for j, g := range m.Namespaces {
+		if _, err := path.Match(g, ""); err != nil || g == "" {
+			return fmt.Errorf("namespaces[%d] %q: not a valid glob (path.Match syntax)", j, g)
+		}
+	}
+	if m.NamespaceSelector != nil {
+		if err := m.NamespaceSelector.validate(); err != nil {
+			return fmt.Errorf("namespaceSelector.%w", err)
+		}
+	}
+	return nil
 }
 
 // Withholding returns a Rewriter that computes the same rewrites but applies

@@ -30,15 +30,25 @@ type Mirror struct {
 	// Target is where the proxy serves Source, e.g.
 	// proxy.example.internal/dockerhub: a prefix of the same form as Source.
 	Target string `json:"target"`
+	// Namespaces, when set, scope the mirror to the namespaces whose name
+	// one of these path.Match globs matches (an exact name is a glob too).
+	// With NamespaceSelector as well, a namespace must satisfy both.
+	Namespaces []string `json:"namespaces,omitempty"`
+	// NamespaceSelector, when set, scopes the mirror to the namespaces whose
+	// labels it matches (metav1.LabelSelector's shape and meaning).
+	NamespaceSelector *Selector `json:"namespaceSelector,omitempty"`
 }
 
 // Conflict is one way a set of mirrors contradicts itself: a target that a
-// source matches (rewriting would loop), or a source under a target (it could
-// never match, because already-proxied images are left alone first).
+// source matches (rewriting would loop), a source under a target (it could
+// never match, because already-proxied images are left alone first), or two
+// scoped mirrors for one source whose namespaces globs can both match one
+// namespace (which target applies there would be arbitrary).
 type Conflict struct {
-	// Index is the mirror at fault, Field its "source" or "target", and
-	// Value that field as written.
-	Index        int
+	// Index is the mirror at fault.
+	Index int
+	// Field is "source", "target" or "namespaces"; Value the field (for
+	// namespaces, the one glob) as written.
 	Field, Value string
 	// Detail says which other mirror it conflicts with and why.
 	Detail string
@@ -69,7 +79,7 @@ func Conflicts(mirrors []Mirror) []Conflict {
 			}
 		}
 	}
-	return out
+	return append(out, scopeConflicts(mirrors, sources)...)
 }
 
 // ParseImageGlob validates an exclusion glob and returns it in canonical

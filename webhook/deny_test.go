@@ -67,6 +67,17 @@ func TestUnroutedDenyOnlyEnforce(t *testing.T) {
 	if err := os.WriteFile(auditDeny, append(deny, "mode: audit\n"...), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	// The public registries of the request, mirrored only for namespace gpu.
+	scopedDeny := filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.WriteFile(scopedDeny, []byte(`mirrors:
+  - {source: docker.io, target: proxy.example.internal/dockerhub}
+  - {source: mcr.microsoft.com, target: proxy.example.internal/mcr, namespaces: [gpu]}
+  - {source: eu.gcr.io, target: proxy.example.internal/gcr, namespaces: [gpu]}
+  - {source: nvcr.io, target: proxy.example.internal/nvcr, namespaces: [gpu]}
+unrouted: deny
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name, config string
 		audit        bool
@@ -74,6 +85,10 @@ func TestUnroutedDenyOnlyEnforce(t *testing.T) {
 		allowed      bool
 	}{
 		{"enforce path denies", "testdata/config-deny.yaml", false, nil, false},
+		{"scoped mirrors cover the namespace they select", scopedDeny, false, func(req map[string]any) {
+			req["namespace"] = "gpu"
+		}, true},
+		{"scoped mirrors cover no other namespace", scopedDeny, false, nil, false},
 		{"warn admits", "testdata/config.yaml", false, nil, true},
 		{"audit path admits", "testdata/config-deny.yaml", true, nil, true},
 		{"audit config admits", auditDeny, false, nil, true},

@@ -4,12 +4,19 @@
 //
 // Contract:
 //   - Three paths (Path), chosen by the API server from the namespace label
-//     wellknown.LabelMode (pullthrough.dev/mode), so the handler makes no API
-//     call and keeps no cache of namespaces. A path stands for the namespace's mode, and
+//     wellknown.LabelMode (pullthrough.dev/mode), so the handler needs no
+//     API call for the mode. A path stands for the namespace's mode, and
 //     config.Config.ModeIn gives the mode in force: PathMutate applies the
 //     config's mode, PathAudit only counts, warns and annotates, and
 //     PathAuditUnknownMode (a label value that is not a mode) audits and
 //     also warns that the label is unknown.
+//   - Scoped mirrors route by the request's namespace (rewrite.Rewriter.In,
+//     picked in one place, inNamespace): its name, and, only when a mirror
+//     has a namespaceSelector, its labels from the NamespaceLabels the
+//     binary sets (a metadata-only namespace informer). A namespace whose
+//     labels cannot be read routes as an unlabelled one, logged and counted;
+//     a reloaded config with the first selector, in a process started
+//     without NamespaceLabels, is rejected.
 //   - CREATE rewrites every image. UPDATE (of pods, or of the
 //     pods/ephemeralcontainers subresource) rewrites only images that differ
 //     from oldObject, so an unrelated change never restarts a container.

@@ -147,11 +147,13 @@ func (h *PodHandler) handle(ctx context.Context, req admission.Request) (admissi
 // replaced.
 func (h *PodHandler) plan(ctx context.Context, req admission.Request, p *pod, old *oldPod) (pp *podPatch, changes []podspec.Change, replaced []string, denial string) {
 	routing, rw, mode := h.State.rewriter(h.Path, req.Namespace)
+	// The served check asks only about rewrites that would be applied:
+	// audit, a down proxy and a missing pull secret withhold them all.
+	enforcing := rw == routing.Rewriter
+	rw = h.inNamespace(ctx, routing, rw, req.Namespace)
 	cfg := routing.Config
 	changes = decide(rw, p, old, cfg.NamespaceExcluded(req.Namespace))
-	if routing.served != nil && rw == routing.Rewriter {
-		// Only rewrites that would be applied: audit and a down proxy
-		// withhold them all already.
+	if routing.served != nil && enforcing {
 		h.State.checkServed(ctx, routing, h.Metrics, changes)
 	}
 	h.Metrics.countImages(changes)

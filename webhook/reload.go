@@ -107,6 +107,11 @@ func (w *ConfigWatcher) reload() {
 	if err == nil && w.Check != nil {
 		err = w.Check(cfg)
 	}
+	if err == nil && cfg.SelectsByLabels() && w.State.namespaces == nil {
+		// Routing it as if every namespace were unlabelled would send
+		// tenants' pods to the wrong target: the old config keeps serving.
+		err = errNoNamespaceWatch
+	}
 	w.Metrics.observeReload(err)
 	w.failed = err != nil
 	if err != nil {

@@ -96,8 +96,12 @@ func TestConfigReload(t *testing.T) {
 		{"valid again", configFor("proxy-c.example/hub"), "proxy-c.example/hub/library/nginx", 2, 1, 1},
 		{"invalid again", "mode: sometimes\n", "proxy-c.example/hub/library/nginx", 2, 2, 0},
 		{"valid but refused by Check keeps the old", configFor("refused.example/hub"), "proxy-c.example/hub/library/nginx", 2, 3, 0},
+		// The process watches no namespaces (its first config had no
+		// selector): routing every namespace as unlabelled would be wrong.
+		{"a first namespaceSelector without a namespace watch keeps the old", configFor("proxy-c.example/hub") +
+			"  - {source: docker.io, target: proxy-d.example/hub, namespaceSelector: {matchLabels: {t: a}}}\n", "proxy-c.example/hub/library/nginx", 2, 4, 0},
 		// The usual rollback: the bytes in force come back; the alarm clears.
-		{"rolled back to the config in force", configFor("proxy-c.example/hub"), "proxy-c.example/hub/library/nginx", 3, 3, 1},
+		{"rolled back to the config in force", configFor("proxy-c.example/hub"), "proxy-c.example/hub/library/nginx", 3, 4, 1},
 	}
 	for _, s := range steps {
 		cm.write(s.content)

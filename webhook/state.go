@@ -30,6 +30,9 @@ type Routing struct {
 	// served asks the proxy whether it serves a rewritten reference; nil
 	// while servedCheck is off.
 	served *servedCheck
+	// scoped: some mirror applies only in some namespaces; byLabels: some
+	// has a namespaceSelector, so a request needs its namespace's labels.
+	scoped, byLabels bool
 }
 
 // NewRouting builds the rewriters of a loaded config.
@@ -44,6 +47,8 @@ func NewRouting(cfg *config.Config) (*Routing, error) {
 		audit:        rw.Withholding(rewrite.OutcomeAudit),
 		unhealthy:    rw.Withholding(rewrite.OutcomeProxyUnhealthy),
 		noPullSecret: rw.Withholding(rewrite.OutcomeNoPullSecret),
+		scoped:       cfg.Scoped(),
+		byLabels:     cfg.SelectsByLabels(),
 	}
 	if h := cfg.ProxyHealth; h != nil {
 		transport, err := resolve.Transport(h.CABundle, nil)
@@ -71,7 +76,8 @@ type State struct {
 	ambient authn.Keychain
 	// secrets, when set, is asked whether a namespace holds each of the
 	// config's imagePullSecrets; nil trusts that it does.
-	secrets PullSecrets
+	secrets    PullSecrets
+	namespaces NamespaceLabels // set before serving; nil reads no labels
 }
 
 // PullSecrets knows which namespaces hold which Secrets, so that no pod is

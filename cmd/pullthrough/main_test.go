@@ -31,6 +31,7 @@ func TestRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	const cfg = "../../examples/config.yaml"
+	const tenants = "../../examples/tenants.yaml"
 	tests := []struct {
 		name      string
 		args      []string
@@ -75,6 +76,18 @@ func TestRun(t *testing.T) {
 		{"explain manifest", []string{"rewrite", "--config", cfg, "--explain", "-f", "../../podspec/manifest/testdata/volumes.in.yaml"}, exitFailed, "", "6 images: 4 rewritten 1 excluded-image 1 unparseable",
 			"volumes.in.yaml:45\tCronJob/refresh\tvolume:weights\tdocker.io/acme/weights:2024@sha256:" + strings.Repeat("3", 64) + "\tproxy.example.internal/dockerhub/acme/weights:2024@sha256:" + strings.Repeat("3", 64) + "\trewritten\tdocker.io\n"},
 		{"bad flag", []string{"rewrite", "--nope"}, exitUsage, "", "flag provided but not defined", ""},
+		// Scoped mirrors: the namespace's name and labels pick the routing offline.
+		{"rewrite in a namespace by name", []string{"rewrite", "--config", tenants, "--namespace", "team-a-dev", "nginx"}, exitOK,
+			"proxy.example.internal/team-a/library/nginx\n", "", ""},
+		{"rewrite in a namespace by label", []string{"rewrite", "--config", tenants, "--namespace", "shop", "--namespace-labels", "tenant=b,env=prod", "nginx", "ghcr.io/a/b"}, exitOK,
+			"proxy.example.internal/tenant-b/library/nginx\nproxy.example.internal/ghcr/a/b\n", "", ""},
+		{"rewrite selects by the name label", []string{"rewrite", "--config", tenants, "--namespace", "team-a", "--explain", "nginx"}, exitOK,
+			"nginx\tproxy.example.internal/team-a/library/nginx\trewritten\tdocker.io\n", "", ""},
+		{"rewrite without a namespace says so", []string{"rewrite", "--config", tenants, "nginx"}, exitOK,
+			"proxy.example.internal/dockerhub/library/nginx\n", "without --namespace none of them applies", ""},
+		{"namespace labels without a namespace", []string{"rewrite", "--config", tenants, "--namespace-labels", "tenant=b", "nginx"}, exitUsage, "", "--namespace-labels needs --namespace", ""},
+		{"namespace labels malformed", []string{"rewrite", "--config", tenants, "--namespace", "x", "--namespace-labels", "tenant", "nginx"}, exitUsage, "", `--namespace-labels "tenant"`, ""},
+		{"namespace not a name", []string{"rewrite", "--config", tenants, "--namespace", "Team_A", "nginx"}, exitUsage, "", `--namespace "Team_A"`, ""},
 		{"nodeconfig prints", []string{"nodeconfig", "--config", cfg, "-o", "-"}, exitOK, "", "warning: exclude.images[0]", "==> docker.io/hosts.toml <==\n# Managed by pullthrough"},
 		{"nodeconfig writes", []string{"nodeconfig", "--config", cfg, "--out", filepath.Join(dir, "certs")}, exitOK, "", "wrote quay.io/hosts.toml", ""},
 		{"nodeconfig leaves a foreign file", []string{"nodeconfig", "--config", cfg, "--out", filepath.Join(dir, "certs-foreign")}, exitFailed, "", "ghcr.io/hosts.toml: exists and is not managed", ""},

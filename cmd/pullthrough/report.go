@@ -51,7 +51,7 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return usageError{fmt.Errorf("%s: %w", f.config, err)}
 	}
-	judge := fleet.Judge{Rewriter: rw, NamespaceExcluded: cfg.NamespaceExcluded}
+	judge := fleet.Judge{Rewriter: rw, NamespaceExcluded: cfg.NamespaceExcluded, Scoped: cfg.Scoped()}
 	kubeconfig, contexts, err := reportContexts(f)
 	if err != nil {
 		return err

@@ -4,6 +4,11 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/pullthrough/pullthrough/podspec/manifest"
 	"github.com/pullthrough/pullthrough/rewrite"
@@ -14,8 +19,10 @@ func runRewrite(args []string, stdout, stderr io.Writer) error {
 	configPath := fs.String("config", "", "config file (YAML)")
 	explain := fs.Bool("explain", false, "print IMAGE<TAB>RESULT<TAB>OUTCOME<TAB>REGISTRY per image (the mirror source, or the public registry no mirror covers); with -f, FILE:LINE<TAB>OBJECT<TAB>WHERE before them, instead of the manifests")
 	file := fs.String("f", "", "rewrite the manifests in FILE (YAML or JSON stream; - for stdin)")
+	namespace := fs.String("namespace", "", "route as in namespace NS: the scoped mirrors that select it apply (without it, none does)")
+	nsLabels := fs.String("namespace-labels", "", "the labels of --namespace, k=v,... (kubernetes.io/metadata.name is set to NS, as the API server does)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: pullthrough rewrite --config FILE [--explain] IMAGE...\n       pullthrough rewrite --config FILE [--explain] -f FILE|-")
+		fmt.Fprintln(stderr, "usage: pullthrough rewrite --config FILE [--explain] [--namespace NS [--namespace-labels k=v,...]] IMAGE...\n       pullthrough rewrite --config FILE [--explain] [--namespace NS [--namespace-labels k=v,...]] -f FILE|-")
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args); err != nil {
@@ -28,6 +35,12 @@ func runRewrite(args []string, stdout, stderr io.Writer) error {
 	r, err := cfg.Rewriter()
 	if err != nil {
 		return usageError{err}
+	}
+	if r, err = inNamespace(r, *namespace, *nsLabels); err != nil {
+		return err
+	}
+	if *namespace == "" && cfg.Scoped() {
+		fmt.Fprintln(stderr, "pullthrough rewrite: the config has scoped mirrors; without --namespace none of them applies")
 	}
 	switch {
 	case *file != "" && fs.NArg() > 0:
@@ -54,6 +67,26 @@ func runRewrite(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	return unparseableError(unparseable)
+}
+
+// inNamespace is r as it routes in namespace ns with the labels given as
+// k=v,... (Rewriter.In); r itself without a namespace.
+func inNamespace(r *rewrite.Rewriter, ns, labelList string) (*rewrite.Rewriter, error) {
+	if ns == "" {
+		if labelList != "" {
+			return nil, usagef("--namespace-labels needs --namespace")
+		}
+		return r, nil
+	}
+	if msgs := validation.IsDNS1123Label(ns); len(msgs) > 0 {
+		return nil, usagef("--namespace %q: not a namespace name: %s", ns, strings.Join(msgs, "; "))
+	}
+	set, err := labels.ConvertSelectorToLabelsMap(labelList)
+	if err != nil {
+		return nil, usagef("--namespace-labels %q: %v", labelList, err)
+	}
+	set[corev1.LabelMetadataName] = ns
+	return r.In(ns, set), nil
 }
 
 // explanation is one --explain line: IMAGE, RESULT, OUTCOME, REGISTRY.

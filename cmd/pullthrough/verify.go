@@ -12,7 +12,10 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
 
+	"github.com/pullthrough/pullthrough/config"
+	"github.com/pullthrough/pullthrough/internal/namespaces"
 	"github.com/pullthrough/pullthrough/internal/table"
 	"github.com/pullthrough/pullthrough/migrate"
 	"github.com/pullthrough/pullthrough/podspec"
@@ -63,6 +66,9 @@ func runVerify(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if rw, err = verifyRouting(ctx, cfg, rw, cs, namespace); err != nil {
+		return err
+	}
 	pods, err := cs.CoreV1().Pods(namespace).List(ctx, metav1.ListOptions{})
 	if err != nil {
 		return fmt.Errorf("listing the pods of %s: %w", namespace, err)
@@ -70,6 +76,24 @@ func runVerify(args []string, stdout, stderr io.Writer) error {
 	return vf.withRecord(ctx, cs, v, func(v resolve.Verifier) error {
 		return verifyPods(ctx, v, rw, namespace, pods.Items, stdout, stderr)
 	})
+}
+
+// verifyRouting is rw as it routes in namespace ns (the scoped mirrors that
+// select it), reading the namespace's labels only when a mirror has a
+// namespaceSelector.
+func verifyRouting(ctx context.Context, cfg *config.Config, rw *rewrite.Rewriter, cs kubernetes.Interface, ns string) (*rewrite.Rewriter, error) {
+	if !cfg.Scoped() {
+		return rw, nil
+	}
+	var labels map[string]string
+	if cfg.SelectsByLabels() {
+		n, err := cs.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{})
+		if err != nil {
+			return nil, fmt.Errorf("reading the labels of namespace %s: %w", ns, err)
+		}
+		labels = n.Labels
+	}
+	return rw.In(ns, namespaces.LabelsOf(ns, labels)), nil
 }
 
 // verifyPods checks the images of pods that pull through the proxy with

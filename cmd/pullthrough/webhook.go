@@ -14,6 +14,7 @@ import (
 	"github.com/go-logr/logr"
 	"golang.org/x/sync/errgroup"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -25,6 +26,7 @@ import (
 	ctrlwebhook "sigs.k8s.io/controller-runtime/pkg/webhook"
 
 	"github.com/pullthrough/pullthrough/certs"
+	"github.com/pullthrough/pullthrough/internal/namespaces"
 	"github.com/pullthrough/pullthrough/inventory"
 	"github.com/pullthrough/pullthrough/pullfailures"
 	"github.com/pullthrough/pullthrough/resolve/ecr"
@@ -171,6 +173,14 @@ func runWebhook(args []string, _, stderr io.Writer) error {
 	if runnables, err = withWatchers(runnables, f, state, metrics, log); err != nil {
 		return err
 	}
+	if cfg.Config.SelectsByLabels() {
+		watch, err := namespaceWatch(f.kubeconfig)
+		if err != nil {
+			return err
+		}
+		state.SetNamespaceLabels(watch)
+		runnables = append(runnables, watch)
+	}
 	if runnables, err = withMetricsServer(runnables, f.serving, f.kubeconfig); err != nil {
 		return err
 	}
@@ -301,6 +311,20 @@ func runSelfSigned(ctx context.Context, f webhookFlags, runnables []manager.Runn
 		}
 	}
 	return mgr.Start(ctx)
+}
+
+// namespaceWatch is the namespace informer of --kubeconfig (see
+// restConfig) that a config with a namespaceSelector routes by.
+func namespaceWatch(kubeconfig string) (*namespaces.Watch, error) {
+	rc, err := restConfig(kubeconfig)
+	if err != nil {
+		return nil, fmt.Errorf("the config selects namespaces by label, which needs the API server: %w", err)
+	}
+	client, err := metadata.NewForConfig(rc)
+	if err != nil {
+		return nil, fmt.Errorf("metadata client: %w", err)
+	}
+	return namespaces.NewWatch(client)
 }
 
 // clientset is the typed client of --kubeconfig (see restConfig); a

@@ -245,6 +245,12 @@ of the bootstrap; then webhook.tolerations.
 {{- end -}}
 
 {{/* "true" when the rewrite runs in the webhook (engine: webhook), else "". */}}
+{{- /* "true" when some mirror has a namespaceSelector: the webhook then
+watches namespaces (their labels pick the mirror), with its own RBAC. */}}
+{{- define "pullthrough.selectsNamespaceLabels" -}}
+{{- range .Values.config.mirrors }}{{ if .namespaceSelector }}true{{ end }}{{ end }}
+{{- end -}}
+
 {{- define "pullthrough.webhookEngine" -}}{{ if eq .Values.engine "webhook" }}true{{ end }}{{- end -}}
 {{- define "pullthrough.policyClusterRole" -}}{{ include "pullthrough.fullname" . }}-policy{{- end -}}
 
