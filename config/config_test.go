@@ -64,6 +64,7 @@ func TestParseRejects(t *testing.T) {
 		{"selector In without values", "mirrors: [{source: docker.io, target: p.example/a, namespaceSelector: {matchExpressions: [{key: t, operator: In}]}}]\n", []string{"mirrors[0].namespaceSelector", "values"}, nil},
 		{"selector bad key", "mirrors: [{source: docker.io, target: p.example/a, namespaceSelector: {matchLabels: {'bad key': a}}}]\n", []string{"mirrors[0].namespaceSelector", "bad key"}, nil},
 		{"selector unknown field", "mirrors: [{source: docker.io, target: p.example/a, namespaceSelector: {matchLabel: {t: a}}}]\n", []string{`unknown field "mirrors[0].namespaceSelector.matchLabel"`}, nil},
+		{"scoped without target", "mirrors: [{source: docker.io, target: p.example/a}, {source: docker.io, namespaceSelector: {}}]\n", []string{"mirrors[1].target", "not a registry host"}, nil},
 		{"scoped target loops", "mirrors: [{source: docker.io, target: p.example/a}, {source: ghcr.io, target: docker.io/x, namespaces: [a]}]\n", []string{"mirrors[1].target", "docker.io/x", "rewriting would loop"}, nil},
 	}
 	for _, tt := range tests {

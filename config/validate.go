@@ -97,14 +97,18 @@ func validateMirrors(mirrors []rewrite.Mirror, fld *field.Path) field.ErrorList 
 		if m.Scoped() {
 			errs = append(errs, validateScope(m, fld.Index(i))...)
 		}
-		if source, err := rewrite.ParsePrefix(m.Source); err != nil {
+		source, err := rewrite.ParsePrefix(m.Source)
+		switch {
+		case err != nil:
 			errs = append(errs, field.Invalid(fld.Index(i).Child("source"), m.Source, err.Error()))
-		} else if m.Scoped() {
-			continue
-		} else if j, dup := seen[source]; dup {
-			errs = append(errs, field.Duplicate(fld.Index(i).Child("source"), fmt.Sprintf("%s (same as mirrors[%d].source)", m.Source, j)))
-		} else {
-			seen[source] = i
+		case m.Scoped():
+			// A scoped mirror may share its source with another mirror.
+		default:
+			if j, dup := seen[source]; dup {
+				errs = append(errs, field.Duplicate(fld.Index(i).Child("source"), fmt.Sprintf("%s (same as mirrors[%d].source)", m.Source, j)))
+			} else {
+				seen[source] = i
+			}
 		}
 		if _, err := rewrite.ParsePrefix(m.Target); err != nil {
 			errs = append(errs, field.Invalid(fld.Index(i).Child("target"), m.Target, err.Error()))
