@@ -70,7 +70,7 @@ e2e-bins: ## build the control plane, the kubelet, containerd, runc and the regi
 # The packages whose tests run on a real API server: `make test` fails unless
 # each of them ran tests and skipped none (hack/testcheck), so that neither
 # GOFLAGS=-short nor a skipped test can turn CI green without the e2e suite.
-E2E_PKGS := ./certs ./deploy ./e2e ./e2e/cluster ./inventory ./migrate ./policy ./e2e/node
+E2E_PKGS := ./certs ./deploy ./e2e ./e2e/cluster ./inventory ./migrate ./policy ./pullfailures ./verdicts ./e2e/node
 # make test-oldest runs these on K8S_MIN_VERSION: all but the real node's, whose
 # kubelet the oldest control plane is not built with (E2E_NODE=false).
 E2E_OLDEST_PKGS := $(filter-out ./e2e/node,$(E2E_PKGS))
