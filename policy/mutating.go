@@ -10,6 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/pullthrough/pullthrough/config"
+	"github.com/pullthrough/pullthrough/internal/patch"
 	"github.com/pullthrough/pullthrough/rewrite"
 	"github.com/pullthrough/pullthrough/wellknown"
 )
@@ -116,7 +117,7 @@ func (g *generator) patchExpr() string {
 	ops := []string{
 		"variables.rewrites.map(w, JSONPatch{op: 'replace', path: w.path, value: w.image})",
 		fmt.Sprintf("(variables.originals == '' ? [] : !has(object.metadata.annotations) ? [JSONPatch{op: 'add', path: '/metadata/annotations', value: {%s: variables.originals}}] : [JSONPatch{op: 'add', path: %s, value: variables.originals}])",
-			lit(key), lit("/metadata/annotations/"+strings.NewReplacer("~", "~0", "/", "~1").Replace(key))),
+			lit(key), lit(patch.Pointer("metadata", "annotations", key))),
 	}
 	if len(g.pullSecrets) > 0 {
 		ops = append(ops, binds([][2]string{
