@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -105,13 +104,13 @@ func TestPullSecrets(t *testing.T) {
 		const series = `pullthrough_images_total{outcome="no-pull-secret",registry="docker.io"}`
 		before, err := hook.Sample(ctx, series)
 		mustDo(t, err)
-		w := &warnings{}
+		w := &cluster.Warnings{}
 		got := createPod(t, c, "bare", w)
 		if img := got.Spec.Containers[0].Image; img != "nginx:1" || len(got.Spec.ImagePullSecrets) != 0 {
 			t.Errorf("image %s, pull secrets %v: want the image as written and no pull secret", img, got.Spec.ImagePullSecrets)
 		}
-		if want := "pullthrough: app: namespace lacks the proxy's pull secret, kept nginx:1"; !slices.Contains(w.get(), want) {
-			t.Errorf("warnings %q, want %q", w.get(), want)
+		if want := "pullthrough: app: namespace lacks the proxy's pull secret, kept nginx:1"; !slices.Contains(w.List(), want) {
+			t.Errorf("warnings %q, want %q", w.List(), want)
 		}
 		after, err := hook.Sample(ctx, series)
 		mustDo(t, err)
@@ -304,7 +303,7 @@ func createSecret(ctx context.Context, cs kubernetes.Interface, s *corev1.Secret
 }
 
 // createPod creates a pod of nginx:1 in ns, its warnings to w if not nil.
-func createPod(t *testing.T, c *cluster.Cluster, ns string, w *warnings) *corev1.Pod {
+func createPod(t *testing.T, c *cluster.Cluster, ns string, w *cluster.Warnings) *corev1.Pod {
 	t.Helper()
 	cfg := c.Config()
 	if w != nil {
@@ -347,24 +346,6 @@ func waitGone(t *testing.T, cs kubernetes.Interface, ns string) {
 	if err != nil {
 		t.Fatalf("%s/proxy-pull still there after a minute", ns)
 	}
-}
-
-// warnings collects the warnings the API server sends a client.
-type warnings struct {
-	mu   sync.Mutex
-	list []string
-}
-
-func (w *warnings) HandleWarningHeader(_ int, _ string, text string) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.list = append(w.list, text)
-}
-
-func (w *warnings) get() []string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return slices.Clone(w.list)
 }
 
 func mustDo(t *testing.T, err error) {

@@ -119,27 +119,9 @@ func (e *env) waitForWebhook(t *testing.T) {
 	}
 }
 
-// warnings collects the warnings the API server sends a client.
-type warnings struct {
-	mu   sync.Mutex
-	list []string
-}
-
-func (w *warnings) HandleWarningHeader(_ int, _ string, text string) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.list = append(w.list, text)
-}
-
-func (w *warnings) get() []string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return append([]string(nil), w.list...)
-}
-
 // client returns a clientset; warnings, if not nil, receives what the API
 // server warns about, as kubectl would print it.
-func (e *env) client(t *testing.T, w *warnings) kubernetes.Interface {
+func (e *env) client(t *testing.T, w *cluster.Warnings) kubernetes.Interface {
 	t.Helper()
 	cfg := e.cluster.Config()
 	if w != nil {

@@ -10,6 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/pullthrough/pullthrough/config"
+	"github.com/pullthrough/pullthrough/e2e/cluster"
 )
 
 // unroutedPod pulls from public registries the test config has no mirror
@@ -74,7 +75,7 @@ func TestWebhookUnroutedDeny(t *testing.T) {
 	})
 
 	t.Run("audit namespace admits and warns", func(t *testing.T) {
-		w := &warnings{}
+		w := &cluster.Warnings{}
 		got, err := e.client(t, w).CoreV1().Pods("audited").Create(t.Context(), unroutedPod("web"), metav1.CreateOptions{})
 		if err != nil {
 			t.Fatalf("an audit namespace is never denied: %v", err)
@@ -83,13 +84,13 @@ func TestWebhookUnroutedDeny(t *testing.T) {
 			t.Errorf("audit changed images: %v", im)
 		}
 		var public int
-		for _, warning := range w.get() {
+		for _, warning := range w.List() {
 			if strings.Contains(warning, "public registry") { // long or short form
 				public++
 			}
 		}
 		if public != 2 {
-			t.Errorf("warnings = %q, want one per unrouted image (2)", w.get())
+			t.Errorf("warnings = %q, want one per unrouted image (2)", w.List())
 		}
 	})
 

@@ -8,6 +8,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/pullthrough/pullthrough/e2e/cluster"
 	"github.com/pullthrough/pullthrough/wellknown"
 )
 
@@ -17,7 +18,7 @@ import (
 // checks only that a pod's is not empty) is admitted as it came, with a
 // warning, never refused.
 func volumeOnly(t *testing.T, e *env) {
-	w := &warnings{}
+	w := &cluster.Warnings{}
 	pod := &corev1.Pod{
 		ObjectMeta: metav1.ObjectMeta{Name: "weights"},
 		Spec: corev1.PodSpec{
@@ -45,7 +46,7 @@ func volumeOnly(t *testing.T, e *env) {
 	if err := json.Unmarshal([]byte(got.Annotations[wellknown.AnnotationOriginalImages]), &originals); err != nil || len(originals) != 1 || originals["volume:models"] != "quay.io/acme/weights:2024" {
 		t.Errorf("original-images = %q (%v), want the volume's original alone", got.Annotations[wellknown.AnnotationOriginalImages], err)
 	}
-	if ws := strings.Join(w.get(), "\n"); !strings.Contains(ws, "pullthrough: volume:models: quay.io/acme/weights:2024 -> ") ||
+	if ws := strings.Join(w.List(), "\n"); !strings.Contains(ws, "pullthrough: volume:models: quay.io/acme/weights:2024 -> ") ||
 		!strings.Contains(ws, `pullthrough: volume:pending: cannot read image reference "`+unparsable+`": left as is`) {
 		t.Errorf("warnings = %q, want the rewrite and the unparsable reference named", ws)
 	}

@@ -13,6 +13,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/pullthrough/pullthrough/config"
+	"github.com/pullthrough/pullthrough/e2e/cluster"
 	"github.com/pullthrough/pullthrough/selftest"
 	"github.com/pullthrough/pullthrough/wellknown"
 )
@@ -97,7 +98,7 @@ func TestWebhook(t *testing.T) {
 }
 
 func createRewrites(t *testing.T, e *env) {
-	w := &warnings{}
+	w := &cluster.Warnings{}
 	got, err := e.client(t, w).CoreV1().Pods("shop").Create(t.Context(), allListsPod("web"), metav1.CreateOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -112,7 +113,7 @@ func createRewrites(t *testing.T, e *env) {
 	if len(got.Spec.ImagePullSecrets) != 1 || got.Spec.ImagePullSecrets[0].Name != "proxy-pull" {
 		t.Errorf("imagePullSecrets = %v, want [proxy-pull]", got.Spec.ImagePullSecrets)
 	}
-	if ws := w.get(); len(ws) != 4 || !strings.Contains(strings.Join(ws, "\n"), "pullthrough: app: nginx:1.27 -> "+hub+"library/nginx:1.27") ||
+	if ws := w.List(); len(ws) != 4 || !strings.Contains(strings.Join(ws, "\n"), "pullthrough: app: nginx:1.27 -> "+hub+"library/nginx:1.27") ||
 		!strings.Contains(strings.Join(ws, "\n"), "pullthrough: volume:app: "+modelsImage+" -> "+allListsRewritten["volume:app"]) {
 		t.Errorf("warnings = %q, want one per rewritten image", ws)
 	}
@@ -141,7 +142,7 @@ func ephemeralRewritten(t *testing.T, e *env) {
 }
 
 func auditAnnotates(t *testing.T, e *env) {
-	w := &warnings{}
+	w := &cluster.Warnings{}
 	got, err := e.client(t, w).CoreV1().Pods("audited").Create(t.Context(), allListsPod("web"), metav1.CreateOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -156,7 +157,7 @@ func auditAnnotates(t *testing.T, e *env) {
 	if _, ok := got.Annotations[wellknown.AnnotationOriginalImages]; ok || len(got.Spec.ImagePullSecrets) != 0 {
 		t.Error("audit must not record rewrites nor add pull secrets")
 	}
-	if ws := w.get(); len(ws) != 4 || !strings.HasPrefix(ws[0], "pullthrough audit: ") {
+	if ws := w.List(); len(ws) != 4 || !strings.HasPrefix(ws[0], "pullthrough audit: ") {
 		t.Errorf("warnings = %q, want 4 audit warnings", ws)
 	}
 }
@@ -166,7 +167,7 @@ func auditAnnotates(t *testing.T, e *env) {
 // names the label first. An explicit enforce label rewrites.
 func unknownModeAudits(t *testing.T, e *env) {
 	for _, ns := range []string{"typo-caps", "typo-audti", "typo-disabled"} {
-		w := &warnings{}
+		w := &cluster.Warnings{}
 		got, err := e.client(t, w).CoreV1().Pods(ns).Create(t.Context(), allListsPod("web"), metav1.CreateOptions{})
 		if err != nil {
 			t.Fatal(err)
@@ -177,7 +178,7 @@ func unknownModeAudits(t *testing.T, e *env) {
 		if _, ok := got.Annotations[wellknown.AnnotationWouldRewrite]; !ok {
 			t.Errorf("%s: no %s annotation: the pod was not audited", ns, wellknown.AnnotationWouldRewrite)
 		}
-		if ws := w.get(); len(ws) != 5 || ws[0] != wellknown.WarningUnknownMode || !strings.HasPrefix(ws[1], "pullthrough audit: ") {
+		if ws := w.List(); len(ws) != 5 || ws[0] != wellknown.WarningUnknownMode || !strings.HasPrefix(ws[1], "pullthrough audit: ") {
 			t.Errorf("%s: warnings = %q, want the unknown-mode warning, then 4 audit warnings", ns, ws)
 		}
 	}
