@@ -23,8 +23,8 @@ GOLANGCI_LINT_VERSION ?= v2.15.0
 export HELM_DOCS_VERSION ?= v1.14.2
 # actionlint, which make lint runs on .github/workflows.
 ACTIONLINT_VERSION ?= v1.7.12
-TOOLS := $(CURDIR)/bin/tools
-GOLANGCI_LINT := $(TOOLS)/golangci-lint-$(GOLANGCI_LINT_VERSION)/golangci-lint
+GOLANGCI_LINT_PKG := github.com/golangci/golangci-lint/v2/cmd/golangci-lint
+ACTIONLINT_PKG := github.com/rhysd/actionlint/cmd/actionlint
 
 .PHONY: help
 help: ## list the targets
@@ -123,11 +123,10 @@ lint: ## gofmt, go vet, golangci-lint, actionlint, hack/workflowcheck and the He
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$unformatted" ]; then echo "not gofmt-ed: $$unformatted"; exit 1; fi
 	@# golangci-lint runs go vet's analyzers (govet, with the faults tag from
 	@# .golangci.yml) on the one type-check it makes: no second compile of the tree.
-	@if [ ! -x $(GOLANGCI_LINT) ]; then GOBIN=$(dir $(GOLANGCI_LINT)) go install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION); fi
-	$(GOLANGCI_LINT) run --allow-parallel-runners ./...
-	for m in $(LINT_MODULES); do (cd $$m && $(GOLANGCI_LINT) run --allow-parallel-runners ./...); done
-	@if [ ! -x $(TOOLS)/actionlint-$(ACTIONLINT_VERSION)/actionlint ]; then GOFLAGS= CGO_ENABLED=0 GOBIN=$(TOOLS)/actionlint-$(ACTIONLINT_VERSION) go install -trimpath github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION); fi
-	$(TOOLS)/actionlint-$(ACTIONLINT_VERSION)/actionlint
+	golangci_lint=$$(hack/go-tool.sh golangci-lint $(GOLANGCI_LINT_PKG) $(GOLANGCI_LINT_VERSION)); \
+	$$golangci_lint run --allow-parallel-runners ./...; \
+	for m in $(LINT_MODULES); do (cd $$m && $$golangci_lint run --allow-parallel-runners ./...); done
+	$$(hack/go-tool.sh actionlint $(ACTIONLINT_PKG) $(ACTIONLINT_VERSION))
 	go run ./hack/workflowcheck .github/workflows/*.yaml
 	hack/lint-chart.sh
 	go run ./hack/docgen -check
@@ -138,12 +137,18 @@ docs: ## regenerate docs/reference (CLI, config, metrics) from the code; make li
 
 .PHONY: chart-docs
 chart-docs: ## regenerate deploy/charts/pullthrough/README.md from values.yaml (helm-docs from the module proxy)
-	@if [ ! -x $(TOOLS)/helm-docs-$(HELM_DOCS_VERSION)/helm-docs ]; then GOFLAGS= CGO_ENABLED=0 GOBIN=$(TOOLS)/helm-docs-$(HELM_DOCS_VERSION) go install -trimpath github.com/norwoodj/helm-docs/cmd/helm-docs@$(HELM_DOCS_VERSION); fi
-	$(TOOLS)/helm-docs-$(HELM_DOCS_VERSION)/helm-docs --chart-search-root deploy/charts/pullthrough --log-level warning
+	$$(hack/go-tool.sh helm-docs github.com/norwoodj/helm-docs/cmd/helm-docs $(HELM_DOCS_VERSION)) --chart-search-root deploy/charts/pullthrough --log-level warning
 
 .PHONY: manifests
 manifests: ## re-render deploy/manifests after changing deploy/charts
 	hack/render-manifests.sh
+
+.PHONY: tools
+tools: ## build every tool of lint, vuln and the chart checks into bin/tools, once (.ci/run builds them beside make test)
+	hack/go-tool.sh golangci-lint $(GOLANGCI_LINT_PKG) $(GOLANGCI_LINT_VERSION) >/dev/null
+	hack/go-tool.sh actionlint $(ACTIONLINT_PKG) $(ACTIONLINT_VERSION) >/dev/null
+	hack/lint-chart.sh --tools
+	hack/vulncheck.sh --tools
 
 .PHONY: vuln
 vuln: ## govulncheck with a database built from golang.org/x/vulndb via the module proxy (first run ~2 min)

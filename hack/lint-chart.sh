@@ -115,30 +115,22 @@ migrator:
     - {apiGroups: [operator.tigera.io], resources: [installations], verbs: [get, list, patch]}
 EOF
 
-# go_tool NAME PACKAGE VERSION prints the path of NAME built from PACKAGE@VERSION
-# through the Go module proxy into bin/tools/NAME-VERSION/, once (promtool takes
-# several minutes on 2 cores the first time, helm-docs one; nothing after).
+# The tools of checks 5 and 6 (hack/go-tool.sh builds each once: promtool
+# takes several minutes on 2 cores the first time, helm-docs one).
 PROMTOOL_VERSION=${PROMTOOL_VERSION:-v0.316.0}
 HELM_DOCS_VERSION=${HELM_DOCS_VERSION:-v1.14.2}
-go_tool() {
-	local name=$1 pkg=$2 version=$3
-	local dir=$root/bin/tools/$name-$version
-	if [[ ! -x $dir/$name ]]; then
-		log "building $name $version from the Go module proxy"
-		local tmp
-		mkdir -p "$root/bin/tools"
-		tmp=$(mktemp -d "$root/bin/tools/.$name.XXXXXX")
-		# GOFLAGS cleared: the repository's settings are not the tool's.
-		if ! GOFLAGS='' CGO_ENABLED=0 GOBIN=$tmp go install -trimpath -ldflags '-s -w' "$pkg@$version" >&2; then
-			rm -rf "$tmp"
-			return 1
-		fi
-		mkdir -p "$dir"
-		mv "$tmp/$name" "$dir/$name"
-		rm -rf "$tmp"
-	fi
-	echo "$dir/$name"
-}
+go_tool() { "$root/hack/go-tool.sh" "$@"; }
+
+# --tools builds what the checks use (helm above, the CRDs, promtool,
+# helm-docs) and stops: make tools, which CI runs beside make test.
+if [[ ${1:-} == --tools ]]; then
+	"$root/hack/crds.sh" >/dev/null || fail "fetching the CRDs (hack/crds.sh)"
+	go_tool promtool github.com/prometheus/prometheus/cmd/promtool "$PROMTOOL_VERSION" >/dev/null ||
+		fail "building promtool $PROMTOOL_VERSION"
+	go_tool helm-docs github.com/norwoodj/helm-docs/cmd/helm-docs "$HELM_DOCS_VERSION" >/dev/null ||
+		fail "building helm-docs $HELM_DOCS_VERSION"
+	exit 0
+fi
 
 template() { "$helm" template pullthrough "$chart" --namespace pullthrough-system "$@"; }
 

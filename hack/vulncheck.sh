@@ -9,6 +9,7 @@
 #   hack/vulncheck.sh                    # govulncheck ./...
 #   hack/vulncheck.sh -show verbose ./cmd/...
 #   hack/vulncheck.sh -format json ./... # any govulncheck arguments
+#   hack/vulncheck.sh --tools            # build govulncheck and the database only
 #
 # The database is built once per VULNDB_VERSION into
 # ${XDG_CACHE_HOME:-~/.cache}/pullthrough/vulndb/<version>/ and reused; to pick up
@@ -80,6 +81,10 @@ if [[ ! -f "$db/index/modules.json" ]]; then
 	mv -T "$tmp/db" "$db" 2>/dev/null || [[ -f "$db/index/modules.json" ]]
 fi
 
+# --tools: govulncheck and the database are ready; scan nothing (make tools).
+if [[ ${1:-} == --tools ]]; then
+	exit 0
+fi
 cd "$root"
 if [[ $# -eq 0 ]]; then
 	set -- ./...
