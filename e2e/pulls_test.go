@@ -354,4 +354,3 @@ func proxyHealth(t *testing.T, p *pullEnv) {
 		t.Errorf("transitions down %v, up %v; want 1 and 1", transitions("down"), transitions("up"))
 	}
 }
-
