@@ -36,7 +36,7 @@ type policyEnv struct {
 	cfg  *config.Config
 	hook *webhookEngine // the reference the API server's answers are held to
 	// audit is the webhook's audit path, the reference for warnings there.
-	audit    *webhookEngine
+	audit *webhookEngine
 	// warnings are those of the last request (requests are sequential).
 	warnings *kit.Warnings
 }
