@@ -28,7 +28,8 @@ func Poll(ctx context.Context, check func(context.Context) error) error {
 		return last == nil, nil
 	})
 	if err != nil {
-		return fmt.Errorf("%w (last: %v)", err, last)
+		// With immediate, check ran at least once: last is not nil.
+		return fmt.Errorf("%w (last: %w)", err, last)
 	}
 	return nil
 }
