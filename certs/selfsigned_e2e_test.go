@@ -16,7 +16,6 @@ import (
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
@@ -24,10 +23,12 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/webhook"
 
 	"github.com/pullthrough/pullthrough/e2e/cluster"
+	"github.com/pullthrough/pullthrough/e2e/kit"
 )
 
-// e2eTimeout bounds each wait on the API server; the rotator polls for its readiness
-// with a backoff of seconds, and a 2-core CI machine runs several test binaries at once.
+// e2eTimeout bounds the wait for a replica's readiness, as kit.Timeout does the
+// other waits; the rotator polls for its readiness with a backoff of seconds, and a
+// 2-core CI machine runs several test binaries at once.
 const e2eTimeout = 2 * time.Minute
 
 // TestSelfSigned runs SetupSelfSigned against a real API server: what needs one
@@ -243,7 +244,7 @@ func (r replica) handshake(t *testing.T, caBundle []byte) {
 		t.Fatal("caBundle holds no certificate")
 	}
 	dialer := tls.Dialer{Config: &tls.Config{RootCAs: roots, ServerName: serviceDNSNames(r.opts.ServiceName, r.opts.ServiceNamespace)[0]}}
-	poll(t, "a TLS handshake with "+r.name+"'s webhook server", func(ctx context.Context) error {
+	kit.Eventually(t, "a TLS handshake with "+r.name+"'s webhook server", func(ctx context.Context) error {
 		conn, err := dialer.DialContext(ctx, "tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
 		if err != nil {
 			return err
@@ -259,7 +260,7 @@ func waitForCertDirs(t *testing.T, k8s client.Client, replicas ...replica) *core
 	t.Helper()
 	secret := &corev1.Secret{}
 	key := client.ObjectKey{Namespace: replicas[0].opts.SecretNamespace, Name: replicas[0].opts.SecretName}
-	poll(t, "certificate directories to match the Secret", func(ctx context.Context) error {
+	kit.Eventually(t, "certificate directories to match the Secret", func(ctx context.Context) error {
 		if err := k8s.Get(ctx, key, secret); err != nil {
 			return err
 		}
@@ -278,7 +279,7 @@ func waitForCertDirs(t *testing.T, k8s client.Client, replicas ...replica) *core
 // waitForCABundles waits until every webhook of the configuration trusts exactly caPEM.
 func waitForCABundles(t *testing.T, k8s client.Client, name string, caPEM []byte) {
 	t.Helper()
-	poll(t, "caBundle injection", func(ctx context.Context) error {
+	kit.Eventually(t, "caBundle injection", func(ctx context.Context) error {
 		config := &admissionregistrationv1.MutatingWebhookConfiguration{}
 		if err := k8s.Get(ctx, client.ObjectKey{Name: name}, config); err != nil {
 			return err
@@ -291,17 +292,4 @@ func waitForCABundles(t *testing.T, k8s client.Client, name string, caPEM []byte
 		}
 		return errors.Join(errs...)
 	})
-}
-
-// poll retries check until it succeeds, failing t with check's last error after e2eTimeout.
-func poll(t *testing.T, what string, check func(context.Context) error) {
-	t.Helper()
-	var last error
-	err := wait.PollUntilContextTimeout(t.Context(), 200*time.Millisecond, e2eTimeout, true, func(ctx context.Context) (bool, error) {
-		last = check(ctx)
-		return last == nil, nil
-	})
-	if err != nil {
-		t.Fatalf("waiting for %s: %v (last: %v)", what, err, last)
-	}
 }

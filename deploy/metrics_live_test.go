@@ -25,6 +25,7 @@ import (
 
 	"github.com/pullthrough/pullthrough/e2e"
 	"github.com/pullthrough/pullthrough/e2e/cluster"
+	"github.com/pullthrough/pullthrough/e2e/kit"
 	"github.com/pullthrough/pullthrough/wellknown"
 )
 
@@ -62,9 +63,7 @@ func TestSecureMetrics(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, ns := range []string{releaseNamespace, "monitoring"} {
-		if _, err := admin.CoreV1().Namespaces().Create(t.Context(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
-			t.Fatal(err)
-		}
+		kit.Namespace(t, admin, ns, nil)
 	}
 	install(t, c, objs)
 	tokens := map[string]string{}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/pullthrough/pullthrough/e2e"
 	"github.com/pullthrough/pullthrough/e2e/cluster"
+	"github.com/pullthrough/pullthrough/e2e/kit"
 )
 
 // migratorValues: a migrator that applies, with one named ConfigMap target
@@ -55,9 +56,7 @@ func TestMigratorConfigMapRBAC(t *testing.T) {
 	const image = "docker.io/istio/proxyv2:1.24.0"
 	data := map[string]string{"values": `{"image": "` + image + `"}`}
 	for _, ns := range []string{job.Namespace, "team-a", "team-b"} {
-		if _, err := admin.CoreV1().Namespaces().Create(t.Context(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
-			t.Fatal(err)
-		}
+		kit.Namespace(t, admin, ns, nil)
 	}
 	configMaps := []struct {
 		ns, name string

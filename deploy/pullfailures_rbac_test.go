@@ -2,21 +2,19 @@ package deploy
 
 import (
 	"context"
+	"errors"
 	"testing"
-	"time"
 
 	"github.com/go-logr/logr"
 	"github.com/prometheus/client_golang/prometheus"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
 
-	"github.com/pullthrough/pullthrough/config"
 	"github.com/pullthrough/pullthrough/e2e/cluster"
+	"github.com/pullthrough/pullthrough/e2e/kit"
 	"github.com/pullthrough/pullthrough/pullfailures"
-	"github.com/pullthrough/pullthrough/webhook"
 )
 
 // TestPullFailuresRBAC renders the chart with metrics.pullFailures, installs
@@ -33,9 +31,7 @@ func TestPullFailuresRBAC(t *testing.T) {
 	}
 	ctx := t.Context()
 	for _, ns := range []string{releaseNamespace, "shop"} {
-		if _, err := admin.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
-			t.Fatal(err)
-		}
+		kit.Namespace(t, admin, ns, nil)
 	}
 	install(t, c, objs)
 	sa := only[*corev1.ServiceAccount](t, objs)
@@ -45,16 +41,8 @@ func TestPullFailuresRBAC(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	cfg, err := config.Parse([]byte("mirrors:\n  - {source: docker.io, target: proxy.internal/hub}\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	routing, err := webhook.NewRouting(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
 	reg := prometheus.NewRegistry()
-	w, err := pullfailures.New(cs, webhook.NewState(routing), reg, logr.Discard())
+	w, err := pullfailures.New(cs, kit.State(t, "mirrors:\n  - {source: docker.io, target: proxy.internal/hub}\n"), reg, logr.Discard())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,12 +54,12 @@ func TestPullFailuresRBAC(t *testing.T) {
 	// cannot see when that list is done: until a failure is counted, each
 	// poll makes the pull fail once more (the kubelet's count goes up), which
 	// the informer counts whether it listed the event before or after.
-	waitFor(t, "the informer, as the ServiceAccount, to count a failed pull", func() bool {
+	kit.Eventually(t, "the informer, as the ServiceAccount, to count a failed pull", func(context.Context) error {
 		if errs := counted(t, reg, "pullthrough_pull_failures_watch_errors_total"); errs > 0 {
 			t.Fatalf("the informer's list or watch was refused (%v errors)", errs)
 		}
 		if counted(t, reg, "pullthrough_pull_failures_total") > 0 {
-			return true
+			return nil
 		}
 		got, err := admin.CoreV1().Events("shop").Get(ctx, event.Name, metav1.GetOptions{})
 		switch {
@@ -84,7 +72,7 @@ func TestPullFailuresRBAC(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return false
+		return errors.New("no failed pull counted")
 	})
 
 	for what, err := range map[string]error{
@@ -97,16 +85,6 @@ func TestPullFailuresRBAC(t *testing.T) {
 		if !apierrors.IsForbidden(err) {
 			t.Errorf("%s as the ServiceAccount: %v, want forbidden", what, err)
 		}
-	}
-}
-
-// waitFor polls cond for up to 30 seconds; what says what was awaited.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	if err := wait.PollUntilContextTimeout(t.Context(), 200*time.Millisecond, 30*time.Second, true, func(context.Context) (bool, error) {
-		return cond(), nil
-	}); err != nil {
-		t.Fatalf("waiting for %s: %v", what, err)
 	}
 }
 

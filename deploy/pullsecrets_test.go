@@ -25,6 +25,7 @@ import (
 
 	"github.com/pullthrough/pullthrough/e2e"
 	"github.com/pullthrough/pullthrough/e2e/cluster"
+	"github.com/pullthrough/pullthrough/e2e/kit"
 	"github.com/pullthrough/pullthrough/wellknown"
 )
 
@@ -72,7 +73,7 @@ func TestPullSecrets(t *testing.T) {
 	source := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: dep.Namespace, Name: "proxy-pull"},
 		Type: corev1.SecretTypeDockerConfigJson, Data: dockerConfig("djE=")}
 	for _, ns := range []string{dep.Namespace, "own"} {
-		mustDo(t, createNamespace(ctx, admin, ns))
+		kit.Namespace(t, admin, ns, nil)
 	}
 	mustDo(t, createSecret(ctx, admin, source))
 	// Someone's own Secret of the same name, and the default namespace's
@@ -86,7 +87,8 @@ func TestPullSecrets(t *testing.T) {
 
 	t.Run("a new namespace holds the copy before its first pod", func(t *testing.T) {
 		start := time.Now()
-		mustDo(t, createNamespace(ctx, admin, "shop"))
+		// Later subtests use it: kit.CreateNamespace, not kit.Namespace.
+		mustDo(t, kit.CreateNamespace(ctx, admin, "shop", nil))
 		mustDo(t, createSecret(ctx, admin, teamCreds("shop")))
 		waitCopy(t, admin, "shop", source)
 		t.Logf("copy in the new namespace %s after its creation", time.Since(start).Round(time.Millisecond))
@@ -99,12 +101,12 @@ func TestPullSecrets(t *testing.T) {
 		}
 	})
 	t.Run("a namespace lacking a pull secret keeps the image as written", func(t *testing.T) {
-		mustDo(t, createNamespace(ctx, admin, "bare"))
+		mustDo(t, kit.CreateNamespace(ctx, admin, "bare", nil))
 		waitCopy(t, admin, "bare", source) // proxy-pull arrives; team-creds never does
 		const series = `pullthrough_images_total{outcome="no-pull-secret",registry="docker.io"}`
 		before, err := hook.Sample(ctx, series)
 		mustDo(t, err)
-		w := &cluster.Warnings{}
+		w := &kit.Warnings{}
 		got := createPod(t, c, "bare", w)
 		if img := got.Spec.Containers[0].Image; img != "nginx:1" || len(got.Spec.ImagePullSecrets) != 0 {
 			t.Errorf("image %s, pull secrets %v: want the image as written and no pull secret", img, got.Spec.ImagePullSecrets)
@@ -136,9 +138,7 @@ func TestPullSecrets(t *testing.T) {
 		}
 	})
 	t.Run("only the one name, and no other Secret", func(t *testing.T) {
-		ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "tokens", Labels: map[string]string{wellknown.LabelMode: "off"}}}
-		_, err := admin.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{})
-		mustDo(t, err)
+		kit.Namespace(t, admin, "tokens", kit.ModeLabels("off"))
 		forbidden(t, user.Config)
 	})
 	t.Run("removal with the source", func(t *testing.T) {
@@ -292,18 +292,13 @@ func teamCreds(ns string) *corev1.Secret {
 	return &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "team-creds"}, Type: corev1.SecretTypeDockerConfigJson, Data: dockerConfig("dGVhbQ==")}
 }
 
-func createNamespace(ctx context.Context, cs kubernetes.Interface, name string) error {
-	_, err := cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}, metav1.CreateOptions{})
-	return err
-}
-
 func createSecret(ctx context.Context, cs kubernetes.Interface, s *corev1.Secret) error {
 	_, err := cs.CoreV1().Secrets(s.Namespace).Create(ctx, s, metav1.CreateOptions{})
 	return err
 }
 
 // createPod creates a pod of nginx:1 in ns, its warnings to w if not nil.
-func createPod(t *testing.T, c *cluster.Cluster, ns string, w *cluster.Warnings) *corev1.Pod {
+func createPod(t *testing.T, c *cluster.Cluster, ns string, w *kit.Warnings) *corev1.Pod {
 	t.Helper()
 	cfg := c.Config()
 	if w != nil {

@@ -1,13 +1,10 @@
 package deploy
 
 import (
-	"encoding/json"
-	"encoding/pem"
-	"fmt"
+	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -15,16 +12,13 @@ import (
 
 	"github.com/go-logr/logr"
 	"github.com/prometheus/client_golang/prometheus"
-	admissionv1 "k8s.io/api/admission/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes"
-	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
-	"github.com/pullthrough/pullthrough/config"
 	"github.com/pullthrough/pullthrough/e2e/cluster"
+	"github.com/pullthrough/pullthrough/e2e/kit"
 	"github.com/pullthrough/pullthrough/verdicts"
 	"github.com/pullthrough/pullthrough/webhook"
 )
@@ -44,9 +38,7 @@ func TestVerdictRecordRBAC(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := t.Context()
-	if _, err := admin.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: releaseNamespace}}, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	kit.Namespace(t, admin, releaseNamespace, nil)
 	install(t, c, objs)
 	other := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "other", Namespace: releaseNamespace}}
 	if _, err := admin.CoreV1().ConfigMaps(releaseNamespace).Create(ctx, other, metav1.CreateOptions{}); err != nil {
@@ -75,25 +67,28 @@ func TestVerdictRecordRBAC(t *testing.T) {
 		t.Fatalf("the migrator, with the writer Role, cannot write the record: %v", err)
 	}
 
-	state := recordState(t, host, proxy.Certificate().Raw)
+	state := kit.ProxyState(t, proxy)
 	reg := prometheus.NewRegistry()
 	w, err := verdicts.NewWatcher(hook, releaseNamespace, record, state, reg, logr.Discard())
 	if err != nil {
 		t.Fatal(err)
 	}
 	go func() { _ = w.Start(ctx) }()
-	waitFor(t, "the watcher, as the webhook's ServiceAccount, to read the record", func() bool {
+	kit.Eventually(t, "the watcher, as the webhook's ServiceAccount, to read the record", func(context.Context) error {
 		if errs := counted(t, reg, "pullthrough_verdict_record_errors_total"); errs > 0 {
 			t.Fatalf("the watcher's list or watch was refused (%v errors)", errs)
 		}
-		return w.Synced()
+		if !w.Synced() {
+			return errors.New("not synced")
+		}
+		return nil
 	})
 	metrics, err := webhook.NewMetrics(prometheus.NewRegistry())
 	if err != nil {
 		t.Fatal(err)
 	}
 	h := &webhook.PodHandler{State: state, Metrics: metrics, Path: webhook.PathMutate}
-	if resp := h.Handle(ctx, podRequest(t, "library/app:1")); len(resp.Patches) == 0 || asked.Load() != 0 {
+	if resp := h.Handle(ctx, kit.PodRequest(t, "shop", "library/app:1")); len(resp.Patches) == 0 || asked.Load() != 0 {
 		t.Errorf("the webhook left library/app:1 as written (%d patches) or asked the proxy (%d times): the record's served verdict did not reach it", len(resp.Patches), asked.Load())
 	}
 
@@ -112,35 +107,4 @@ func TestVerdictRecordRBAC(t *testing.T) {
 			t.Errorf("%s: %v, want forbidden", what, err)
 		}
 	}
-}
-
-// recordState is a webhook State routing docker.io to host, whose served
-// check trusts the certificate der.
-func recordState(t *testing.T, host string, der []byte) *webhook.State {
-	t.Helper()
-	ca := filepath.Join(t.TempDir(), "ca.crt")
-	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := config.Parse(fmt.Appendf(nil, "mirrors: [{source: docker.io, target: %q}]\nservedCheck: {caBundle: %q}\n", host, ca))
-	if err != nil {
-		t.Fatal(err)
-	}
-	routing, err := webhook.NewRouting(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return webhook.NewState(routing)
-}
-
-// podRequest is the CREATE request of a pod with one container of image.
-func podRequest(t *testing.T, image string) admission.Request {
-	t.Helper()
-	raw, err := json.Marshal(&corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "p"}, Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: image}}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return admission.Request{AdmissionRequest: admissionv1.AdmissionRequest{UID: "u",
-		Kind: metav1.GroupVersionKind{Version: "v1", Kind: "Pod"}, Operation: admissionv1.Create, Namespace: "shop",
-		Object: runtime.RawExtension{Raw: raw}}}
 }

@@ -15,11 +15,11 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/pullthrough/pullthrough/e2e/cluster"
+	"github.com/pullthrough/pullthrough/e2e/kit"
 )
 
 // TestBinarySelfSigned runs `pullthrough webhook` as the chart does in its
@@ -35,9 +35,7 @@ func TestBinarySelfSigned(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := k8s.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ReleaseNamespace}}); err != nil {
-		t.Fatal(err)
-	}
+	kit.Namespace(t, adminClient(t, c), ReleaseNamespace, nil)
 	shipped, err := WebhookConfig()
 	if err != nil {
 		t.Fatal(err)

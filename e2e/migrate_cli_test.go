@@ -22,6 +22,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/pullthrough/pullthrough/e2e/cluster"
+	"github.com/pullthrough/pullthrough/e2e/kit"
 	"github.com/pullthrough/pullthrough/migrate"
 	"github.com/pullthrough/pullthrough/wellknown"
 )
@@ -49,9 +50,7 @@ func runCLI(t *testing.T, bin string, args ...string) cliRun {
 // cliDeployments creates namespace ns with n Deployments d0..d(n-1) of nginx:1.27.
 func cliDeployments(t *testing.T, cs kubernetes.Interface, ns string, n int) {
 	t.Helper()
-	if _, err := cs.CoreV1().Namespaces().Create(t.Context(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	kit.Namespace(t, cs, ns, nil)
 	for i := range n {
 		labels := map[string]string{"app": fmt.Sprintf("d%d", i)}
 		d := &appsv1.Deployment{
@@ -215,9 +214,7 @@ func gitopsManaged(t *testing.T, bin string, cs kubernetes.Interface, c *cluster
 			t.Fatal(err)
 		}
 	}
-	if _, err := cs.CoreV1().Namespaces().Create(t.Context(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "istio-system"}}, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	kit.Namespace(t, cs, "istio-system", nil)
 	injector := &corev1.ConfigMap{
 		ObjectMeta: metav1.ObjectMeta{Name: "istio-sidecar-injector", Namespace: "istio-system",
 			Labels:      map[string]string{"app.kubernetes.io/managed-by": "Helm", "operator.istio.io/component": "Pilot", "istio.io/rev": "default"},

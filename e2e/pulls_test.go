@@ -15,6 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/pullthrough/pullthrough/e2e/kit"
 	"github.com/pullthrough/pullthrough/e2e/registry"
 )
 
@@ -285,9 +286,17 @@ func proxyHealth(t *testing.T, p *pullEnv) {
 	probes := func(result string) float64 { return p.metric(t, "pullthrough_proxy_probes_total", "result", result) }
 	transitions := func(to string) float64 { return p.metric(t, "pullthrough_proxy_transitions_total", "to", to) }
 	up := func() float64 { return p.metric(t, "pullthrough_proxy_up", "", "") }
-	if probes("success") == 0 && !p.eventually(t, func() bool { return probes("success") > 0 }) {
-		t.Fatal("the proxy was never probed")
+	// until waits for cond, naming the probes' state if it never holds.
+	until := func(what string, cond func() bool) {
+		t.Helper()
+		kit.Eventually(t, what, func(context.Context) error {
+			if !cond() {
+				return fmt.Errorf("probes: %v failed, %v succeeded; pullthrough_proxy_up %v", probes("failure"), probes("success"), up())
+			}
+			return nil
+		})
 	}
+	until("a probe of the proxy", func() bool { return probes("success") > 0 })
 	if up() != 1 {
 		t.Fatalf("pullthrough_proxy_up = %v before any stop, want 1 (the probe trusts caBundle)", up())
 	}
@@ -297,16 +306,12 @@ func proxyHealth(t *testing.T, p *pullEnv) {
 	if err := hub.Stop(); err != nil {
 		t.Fatal(err)
 	}
-	if !p.eventually(t, func() bool { return probes("failure") > failed }) {
-		t.Fatal("no failed probe while the proxy was stopped")
-	}
+	until("a failed probe while the proxy is stopped", func() bool { return probes("failure") > failed })
 	if err := hub.Start(); err != nil {
 		t.Fatal(err)
 	}
 	succeeded := probes("success")
-	if !p.eventually(t, func() bool { return probes("success") > succeeded }) {
-		t.Fatal("no successful probe after the restart")
-	}
+	until("a successful probe after the restart", func() bool { return probes("success") > succeeded })
 	if n := probes("failure") - failed; n >= 3 {
 		t.Fatalf("%v probes failed during a restart (registry slow to start?); the single-failure case was not exercised", n)
 	}
@@ -319,9 +324,7 @@ func proxyHealth(t *testing.T, p *pullEnv) {
 	if err := hub.Stop(); err != nil {
 		t.Fatal(err)
 	}
-	if !p.eventually(t, func() bool { return up() == 0 }) {
-		t.Fatal("pullthrough_proxy_up never went to 0 with the proxy stopped")
-	}
+	until("pullthrough_proxy_up to go to 0 with the proxy stopped", func() bool { return up() == 0 })
 	unhealthy := p.metric(t, "pullthrough_images_total", "outcome", "proxy-unhealthy")
 	got, err := cs.CoreV1().Pods("health").Create(t.Context(), pod, metav1.CreateOptions{})
 	if err != nil {
@@ -336,9 +339,7 @@ func proxyHealth(t *testing.T, p *pullEnv) {
 	if err := hub.Start(); err != nil {
 		t.Fatal(err)
 	}
-	if !p.eventually(t, func() bool { return up() == 1 }) {
-		t.Fatal("pullthrough_proxy_up never came back to 1 after the restart")
-	}
+	until("pullthrough_proxy_up to come back to 1 after the restart", func() bool { return up() == 1 })
 	pod.Name = "after"
 	if got, err = cs.CoreV1().Pods("health").Create(t.Context(), pod, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
@@ -352,13 +353,4 @@ func proxyHealth(t *testing.T, p *pullEnv) {
 	if transitions("down") != 1 || transitions("up") != 1 {
 		t.Errorf("transitions down %v, up %v; want 1 and 1", transitions("down"), transitions("up"))
 	}
-}
-
-// eventually polls cond until it holds or a bound of many probe intervals passes.
-func (e *env) eventually(t *testing.T, cond func() bool) bool {
-	t.Helper()
-	err := wait.PollUntilContextTimeout(t.Context(), 100*time.Millisecond, 10*probeInterval, true, func(context.Context) (bool, error) {
-		return cond(), nil
-	})
-	return err == nil
 }

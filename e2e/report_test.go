@@ -20,6 +20,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/pullthrough/pullthrough/e2e/cluster"
+	"github.com/pullthrough/pullthrough/e2e/kit"
 	"github.com/pullthrough/pullthrough/fleet"
 	"github.com/pullthrough/pullthrough/rewrite"
 	"github.com/pullthrough/pullthrough/wellknown"
@@ -135,7 +136,7 @@ func seedProdEU(t *testing.T, c *cluster.Cluster) {
 	t.Helper()
 	cs := adminClient(t, c)
 	for _, ns := range []string{"shop", "batch", "excluded"} {
-		createNamespace(t, cs, ns)
+		kit.Namespace(t, cs, ns, nil)
 	}
 	web := owned(t, cs, "shop", "Deployment", "web", "ReplicaSet", "web-5d9c")
 	createOwnedPod(t, cs, "shop", "web-5d9c-a", web, nil, "init:setup=ghcr.io/acme/setup:2", "app=nginx:1.27")
@@ -174,7 +175,7 @@ func seedProdUS(t *testing.T, c *cluster.Cluster) {
 	t.Helper()
 	cs := adminClient(t, c)
 	for _, ns := range []string{"web", "data"} {
-		createNamespace(t, cs, ns)
+		kit.Namespace(t, cs, ns, nil)
 	}
 	createOwnedPod(t, cs, "web", "edge-x7k2p", ownerRef("apps/v1", "DaemonSet", "edge", "1"), nil, "proxy=envoyproxy/envoy:v1.31")
 	createOwnedPod(t, cs, "data", "pg-0", ownerRef("apps/v1", "StatefulSet", "pg", "2"), nil, "db=registry.corp.internal/pg:16")
@@ -196,14 +197,6 @@ func adminClient(t *testing.T, c *cluster.Cluster) kubernetes.Interface {
 		t.Fatal(err)
 	}
 	return cs
-}
-
-// createNamespace creates namespace name.
-func createNamespace(t *testing.T, cs kubernetes.Interface, name string) {
-	t.Helper()
-	if _, err := cs.CoreV1().Namespaces().Create(t.Context(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
 }
 
 // ownerRef is a controller reference to kind/name.

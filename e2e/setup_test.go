@@ -24,9 +24,9 @@ import (
 
 	"github.com/pullthrough/pullthrough/config"
 	"github.com/pullthrough/pullthrough/e2e/cluster"
+	"github.com/pullthrough/pullthrough/e2e/kit"
 	"github.com/pullthrough/pullthrough/internal/namespaces"
 	"github.com/pullthrough/pullthrough/webhook"
-	"github.com/pullthrough/pullthrough/wellknown"
 )
 
 // injectPath serves a stand-in for Istio's injector: a second webhook, called
@@ -121,7 +121,7 @@ func (e *env) waitForWebhook(t *testing.T) {
 
 // client returns a clientset; warnings, if not nil, receives what the API
 // server warns about, as kubectl would print it.
-func (e *env) client(t *testing.T, w *cluster.Warnings) kubernetes.Interface {
+func (e *env) client(t *testing.T, w *kit.Warnings) kubernetes.Interface {
 	t.Helper()
 	cfg := e.cluster.Config()
 	if w != nil {
@@ -136,16 +136,11 @@ func (e *env) client(t *testing.T, w *cluster.Warnings) kubernetes.Interface {
 	return cs
 }
 
-// namespace creates a namespace with the given mode label ("" for none).
+// namespace creates a namespace with the given mode label ("" for none)
+// for as long as t runs.
 func (e *env) namespace(t *testing.T, name string, mode config.Mode) {
 	t.Helper()
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
-	if mode != "" {
-		ns.Labels = map[string]string{wellknown.LabelMode: string(mode)}
-	}
-	if _, err := e.client(t, nil).CoreV1().Namespaces().Create(t.Context(), ns, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	kit.Namespace(t, e.client(t, nil), name, kit.ModeLabels(mode))
 }
 
 // images returns container name -> image over every container list.

@@ -8,6 +8,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
+
+	"github.com/pullthrough/pullthrough/e2e/kit"
 )
 
 // TestTenants: on the real API server, pods in namespaces that scoped
@@ -18,13 +20,6 @@ import (
 func TestTenants(t *testing.T) {
 	e := startEnvConfig(t, false, "testdata/config-tenants.yaml")
 	cs := e.client(t, nil)
-	create := func(name string, labels map[string]string) {
-		t.Helper()
-		ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: labels}}
-		if _, err := cs.CoreV1().Namespaces().Create(t.Context(), ns, metav1.CreateOptions{}); err != nil {
-			t.Fatal(err)
-		}
-	}
 	image := func(ns string) string {
 		t.Helper()
 		pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{GenerateName: "p-"}, Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "app", Image: "nginx:1.27"}}}}
@@ -39,9 +34,9 @@ func TestTenants(t *testing.T) {
 		teamA  = "proxy.example.internal/team-a/library/nginx:1.27"
 		b      = "proxy.example.internal/tenant-b/library/nginx:1.27"
 	)
-	create("team-a-dev", nil)
-	create("payments", map[string]string{"tenant": "b"})
-	create("shop", map[string]string{"tenant": "c"})
+	kit.Namespace(t, cs, "team-a-dev", nil)
+	kit.Namespace(t, cs, "payments", map[string]string{"tenant": "b"})
+	kit.Namespace(t, cs, "shop", map[string]string{"tenant": "c"})
 	for ns, want := range map[string]string{"team-a-dev": teamA, "payments": b, "shop": shared, "default": shared} {
 		if got := image(ns); got != want {
 			t.Errorf("%s: image %q, want %q", ns, got, want)

@@ -10,7 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/pullthrough/pullthrough/config"
-	"github.com/pullthrough/pullthrough/e2e/cluster"
+	"github.com/pullthrough/pullthrough/e2e/kit"
 )
 
 // unroutedPod pulls from public registries the test config has no mirror
@@ -75,7 +75,7 @@ func TestWebhookUnroutedDeny(t *testing.T) {
 	})
 
 	t.Run("audit namespace admits and warns", func(t *testing.T) {
-		w := &cluster.Warnings{}
+		w := &kit.Warnings{}
 		got, err := e.client(t, w).CoreV1().Pods("audited").Create(t.Context(), unroutedPod("web"), metav1.CreateOptions{})
 		if err != nil {
 			t.Fatalf("an audit namespace is never denied: %v", err)

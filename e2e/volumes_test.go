@@ -8,7 +8,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/pullthrough/pullthrough/e2e/cluster"
+	"github.com/pullthrough/pullthrough/e2e/kit"
 	"github.com/pullthrough/pullthrough/wellknown"
 )
 
@@ -18,7 +18,7 @@ import (
 // checks only that a pod's is not empty) is admitted as it came, with a
 // warning, never refused.
 func volumeOnly(t *testing.T, e *env) {
-	w := &cluster.Warnings{}
+	w := &kit.Warnings{}
 	pod := &corev1.Pod{
 		ObjectMeta: metav1.ObjectMeta{Name: "weights"},
 		Spec: corev1.PodSpec{

@@ -13,7 +13,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/pullthrough/pullthrough/config"
-	"github.com/pullthrough/pullthrough/e2e/cluster"
+	"github.com/pullthrough/pullthrough/e2e/kit"
 	"github.com/pullthrough/pullthrough/selftest"
 	"github.com/pullthrough/pullthrough/wellknown"
 )
@@ -98,7 +98,7 @@ func TestWebhook(t *testing.T) {
 }
 
 func createRewrites(t *testing.T, e *env) {
-	w := &cluster.Warnings{}
+	w := &kit.Warnings{}
 	got, err := e.client(t, w).CoreV1().Pods("shop").Create(t.Context(), allListsPod("web"), metav1.CreateOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -142,7 +142,7 @@ func ephemeralRewritten(t *testing.T, e *env) {
 }
 
 func auditAnnotates(t *testing.T, e *env) {
-	w := &cluster.Warnings{}
+	w := &kit.Warnings{}
 	got, err := e.client(t, w).CoreV1().Pods("audited").Create(t.Context(), allListsPod("web"), metav1.CreateOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -167,7 +167,7 @@ func auditAnnotates(t *testing.T, e *env) {
 // names the label first. An explicit enforce label rewrites.
 func unknownModeAudits(t *testing.T, e *env) {
 	for _, ns := range []string{"typo-caps", "typo-audti", "typo-disabled"} {
-		w := &cluster.Warnings{}
+		w := &kit.Warnings{}
 		got, err := e.client(t, w).CoreV1().Pods(ns).Create(t.Context(), allListsPod("web"), metav1.CreateOptions{})
 		if err != nil {
 			t.Fatal(err)

@@ -14,23 +14,9 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/cache"
 
-	"github.com/pullthrough/pullthrough/config"
 	"github.com/pullthrough/pullthrough/webhook"
 	"github.com/pullthrough/pullthrough/wellknown"
 )
-
-func testState(t *testing.T, yaml string) *webhook.State {
-	t.Helper()
-	cfg, err := config.Parse([]byte(yaml))
-	if err != nil {
-		t.Fatal(err)
-	}
-	routing, err := webhook.NewRouting(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return webhook.NewState(routing)
-}
 
 func pod(ns, name string, labels map[string]string, images ...string) *corev1.Pod {
 	p := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, Labels: labels}}

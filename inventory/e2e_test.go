@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"runtime"
 	"testing"
-	"time"
 
 	"github.com/go-logr/logr"
 	"github.com/prometheus/client_golang/prometheus"
@@ -16,6 +15,7 @@ import (
 	"k8s.io/client-go/tools/cache"
 
 	"github.com/pullthrough/pullthrough/e2e/cluster"
+	"github.com/pullthrough/pullthrough/e2e/kit"
 )
 
 // startCluster starts an API server with namespace ns and a client of it
@@ -29,9 +29,7 @@ func startCluster(t testing.TB, ns string) kubernetes.Interface {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := cs.CoreV1().Namespaces().Create(t.Context(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	kit.Namespace(t, cs, ns, nil)
 	return cs
 }
 
@@ -79,32 +77,27 @@ func TestInventory(t *testing.T) {
 		t.Fatal(err)
 	}
 	reg := prometheus.NewPedanticRegistry()
-	inv, err := New(cs, testState(t, "mirrors: [{source: docker.io, target: proxy.internal/hub}, {source: ghcr.io, target: proxy.internal/ghcr}]\n"), reg, logr.Discard())
+	inv, err := New(cs, kit.State(t, "mirrors: [{source: docker.io, target: proxy.internal/hub}, {source: ghcr.io, target: proxy.internal/ghcr}]\n"), reg, logr.Discard())
 	if err != nil {
 		t.Fatal(err)
 	}
 	go func() { _ = inv.Start(t.Context()) }()
-	eventually(t, func() bool {
-		return fmt.Sprint(series(t, reg)) == fmt.Sprint(map[string]float64{"already-proxied other": 1, "rewritten docker.io": 1, "rewritten ghcr.io": 1})
-	}, func() string { return fmt.Sprint(series(t, reg)) })
+	gauge(t, reg, map[string]float64{"already-proxied other": 1, "rewritten docker.io": 1, "rewritten ghcr.io": 1})
 	if err := cs.CoreV1().Pods("shop").Delete(t.Context(), "web", metav1.DeleteOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, func() bool {
-		return fmt.Sprint(series(t, reg)) == fmt.Sprint(map[string]float64{"already-proxied other": 1})
-	}, func() string { return fmt.Sprint(series(t, reg)) })
+	gauge(t, reg, map[string]float64{"already-proxied other": 1})
 }
 
-// eventually fails t unless cond holds within 30 s; got describes the state.
-func eventually(t *testing.T, cond func() bool, got func() string) {
+// gauge waits until the series gathered from reg are want.
+func gauge(t *testing.T, reg prometheus.Gatherer, want map[string]float64) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("condition not met within 30s; gauge: %s", got())
+	kit.Eventually(t, fmt.Sprintf("the gauge to be %v", want), func(context.Context) error {
+		if got := series(t, reg); fmt.Sprint(got) != fmt.Sprint(want) {
+			return fmt.Errorf("gauge %v", got)
 		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		return nil
+	})
 }
 
 // informerPods is the benchmark's cluster size: the 10,000 pods the issue

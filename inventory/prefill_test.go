@@ -1,24 +1,19 @@
 package inventory
 
 import (
-	"encoding/json"
-	"encoding/pem"
+	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/go-logr/logr"
 	"github.com/prometheus/client_golang/prometheus"
-	admissionv1 "k8s.io/api/admission/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
-	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
+	"github.com/pullthrough/pullthrough/e2e/kit"
 	"github.com/pullthrough/pullthrough/webhook"
 )
 
@@ -43,11 +38,7 @@ func TestPrefill(t *testing.T) {
 	}))
 	defer proxy.Close()
 	host := strings.TrimPrefix(proxy.URL, "https://")
-	ca := filepath.Join(t.TempDir(), "ca.crt")
-	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: proxy.Certificate().Raw}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	state := testState(t, fmt.Sprintf("mirrors: [{source: docker.io, target: %q}]\nservedCheck: {caBundle: %q}\n", host, ca))
+	state := kit.ProxyState(t, proxy)
 	metrics, err := webhook.NewMetrics(prometheus.NewRegistry())
 	if err != nil {
 		t.Fatal(err)
@@ -70,16 +61,15 @@ func TestPrefill(t *testing.T) {
 		return fmt.Sprint(asked)
 	}
 	want := fmt.Sprint(map[string]int{"/v2/library/migrated/manifests/1": 1, "/v2/library/web/manifests/1": 1})
-	eventually(t, func() bool { return count() == want }, count)
+	kit.Eventually(t, "the informer's first list to ask the proxy", func(context.Context) error {
+		if got := count(); got != want {
+			return fmt.Errorf("proxy asked %s", got)
+		}
+		return nil
+	})
 
-	raw, err := json.Marshal(pod("shop", "next", nil, "library/web:1"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	h := &webhook.PodHandler{State: state, Metrics: metrics, Path: webhook.PathMutate}
-	resp := h.Handle(t.Context(), admission.Request{AdmissionRequest: admissionv1.AdmissionRequest{UID: "u",
-		Kind: metav1.GroupVersionKind{Version: "v1", Kind: "Pod"}, Operation: admissionv1.Create, Namespace: "shop",
-		Object: runtime.RawExtension{Raw: raw}}})
+	resp := h.Handle(t.Context(), kit.PodRequest(t, "shop", "library/web:1"))
 	if len(resp.Patches) == 0 || count() != want {
 		t.Errorf("the next pod: patches %v, proxy asked %s; want it rewritten from the cached verdict, nothing asked", resp.Patches, count())
 	}

@@ -6,7 +6,6 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,6 +19,7 @@ import (
 
 	"github.com/pullthrough/pullthrough/config"
 	"github.com/pullthrough/pullthrough/e2e/cluster"
+	"github.com/pullthrough/pullthrough/e2e/kit"
 	"github.com/pullthrough/pullthrough/selftest"
 	"github.com/pullthrough/pullthrough/webhook"
 	"github.com/pullthrough/pullthrough/wellknown"
@@ -36,29 +36,9 @@ type policyEnv struct {
 	cfg  *config.Config
 	hook *webhookEngine // the reference the API server's answers are held to
 	// audit is the webhook's audit path, the reference for warnings there.
-	audit    *webhookEngine
-	warnings *warningLog
-}
-
-// warningLog keeps the warnings of the last request (requests are sequential).
-type warningLog struct {
-	mu   sync.Mutex
-	last []string
-}
-
-func (w *warningLog) HandleWarningHeader(_ int, _ string, text string) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.last = append(w.last, text)
-}
-
-// take returns and forgets the warnings seen since the last take.
-func (w *warningLog) take() []string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	out := w.last
-	w.last = nil
-	return out
+	audit *webhookEngine
+	// warnings are those of the last request (requests are sequential).
+	warnings *kit.Warnings
 }
 
 // startPolicyEnv applies the generated policies on a real API server, or
@@ -77,7 +57,7 @@ func startPolicyEnvConfig(t *testing.T, name string) *policyEnv {
 		return nil
 	}
 	rc := rest.CopyConfig(c.Config())
-	warnings := &warningLog{}
+	warnings := &kit.Warnings{}
 	rc.WarningHandler = warnings
 	cs, err := kubernetes.NewForConfig(rc)
 	if err != nil {
@@ -113,18 +93,10 @@ func startPolicyEnvConfig(t *testing.T, name string) *policyEnv {
 			t.Fatalf("create binding %s: %v", b.Name, err)
 		}
 	}
-	for ns, mode := range map[string]string{"team": "", "labelled": "enforce", "audited": "audit", "off": "off", "typo": "Audti", "excluded": "", "inject": ""} {
-		n := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}
-		if mode != "" {
-			n.Labels = map[string]string{wellknown.LabelMode: mode}
-		}
-		if ns == "inject" {
-			n.Labels = map[string]string{"inject": "true"}
-		}
-		if _, err := cs.CoreV1().Namespaces().Create(ctx, n, metav1.CreateOptions{}); err != nil {
-			t.Fatal(err)
-		}
+	for ns, mode := range map[string]config.Mode{"team": "", "labelled": "enforce", "audited": "audit", "off": "off", "typo": "Audti", "excluded": ""} {
+		kit.Namespace(t, cs, ns, kit.ModeLabels(mode))
 	}
+	kit.Namespace(t, cs, "inject", map[string]string{"inject": "true"})
 	e := &policyEnv{rc: c.Config(), cs: cs, cfg: cfg, warnings: warnings, hook: newWebhookEngine(t, cfg, webhook.PathMutate), audit: newWebhookEngine(t, cfg, webhook.PathAudit)}
 	e.waitActive(t)
 	return e
@@ -296,7 +268,7 @@ func TestPolicyOnAPIServer(t *testing.T) {
 			t.Errorf("a pod past the cost limit was changed:\n%.500s", pulled(stored))
 		}
 		// Within the limit the rewrite happened: no capacity warning.
-		e.warnings.take()
+		e.warnings.Take()
 		within := widePod(200)
 		within.Name = "big"
 		rewritten, err := e.dryRun(ctx, "team", within)
@@ -306,7 +278,7 @@ func TestPolicyOnAPIServer(t *testing.T) {
 		if rewritten.Annotations[wellknown.AnnotationOriginalImages] == "" {
 			t.Fatal("a pod of 200 containers was not rewritten")
 		}
-		if w := e.warnings.take(); len(w) != 0 {
+		if w := e.warnings.Take(); len(w) != 0 {
 			t.Errorf("warnings for a rewritten pod of 200 containers: %q", w)
 		}
 	})
@@ -431,12 +403,12 @@ func (e *policyEnv) waitWarnings(t *testing.T, ns string, p *corev1.Pod, n int) 
 	t.Helper()
 	var got []string
 	err := wait.PollUntilContextTimeout(t.Context(), 200*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
-		e.warnings.take()
+		e.warnings.Take()
 		if _, err := e.dryRun(ctx, ns, p); err != nil {
 			return false, err
 		}
 		got = nil
-		for _, w := range e.warnings.take() {
+		for _, w := range e.warnings.Take() {
 			if _, text, ok := strings.Cut(w, "': "); ok && strings.HasPrefix(w, "Validation failed for ValidatingAdmissionPolicy 'pullthrough-") {
 				got = append(got, text)
 			}

@@ -10,6 +10,7 @@ import (
 	"k8s.io/apiserver/pkg/admission"
 
 	"github.com/pullthrough/pullthrough/config"
+	"github.com/pullthrough/pullthrough/e2e/kit"
 	"github.com/pullthrough/pullthrough/webhook"
 )
 
@@ -66,10 +67,7 @@ func TestScopedPolicyOnAPIServer(t *testing.T) {
 		}
 		seen[ns.name] = true
 		if ns.name != metav1.NamespaceDefault {
-			n := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns.name, Labels: ns.labels}}
-			if _, err := e.cs.CoreV1().Namespaces().Create(t.Context(), n, metav1.CreateOptions{}); err != nil {
-				t.Fatal(err)
-			}
+			kit.Namespace(t, e.cs, ns.name, ns.labels)
 		}
 		e.expectWebhook(t.Context(), t, ns.name, pod)
 	}

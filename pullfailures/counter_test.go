@@ -8,22 +8,14 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/pullthrough/pullthrough/config"
+	"github.com/pullthrough/pullthrough/e2e/kit"
 	"github.com/pullthrough/pullthrough/webhook"
 )
 
 // testState routes docker.io to proxy.internal/hub and quay.io to quay-proxy.internal.
 func testState(t testing.TB) *webhook.State {
 	t.Helper()
-	cfg, err := config.Parse([]byte("mirrors:\n  - {source: docker.io, target: proxy.internal/hub}\n  - {source: quay.io, target: quay-proxy.internal}\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := webhook.NewRouting(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return webhook.NewState(r)
+	return kit.State(t, "mirrors:\n  - {source: docker.io, target: proxy.internal/hub}\n  - {source: quay.io, target: quay-proxy.internal}\n")
 }
 
 // event is a kubelet Failed event about a pod: a pull of image that failed

@@ -14,6 +14,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/pullthrough/pullthrough/e2e/cluster"
+	"github.com/pullthrough/pullthrough/e2e/kit"
 )
 
 // TestWatcher runs the informer against a real API server: its field
@@ -31,9 +32,7 @@ func TestWatcher(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := t.Context()
-	if _, err := cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "shop"}}, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	kit.Namespace(t, cs, "shop", nil)
 	create := func(e *corev1.Event) *corev1.Event {
 		t.Helper()
 		got, err := cs.CoreV1().Events("shop").Create(ctx, e, metav1.CreateOptions{})

@@ -2,15 +2,16 @@ package pullsecret
 
 import (
 	"context"
+	"errors"
 	"testing"
-	"time"
 
 	"github.com/go-logr/logr"
 	"github.com/prometheus/client_golang/prometheus"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/apimachinery/pkg/util/wait"
 	metadatafake "k8s.io/client-go/metadata/fake"
+
+	"github.com/pullthrough/pullthrough/e2e/kit"
 )
 
 // secretMeta is a Secret's metadata as the API server sends it to a
@@ -44,7 +45,7 @@ func TestIndex(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	go func() { _ = idx.Start(ctx) }()
-	eventually(t, "ready", func() bool { return idx.Ready(nil) == nil })
+	kit.Eventually(t, "the index to be ready", func(context.Context) error { return idx.Ready(nil) })
 	for _, c := range []struct {
 		ns, name string
 		want     bool
@@ -62,17 +63,13 @@ func TestIndex(t *testing.T) {
 	if _, err := client.Resource(secrets).Namespace("shop").(metadatafake.MetadataClient).CreateFake(secretMeta("shop", "team-creds"), metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "the name asked for is watched", func() bool { return idx.Holds("shop", "team-creds") })
+	kit.Eventually(t, "the name asked for to be watched", func(context.Context) error {
+		if !idx.Holds("shop", "team-creds") {
+			return errors.New("shop/team-creds not held")
+		}
+		return nil
+	})
 	if err := idx.Ready(nil); err != nil {
 		t.Errorf("Ready: %v", err)
-	}
-}
-
-// eventually polls cond for up to 10 seconds.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	if err := wait.PollUntilContextTimeout(t.Context(), 10*time.Millisecond, 10*time.Second, true,
-		func(context.Context) (bool, error) { return cond(), nil }); err != nil {
-		t.Fatalf("%s: not within 10s", what)
 	}
 }

@@ -1,13 +1,11 @@
 package verdicts
 
 import (
-	"encoding/json"
-	"encoding/pem"
+	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -16,15 +14,11 @@ import (
 
 	"github.com/go-logr/logr"
 	"github.com/prometheus/client_golang/prometheus"
-	admissionv1 "k8s.io/api/admission/v1"
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes"
-	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
-	"github.com/pullthrough/pullthrough/config"
 	"github.com/pullthrough/pullthrough/e2e/cluster"
+	"github.com/pullthrough/pullthrough/e2e/kit"
 	"github.com/pullthrough/pullthrough/webhook"
 )
 
@@ -43,9 +37,7 @@ func TestRecordOnAPIServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx, ns := t.Context(), "pullthrough-system"
-	if _, err := cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	kit.Namespace(t, cs, ns, nil)
 	var asked atomic.Int32
 	proxy := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/v2/" {
@@ -73,15 +65,18 @@ func TestRecordOnAPIServer(t *testing.T) {
 		t.Fatalf("8 racing writers left %d entries (%v): %s", len(record), err, cm.Data[Key])
 	}
 
-	state := servedState(t, host, proxy.Certificate().Raw)
+	state := kit.ProxyState(t, proxy)
 	w, err := NewWatcher(cs, ns, DefaultName, state, prometheus.NewRegistry(), logr.Discard())
 	if err != nil {
 		t.Fatal(err)
 	}
 	go func() { _ = w.Start(ctx) }()
-	for !w.Synced() {
-		time.Sleep(50 * time.Millisecond)
-	}
+	kit.Eventually(t, "the watcher's first list of the record", func(context.Context) error {
+		if !w.Synced() {
+			return errors.New("not synced")
+		}
+		return nil
+	})
 	metrics, err := webhook.NewMetrics(prometheus.NewRegistry())
 	if err != nil {
 		t.Fatal(err)
@@ -93,39 +88,10 @@ func TestRecordOnAPIServer(t *testing.T) {
 	}
 }
 
-// servedState is a webhook State routing docker.io to host, whose served
-// check trusts the certificate der.
-func servedState(t *testing.T, host string, der []byte) *webhook.State {
-	t.Helper()
-	ca := filepath.Join(t.TempDir(), "ca.crt")
-	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := config.Parse(fmt.Appendf(nil, "mirrors: [{source: docker.io, target: %q}]\nservedCheck: {caBundle: %q, notServedTTL: 1h}\n", host, ca))
-	if err != nil {
-		t.Fatal(err)
-	}
-	routing, err := webhook.NewRouting(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return webhook.NewState(routing)
-}
-
 // admit sends a pod of images to h and returns each image's final value by its original.
 func admit(t *testing.T, h *webhook.PodHandler, images ...string) map[string]string {
 	t.Helper()
-	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "p"}}
-	for i, image := range images {
-		pod.Spec.Containers = append(pod.Spec.Containers, corev1.Container{Name: fmt.Sprintf("c%d", i), Image: image})
-	}
-	raw, err := json.Marshal(pod)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp := h.Handle(t.Context(), admission.Request{AdmissionRequest: admissionv1.AdmissionRequest{UID: "u",
-		Kind: metav1.GroupVersionKind{Version: "v1", Kind: "Pod"}, Operation: admissionv1.Create, Namespace: "shop",
-		Object: runtime.RawExtension{Raw: raw}}})
+	resp := h.Handle(t.Context(), kit.PodRequest(t, "shop", images...))
 	out := map[string]string{}
 	for _, image := range images {
 		out[image] = image

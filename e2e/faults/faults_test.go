@@ -25,6 +25,7 @@ import (
 
 	"github.com/pullthrough/pullthrough/e2e"
 	"github.com/pullthrough/pullthrough/e2e/cluster"
+	"github.com/pullthrough/pullthrough/e2e/kit"
 )
 
 // suite is the control plane and binary every fault shares; each fault
@@ -73,9 +74,7 @@ func TestFaults(t *testing.T) {
 // namespace creates an unlabelled (enforce) namespace for one fault.
 func (s *suite) namespace(t *testing.T, name string) {
 	t.Helper()
-	if _, err := s.cs.CoreV1().Namespaces().Create(t.Context(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	kit.Namespace(t, s.cs, name, nil)
 }
 
 // waitRewriting probes with dry-run creates until the API server gets a

@@ -22,6 +22,7 @@ import (
 	"github.com/pullthrough/pullthrough/config"
 	"github.com/pullthrough/pullthrough/e2e"
 	"github.com/pullthrough/pullthrough/e2e/cluster"
+	"github.com/pullthrough/pullthrough/e2e/kit"
 	"github.com/pullthrough/pullthrough/policy"
 )
 
@@ -76,9 +77,7 @@ func BenchmarkPodCreation(b *testing.B) {
 	_, port, certDir := c.WebhookServing()
 	startWebhook(b, e2e.BuildBinary(b), certDir, port)
 	s := &suite{cs: cs}
-	if _, err := cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "latency"}}, metav1.CreateOptions{}); err != nil {
-		b.Fatal(err)
-	}
+	kit.Namespace(b, cs, "latency", nil)
 	pod := realisticPod(b)
 	webhookOff := func() {
 		if err := hooks.Delete(ctx, installed.Name, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {

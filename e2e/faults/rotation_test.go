@@ -21,12 +21,11 @@ import (
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/util/retry"
 
 	"github.com/pullthrough/pullthrough/config"
 	"github.com/pullthrough/pullthrough/e2e"
-	"github.com/pullthrough/pullthrough/wellknown"
+	"github.com/pullthrough/pullthrough/e2e/kit"
 )
 
 // The rotation faults serve the API server under the name localhost, which
@@ -90,7 +89,8 @@ func (s *suite) rotateSelfSigned(t *testing.T) {
 		aged := s.ageServingCertificate(t, ns)
 		start := time.Now()
 		var renewed []byte
-		poll(t, "the rotator to renew the aged certificate", func(ctx context.Context) error {
+		// The fault's goroutine: kit.Poll, and t.Errorf rather than Fatal.
+		if err := kit.Poll(t.Context(), func(ctx context.Context) error {
 			secret, err := s.cs.CoreV1().Secrets(ns).Get(ctx, rotationSecret, metav1.GetOptions{})
 			if err != nil {
 				return err
@@ -99,7 +99,9 @@ func (s *suite) rotateSelfSigned(t *testing.T) {
 				return errors.New("the Secret still holds the aged certificate")
 			}
 			return nil
-		})
+		}); err != nil {
+			t.Errorf("waiting for the rotator to renew the aged certificate: %v", err)
+		}
 		waitServed(t, port, before.Data["ca.crt"], renewed)
 		renewedIn = time.Since(start).Round(time.Millisecond)
 	})
@@ -123,11 +125,7 @@ func (s *suite) rotateSelfSigned(t *testing.T) {
 // at https://localhost:port, trusting caBundle, named ns as well.
 func (s *suite) rotationTarget(t *testing.T, ns string, port int, caBundle []byte) {
 	t.Helper()
-	if _, err := s.cs.CoreV1().Namespaces().Create(t.Context(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{
-		Name: ns, Labels: map[string]string{wellknown.LabelMode: string(config.ModeOff)},
-	}}, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	kit.Namespace(t, s.cs, ns, kit.ModeLabels(config.ModeOff))
 	shipped, err := e2e.WebhookConfig()
 	if err != nil {
 		t.Fatal(err)
@@ -288,7 +286,8 @@ func (p *projectedDir) publish(t *testing.T, files map[string][]byte) {
 }
 
 // waitServed waits until a TLS handshake with localhost:port, trusting
-// caPEM as the API server does, presents certPEM.
+// caPEM as the API server does, presents certPEM. It runs in a fault's
+// goroutine, so it fails t with Errorf.
 func waitServed(t *testing.T, port int, caPEM, certPEM []byte) {
 	t.Helper()
 	block, _ := pem.Decode(certPEM)
@@ -298,7 +297,7 @@ func waitServed(t *testing.T, port int, caPEM, certPEM []byte) {
 		return
 	}
 	dialer := tls.Dialer{Config: &tls.Config{RootCAs: roots, ServerName: rotationHost, MinVersion: tls.VersionTLS12}}
-	poll(t, "the new certificate to be served", func(ctx context.Context) error {
+	if err := kit.Poll(t.Context(), func(ctx context.Context) error {
 		conn, err := dialer.DialContext(ctx, "tcp", net.JoinHostPort(rotationHost, strconv.Itoa(port)))
 		if err != nil {
 			return err
@@ -308,19 +307,7 @@ func waitServed(t *testing.T, port int, caPEM, certPEM []byte) {
 			return errors.New("the previous certificate is still served")
 		}
 		return nil
-	})
-}
-
-// poll retries check every 50ms for up to a minute, and reports its last
-// error to t if it never succeeds.
-func poll(t *testing.T, what string, check func(context.Context) error) {
-	t.Helper()
-	var last error
-	err := wait.PollUntilContextTimeout(t.Context(), 50*time.Millisecond, time.Minute, true, func(ctx context.Context) (bool, error) {
-		last = check(ctx)
-		return last == nil, nil
-	})
-	if err != nil {
-		t.Errorf("waiting for %s: %v (last: %v)", what, err, last)
+	}); err != nil {
+		t.Errorf("waiting for the new certificate to be served: %v", err)
 	}
 }

@@ -20,8 +20,8 @@ import (
 	"github.com/pullthrough/pullthrough/config"
 	"github.com/pullthrough/pullthrough/e2e"
 	"github.com/pullthrough/pullthrough/e2e/cluster"
+	"github.com/pullthrough/pullthrough/e2e/kit"
 	"github.com/pullthrough/pullthrough/e2e/registry"
-	"github.com/pullthrough/pullthrough/wellknown"
 )
 
 // Hosts are the public registries the lab's world plays; the quay.io proxy
@@ -208,13 +208,10 @@ func (l *Lab) Nodeconfig(sources ...string) error {
 }
 
 // Namespace creates a namespace in mode ("" for the default, enforce), with the
-// pull secret holding the proxies' login when withSecret.
+// pull secret holding the proxies' login when withSecret. It is left to the
+// Lab's end, with the pods a scenario ran in it.
 func (l *Lab) Namespace(ctx context.Context, name string, mode config.Mode, withSecret bool) error {
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
-	if mode != "" {
-		ns.Labels = map[string]string{wellknown.LabelMode: string(mode)}
-	}
-	if _, err := l.CS.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{}); err != nil {
+	if err := kit.CreateNamespace(ctx, l.CS, name, kit.ModeLabels(mode)); err != nil {
 		return err
 	}
 	if !withSecret {

@@ -1,4 +1,4 @@
-package cluster
+package kit
 
 import (
 	"slices"
@@ -24,4 +24,14 @@ func (w *Warnings) List() []string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return slices.Clone(w.list)
+}
+
+// Take returns the warnings recorded since the last Take and forgets them,
+// for a client that makes one request after another and asks about each.
+func (w *Warnings) Take() []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	out := w.list
+	w.list = nil
+	return out
 }
