@@ -22,6 +22,13 @@
 //     admission policy"); nothing drifts silently. The few documented
 //     differences are pod-level and pinned by tests.
 //
+// The policies' warnings and denial are package wellknown's texts, the
+// webhook's own, compiled into CEL (messages.go). Match conditions leave out
+// the pods a policy has nothing to do with (skip.go): the images of a pod
+// the rewrite already produced are all under a mirror target's host, where
+// no decision rewrites or warns, so the API server's second call of the
+// rewrite on its own output and the validating policies cost no decision.
+//
 // Generate is pure: a config in, API objects out. The proof that both
 // engines agree lives in the tests, which compile the generated CEL with the
 // API server's own environment and compare it with rewrite.Rewriter on the

@@ -52,6 +52,12 @@ func startPolicyEnv(t *testing.T) *policyEnv {
 // startPolicyEnvConfig is startPolicyEnv with testConfigs[name].
 func startPolicyEnvConfig(t *testing.T, name string) *policyEnv {
 	t.Helper()
+	return startPolicyEnvYAML(t, testConfigs[name])
+}
+
+// startPolicyEnvYAML is startPolicyEnv with the config doc.
+func startPolicyEnvYAML(t *testing.T, doc string) *policyEnv {
+	t.Helper()
 	c := cluster.StartForTest(t, cluster.Options{})
 	if !c.ServesAdmissionPolicies(t) {
 		return nil
@@ -63,7 +69,7 @@ func startPolicyEnvConfig(t *testing.T, name string) *policyEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := config.Parse([]byte(testConfigs[name]))
+	cfg, err := config.Parse([]byte(doc))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -407,12 +413,7 @@ func (e *policyEnv) waitWarnings(t *testing.T, ns string, p *corev1.Pod, n int) 
 		if _, err := e.dryRun(ctx, ns, p); err != nil {
 			return false, err
 		}
-		got = nil
-		for _, w := range e.warnings.Take() {
-			if _, text, ok := strings.Cut(w, "': "); ok && strings.HasPrefix(w, "Validation failed for ValidatingAdmissionPolicy 'pullthrough-") {
-				got = append(got, text)
-			}
-		}
+		got = pullthroughWarnings(e.warnings.Take())
 		return len(got) >= n, nil
 	})
 	if err != nil && !wait.Interrupted(err) {

@@ -156,6 +156,13 @@ func newWebhookEngine(t testing.TB, cfg *config.Config, path webhook.Path) *webh
 // warnings and whether the pod was allowed.
 func (w *webhookEngine) admit(t testing.TB, r request) (*corev1.Pod, []string, bool) {
 	t.Helper()
+	out, warnings, denial := w.answer(t, r)
+	return out, warnings, denial == ""
+}
+
+// answer is admit with the reason of a denial, "" when the pod was allowed.
+func (w *webhookEngine) answer(t testing.TB, r request) (*corev1.Pod, []string, string) {
+	t.Helper()
 	w.labels.Store(r.namespace, namespaces.LabelsOf(r.namespace, r.nsLabels))
 	raw := mustJSON(t, r.pod)
 	req := ctrladmission.Request{AdmissionRequest: admissionv1.AdmissionRequest{
@@ -167,8 +174,15 @@ func (w *webhookEngine) admit(t testing.TB, r request) (*corev1.Pod, []string, b
 		req.OldObject = runtime.RawExtension{Raw: mustJSON(t, r.old)}
 	}
 	resp := w.handler.Handle(context.Background(), req)
-	if !resp.Allowed || len(resp.Patches) == 0 {
-		return r.pod.DeepCopy(), resp.Warnings, resp.Allowed
+	if !resp.Allowed {
+		denial := "denied"
+		if resp.Result != nil && resp.Result.Message != "" {
+			denial = resp.Result.Message
+		}
+		return r.pod.DeepCopy(), resp.Warnings, denial
+	}
+	if len(resp.Patches) == 0 {
+		return r.pod.DeepCopy(), resp.Warnings, ""
 	}
 	p, err := jsonpatch.DecodePatch(mustJSON(t, resp.Patches))
 	if err != nil {
@@ -182,7 +196,7 @@ func (w *webhookEngine) admit(t testing.TB, r request) (*corev1.Pod, []string, b
 	if err := json.Unmarshal(patched, out); err != nil {
 		t.Fatal(err)
 	}
-	return out, resp.Warnings, true
+	return out, resp.Warnings, ""
 }
 
 func mustJSON(t testing.TB, v any) []byte {

@@ -29,7 +29,7 @@ func (g *generator) mutatingPolicy() *admissionregistrationv1.MutatingAdmissionP
 		ObjectMeta: metav1.ObjectMeta{Name: NameRewrite, Labels: managedBy},
 		Spec: admissionregistrationv1.MutatingAdmissionPolicySpec{
 			MatchConstraints: podRules(),
-			MatchConditions:  g.matchConditions(),
+			MatchConditions:  withCondition(g.matchConditions(), g.mayChangeCondition()),
 			Variables:        g.variables(),
 			Mutations: []admissionregistrationv1.Mutation{{
 				PatchType: admissionregistrationv1.PatchTypeJSONPatch,
@@ -74,6 +74,14 @@ func (g *generator) matchConditions() []admissionregistrationv1.MatchCondition {
 		conds = append(conds, admissionregistrationv1.MatchCondition{Name: "not-an-excluded-namespace", Expression: fmt.Sprintf("!request.namespace.matches(%s)", lit(g.namespaces))})
 	}
 	return conds
+}
+
+// withCondition is conds and c, if any.
+func withCondition(conds []admissionregistrationv1.MatchCondition, c *admissionregistrationv1.MatchCondition) []admissionregistrationv1.MatchCondition {
+	if c == nil {
+		return conds
+	}
+	return append(conds, *c)
 }
 
 // variables decide every slot once; the patch and its annotation read them.

@@ -36,14 +36,29 @@ func digestRegexp(algs ...digest.Algorithm) string {
 	return "^(?:" + strings.Join(alts, "|") + ")$"
 }
 
-// Docker Hub's names, as the reference library and rewrite use them
-// (rewrite.DockerHub is the identity).
+// Names the reference library treats specially while it parses.
 const (
-	legacyDockerHub = "index.docker.io" // the library folds this one itself
-	officialRepo    = "library/"
-	localhost       = "localhost"
-	httpsPort       = "443"
+	officialRepo = "library/"
+	localhost    = "localhost"
+	httpsPort    = "443"
 )
+
+// libraryFolded are the Docker Hub aliases (rewrite.DockerHubAliases) that
+// the reference library itself folds into rewrite.DockerHub while parsing,
+// before it adds "library/" and checks the path's length; CanonicalHost
+// folds the others afterwards. Found by asking the library, so that the CEL
+// follows it, not a spelling of ours.
+var libraryFolded = foldedByLibrary()
+
+func foldedByLibrary() []string {
+	var out []string
+	for _, alias := range rewrite.DockerHubAliases() {
+		if named, err := reference.ParseNormalizedNamed(alias + "/x"); err == nil && reference.Domain(named) == rewrite.DockerHub {
+			out = append(out, alias)
+		}
+	}
+	return out
+}
 
 // decision is the CEL expression that decides the image held by the CEL
 // expression img, as rewrite.Rewriter.Rewrite does, to a
@@ -60,7 +75,7 @@ func (r *rules) decision(img string) string {
 		// splitDockerDomain: a first segment is a host if it has '.' or
 		// ':', is localhost or is not lower-case.
 		{"rIsHost", fmt.Sprintf("rSl >= 0 && (rFs == %s || rFs.contains('.') || rFs.contains(':') || rFs.lowerAscii() != rFs)", lit(localhost))},
-		{"rD", fmt.Sprintf("!rIsHost || rFs == %s ? %s : rFs", lit(legacyDockerHub), lit(rewrite.DockerHub))},
+		{"rD", fmt.Sprintf("!rIsHost || rFs in %s ? %s : rFs", list(libraryFolded), lit(rewrite.DockerHub))},
 		{"rR0", "rIsHost ? rS.substring(rSl + 1) : rS"},
 		{"rR", fmt.Sprintf("rD == %s && !rR0.contains('/') ? %s + rR0 : rR0", lit(rewrite.DockerHub), lit(officialRepo))},
 		{"rFull", "rD + '/' + rR"},

@@ -57,38 +57,6 @@ const (
 	GuardDeny Guard = "deny"
 )
 
-// warningsExpr is the webhook's warning (warningsFor) for each decision
-// whose outcome is in lines, fitted to 256 characters as the webhook fits
-// it; lines maps an outcome to the CEL of its long and short forms, which
-// read the slot as s and the decision as d.
-func warningsExpr(lines map[rewrite.Outcome][2]string) string {
-	os := outcomes(lines)
-	last := lines[rewrite.Outcome(os[len(os)-1])]
-	expr := "[" + last[0] + ", " + last[1] + "]"
-	for _, o := range os[:len(os)-1] {
-		l := lines[rewrite.Outcome(o)]
-		expr = fmt.Sprintf("d.outcome == %s ? [%s, %s] : %s", lit(o), l[0], l[1], expr)
-	}
-	return fmt.Sprintf(`variables.decisions.transformList(i, d, d.outcome in %s, [variables.slots[i]].map(s, [%s].map(w, size(w[0]) <= 256 ? w[0] : size(w[1]) <= 256 ? w[1] : w[1].substring(0, 253) + '...')[0])[0])`,
-		list(os), expr)
-}
-
-func outcomes(lines map[rewrite.Outcome][2]string) []string {
-	var out []string
-	for _, o := range []rewrite.Outcome{rewrite.OutcomeRewritten, rewrite.OutcomeUnroutedPublic} {
-		if _, ok := lines[o]; ok {
-			out = append(out, string(o))
-		}
-	}
-	return out
-}
-
-// The webhook's warning lines, in CEL (webhook/warnings.go).
-var (
-	auditLines = [2]string{"'pullthrough audit: ' + s.key + ': ' + s.image + ' would be ' + d.proposed", "'pullthrough audit: ' + s.key + ': would be ' + d.proposed"}
-	unrouted   = [2]string{"'pullthrough: ' + s.key + ': ' + s.image + ' pulls from public registry ' + d.registry + ': no mirror covers it'", "'pullthrough: ' + s.key + ': public registry ' + d.registry + ' has no mirror'"}
-)
-
 // warningValidations send variables.warnings one per validation.
 func warningValidations() []admissionregistrationv1.Validation {
 	var out []admissionregistrationv1.Validation
@@ -105,18 +73,26 @@ func warningValidations() []admissionregistrationv1.Validation {
 	})
 }
 
+// The policies' warnings for each outcome: the webhook's texts. On the audit
+// path the policy decides as enforce would (rewritten) and words it as the
+// webhook's audit path does.
+var (
+	auditWarnings    = map[rewrite.Outcome]wellknown.Warning{rewrite.OutcomeRewritten: wellknown.WarningAudit, rewrite.OutcomeUnroutedPublic: wellknown.WarningUnrouted}
+	unroutedWarnings = map[rewrite.Outcome]wellknown.Warning{rewrite.OutcomeUnroutedPublic: wellknown.WarningUnrouted}
+)
+
 // validatingPolicies are the audit path, the unrouted check and the guard.
 func (g *generator) validatingPolicies(cfg *config.Config, guard Guard) ([]*admissionregistrationv1.ValidatingAdmissionPolicy, []*admissionregistrationv1.ValidatingAdmissionPolicyBinding) {
-	base := slices.Clip(g.variables()[:2]) // slots, decisions; clipped, as each policy appends its own
 	warn := []admissionregistrationv1.ValidationAction{admissionregistrationv1.Warn}
 	unknown := admissionregistrationv1.Validation{
 		Expression: fmt.Sprintf("!has(namespaceObject.metadata.labels) || !(%[1]s in namespaceObject.metadata.labels) || namespaceObject.metadata.labels[%[1]s] in %[2]s",
 			lit(wellknown.LabelMode), list([]string{string(config.ModeEnforce), string(config.ModeAudit), string(config.ModeOff)})),
 		Message: wellknown.WarningUnknownMode,
 	}
-	audit := g.validating(NameAudit, append(base, admissionregistrationv1.Variable{Name: "warnings",
-		Expression: warningsExpr(map[rewrite.Outcome][2]string{rewrite.OutcomeRewritten: auditLines, rewrite.OutcomeUnroutedPublic: unrouted})}),
-		append([]admissionregistrationv1.Validation{unknown}, warningValidations()...))
+	// The audit path's pods are not rewritten, and it warns about an
+	// unknown mode label whatever the images: no skipping there.
+	audit := g.validating(NameAudit, g.decided(admissionregistrationv1.Variable{Name: "warnings", Expression: warningsExpr(auditWarnings)}),
+		append([]admissionregistrationv1.Validation{unknown}, warningValidations()...), nil)
 	auditSelectors := []selector{
 		{"", &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{{Key: wellknown.LabelMode, Operator: metav1.LabelSelectorOpIn, Values: []string{string(config.ModeAudit)}}}}},
 		{"-unknown-mode", &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{{Key: wellknown.LabelMode, Operator: metav1.LabelSelectorOpExists},
@@ -133,28 +109,30 @@ func (g *generator) validatingPolicies(cfg *config.Config, guard Guard) ([]*admi
 	if cfg.Mode != config.ModeEnforce {
 		return policies, bindings
 	}
-	check := admissionregistrationv1.Validation{
-		Expression: fmt.Sprintf("!variables.decisions.exists(d, d.outcome == %s)", lit(string(rewrite.OutcomeUnroutedPublic))),
-		MessageExpression: fmt.Sprintf(`'pullthrough (unrouted: deny): ' + variables.decisions.transformList(i, d, d.outcome == %s, 'container "' + variables.slots[i].key + '": image "' + variables.slots[i].image + '" would be pulled from public registry ' + d.registry + ', which no mirror covers (add a mirror with source ' + d.host + ', or exclude the image)').join('; ')`,
-			lit(string(rewrite.OutcomeUnroutedPublic))),
-	}
+	// On the enforce path the pod is the rewrite's output: the images it
+	// rewrote are settled, and a pod with nothing else is skipped.
+	mayWarn := g.mayWarnCondition()
 	if cfg.Unrouted == config.UnroutedDeny {
-		policies = append(policies, g.validating(NameUnrouted, base, []admissionregistrationv1.Validation{check}))
+		deny := admissionregistrationv1.Validation{
+			Expression:        fmt.Sprintf("!variables.decisions.exists(d, d.outcome == %s)", lit(string(rewrite.OutcomeUnroutedPublic))),
+			MessageExpression: listExpr(wellknown.DenialUnrouted, rewrite.OutcomeUnroutedPublic),
+		}
+		policies = append(policies, g.validating(NameUnrouted, g.unsettled(), []admissionregistrationv1.Validation{deny}, mayWarn))
 		bindings = append(bindings, validatingBindings(NameUnrouted, enforceSelectors(), []admissionregistrationv1.ValidationAction{admissionregistrationv1.Deny})...)
 	} else {
-		policies = append(policies, g.validating(NameUnrouted, append(base, admissionregistrationv1.Variable{Name: "warnings",
-			Expression: warningsExpr(map[rewrite.Outcome][2]string{rewrite.OutcomeUnroutedPublic: unrouted})}), warningValidations()))
+		policies = append(policies, g.validating(NameUnrouted, g.unsettled(admissionregistrationv1.Variable{Name: "warnings",
+			Expression: warningsExpr(unroutedWarnings)}), warningValidations(), mayWarn))
 		bindings = append(bindings, validatingBindings(NameUnrouted, enforceSelectors(), warn)...)
 	}
 	if guard == GuardOff {
 		return policies, bindings
 	}
-	policies = append(policies, g.validating(NameGuard, append(base, guardVariables()...), []admissionregistrationv1.Validation{{
+	policies = append(policies, g.validating(NameGuard, g.unsettled(guardVariables()...), []admissionregistrationv1.Validation{{
 		Expression:        "size(variables.unrewritten) == 0",
-		MessageExpression: `'pullthrough guard: not rewritten, still pulled from a public registry: ' + variables.unrewritten.join(', ')`,
-	}}))
+		MessageExpression: fmt.Sprintf("%s + variables.unrewritten.join(%s)", lit(wellknown.WarningGuard.Prefix), lit(wellknown.WarningGuard.Sep)),
+	}}, mayWarn))
 	capacityVars, capacity := capacityCheck(g.rules.targetHosts())
-	policies = append(policies, g.validating(NameGuardCapacity, capacityVars, capacity))
+	policies = append(policies, g.validating(NameGuardCapacity, capacityVars, capacity, nil))
 	actions := []admissionregistrationv1.ValidationAction{admissionregistrationv1.Warn, admissionregistrationv1.Audit}
 	if guard == GuardDeny {
 		actions = []admissionregistrationv1.ValidationAction{admissionregistrationv1.Deny}
@@ -163,16 +141,31 @@ func (g *generator) validatingPolicies(cfg *config.Config, guard Guard) ([]*admi
 	return policies, append(bindings, validatingBindings(NameGuardCapacity, enforceSelectors(), actions)...)
 }
 
+// decided are the variables slots and decisions (every image the request
+// sets, decided as the rewrite decides it), then vars.
+func (g *generator) decided(vars ...admissionregistrationv1.Variable) []admissionregistrationv1.Variable {
+	return append(slices.Clip(g.variables()[:2]), vars...)
+}
+
+// unsettled are decided's variables with only the images that are not
+// settled in slots: the others need no word.
+func (g *generator) unsettled(vars ...admissionregistrationv1.Variable) []admissionregistrationv1.Variable {
+	out := g.decided(vars...)
+	out[0].Expression = g.unsettledSlotsExpr()
+	return out
+}
+
 // validating is one ValidatingAdmissionPolicy over pods, with the rewrite's
-// match conditions: what the webhook never looks at, it never warns about.
-func (g *generator) validating(name string, vars []admissionregistrationv1.Variable, validations []admissionregistrationv1.Validation) *admissionregistrationv1.ValidatingAdmissionPolicy {
+// match conditions (what the webhook never looks at, it never warns about)
+// and skip, if any.
+func (g *generator) validating(name string, vars []admissionregistrationv1.Variable, validations []admissionregistrationv1.Validation, skip *admissionregistrationv1.MatchCondition) *admissionregistrationv1.ValidatingAdmissionPolicy {
 	ignore := admissionregistrationv1.Ignore
 	return &admissionregistrationv1.ValidatingAdmissionPolicy{
 		TypeMeta:   metav1.TypeMeta{APIVersion: admissionregistrationv1.SchemeGroupVersion.String(), Kind: "ValidatingAdmissionPolicy"},
 		ObjectMeta: metav1.ObjectMeta{Name: name, Labels: managedBy},
 		Spec: admissionregistrationv1.ValidatingAdmissionPolicySpec{
 			MatchConstraints: podRules(),
-			MatchConditions:  g.matchConditions(),
+			MatchConditions:  withCondition(g.matchConditions(), skip),
 			Variables:        vars,
 			Validations:      validations,
 			FailurePolicy:    &ignore,
@@ -249,7 +242,7 @@ func guardVariables() []admissionregistrationv1.Variable {
 	return []admissionregistrationv1.Variable{
 		{Name: "notServed", Expression: fmt.Sprintf("has(object.metadata.annotations) && %[1]s in object.metadata.annotations && object.metadata.annotations[%[1]s].matches(%[2]s) ? object.metadata.annotations[%[1]s].findAll(%[3]s) : []",
 			key, lit(ourAnnotation), lit(ourEntry))},
-		{Name: "unrewritten", Expression: fmt.Sprintf(`variables.decisions.transformList(i, d, d.outcome == %s && !(('"' + variables.slots[i].key + '":"' + d.image + '"') in variables.notServed), variables.slots[i].key + ': ' + variables.slots[i].image)`,
-			lit(string(rewrite.OutcomeRewritten)))},
+		{Name: "unrewritten", Expression: fmt.Sprintf(`variables.decisions.transformList(i, d, d.outcome == %s && !(('"' + variables.slots[i].key + '":"' + d.image + '"') in variables.notServed), %s)`,
+			lit(string(rewrite.OutcomeRewritten)), celText(wellknown.WarningGuard.Item, "variables.slots[i]", "d"))},
 	}
 }

@@ -95,7 +95,7 @@ func TestHandlerGolden(t *testing.T) {
 				got.Code, got.Message = resp.Result.Code, resp.Result.Message
 			}
 			for _, w := range resp.Warnings {
-				if len(w) > maxWarning {
+				if len(w) > wellknown.MaxWarningLength {
 					t.Errorf("warning of %d characters may be truncated by the API server (past 256): %q", len(w), w)
 				}
 			}

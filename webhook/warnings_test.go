@@ -60,7 +60,7 @@ func TestWarningsFor(t *testing.T) {
 	}, {
 		name:   "new image alone past 256: cut to 256",
 		change: podspec.Change{Location: containers, Name: "app", Old: huge, Result: rewrite.Result{Image: hugeProxied, Outcome: rewrite.OutcomeRewritten}},
-		want:   ("pullthrough: app: -> " + hugeProxied)[:maxWarning-3] + "...",
+		want:   ("pullthrough: app: -> " + hugeProxied)[:wellknown.MaxWarningLength-3] + "...",
 	}, {
 		// An image volume is named by its annotation key, apart from a
 		// container of the same name.
@@ -90,8 +90,8 @@ func TestWarningsFor(t *testing.T) {
 			if len(got) != 1 || got[0] != tt.want {
 				t.Fatalf("warnings %q, want [%q]", got, tt.want)
 			}
-			if len(got[0]) > maxWarning {
-				t.Fatalf("warning of %d characters: the API server may truncate past %d", len(got[0]), maxWarning)
+			if len(got[0]) > wellknown.MaxWarningLength {
+				t.Fatalf("warning of %d characters: the API server may truncate past %d", len(got[0]), wellknown.MaxWarningLength)
 			}
 		})
 	}

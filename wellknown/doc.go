@@ -12,6 +12,10 @@
 //   - The annotations' JSON is written by EncodeRecord alone (sorted keys, no
 //     HTML escaping), so the same record is always the same text and a
 //     second write of it is no change; DecodeRecord reads it back.
+//   - The messages a person reads about an image (warnings, the unrouted
+//     denial, the guard's finding) are Texts written here once: the webhook
+//     fills their holes in Go, the policy engine compiles them into CEL, so
+//     the two engines word them alike.
 //   - The package imports only the standard library, so that every other
 //     package may depend on it.
 package wellknown
