@@ -11,10 +11,11 @@ import (
 // FuzzHandler feeds random bytes and mutated fixtures to the HTTP handler:
 // it must never panic, always answer with an AdmissionReview, and echo the
 // request's UID whenever the request carried one, even when the rest of the
-// review does not decode; and its patch must give the object the generic
-// diff gives (checkOracle). The seeds are every request fixture, so `go
-// test` proves the operations against the oracle over the fixtures and the
-// saved corpus.
+// review does not decode; its patch must give the object the generic diff
+// gives (checkOracle); and the review read in one pass must get the answer
+// it gets read by decodeReview (checkOnePass). The seeds are every request
+// fixture, so `go test` proves the operations against the oracle, and the
+// one pass against decodeReview, over the fixtures and the saved corpus.
 func FuzzHandler(f *testing.F) {
 	fixtures, err := filepath.Glob("testdata/requests/*.json")
 	if err != nil {
@@ -30,6 +31,7 @@ func FuzzHandler(f *testing.F) {
 	fx := newFixture(f, "testdata/config.yaml")
 	f.Fuzz(func(t *testing.T, body []byte) {
 		resp := post(t, fx.mutate, body)
+		checkOnePass(t, fx.mutateHandler, body)
 		checkOracle(t, fx.mutateHandler, body, resp.Patch)
 		checkOracle(t, fx.auditHandler, body, post(t, fx.audit, body).Patch)
 		// Read as the API server's decoder reads: case-sensitively.

@@ -183,13 +183,12 @@ func decodeRequest(req admission.Request) (p *pod, old *oldPod, early admission.
 		(req.SubResource != "" && req.SubResource != "ephemeralcontainers") {
 		return nil, nil, admission.Allowed(""), resultUnchanged
 	}
-	p = &pod{}
-	if err := decodePod(req.Object.Raw, p); err != nil {
+	p, err := podOf[pod](req.Object)
+	if err != nil {
 		return nil, nil, admission.Errored(http.StatusBadRequest, fmt.Errorf("decode object as a Pod: %w", err)), resultRejected
 	}
 	if req.Operation == admissionv1.Update {
-		old = &oldPod{}
-		if err := decodePod(req.OldObject.Raw, old); err != nil {
+		if old, err = podOf[oldPod](req.OldObject); err != nil {
 			return nil, nil, admission.Errored(http.StatusBadRequest, fmt.Errorf("decode oldObject as a Pod: %w", err)), resultRejected
 		}
 	}

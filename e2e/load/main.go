@@ -1,13 +1,17 @@
 // Command load measures the webhook under load with vegeta, against the
-// baseline (internal/baseline), each in its own process on loopback TLS so
-// that each has its own peak RSS. It runs them alternately, baseline then
-// pullthrough, for -rounds rounds (B P B P), and reports per server and
-// round: the saturation throughput, p50/p99 at a fixed rate, and the peak
-// RSS; then pullthrough's ratios to the baseline of the same round (median,
-// min–max). It is its own module so that vegeta stays out of the product's
-// dependency graph and govulncheck's scope.
+// baseline (internal/baseline: a do-nothing controller-runtime Pod webhook)
+// and the floor (baseline.Floor: reads the request's uid and allows), each
+// in its own process behind the same controller-runtime webhook server on
+// loopback TLS, so that each has its own peak RSS. It runs them in turn,
+// baseline, floor, pullthrough, for -rounds rounds (B F P B F P), and
+// reports per server and round: the saturation throughput, p50/p99 at a
+// fixed rate, and the peak RSS; then pullthrough's ratios to the baseline
+// and to the floor of the same round (median, min–max). With -profile DIR
+// each server writes its CPU and allocation profiles there (the last
+// round's), for `go tool pprof`. It is its own module so that vegeta stays
+// out of the product's dependency graph and govulncheck's scope.
 //
-//	cd e2e/load && go run . -repo ../.. [-o ../../docs/benchmarks.md]
+//	cd e2e/load && go run . -repo ../.. [-o ../../docs/benchmarks.md] [-profile DIR]
 package main
 
 import (
@@ -24,6 +28,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -56,34 +61,63 @@ func main() {
 		}
 		return
 	}
-	repo := flag.String("repo", ".", "the repository root (fixtures are read from it)")
-	rounds := flag.Int("rounds", 2, "baseline/pullthrough pairs")
-	rate := flag.Int("rate", 500, "fixed rate for the latency figures, requests per second")
-	duration := flag.Duration("duration", 10*time.Second, "length of each attack (at most 60s)")
-	workers := flag.Uint64("workers", 8, "connections for the saturation attack")
+	var s settings
+	flag.StringVar(&s.repo, "repo", ".", "the repository root (fixtures are read from it)")
+	flag.IntVar(&s.rounds, "rounds", 2, "baseline/floor/pullthrough triples")
+	flag.IntVar(&s.rate, "rate", 500, "fixed rate for the latency figures, requests per second")
+	flag.DurationVar(&s.duration, "duration", 10*time.Second, "length of each attack (at most 60s)")
+	flag.Uint64Var(&s.workers, "workers", 8, "connections for the saturation attack")
+	flag.StringVar(&s.profile, "profile", "", "write each server's CPU and allocation profiles of its last round into this directory")
 	out := flag.String("o", "", "append the Markdown report to this file (default stdout)")
 	flag.Parse()
-	if err := run(*repo, *rounds, *rate, min(*duration, time.Minute), *workers, *out); err != nil {
+	s.duration = min(s.duration, time.Minute)
+	if err := run(s, *out); err != nil {
 		fmt.Fprintln(os.Stderr, "load:", err)
 		os.Exit(1)
 	}
 }
 
-// serve runs one server until SIGTERM: "baseline" or "pullthrough".
+// settings are the run's flags.
+type settings struct {
+	repo             string
+	rounds, rate     int
+	duration         time.Duration
+	workers          uint64
+	profile          string
+	certDir, cfgPath string
+	pool             *x509.CertPool
+	body             []byte
+}
+
+// servers are measured in this order in every round: the baseline, the
+// floor, pullthrough.
+var servers = []string{"baseline", "floor", "pullthrough"}
+
+// serve runs one server until SIGTERM: "baseline", "floor" or "pullthrough".
 func serve(args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	which := fs.String("server", "", "baseline or pullthrough")
+	which := fs.String("server", "", "baseline, floor or pullthrough")
 	port := fs.Int("port", 0, "port on 127.0.0.1")
 	certDir := fs.String("cert-dir", "", "tls.crt and tls.key")
 	cfgPath := fs.String("config", "", "pullthrough's config")
+	profile := fs.String("profile", "", "write CPU and allocation profiles to this path prefix")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *profile != "" {
+		stop, err := startProfiles(*profile)
+		if err != nil {
+			return err
+		}
+		defer stop()
 	}
 	logf.SetLogger(logr.Discard()) // neither server logs per request
 	server := ctrlwebhook.NewServer(ctrlwebhook.Options{Host: "127.0.0.1", Port: *port, CertDir: *certDir})
 	switch *which {
 	case "baseline":
 		server.Register(path, baseline.Handler())
+	case "floor":
+		server.Register(path, baseline.Floor())
 	case "pullthrough":
 		cfg, _, err := webhook.LoadInitial(*cfgPath)
 		if err != nil {
@@ -95,7 +129,7 @@ func serve(args []string) error {
 		}
 		server.Register(path, webhook.Handlers(webhook.NewState(cfg), metrics, webhook.Limits{})[webhook.PathMutate])
 	default:
-		return fmt.Errorf("-server %q: want baseline or pullthrough", *which)
+		return fmt.Errorf("-server %q: want baseline, floor or pullthrough", *which)
 	}
 	ctx, stop := signalContext()
 	defer stop()
@@ -105,12 +139,16 @@ func serve(args []string) error {
 // figures are one server's results in one round.
 type figures struct {
 	saturation float64 // successful requests per second
-	p50, p99   time.Duration
-	success    float64 // share of the fixed-rate requests that succeeded
-	rssKB      int
+	// cpuPerRequest is the server's CPU time (user and system) during the
+	// saturation attack per request it answered: the cost of a request,
+	// which a machine shared with other work disturbs less than the rate.
+	cpuPerRequest time.Duration
+	p50, p99      time.Duration
+	success       float64 // share of the fixed-rate requests that succeeded
+	rssKB         int
 }
 
-func run(repo string, rounds, rate int, duration time.Duration, workers uint64, out string) error {
+func run(s settings, out string) error {
 	dir, err := os.MkdirTemp("", "pullthrough-load-")
 	if err != nil {
 		return err
@@ -120,9 +158,10 @@ func run(repo string, rounds, rate int, duration time.Duration, workers uint64, 
 	if err != nil {
 		return err
 	}
-	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(caPEM)
-	raw, err := os.ReadFile(filepath.Join(repo, fixture))
+	s.certDir, s.cfgPath = dir, filepath.Join(s.repo, config)
+	s.pool = x509.NewCertPool()
+	s.pool.AppendCertsFromPEM(caPEM)
+	raw, err := os.ReadFile(filepath.Join(s.repo, fixture))
 	if err != nil {
 		return err
 	}
@@ -130,20 +169,20 @@ func run(repo string, rounds, rate int, duration time.Duration, workers uint64, 
 	if err := json.Compact(&body, raw); err != nil {
 		return fmt.Errorf("%s: %w", fixture, err)
 	}
-	servers := []string{"baseline", "pullthrough"}
+	s.body = body.Bytes()
 	results := map[string][]figures{}
-	for round := range rounds {
+	for round := range s.rounds {
 		for _, which := range servers {
-			f, err := measure(which, filepath.Join(repo, config), dir, pool, body.Bytes(), rate, duration, workers)
+			f, err := measure(which, s)
 			if err != nil {
 				return fmt.Errorf("round %d, %s: %w", round+1, which, err)
 			}
-			fmt.Fprintf(os.Stderr, "round %d %-11s saturation %.0f/s  p50 %s  p99 %s  peak RSS %d MB\n",
-				round+1, which, f.saturation, f.p50, f.p99, f.rssKB/1024)
+			fmt.Fprintf(os.Stderr, "round %d %-11s saturation %.0f/s  CPU %s/request  p50 %s  p99 %s  peak RSS %d MB\n",
+				round+1, which, f.saturation, f.cpuPerRequest, f.p50, f.p99, f.rssKB/1024)
 			results[which] = append(results[which], f)
 		}
 	}
-	report := render(results, rounds, rate, duration, workers, body.Len())
+	report := render(results, s)
 	if out == "" {
 		_, err = os.Stdout.WriteString(report)
 		return err
@@ -161,7 +200,7 @@ func run(repo string, rounds, rate int, duration time.Duration, workers uint64, 
 
 // measure starts one server process, saturates it, then loads it at rate,
 // and reads its peak RSS before stopping it.
-func measure(which, cfgPath, certDir string, pool *x509.CertPool, body []byte, rate int, duration time.Duration, workers uint64) (figures, error) {
+func measure(which string, s settings) (figures, error) {
 	port, err := cluster.FreePort()
 	if err != nil {
 		return figures{}, err
@@ -170,7 +209,11 @@ func measure(which, cfgPath, certDir string, pool *x509.CertPool, body []byte, r
 	if err != nil {
 		return figures{}, err
 	}
-	cmd := exec.Command(self, "serve", "-server", which, "-port", strconv.Itoa(port), "-cert-dir", certDir, "-config", cfgPath)
+	args := []string{"serve", "-server", which, "-port", strconv.Itoa(port), "-cert-dir", s.certDir, "-config", s.cfgPath}
+	if s.profile != "" {
+		args = append(args, "-profile", filepath.Join(s.profile, which))
+	}
+	cmd := exec.Command(self, args...)
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
 		return figures{}, err
@@ -179,15 +222,23 @@ func measure(which, cfgPath, certDir string, pool *x509.CertPool, body []byte, r
 		_ = cmd.Process.Signal(syscall.SIGTERM)
 		_ = cmd.Wait()
 	}()
-	if err := waitServing(port, pool); err != nil {
+	if err := waitServing(port, s.pool); err != nil {
 		return figures{}, err
 	}
 	url := "https://127.0.0.1:" + strconv.Itoa(port) + path
-	sat, err := attack(url, body, pool, vegeta.Rate{}, duration, workers)
+	before, err := cpuTime(cmd.Process.Pid)
 	if err != nil {
 		return figures{}, err
 	}
-	fixed, err := attack(url, body, pool, vegeta.Rate{Freq: rate, Per: time.Second}, duration, 0)
+	sat, err := attack(url, s.body, s.pool, vegeta.Rate{}, s.duration, s.workers)
+	if err != nil {
+		return figures{}, err
+	}
+	after, err := cpuTime(cmd.Process.Pid)
+	if err != nil {
+		return figures{}, err
+	}
+	fixed, err := attack(url, s.body, s.pool, vegeta.Rate{Freq: s.rate, Per: time.Second}, s.duration, 0)
 	if err != nil {
 		return figures{}, err
 	}
@@ -195,7 +246,8 @@ func measure(which, cfgPath, certDir string, pool *x509.CertPool, body []byte, r
 	if err != nil {
 		return figures{}, err
 	}
-	return figures{saturation: sat.Throughput, p50: fixed.Latencies.P50, p99: fixed.Latencies.P99, success: fixed.Success, rssKB: rss}, nil
+	served := float64(sat.Requests) * sat.Success
+	return figures{saturation: sat.Throughput, cpuPerRequest: (after - before) / time.Duration(served), p50: fixed.Latencies.P50, p99: fixed.Latencies.P99, success: fixed.Success, rssKB: rss}, nil
 }
 
 // attack sends load at url: at rate, or as fast as workers allow when the
@@ -224,6 +276,30 @@ func attack(url string, body []byte, pool *x509.CertPool, rate vegeta.Rate, dura
 	return &m, nil
 }
 
+// cpuTime reads a process's CPU time so far, user and system, from
+// /proc/PID/stat (fields 14 and 15, in clock ticks of 1/100 s on Linux).
+func cpuTime(pid int) (time.Duration, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	// The command name (field 2) may hold spaces: count from its ')'.
+	_, rest, ok := strings.Cut(string(b), ") ")
+	fields := strings.Fields(rest)
+	if !ok || len(fields) < 13 {
+		return 0, fmt.Errorf("/proc/%d/stat: %q", pid, b)
+	}
+	var ticks int64
+	for _, f := range fields[11:13] { // utime, stime: fields 14 and 15
+		n, err := strconv.ParseInt(f, 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("/proc/%d/stat: %w", pid, err)
+		}
+		ticks += n
+	}
+	return time.Duration(ticks) * 10 * time.Millisecond, nil
+}
+
 // peakRSS reads a process's peak resident set (VmHWM), in KiB.
 func peakRSS(pid int) (int, error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
@@ -250,31 +326,67 @@ func waitServing(port int, pool *x509.CertPool) error {
 	return errors.New("the server did not start")
 }
 
-// render writes the figures and the ratios, each ratio within one round.
-func render(results map[string][]figures, rounds, rate int, duration time.Duration, workers uint64, bodyLen int) string {
+// render writes the figures and pullthrough's ratios to the baseline and to
+// the floor, each ratio within one round.
+func render(results map[string][]figures, s settings) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "\n## Under load\n\n`cd e2e/load && go run . -repo ../..`: vegeta on the same machine, loopback TLS, each server in its\nown process, %d rounds B P; per server and round a saturation attack (%d connections, %s)\nthen %d req/s for %s. Body: `realistic-istio-pod.json`, %d bytes compact.\n\n", rounds, workers, duration, rate, duration, bodyLen)
-	b.WriteString("| round | server | saturation req/s | p50 / p99 at rate | success at rate | peak RSS |\n|---|---|---|---|---|---|\n")
-	for i := range rounds {
-		for _, which := range []string{"baseline", "pullthrough"} {
+	fmt.Fprintf(&b, "\n## Under load\n\n`cd e2e/load && go run . -repo ../..`: vegeta on the same machine, loopback TLS (HTTP/1.1, kept-alive\nconnections), each server in its own process behind controller-runtime's webhook server, %d rounds B F P:\nthe baseline (`baseline.Handler`), the floor (`baseline.Floor`: reads the request's uid and allows,\nno admission work at all) and pullthrough. Per server and round a saturation attack (%d connections, %s)\nthen %d req/s for %s. Body: `realistic-istio-pod.json`, %d bytes compact.\n\n", s.rounds, s.workers, s.duration, s.rate, s.duration, len(s.body))
+	b.WriteString("| round | server | saturation req/s | server CPU per request | p50 / p99 at rate | success at rate | peak RSS |\n|---|---|---|---|---|---|---|\n")
+	for i := range s.rounds {
+		for _, which := range servers {
 			f := results[which][i]
-			fmt.Fprintf(&b, "| %d | %s | %.0f | %s / %s | %.2f%% | %d MB |\n", i+1, which, f.saturation, f.p50.Round(10*time.Microsecond), f.p99.Round(10*time.Microsecond), 100*f.success, f.rssKB/1024)
+			fmt.Fprintf(&b, "| %d | %s | %.0f | %s | %s / %s | %.2f%% | %d MB |\n", i+1, which, f.saturation, f.cpuPerRequest.Round(time.Microsecond), f.p50.Round(10*time.Microsecond), f.p99.Round(10*time.Microsecond), 100*f.success, f.rssKB/1024)
 		}
 	}
-	ratio := func(get func(figures) float64) string {
-		r := make([]float64, rounds)
+	ratio := func(to string, get func(figures) float64) string {
+		r := make([]float64, s.rounds)
 		for i := range r {
-			r[i] = get(results["pullthrough"][i]) / get(results["baseline"][i])
+			r[i] = get(results["pullthrough"][i]) / get(results[to][i])
 		}
-		s := slices.Sorted(slices.Values(r))
-		return fmt.Sprintf("**%.2f×** (%.2f–%.2f)", s[len(s)/2], s[0], s[len(s)-1])
+		sorted := slices.Sorted(slices.Values(r))
+		return fmt.Sprintf("**%.2f×** (%.2f–%.2f)", sorted[len(sorted)/2], sorted[0], sorted[len(sorted)-1])
 	}
-	b.WriteString("\n| pullthrough / baseline, same round | median (min–max) | target |\n|---|---|---|\n")
-	fmt.Fprintf(&b, "| saturation | %s | ≥ 0.9× |\n", ratio(func(f figures) float64 { return f.saturation }))
-	fmt.Fprintf(&b, "| p50 at %d req/s | %s | |\n", rate, ratio(func(f figures) float64 { return float64(f.p50) }))
-	fmt.Fprintf(&b, "| p99 at %d req/s | %s | ≤ 1.5× |\n", rate, ratio(func(f figures) float64 { return float64(f.p99) }))
-	fmt.Fprintf(&b, "| peak RSS | %s | ≤ 1.2× |\n", ratio(func(f figures) float64 { return float64(f.rssKB) }))
+	b.WriteString("\n| pullthrough, same round | to the baseline: median (min–max) | to the floor: median (min–max) | target |\n|---|---|---|---|\n")
+	for _, row := range []struct {
+		what, target string
+		get          func(figures) float64
+	}{
+		{"saturation", "≥ 0.9× the floor", func(f figures) float64 { return f.saturation }},
+		{"server CPU per request", "", func(f figures) float64 { return float64(f.cpuPerRequest) }},
+		{fmt.Sprintf("p50 at %d req/s", s.rate), "", func(f figures) float64 { return float64(f.p50) }},
+		{fmt.Sprintf("p99 at %d req/s", s.rate), "≤ 1.5× the baseline", func(f figures) float64 { return float64(f.p99) }},
+		{"peak RSS", "≤ 1.2× the baseline", func(f figures) float64 { return float64(f.rssKB) }},
+	} {
+		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", row.what, ratio("baseline", row.get), ratio("floor", row.get), row.target)
+	}
 	return b.String()
+}
+
+// startProfiles starts a CPU profile into prefix.cpu.pprof; the function it
+// returns stops it and writes the allocations since the start into
+// prefix.allocs.pprof.
+func startProfiles(prefix string) (func(), error) {
+	cpu, err := os.Create(prefix + ".cpu.pprof")
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(cpu); err != nil {
+		_ = cpu.Close()
+		return nil, err
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		if err := cpu.Close(); err != nil {
+			fmt.Fprintln(os.Stderr, "load serve: CPU profile:", err)
+		}
+		allocs, err := os.Create(prefix + ".allocs.pprof")
+		if err == nil {
+			err = errors.Join(pprof.Lookup("allocs").WriteTo(allocs, 0), allocs.Close())
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "load serve: allocation profile:", err)
+		}
+	}, nil
 }
 
 // signalContext is cancelled by SIGTERM or SIGINT.

@@ -87,7 +87,7 @@ func run(rounds int, benchtime time.Duration, out, cpuprofile string) error {
 		defer pprof.StopCPUProfile()
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "# Benchmarks\n\nWritten by `make bench` (do not edit by hand). Every figure is a ratio to a baseline measured\nalternately with it (B P B P) in the same run: controller-runtime's Pod webhook that decodes the\nreview and the Pod and allows it (`internal/baseline`). Absolute times vary with the machine and\nwhat else runs on it; the median ratio and its min–max over the rounds are the result.\n\n")
+	fmt.Fprintf(&b, "# Benchmarks\n\nWritten by `make bench` (do not edit by hand). Every figure is a ratio to a baseline measured\nalternately with it (B P B P) in the same run: controller-runtime's Pod webhook that decodes the\nreview and the Pod and allows it (`internal/baseline`); under load also to the floor, a server that\nreads the request's uid and allows (`baseline.Floor`). Absolute times vary with the machine and\nwhat else runs on it; the median ratio and its min–max over the rounds are the result.\n\n")
 	fmt.Fprintf(&b, "Machine: %s, %d CPUs, %s, load average at start %s.\n\n", cpuModel(), runtime.NumCPU(), runtime.Version(), loadAverage())
 	fmt.Fprintf(&b, "## In process\n\n`go run ./hack/benchdoc`: each request served through the handler's HTTP entry point\n(httptest), %d rounds of %s per handler and fixture. Corpus: `webhook/testdata/requests/realistic-*.json`.\n\n", rounds, benchtime)
 	fmt.Fprintf(&b, "| fixture | pod bytes (compact) | baseline time/op, allocs/op | pullthrough time/op, allocs/op | ratio time (min–max) | ratio allocs | target |\n|---|---|---|---|---|---|---|\n")

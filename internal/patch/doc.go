@@ -10,4 +10,6 @@
 //   - Pointer is the one writer of JSON pointers: each segment escaped ('~'
 //     before '/') with github.com/go-openapi/jsonpointer, the library that
 //     also parses and walks them where a pointer is read back.
+//   - Encode writes operations byte for byte as json.Marshal does, faster
+//     (TestEncodeAsMarshal holds it to that).
 package patch

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/go-openapi/jsonpointer"
+	"gomodules.xyz/jsonpatch/v2"
 )
 
 func TestPointerRoundTrip(t *testing.T) {
@@ -48,5 +49,51 @@ func TestReplace(t *testing.T) {
 		`{"op":"replace","path":"/spec/containers/0/image","value":"proxy/library/nginx"}]`
 	if string(b) != want {
 		t.Errorf("Replace = %s, want %s", b, want)
+	}
+}
+
+// TestEncodeAsMarshal: Encode writes what json.Marshal writes through
+// jsonpatch.Operation's MarshalJSON, for every kind of value a patch of
+// ours carries, and for the nil values that MarshalJSON treats apart.
+func TestEncodeAsMarshal(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		ops  []jsonpatch.Operation
+	}{
+		{"none", []jsonpatch.Operation{}},
+		{"nil slice", nil},
+		{"replace pair", Replace(nil, "/spec/containers/0/image", "nginx", "proxy/library/nginx")},
+		// encoding/json escapes <, > and & in strings, in both ways.
+		{"HTML and unicode in a value", Replace(nil, "/spec/containers/1/image", "a<b>&c", "é\u2028\x01")},
+		{"annotation map", []jsonpatch.Operation{{Operation: "add", Path: "/metadata/annotations", Value: map[string]string{"b": "2", "a": `{"x":"<y>"}`}}}},
+		{"metadata with annotations", []jsonpatch.Operation{{Operation: "add", Path: "/metadata", Value: map[string]any{"annotations": map[string]string{"k": "v"}}}}},
+		{"pull secrets", []jsonpatch.Operation{
+			{Operation: "add", Path: "/spec/imagePullSecrets", Value: []map[string]string{{"name": "a"}, {"name": "b"}}},
+			{Operation: "add", Path: "/spec/imagePullSecrets/-", Value: map[string]string{"name": "c"}},
+		}},
+		{"escaped pointer", []jsonpatch.Operation{{Operation: "add", Path: Pointer("metadata", "annotations", "pullthrough.dev/original-images"), Value: ""}}},
+		// MarshalJSON writes "value":null for an add or a replace of nil,
+		// and leaves the value out of any other operation.
+		{"nil values", []jsonpatch.Operation{
+			{Operation: "add", Path: "/a"}, {Operation: "replace", Path: "/b"},
+			{Operation: "remove", Path: "/c"}, {Operation: "test", Path: "/d"},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			want, err := json.Marshal(tt.ops)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := Encode(tt.ops)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(got) != string(want) {
+				t.Errorf("Encode = %s\njson.Marshal = %s", got, want)
+			}
+		})
 	}
 }
