@@ -15,8 +15,8 @@ import (
 
 	"github.com/pullthrough/pullthrough/config"
 	"github.com/pullthrough/pullthrough/e2e/cluster"
+	"github.com/pullthrough/pullthrough/liveconfig"
 	"github.com/pullthrough/pullthrough/pullfailures"
-	"github.com/pullthrough/pullthrough/webhook"
 )
 
 // TestPullFailuresRBAC renders the chart with metrics.pullFailures, installs
@@ -49,12 +49,12 @@ func TestPullFailuresRBAC(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	routing, err := webhook.NewRouting(cfg)
+	live, err := liveconfig.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	reg := prometheus.NewRegistry()
-	w, err := pullfailures.New(cs, webhook.NewState(routing), reg, logr.Discard())
+	w, err := pullfailures.New(cs, live, reg, logr.Discard())
 	if err != nil {
 		t.Fatal(err)
 	}

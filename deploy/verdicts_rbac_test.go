@@ -25,6 +25,7 @@ import (
 
 	"github.com/pullthrough/pullthrough/config"
 	"github.com/pullthrough/pullthrough/e2e/cluster"
+	"github.com/pullthrough/pullthrough/liveconfig"
 	"github.com/pullthrough/pullthrough/verdicts"
 	"github.com/pullthrough/pullthrough/webhook"
 )
@@ -126,11 +127,15 @@ func recordState(t *testing.T, host string, der []byte) *webhook.State {
 	if err != nil {
 		t.Fatal(err)
 	}
-	routing, err := webhook.NewRouting(cfg)
+	live, err := liveconfig.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return webhook.NewState(routing)
+	state, err := webhook.NewState(live)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return state
 }
 
 // podRequest is the CREATE request of a pod with one container of image.

@@ -6,9 +6,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/pullthrough/pullthrough/config"
+	"github.com/pullthrough/pullthrough/liveconfig"
 	"github.com/pullthrough/pullthrough/podspec"
 	"github.com/pullthrough/pullthrough/rewrite"
-	"github.com/pullthrough/pullthrough/webhook"
 	"github.com/pullthrough/pullthrough/wellknown"
 )
 
@@ -22,10 +22,10 @@ type Pods interface {
 }
 
 // Collector is the gauge: at every scrape it judges the pods of Pods with
-// the routing State holds.
+// the config in force in a liveconfig.Live.
 type Collector struct {
-	pods  Pods
-	state *webhook.State
+	pods Pods
+	live *liveconfig.Live
 
 	mu      sync.Mutex
 	config  *config.Config    // the config rw was built from
@@ -35,9 +35,9 @@ type Collector struct {
 
 var _ prometheus.Collector = (*Collector)(nil)
 
-// NewCollector judges pods with the config in force in state.
-func NewCollector(pods Pods, state *webhook.State) *Collector {
-	return &Collector{pods: pods, state: state}
+// NewCollector judges pods with the config in force in live.
+func NewCollector(pods Pods, live *liveconfig.Live) *Collector {
+	return &Collector{pods: pods, live: live}
 }
 
 // Describe sends the gauge's one descriptor.
@@ -49,7 +49,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	if len(pods) == 0 {
 		return // no pods listed (yet): no series
 	}
-	cfg := c.state.Routing().Config
+	cfg := c.live.Config()
 	rw, err := c.rewriter(cfg)
 	if err != nil {
 		ch <- prometheus.NewInvalidMetric(podImagesDesc, err)
@@ -64,7 +64,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		}
 		changes := podspec.DecidePod(rw, &pod.Spec, podspec.OptedOut(pod.Labels, pod.Annotations), cfg.NamespaceExcluded(pod.Namespace))
 		for _, d := range changes {
-			counts[key{webhook.RegistryLabel(d.Result), string(d.Outcome)}]++
+			counts[key{d.RegistryLabel(), string(d.Outcome)}]++
 		}
 	}
 	for k, n := range counts {

@@ -15,21 +15,21 @@ import (
 	"k8s.io/client-go/tools/cache"
 
 	"github.com/pullthrough/pullthrough/config"
-	"github.com/pullthrough/pullthrough/webhook"
+	"github.com/pullthrough/pullthrough/liveconfig"
 	"github.com/pullthrough/pullthrough/wellknown"
 )
 
-func testState(t *testing.T, yaml string) *webhook.State {
+func testLive(t *testing.T, yaml string) *liveconfig.Live {
 	t.Helper()
 	cfg, err := config.Parse([]byte(yaml))
 	if err != nil {
 		t.Fatal(err)
 	}
-	routing, err := webhook.NewRouting(cfg)
+	live, err := liveconfig.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return webhook.NewState(routing)
+	return live
 }
 
 func pod(ns, name string, labels map[string]string, images ...string) *corev1.Pod {
@@ -67,13 +67,12 @@ publicRegistries: {add: [nvcr.io]}
 	if err := os.WriteFile(path, []byte(audit), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	routing, loaded, err := webhook.LoadInitial(path)
+	live, err := liveconfig.Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	state := webhook.NewState(routing)
 	reg := prometheus.NewPedanticRegistry()
-	reg.MustRegister(NewCollector(store, state))
+	reg.MustRegister(NewCollector(store, live))
 	// Audit mode in the config changes nothing: the gauge judges as enforce.
 	want := map[string]float64{
 		"rewritten docker.io":      1,
@@ -87,12 +86,12 @@ publicRegistries: {add: [nvcr.io]}
 	if got := series(t, reg); !reflect.DeepEqual(got, want) {
 		t.Errorf("series:\n%v\nwant:\n%v", got, want)
 	}
-	// A reload, as the webhook's ConfigWatcher makes it, is seen by the next scrape.
-	metrics, err := webhook.NewMetrics(prometheus.NewRegistry())
+	// A reload, as liveconfig's Watcher makes it, is seen by the next scrape.
+	metrics, err := liveconfig.NewMetrics(prometheus.NewRegistry())
 	if err != nil {
 		t.Fatal(err)
 	}
-	watcher := webhook.NewConfigWatcher(path, loaded, state, metrics, logr.Discard())
+	watcher := liveconfig.NewWatcher(live, metrics, logr.Discard())
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error)
 	go func() { done <- watcher.Start(ctx) }()

@@ -1,6 +1,7 @@
 package inventory
 
 import (
+	"context"
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
@@ -47,7 +48,11 @@ func TestPrefill(t *testing.T) {
 	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: proxy.Certificate().Raw}), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	state := testState(t, fmt.Sprintf("mirrors: [{source: docker.io, target: %q}]\nservedCheck: {caBundle: %q}\n", host, ca))
+	live := testLive(t, fmt.Sprintf("mirrors: [{source: docker.io, target: %q}]\nservedCheck: {caBundle: %q}\n", host, ca))
+	state, err := webhook.NewState(live)
+	if err != nil {
+		t.Fatal(err)
+	}
 	metrics, err := webhook.NewMetrics(prometheus.NewRegistry())
 	if err != nil {
 		t.Fatal(err)
@@ -56,11 +61,11 @@ func TestPrefill(t *testing.T) {
 	if _, err := cs.CoreV1().Pods("shop").Create(t.Context(), pod("shop", "web", nil, "library/web:1", host+"/library/migrated:1"), metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	inv, err := New(cs, state, prometheus.NewRegistry(), logr.Discard())
+	inv, err := New(cs, live, prometheus.NewRegistry(), logr.Discard())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := inv.Prefill(state, metrics); err != nil {
+	if err := inv.Prefill(func(ctx context.Context, ref string) { state.Prefill(ctx, metrics, ref) }); err != nil {
 		t.Fatal(err)
 	}
 	go func() { _ = inv.Start(t.Context()) }()

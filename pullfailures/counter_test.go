@@ -9,21 +9,21 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/pullthrough/pullthrough/config"
-	"github.com/pullthrough/pullthrough/webhook"
+	"github.com/pullthrough/pullthrough/liveconfig"
 )
 
-// testState routes docker.io to proxy.internal/hub and quay.io to quay-proxy.internal.
-func testState(t testing.TB) *webhook.State {
+// testLive routes docker.io to proxy.internal/hub and quay.io to quay-proxy.internal.
+func testLive(t testing.TB) *liveconfig.Live {
 	t.Helper()
 	cfg, err := config.Parse([]byte("mirrors:\n  - {source: docker.io, target: proxy.internal/hub}\n  - {source: quay.io, target: quay-proxy.internal}\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := webhook.NewRouting(cfg)
+	live, err := liveconfig.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return webhook.NewState(r)
+	return live
 }
 
 // event is a kubelet Failed event about a pod: a pull of image that failed
@@ -48,7 +48,7 @@ func kept(t *testing.T, e *corev1.Event) *failedPull {
 // labelled by their mirror's source.
 func TestCounter(t *testing.T) {
 	t.Parallel()
-	c, _, err := RegisterMetrics(prometheus.NewRegistry(), testState(t))
+	c, _, err := RegisterMetrics(prometheus.NewRegistry(), testLive(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -25,6 +25,7 @@ import (
 
 	"github.com/pullthrough/pullthrough/config"
 	"github.com/pullthrough/pullthrough/e2e/cluster"
+	"github.com/pullthrough/pullthrough/liveconfig"
 	"github.com/pullthrough/pullthrough/webhook"
 )
 
@@ -105,11 +106,15 @@ func servedState(t *testing.T, host string, der []byte) *webhook.State {
 	if err != nil {
 		t.Fatal(err)
 	}
-	routing, err := webhook.NewRouting(cfg)
+	live, err := liveconfig.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return webhook.NewState(routing)
+	state, err := webhook.NewState(live)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return state
 }
 
 // admit sends a pod of images to h and returns each image's final value by its original.

@@ -154,7 +154,7 @@ func TestProxyCABundle(t *testing.T) {
 		})
 	}
 	missing := filepath.Join(dir, "missing.crt")
-	_, err := NewRouting(&config.Config{Mirrors: []rewrite.Mirror{{Source: "docker.io", Target: "p.example/x"}},
+	_, err := newTestState(&config.Config{Mirrors: []rewrite.Mirror{{Source: "docker.io", Target: "p.example/x"}},
 		ProxyHealth: &config.ProxyHealth{URL: proxy.URL, CABundle: missing}})
 	if err == nil || !strings.Contains(err.Error(), "proxyHealth.caBundle") || !strings.Contains(err.Error(), missing) {
 		t.Errorf("a missing CA bundle: err = %v, want one naming proxyHealth.caBundle and %s", err, missing)

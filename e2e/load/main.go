@@ -39,6 +39,7 @@ import (
 	"github.com/pullthrough/pullthrough/certs"
 	"github.com/pullthrough/pullthrough/e2e/cluster"
 	"github.com/pullthrough/pullthrough/internal/baseline"
+	"github.com/pullthrough/pullthrough/liveconfig"
 	"github.com/pullthrough/pullthrough/webhook"
 )
 
@@ -85,7 +86,11 @@ func serve(args []string) error {
 	case "baseline":
 		server.Register(path, baseline.Handler())
 	case "pullthrough":
-		cfg, _, err := webhook.LoadInitial(*cfgPath)
+		live, err := liveconfig.Load(*cfgPath)
+		if err != nil {
+			return err
+		}
+		state, err := webhook.NewState(live)
 		if err != nil {
 			return err
 		}
@@ -93,7 +98,7 @@ func serve(args []string) error {
 		if err != nil {
 			return err
 		}
-		server.Register(path, webhook.Handlers(webhook.NewState(cfg), metrics, webhook.Limits{})[webhook.PathMutate])
+		server.Register(path, webhook.Handlers(state, metrics, webhook.Limits{})[webhook.PathMutate])
 	default:
 		return fmt.Errorf("-server %q: want baseline or pullthrough", *which)
 	}
