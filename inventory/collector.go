@@ -21,9 +21,9 @@ type Pods interface {
 	List() []any
 }
 
-// Collector is the gauge: at every scrape it judges the pods of Pods with
+// collector is the gauge: at every scrape it judges the pods of Pods with
 // the config in force in a liveconfig.Live.
-type Collector struct {
+type collector struct {
 	pods Pods
 	live *liveconfig.Live
 
@@ -33,18 +33,18 @@ type Collector struct {
 	rwError error
 }
 
-var _ prometheus.Collector = (*Collector)(nil)
+var _ prometheus.Collector = (*collector)(nil)
 
-// NewCollector judges pods with the config in force in live.
-func NewCollector(pods Pods, live *liveconfig.Live) *Collector {
-	return &Collector{pods: pods, live: live}
+// newCollector judges pods with the config in force in live.
+func newCollector(pods Pods, live *liveconfig.Live) *collector {
+	return &collector{pods: pods, live: live}
 }
 
 // Describe sends the gauge's one descriptor.
-func (c *Collector) Describe(ch chan<- *prometheus.Desc) { ch <- podImagesDesc }
+func (c *collector) Describe(ch chan<- *prometheus.Desc) { ch <- podImagesDesc }
 
 // Collect counts every cached pod's references by registry and outcome.
-func (c *Collector) Collect(ch chan<- prometheus.Metric) {
+func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	pods := c.pods.List()
 	if len(pods) == 0 {
 		return // no pods listed (yet): no series
@@ -73,7 +73,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 }
 
 // rewriter is the enforce-mode Rewriter of cfg, built once per config.
-func (c *Collector) rewriter(cfg *config.Config) (*rewrite.Rewriter, error) {
+func (c *collector) rewriter(cfg *config.Config) (*rewrite.Rewriter, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.config != cfg {

@@ -72,7 +72,7 @@ publicRegistries: {add: [nvcr.io]}
 		t.Fatal(err)
 	}
 	reg := prometheus.NewPedanticRegistry()
-	reg.MustRegister(NewCollector(store, live))
+	reg.MustRegister(newCollector(store, live))
 	// Audit mode in the config changes nothing: the gauge judges as enforce.
 	want := map[string]float64{
 		"rewritten docker.io":      1,

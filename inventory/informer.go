@@ -65,7 +65,7 @@ func RegisterMetrics(reg prometheus.Registerer, pods Pods, live *liveconfig.Live
 		Name: wellknown.MetricPodImagesWatchErrors,
 		Help: "Failed lists and watches of the pod informer behind pullthrough_pod_images.",
 	})
-	for _, c := range []prometheus.Collector{NewCollector(pods, live), watchErrors} {
+	for _, c := range []prometheus.Collector{newCollector(pods, live), watchErrors} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("register %s: %w", wellknown.MetricPodImages, err)
 		}

@@ -75,9 +75,6 @@ func (l *Live) Current() *Snapshot { return l.current.Load() }
 // (the policy engine's Applier).
 func (l *Live) Config() *config.Config { return l.Current().Config }
 
-// Path is the file the config was loaded from, "" for New.
-func (l *Live) Path() string { return l.path }
-
 // Follow makes f accept or refuse each new config before it is put in
 // force. Call it before the Watcher starts; the config in force at that
 // moment is the caller's to derive from.

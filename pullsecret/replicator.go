@@ -203,13 +203,13 @@ func (r *Replicator) sync(ctx context.Context, ns string) (Action, error) {
 		source = obj.(*corev1.Secret)
 		sourceHash = Hash(source)
 	}
-	qualifies := false
+	qualified := false
 	if obj, found, err := r.namespaces.GetStore().GetByKey(ns); err == nil && found {
 		m := obj.(*metav1.PartialObjectMetadata)
-		qualifies = Qualifies(r.live.Config(), r.opts.Source, ns, m.Labels, m.DeletionTimestamp != nil)
+		qualified = qualifies(r.live.Config(), r.opts.Source, ns, m.Labels, m.DeletionTimestamp != nil)
 	}
 	held := r.index.copyIn(ns, r.opts.Name, r.opts.Source)
-	action := Decide(sourceHash, held, qualifies)
+	action := Decide(sourceHash, held, qualified)
 	var err error
 	switch action {
 	case ActionCreate, ActionUpdate:

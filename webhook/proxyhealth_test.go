@@ -104,8 +104,8 @@ func TestProxyHysteresis(t *testing.T) {
 				}
 				p.record(cfg, err)
 			}
-			if f.state.ProxyUp() != tt.up || testutil.ToFloat64(f.metrics.proxyUp) != map[bool]float64{true: 1, false: 0}[tt.up] {
-				t.Errorf("after %s: up = %v (gauge %v), want %v", tt.probes, f.state.ProxyUp(), testutil.ToFloat64(f.metrics.proxyUp), tt.up)
+			if f.state.proxyIsUp() != tt.up || testutil.ToFloat64(f.metrics.proxyUp) != map[bool]float64{true: 1, false: 0}[tt.up] {
+				t.Errorf("after %s: up = %v (gauge %v), want %v", tt.probes, f.state.proxyIsUp(), testutil.ToFloat64(f.metrics.proxyUp), tt.up)
 			}
 			down := testutil.ToFloat64(f.metrics.proxyChanges.WithLabelValues(proxyStateDown))
 			up := testutil.ToFloat64(f.metrics.proxyChanges.WithLabelValues(proxyStateUp))

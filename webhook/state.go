@@ -133,8 +133,8 @@ func (s *State) follow(snap *liveconfig.Snapshot) (func(), error) {
 // Routing returns the routing in force.
 func (s *State) Routing() *Routing { return s.routing.Load() }
 
-// ProxyUp reports the last probe's verdict.
-func (s *State) ProxyUp() bool { return s.proxyUp.Load() }
+// proxyIsUp reports the last probe's verdict.
+func (s *State) proxyIsUp() bool { return s.proxyUp.Load() }
 
 // setProxyUp records a probe's verdict.
 func (s *State) setProxyUp(up bool) { s.proxyUp.Store(up) }
@@ -149,7 +149,7 @@ func (s *State) rewriter(p Path, namespace string) (*Routing, *rewrite.Rewriter,
 	switch {
 	case mode == config.ModeAudit:
 		return r, r.audit, mode
-	case r.Config.FailOpen() && !s.ProxyUp():
+	case r.Config.FailOpen() && !s.proxyIsUp():
 		return r, r.unhealthy, mode
 	case len(missingPullSecrets(r.Config.ImagePullSecrets, namespace, s.secrets)) > 0:
 		return r, r.noPullSecret, mode
