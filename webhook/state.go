@@ -14,14 +14,15 @@ import (
 )
 
 // Routing is the webhook's view of one config in force: the config and its
-// Rewriter (liveconfig's Snapshot) and what the handler derives from them
+// Rewriter (a liveconfig.Snapshot's) and what the handler derives from them
 // once, rather than on every request. It is never modified after it is
 // stored.
 type Routing struct {
-	// Snapshot is the config as loaded (the handler reads its namespaces,
-	// mode and pull secrets, the prober its proxyHealth) and its Rewriter,
-	// which routes images as the config says (enforce, or audit mode).
-	*liveconfig.Snapshot
+	// Config is the config as loaded; the handler reads its namespaces, mode
+	// and pull secrets, the prober its proxyHealth.
+	Config *config.Config
+	// Rewriter routes images as the config says (enforce, or audit mode).
+	Rewriter *rewrite.Rewriter
 	// audit, unhealthy and noPullSecret are Rewriter withholding for the
 	// audit path, for a proxy outage and for a namespace without the pull
 	// secrets.
@@ -42,7 +43,8 @@ type Routing struct {
 func newRouting(s *liveconfig.Snapshot) (*Routing, error) {
 	cfg, rw := s.Config, s.Rewriter
 	r := &Routing{
-		Snapshot:     s,
+		Config:       cfg,
+		Rewriter:     rw,
 		audit:        rw.Withholding(rewrite.OutcomeAudit),
 		unhealthy:    rw.Withholding(rewrite.OutcomeProxyUnhealthy),
 		noPullSecret: rw.Withholding(rewrite.OutcomeNoPullSecret),
