@@ -156,8 +156,8 @@ func TestServedCheck(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if cfg.ServedChecked() != tt.enabled || cfg.ServedCheck.OnTimeout != tt.onTimeout {
-				t.Errorf("enabled %v, onTimeout %s; want %v, %s", cfg.ServedChecked(), cfg.ServedCheck.OnTimeout, tt.enabled, tt.onTimeout)
+			if *cfg.Served().Enabled != tt.enabled || cfg.ServedCheck.OnTimeout != tt.onTimeout {
+				t.Errorf("enabled %v, onTimeout %s; want %v, %s", *cfg.Served().Enabled, cfg.ServedCheck.OnTimeout, tt.enabled, tt.onTimeout)
 			}
 		})
 	}

@@ -22,7 +22,7 @@ func TestUnsetReadsAsDefault(t *testing.T) {
 	if got, want := built.Node.FallsBack(), defaulted.Node.FallsBack(); got != want || !got {
 		t.Errorf("Node.FallsBack() = %v unset, %v defaulted; want both true", got, want)
 	}
-	if got, want := built.Served(), defaulted.ServedCheck; !reflect.DeepEqual(got, want) || !built.ServedChecked() {
+	if got, want := built.Served(), defaulted.ServedCheck; !reflect.DeepEqual(got, want) || !*built.Served().Enabled {
 		t.Errorf("Served() = %+v unset, %+v defaulted; want both the defaults, enabled", got, want)
 	}
 	if got, want := built.PublicRegistries.List(), defaulted.PublicRegistries.List(); !slices.Equal(got, want) || !slices.Equal(got, rewrite.DefaultPublicRegistries) {

@@ -47,9 +47,6 @@ func (c *Config) FailOpen() bool {
 // for a Config built in code; Enabled is then set.
 func (c *Config) Served() ServedCheck { return c.ServedCheck.withDefaults() }
 
-// ServedChecked reports whether the webhook asks the proxy before rewriting.
-func (c *Config) ServedChecked() bool { return *c.Served().Enabled }
-
 // LabelSelector is a mirror's namespaceSelector as the Kubernetes type, for
 // the API server's parser (validation) and the policy engine's bindings.
 func LabelSelector(s *rewrite.Selector) *metav1.LabelSelector {

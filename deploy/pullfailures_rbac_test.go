@@ -42,7 +42,7 @@ func TestPullFailuresRBAC(t *testing.T) {
 	}
 
 	reg := prometheus.NewRegistry()
-	w, err := pullfailures.New(cs, kit.State(t, "mirrors:\n  - {source: docker.io, target: proxy.internal/hub}\n"), reg, logr.Discard())
+	w, err := pullfailures.New(cs, kit.Live(t, "mirrors:\n  - {source: docker.io, target: proxy.internal/hub}\n"), reg, logr.Discard())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,6 +26,7 @@ import (
 	"github.com/pullthrough/pullthrough/e2e/cluster"
 	"github.com/pullthrough/pullthrough/e2e/kit"
 	"github.com/pullthrough/pullthrough/internal/namespaces"
+	"github.com/pullthrough/pullthrough/liveconfig"
 	"github.com/pullthrough/pullthrough/webhook"
 )
 
@@ -60,7 +61,7 @@ func startEnvConfig(t *testing.T, controllers bool, configPath string) *env {
 		ControllerManager: controllers,
 		WebhookConfigs:    []*admissionregistrationv1.MutatingWebhookConfiguration{shipped, injectorConfig()},
 	})
-	cfg, _, err := webhook.LoadInitial(configPath)
+	live, err := liveconfig.Load(configPath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,13 +72,16 @@ func startEnvConfig(t *testing.T, controllers bool, configPath string) *env {
 	}
 	host, port, certDir := c.WebhookServing()
 	server := ctrlwebhook.NewServer(ctrlwebhook.Options{Host: host, Port: port, CertDir: certDir})
-	state := webhook.NewState(cfg)
+	state, err := webhook.NewState(live)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for path, h := range webhook.Handlers(state, metrics, webhook.Limits{}) {
 		server.Register(string(path), h)
 	}
 	server.Register(injectPath, &admission.Webhook{Handler: admission.HandlerFunc(injectSidecar)})
 	ctx, cancel := context.WithCancel(context.Background())
-	if cfg.Config.SelectsByLabels() {
+	if live.Config().SelectsByLabels() {
 		// As the binary wires it: the namespace informer on the API server.
 		watch, err := namespaces.NewWatch(metadata.NewForConfigOrDie(c.Config()))
 		if err != nil {

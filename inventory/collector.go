@@ -6,9 +6,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/pullthrough/pullthrough/config"
+	"github.com/pullthrough/pullthrough/liveconfig"
 	"github.com/pullthrough/pullthrough/podspec"
 	"github.com/pullthrough/pullthrough/rewrite"
-	"github.com/pullthrough/pullthrough/webhook"
 	"github.com/pullthrough/pullthrough/wellknown"
 )
 
@@ -21,11 +21,11 @@ type Pods interface {
 	List() []any
 }
 
-// Collector is the gauge: at every scrape it judges the pods of Pods with
-// the routing State holds.
-type Collector struct {
-	pods  Pods
-	state *webhook.State
+// collector is the gauge: at every scrape it judges the pods of Pods with
+// the config in force in a liveconfig.Live.
+type collector struct {
+	pods Pods
+	live *liveconfig.Live
 
 	mu      sync.Mutex
 	config  *config.Config    // the config rw was built from
@@ -33,23 +33,23 @@ type Collector struct {
 	rwError error
 }
 
-var _ prometheus.Collector = (*Collector)(nil)
+var _ prometheus.Collector = (*collector)(nil)
 
-// NewCollector judges pods with the config in force in state.
-func NewCollector(pods Pods, state *webhook.State) *Collector {
-	return &Collector{pods: pods, state: state}
+// newCollector judges pods with the config in force in live.
+func newCollector(pods Pods, live *liveconfig.Live) *collector {
+	return &collector{pods: pods, live: live}
 }
 
 // Describe sends the gauge's one descriptor.
-func (c *Collector) Describe(ch chan<- *prometheus.Desc) { ch <- podImagesDesc }
+func (c *collector) Describe(ch chan<- *prometheus.Desc) { ch <- podImagesDesc }
 
 // Collect counts every cached pod's references by registry and outcome.
-func (c *Collector) Collect(ch chan<- prometheus.Metric) {
+func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	pods := c.pods.List()
 	if len(pods) == 0 {
 		return // no pods listed (yet): no series
 	}
-	cfg := c.state.Routing().Config
+	cfg := c.live.Config()
 	rw, err := c.rewriter(cfg)
 	if err != nil {
 		ch <- prometheus.NewInvalidMetric(podImagesDesc, err)
@@ -64,7 +64,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		}
 		changes := podspec.DecidePod(rw, &pod.Spec, podspec.OptedOut(pod.Labels, pod.Annotations), cfg.NamespaceExcluded(pod.Namespace))
 		for _, d := range changes {
-			counts[key{webhook.RegistryLabel(d.Result), string(d.Outcome)}]++
+			counts[key{d.RegistryLabel(), string(d.Outcome)}]++
 		}
 	}
 	for k, n := range counts {
@@ -73,7 +73,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 }
 
 // rewriter is the enforce-mode Rewriter of cfg, built once per config.
-func (c *Collector) rewriter(cfg *config.Config) (*rewrite.Rewriter, error) {
+func (c *collector) rewriter(cfg *config.Config) (*rewrite.Rewriter, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.config != cfg {

@@ -14,7 +14,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/cache"
 
-	"github.com/pullthrough/pullthrough/webhook"
+	"github.com/pullthrough/pullthrough/liveconfig"
 	"github.com/pullthrough/pullthrough/wellknown"
 )
 
@@ -53,13 +53,12 @@ publicRegistries: {add: [nvcr.io]}
 	if err := os.WriteFile(path, []byte(audit), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	routing, loaded, err := webhook.LoadInitial(path)
+	live, err := liveconfig.Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	state := webhook.NewState(routing)
 	reg := prometheus.NewPedanticRegistry()
-	reg.MustRegister(NewCollector(store, state))
+	reg.MustRegister(newCollector(store, live))
 	// Audit mode in the config changes nothing: the gauge judges as enforce.
 	want := map[string]float64{
 		"rewritten docker.io":      1,
@@ -74,11 +73,11 @@ publicRegistries: {add: [nvcr.io]}
 		t.Errorf("series:\n%v\nwant:\n%v", got, want)
 	}
 	// A reload, as the webhook's ConfigWatcher makes it, is seen by the next scrape.
-	metrics, err := webhook.NewMetrics(prometheus.NewRegistry())
+	metrics, err := liveconfig.NewMetrics(prometheus.NewRegistry())
 	if err != nil {
 		t.Fatal(err)
 	}
-	watcher := webhook.NewConfigWatcher(path, loaded, state, metrics, logr.Discard())
+	watcher := liveconfig.NewWatcher(live, metrics, logr.Discard())
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error)
 	go func() { done <- watcher.Start(ctx) }()

@@ -12,8 +12,10 @@
 //     10,000-pod cluster holds about 11 MB, where whole pods took 240 MB
 //     (BenchmarkInformerMemory).
 //   - Every scrape judges the cached pods through podspec.DecidePod with the
-//     config in force, in enforce mode (as `pullthrough report` does), so a
-//     config reload changes the next scrape and nothing drifts.
+//     config in force (liveconfig.Live), in enforce mode (as `pullthrough
+//     report` does), so a config reload changes the next scrape and nothing
+//     drifts. The package needs nothing of the webhook: its checks ahead of
+//     time (Prefill) are a function the caller gives.
 //   - Labels are bounded as pullthrough_images_total's: registry is the
 //     matched mirror source, the public-registry entry, or "other"; outcome
 //     is rewrite's closed set.

@@ -77,7 +77,7 @@ func TestInventory(t *testing.T) {
 		t.Fatal(err)
 	}
 	reg := prometheus.NewPedanticRegistry()
-	inv, err := New(cs, kit.State(t, "mirrors: [{source: docker.io, target: proxy.internal/hub}, {source: ghcr.io, target: proxy.internal/ghcr}]\n"), reg, logr.Discard())
+	inv, err := New(cs, kit.Live(t, "mirrors: [{source: docker.io, target: proxy.internal/hub}, {source: ghcr.io, target: proxy.internal/ghcr}]\n"), reg, logr.Discard())
 	if err != nil {
 		t.Fatal(err)
 	}

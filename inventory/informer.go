@@ -14,7 +14,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/cache"
 
-	"github.com/pullthrough/pullthrough/webhook"
+	"github.com/pullthrough/pullthrough/liveconfig"
 	"github.com/pullthrough/pullthrough/wellknown"
 )
 
@@ -33,17 +33,18 @@ var mayPull = fields.AndSelectors(
 type Inventory struct {
 	informer cache.SharedIndexInformer
 	log      logr.Logger
+	live     *liveconfig.Live
 	prefill  func(context.Context) // the checks ahead of time (Prefill), or nil
 }
 
-// New builds the informer on cs and registers the gauge, judged with state's
-// routing, and the watch-error counter on reg.
-func New(cs kubernetes.Interface, state *webhook.State, reg prometheus.Registerer, log logr.Logger) (*Inventory, error) {
+// New builds the informer on cs and registers the gauge, judged with live's
+// config in force, and the watch-error counter on reg.
+func New(cs kubernetes.Interface, live *liveconfig.Live, reg prometheus.Registerer, log logr.Logger) (*Inventory, error) {
 	informer := podInformer(cs)
 	if err := informer.SetTransform(Transform); err != nil {
 		return nil, fmt.Errorf("pod informer transform: %w", err)
 	}
-	watchErrors, err := RegisterMetrics(reg, informer.GetStore(), state)
+	watchErrors, err := RegisterMetrics(reg, informer.GetStore(), live)
 	if err != nil {
 		return nil, err
 	}
@@ -53,18 +54,18 @@ func New(cs kubernetes.Interface, state *webhook.State, reg prometheus.Registere
 	}); err != nil {
 		return nil, fmt.Errorf("pod informer error handler: %w", err)
 	}
-	return &Inventory{informer: informer, log: log}, nil
+	return &Inventory{informer: informer, live: live, log: log}, nil
 }
 
-// RegisterMetrics registers the gauge over pods, judged with state's
-// routing, and the watch-error counter it returns, on reg. New calls it;
+// RegisterMetrics registers the gauge over pods, judged with live's
+// config in force, and the watch-error counter it returns, on reg. New calls it;
 // hack/tools/promql calls it to check the chart's queries against these names.
-func RegisterMetrics(reg prometheus.Registerer, pods Pods, state *webhook.State) (prometheus.Counter, error) {
+func RegisterMetrics(reg prometheus.Registerer, pods Pods, live *liveconfig.Live) (prometheus.Counter, error) {
 	watchErrors := prometheus.NewCounter(prometheus.CounterOpts{
 		Name: wellknown.MetricPodImagesWatchErrors,
 		Help: "Failed lists and watches of the pod informer behind pullthrough_pod_images.",
 	})
-	for _, c := range []prometheus.Collector{NewCollector(pods, state), watchErrors} {
+	for _, c := range []prometheus.Collector{newCollector(pods, live), watchErrors} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("register %s: %w", wellknown.MetricPodImages, err)
 		}

@@ -6,9 +6,9 @@ import (
 
 	"k8s.io/client-go/tools/cache"
 
+	"github.com/pullthrough/pullthrough/liveconfig"
 	"github.com/pullthrough/pullthrough/podspec"
 	"github.com/pullthrough/pullthrough/rewrite"
-	"github.com/pullthrough/pullthrough/webhook"
 )
 
 // prefillQueue bounds the references waiting for a check ahead of time; past
@@ -20,15 +20,17 @@ const prefillQueue = 1024
 // added (the first list included): the reference each image is rewritten to,
 // and each image already on the proxy. The next replica of a Deployment, the
 // pod a Job or a DaemonSet makes again, then finds its verdict cached at
-// admission (servedCheck). m counts the checks as the webhook's own.
-func (i *Inventory) Prefill(state *webhook.State, m *webhook.Metrics) error {
+// admission (servedCheck). check is the webhook's own check of one
+// reference (webhook.State.Prefill), so that this package stands on the
+// config in force alone.
+func (i *Inventory) Prefill(check func(ctx context.Context, ref string)) error {
 	refs := make(chan string, prefillQueue)
 	_, err := i.informer.AddEventHandler(cache.ResourceEventHandlerFuncs{AddFunc: func(obj any) {
 		pod, ok := obj.(*cachedPod)
 		if !ok {
 			return
 		}
-		for _, ref := range proxyReferences(state, pod) {
+		for _, ref := range proxyReferences(i.live.Current(), pod) {
 			select {
 			case refs <- ref:
 			default: // full: dropped, asked at admission instead
@@ -44,7 +46,7 @@ func (i *Inventory) Prefill(state *webhook.State, m *webhook.Metrics) error {
 			case <-ctx.Done():
 				return
 			case ref := <-refs:
-				state.Prefill(ctx, m, ref)
+				check(ctx, ref)
 			}
 		}
 	}
@@ -53,8 +55,7 @@ func (i *Inventory) Prefill(state *webhook.State, m *webhook.Metrics) error {
 
 // proxyReferences are the references pod pulls, or would pull, from the
 // proxy under the config in force.
-func proxyReferences(state *webhook.State, pod *cachedPod) []string {
-	routing := state.Routing()
+func proxyReferences(routing *liveconfig.Snapshot, pod *cachedPod) []string {
 	cfg := routing.Config
 	var out []string
 	for _, c := range podspec.DecidePod(routing.Rewriter, &pod.Spec, podspec.OptedOut(pod.Labels, pod.Annotations), cfg.NamespaceExcluded(pod.Namespace)) {

@@ -38,7 +38,8 @@ func TestPrefill(t *testing.T) {
 	}))
 	defer proxy.Close()
 	host := strings.TrimPrefix(proxy.URL, "https://")
-	state := kit.ProxyState(t, proxy)
+	live := kit.ProxyLive(t, proxy)
+	state := kit.StateOf(t, live)
 	metrics, err := webhook.NewMetrics(prometheus.NewRegistry())
 	if err != nil {
 		t.Fatal(err)
@@ -47,11 +48,11 @@ func TestPrefill(t *testing.T) {
 	if _, err := cs.CoreV1().Pods("shop").Create(t.Context(), pod("shop", "web", nil, "library/web:1", host+"/library/migrated:1"), metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	inv, err := New(cs, state, prometheus.NewRegistry(), logr.Discard())
+	inv, err := New(cs, live, prometheus.NewRegistry(), logr.Discard())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := inv.Prefill(state, metrics); err != nil {
+	if err := inv.Prefill(func(ctx context.Context, ref string) { state.Prefill(ctx, metrics, ref) }); err != nil {
 		t.Fatal(err)
 	}
 	go func() { _ = inv.Start(t.Context()) }()

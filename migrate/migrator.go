@@ -18,7 +18,7 @@ import (
 // Defaults of Options, chosen to be gentle on a busy API server.
 const (
 	DefaultBatchSize = 50
-	DefaultPageSize  = 500
+	defaultPageSize  = 500
 )
 
 // Options narrow and pace a run. The zero value migrates every namespace and
@@ -41,7 +41,7 @@ type Options struct {
 	ServerDryRun bool
 	// Diff renders a unified diff of each planned object.
 	Diff bool
-	// PageSize is the limit of each list request; default DefaultPageSize.
+	// PageSize is the limit of each list request; default defaultPageSize.
 	PageSize int64
 	// Progress receives one line per batch; nil discards it.
 	Progress io.Writer
@@ -134,7 +134,7 @@ func (o *Options) validate() error {
 		return fmt.Errorf("pause %s: must not be negative", o.Pause)
 	}
 	if o.PageSize <= 0 {
-		o.PageSize = DefaultPageSize
+		o.PageSize = defaultPageSize
 	}
 	if o.Progress == nil {
 		o.Progress = io.Discard

@@ -7,7 +7,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/pullthrough/pullthrough/config"
 	"github.com/pullthrough/pullthrough/internal/namespaces"
@@ -37,8 +36,6 @@ func (l namespaceLabels) in(rw *rewrite.Rewriter, ns string) *rewrite.Rewriter {
 	return rw.In(ns, labels)
 }
 
-var namespacesGVR = schema.GroupVersionResource{Version: "v1", Resource: "namespaces"}
-
 // readNamespaceModes reads the wellknown.LabelMode (and all the labels, for
 // scoped mirrors) of the namespaces the run covers:
 // each -n namespace with a get (which a RoleBinding in that namespace
@@ -60,14 +57,14 @@ func (m *Migrator) readNamespaceModes(ctx context.Context) (namespaceModes, name
 		}
 	}
 	if len(m.opts.Namespaces) == 0 {
-		s := &source{origin: "namespaces", gvr: namespacesGVR, kind: "Namespace"}
+		s := &source{origin: "namespaces", gvr: namespaces.GVR, kind: "Namespace"}
 		if err := m.list(ctx, s, add); err != nil {
 			return nil, nil, nil, fmt.Errorf("read the %s label of the namespaces: %w", wellknown.LabelMode, err)
 		}
 		return modes, labels, warnings, nil
 	}
 	for _, ns := range m.opts.Namespaces {
-		u, err := m.client.Resource(namespacesGVR).Get(ctx, ns, metav1.GetOptions{})
+		u, err := m.client.Resource(namespaces.GVR).Get(ctx, ns, metav1.GetOptions{})
 		switch {
 		case apierrors.IsNotFound(err):
 			continue

@@ -26,7 +26,7 @@ func newAgent(t *testing.T) (*Agent, string) {
 // registries lists the directories of dir that hold a hosts.toml.
 func registries(t *testing.T, dir string) []string {
 	t.Helper()
-	matches, err := filepath.Glob(filepath.Join(dir, "*", FileName))
+	matches, err := filepath.Glob(filepath.Join(dir, "*", fileName))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,7 +43,7 @@ func registries(t *testing.T, dir string) []string {
 func TestAgentSteps(t *testing.T) {
 	t.Parallel()
 	a, _ := newAgent(t)
-	writeFile(t, filepath.Join(a.Dir, "registry.local", FileName), "server = \"https://registry.local\"\n")
+	writeFile(t, filepath.Join(a.Dir, "registry.local", fileName), "server = \"https://registry.local\"\n")
 	steps := []struct {
 		name   string
 		config string // written before the step; empty: delete the file
@@ -80,7 +80,7 @@ func TestAgentSteps(t *testing.T) {
 			t.Errorf("%s: last_sync_successful = %v", s.name, got)
 		}
 	}
-	if got := readFile(t, filepath.Join(a.Dir, "quay.io", FileName)); !owned([]byte(got)) || !strings.Contains(got, "/v2/q2") {
+	if got := readFile(t, filepath.Join(a.Dir, "quay.io", fileName)); !owned([]byte(got)) || !strings.Contains(got, "/v2/q2") {
 		t.Errorf("quay.io was not updated to the new target:\n%s", got)
 	}
 	// ghcr.io and quay.io; docker.io and its 3 aliases; quay.io again for its new target.

@@ -9,8 +9,8 @@ import (
 	"github.com/pullthrough/pullthrough/rewrite"
 )
 
-// FileName is the name containerd reads in each registry's directory.
-const FileName = "hosts.toml"
+// fileName is the name containerd reads in each registry's directory.
+const fileName = "hosts.toml"
 
 // dockerHubServer is the host that serves Docker Hub's registry API
 // (rewrite.DockerHub, the name containerd gives Docker Hub images):
@@ -26,7 +26,7 @@ type File struct {
 }
 
 // Path is the file's path relative to the certs.d directory.
-func (f File) Path() string { return path.Join(f.Registry, FileName) }
+func (f File) Path() string { return path.Join(f.Registry, fileName) }
 
 // Warning is a rule of the config that registry-level files cannot carry;
 // the caller must show it, because on the nodes that rule does not hold.

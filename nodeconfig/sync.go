@@ -59,7 +59,7 @@ func Cleanup(dir string) ([]string, error) {
 
 // syncFile writes one file unless it is already as wanted or foreign.
 func syncFile(dir string, f File) (written bool, err error) {
-	p := filepath.Join(dir, f.Registry, FileName)
+	p := filepath.Join(dir, f.Registry, fileName)
 	old, err := os.ReadFile(p)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -95,7 +95,7 @@ func removeUnwanted(dir string, wanted map[string]bool) ([]string, error) {
 		if !e.IsDir() || wanted[e.Name()] {
 			continue
 		}
-		p := filepath.Join(dir, e.Name(), FileName)
+		p := filepath.Join(dir, e.Name(), fileName)
 		mine, err := ownedFile(p)
 		if err != nil {
 			errs = append(errs, err)
@@ -107,7 +107,7 @@ func removeUnwanted(dir string, wanted map[string]bool) ([]string, error) {
 			errs = append(errs, fmt.Errorf("remove %s: %w", p, err))
 			continue
 		}
-		removed = append(removed, filepath.Join(e.Name(), FileName))
+		removed = append(removed, filepath.Join(e.Name(), fileName))
 		// Fails, as it should, when the directory holds other files (a CA).
 		if err := os.Remove(filepath.Join(dir, e.Name())); err != nil && !isNotEmpty(err) {
 			errs = append(errs, fmt.Errorf("remove %s: %w", filepath.Join(dir, e.Name()), err))

@@ -34,7 +34,7 @@ func ownedContent(s string) []byte { return []byte(Marker + "\n" + s) }
 func TestSync(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	foreign := filepath.Join(dir, "registry.local", FileName)
+	foreign := filepath.Join(dir, "registry.local", fileName)
 	writeFile(t, foreign, "server = \"https://registry.local\"\n")
 	caBeside := filepath.Join(dir, "quay.io", "ca.crt")
 	writeFile(t, caBeside, "a CA someone put there")

@@ -27,6 +27,21 @@ func (c Change) Key() string { return c.KeyPrefix + c.Name }
 // prefixed for every list but containers.
 func (c Change) Label() string { return c.LabelPrefix + c.Name }
 
+// registryOther is the registry label of an image that neither a mirror nor
+// the public-registry list names: the label never carries a raw,
+// user-supplied host, so it stays bounded.
+const registryOther = "other"
+
+// RegistryLabel is the bounded "registry" label of the decision, for every
+// series that carries one (the webhook's images, the pod-images gauge): the
+// mirror source, the public-registry entry, or "other".
+func (c Change) RegistryLabel() string {
+	if registry := c.Registry(); registry != "" {
+		return registry
+	}
+	return registryOther
+}
+
 // Describe names the entry in a sentence: `container "app"`, `volume "models"`.
 func (c Change) Describe() string { return c.Noun + " " + strconv.Quote(c.Name) }
 

@@ -26,6 +26,7 @@ import (
 
 	"github.com/pullthrough/pullthrough/config"
 	"github.com/pullthrough/pullthrough/internal/namespaces"
+	"github.com/pullthrough/pullthrough/liveconfig"
 	"github.com/pullthrough/pullthrough/webhook"
 )
 
@@ -139,7 +140,11 @@ func newWebhookEngine(t testing.TB, cfg *config.Config, path webhook.Path) *webh
 	off := false
 	unchecked := *cfg
 	unchecked.ServedCheck.Enabled = &off
-	routing, err := webhook.NewRouting(&unchecked)
+	live, err := liveconfig.New(&unchecked)
+	if err != nil {
+		t.Fatal(err)
+	}
+	state, err := webhook.NewState(live)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +152,7 @@ func newWebhookEngine(t testing.TB, cfg *config.Config, path webhook.Path) *webh
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &webhookEngine{handler: &webhook.PodHandler{State: webhook.NewState(routing), Metrics: metrics, Path: path}, labels: &sync.Map{}}
+	w := &webhookEngine{handler: &webhook.PodHandler{State: state, Metrics: metrics, Path: path}, labels: &sync.Map{}}
 	w.handler.State.SetNamespaceLabels(w)
 	return w
 }

@@ -7,7 +7,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
-	"github.com/pullthrough/pullthrough/webhook"
+	"github.com/pullthrough/pullthrough/liveconfig"
 )
 
 // failedPull is what the informer keeps of an Event: its key, the image and
@@ -58,10 +58,10 @@ func occurrences(e *corev1.Event) int32 {
 }
 
 // Counter is pullthrough_pull_failures_total: it counts the new occurrences
-// of the failed pulls of images under a mirror's target of the config state
+// of the failed pulls of images under a mirror's target of the config live
 // holds.
 type Counter struct {
-	state    *webhook.State
+	live     *liveconfig.Live
 	failures *prometheus.CounterVec
 }
 
@@ -77,7 +77,7 @@ func (c *Counter) observe(old, now *failedPull) {
 	if n <= 0 {
 		return
 	}
-	registry := c.state.Routing().Rewriter.SourceOf(now.Image)
+	registry := c.live.Current().Rewriter.SourceOf(now.Image)
 	if registry == "" {
 		return // not pulled through the proxy: not pullthrough's doing
 	}

@@ -9,13 +9,13 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/pullthrough/pullthrough/e2e/kit"
-	"github.com/pullthrough/pullthrough/webhook"
+	"github.com/pullthrough/pullthrough/liveconfig"
 )
 
-// testState routes docker.io to proxy.internal/hub and quay.io to quay-proxy.internal.
-func testState(t testing.TB) *webhook.State {
+// testLive routes docker.io to proxy.internal/hub and quay.io to quay-proxy.internal.
+func testLive(t testing.TB) *liveconfig.Live {
 	t.Helper()
-	return kit.State(t, "mirrors:\n  - {source: docker.io, target: proxy.internal/hub}\n  - {source: quay.io, target: quay-proxy.internal}\n")
+	return kit.Live(t, "mirrors:\n  - {source: docker.io, target: proxy.internal/hub}\n  - {source: quay.io, target: quay-proxy.internal}\n")
 }
 
 // event is a kubelet Failed event about a pod: a pull of image that failed
@@ -40,7 +40,7 @@ func kept(t *testing.T, e *corev1.Event) *failedPull {
 // labelled by their mirror's source.
 func TestCounter(t *testing.T) {
 	t.Parallel()
-	c, _, err := RegisterMetrics(prometheus.NewRegistry(), testState(t))
+	c, _, err := RegisterMetrics(prometheus.NewRegistry(), testLive(t))
 	if err != nil {
 		t.Fatal(err)
 	}

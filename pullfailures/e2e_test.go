@@ -44,7 +44,7 @@ func TestWatcher(t *testing.T) {
 	create(event("before", "proxy.internal/hub/library/old:1", "429 Too Many Requests", 4))
 
 	reg := prometheus.NewRegistry()
-	w, err := New(cs, testState(t), reg, logr.Discard())
+	w, err := New(cs, testLive(t), reg, logr.Discard())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,7 +12,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/cache"
 
-	"github.com/pullthrough/pullthrough/webhook"
+	"github.com/pullthrough/pullthrough/liveconfig"
 	"github.com/pullthrough/pullthrough/wellknown"
 )
 
@@ -29,9 +29,9 @@ type Watcher struct {
 }
 
 // New builds the informer on cs and registers the counter, judged with
-// state's routing, and the watch-error counter on reg.
-func New(cs kubernetes.Interface, state *webhook.State, reg prometheus.Registerer, log logr.Logger) (*Watcher, error) {
-	c, watchErrors, err := RegisterMetrics(reg, state)
+// live's config in force, and the watch-error counter on reg.
+func New(cs kubernetes.Interface, live *liveconfig.Live, reg prometheus.Registerer, log logr.Logger) (*Watcher, error) {
+	c, watchErrors, err := RegisterMetrics(reg, live)
 	if err != nil {
 		return nil, err
 	}
@@ -73,10 +73,10 @@ func (c *Counter) handler() cache.ResourceEventHandler {
 }
 
 // RegisterMetrics registers pullthrough_pull_failures_total, judged with
-// state's routing, and the watch-error counter on reg. New calls it;
+// live's config in force, and the watch-error counter on reg. New calls it;
 // hack/tools/promql and hack/docgen call it for the names.
-func RegisterMetrics(reg prometheus.Registerer, state *webhook.State) (*Counter, prometheus.Counter, error) {
-	c := &Counter{state: state, failures: prometheus.NewCounterVec(prometheus.CounterOpts{
+func RegisterMetrics(reg prometheus.Registerer, live *liveconfig.Live) (*Counter, prometheus.Counter, error) {
+	c := &Counter{live: live, failures: prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: wellknown.MetricPullFailures,
 		Help: "Failed pulls of images under a mirror's target (pointed at the proxy), from the kubelet's Failed events, by registry (the mirror's source) and reason (429, 401 for 401 or 403, 404, other).",
 	}, []string{"registry", "reason"})}

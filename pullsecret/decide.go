@@ -43,7 +43,7 @@ type Copy struct {
 
 // Decide returns what to do in a namespace: sourceHash is Hash of the source
 // ("" when there is none), held what the namespace holds (nil: nothing of
-// that name), qualifies whether its pods are rewritten (Qualifies).
+// that name), qualifies whether its pods are rewritten (see qualifies).
 func Decide(sourceHash string, held *Copy, qualifies bool) Action {
 	switch {
 	case held != nil && !held.Owned:
@@ -65,10 +65,10 @@ func Decide(sourceHash string, held *Copy, qualifies bool) Action {
 	}
 }
 
-// Qualifies reports whether the pods of the namespace named name, labelled
+// qualifies reports whether the pods of the namespace named name, labelled
 // labels, are rewritten under cfg, so that it needs the copy: enforce in
 // force, not excluded, not the source's namespace, not being deleted.
-func Qualifies(cfg *config.Config, source, name string, labels map[string]string, deleting bool) bool {
+func qualifies(cfg *config.Config, source, name string, labels map[string]string, deleting bool) bool {
 	if name == source || deleting || cfg.NamespaceExcluded(name) {
 		return false
 	}

@@ -71,8 +71,8 @@ func TestQualifies(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			if got := Qualifies(tt.cfg, "pullthrough-system", tt.ns, tt.labels, tt.deleting); got != tt.want {
-				t.Errorf("Qualifies = %v, want %v", got, tt.want)
+			if got := qualifies(tt.cfg, "pullthrough-system", tt.ns, tt.labels, tt.deleting); got != tt.want {
+				t.Errorf("qualifies = %v, want %v", got, tt.want)
 			}
 		})
 	}

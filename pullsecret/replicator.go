@@ -21,7 +21,7 @@ import (
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/util/workqueue"
 
-	"github.com/pullthrough/pullthrough/webhook"
+	"github.com/pullthrough/pullthrough/liveconfig"
 	"github.com/pullthrough/pullthrough/wellknown"
 )
 
@@ -55,7 +55,7 @@ type Replicator struct {
 	opts  Options
 	cs    kubernetes.Interface
 	index *Index
-	state *webhook.State
+	live  *liveconfig.Live
 	log   logr.Logger
 
 	source, namespaces cache.SharedIndexInformer
@@ -64,12 +64,12 @@ type Replicator struct {
 
 // NewReplicator builds a Replicator writing through cs, seeing its copies
 // through index and namespaces through index's client, judging them with
-// state's config in force, counting its writes in index's Metrics.
-func NewReplicator(opts Options, cs kubernetes.Interface, index *Index, state *webhook.State, log logr.Logger) (*Replicator, error) {
+// live's config in force, counting its writes in index's Metrics.
+func NewReplicator(opts Options, cs kubernetes.Interface, index *Index, live *liveconfig.Live, log logr.Logger) (*Replicator, error) {
 	if opts.Name == "" || opts.Source == "" {
 		return nil, errors.New("pull-secret replicator: the Secret's name and source namespace are required")
 	}
-	r := &Replicator{opts: opts, cs: cs, index: index, state: state, log: log,
+	r := &Replicator{opts: opts, cs: cs, index: index, live: live, log: log,
 		queue: workqueue.NewTypedRateLimitingQueueWithConfig(workqueue.DefaultTypedControllerRateLimiter[string](),
 			workqueue.TypedRateLimitingQueueConfig[string]{Name: "pull-secret"}),
 	}
@@ -203,13 +203,13 @@ func (r *Replicator) sync(ctx context.Context, ns string) (Action, error) {
 		source = obj.(*corev1.Secret)
 		sourceHash = Hash(source)
 	}
-	qualifies := false
+	qualified := false
 	if obj, found, err := r.namespaces.GetStore().GetByKey(ns); err == nil && found {
 		m := obj.(*metav1.PartialObjectMetadata)
-		qualifies = Qualifies(r.state.Routing().Config, r.opts.Source, ns, m.Labels, m.DeletionTimestamp != nil)
+		qualified = qualifies(r.live.Config(), r.opts.Source, ns, m.Labels, m.DeletionTimestamp != nil)
 	}
 	held := r.index.copyIn(ns, r.opts.Name, r.opts.Source)
-	action := Decide(sourceHash, held, qualifies)
+	action := Decide(sourceHash, held, qualified)
 	var err error
 	switch action {
 	case ActionCreate, ActionUpdate:

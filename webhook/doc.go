@@ -53,7 +53,12 @@
 //     check that fails gives no verdict and the image is rewritten. The
 //     handler still reads nothing from the cluster: the proxy's login is a
 //     mounted file, or the process's own ECR credentials (UseKeychain).
-//   - The Routing (a config.Config and the rewriters built from it) and
-//     proxy health are read per request from a State that a reload swaps
-//     whole; an invalid new config never replaces a valid one.
+//   - The Routing (liveconfig's Snapshot of the config in force and what the
+//     handler derives from it: the withholding rewriters, the proxy client,
+//     the served check) and proxy health are read per request from a State
+//     that follows a liveconfig.Live: each reloaded config's Routing is built
+//     before it is put in force and swapped whole, and a config whose
+//     Routing does not build is refused, so an invalid new config never
+//     replaces a valid one. Loading, watching and counting reloads are
+//     liveconfig's.
 package webhook

@@ -9,10 +9,14 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	admissionv1 "k8s.io/api/admission/v1"
+
+	"github.com/pullthrough/pullthrough/config"
+	"github.com/pullthrough/pullthrough/liveconfig"
 )
 
 // fixture is a handler pair on a fresh registry, as the binary wires them.
 type fixture struct {
+	live    *liveconfig.Live
 	state   *State
 	metrics *Metrics
 	reg     *prometheus.Registry
@@ -25,11 +29,14 @@ type fixture struct {
 
 func newFixture(t testing.TB, configPath string) *fixture {
 	t.Helper()
-	cfg, _, err := LoadInitial(configPath)
+	live, err := liveconfig.Load(configPath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{state: NewState(cfg), reg: prometheus.NewRegistry()}
+	f := &fixture{live: live, reg: prometheus.NewRegistry()}
+	if f.state, err = NewState(live); err != nil {
+		t.Fatal(err)
+	}
 	if f.metrics, err = NewMetrics(f.reg); err != nil {
 		t.Fatal(err)
 	}
@@ -57,4 +64,13 @@ func post(t testing.TB, h http.Handler, body []byte) *admissionv1.AdmissionRespo
 		t.Fatalf("answer is not an AdmissionReview with a response: %v: %s", err, rec.Body)
 	}
 	return review.Response
+}
+
+// newTestState is the State of cfg, given rather than loaded from a file.
+func newTestState(cfg *config.Config) (*State, error) {
+	live, err := liveconfig.New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return NewState(live)
 }

@@ -7,25 +7,18 @@ import (
 	admissionv1 "k8s.io/api/admission/v1"
 
 	"github.com/pullthrough/pullthrough/podspec"
-	"github.com/pullthrough/pullthrough/rewrite"
 	"github.com/pullthrough/pullthrough/wellknown"
 )
 
-// registryOther is the registry label of an image that neither a mirror nor
-// the public-registry list names: the label never carries a raw,
-// user-supplied host, so it stays bounded.
-const registryOther = "other"
-
-// Metrics are pullthrough's own series (prefix pullthrough_). They are
-// registered on a caller's registry: controller-runtime's in the binary, a
-// fresh one in each test.
+// Metrics are the webhook's own series (prefix pullthrough_): admission,
+// images, proxy health and the served check; the config reloads' are
+// liveconfig's. They are registered on a caller's registry:
+// controller-runtime's in the binary, a fresh one in each test.
 type Metrics struct {
 	images         *prometheus.CounterVec
 	requests       *prometheus.CounterVec
 	duration       *prometheus.HistogramVec
 	internalErrors prometheus.Counter
-	reloads        *prometheus.CounterVec
-	lastReloadOK   prometheus.Gauge
 	proxyUp        prometheus.Gauge
 	proxyChanges   *prometheus.CounterVec
 	proxyProbes    *prometheus.CounterVec
@@ -53,14 +46,6 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 			Name: wellknown.MetricAdmissionInternalError,
 			Help: "Requests allowed unchanged because of an internal error.",
 		}),
-		reloads: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: wellknown.MetricConfigReloads,
-			Help: "Config reloads by result (success, error).",
-		}, []string{"result"}),
-		lastReloadOK: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: wellknown.MetricConfigLastReloadOK,
-			Help: "1 if the last config load succeeded, 0 if the previous config is still serving.",
-		}),
 		proxyUp: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: wellknown.MetricProxyUp,
 			Help: "1 if the proxy is up (or no probe is configured), 0 once failureThreshold consecutive probes failed.",
@@ -82,12 +67,11 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 			Help: "Per-reference verdicts the served check keeps (at most servedCheck.maxEntries), expired ones included until looked up.",
 		}),
 	}
-	for _, c := range []prometheus.Collector{m.images, m.requests, m.duration, m.internalErrors, m.reloads, m.lastReloadOK, m.proxyUp, m.proxyChanges, m.proxyProbes, m.servedChecks, m.verdicts} {
+	for _, c := range []prometheus.Collector{m.images, m.requests, m.duration, m.internalErrors, m.proxyUp, m.proxyChanges, m.proxyProbes, m.servedChecks, m.verdicts} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}
 	}
-	m.lastReloadOK.Set(1)
 	m.proxyUp.Set(1)
 	// Every bounded series exists from the start at 0, so a rate() or an
 	// alert sees it before the first event, and the metrics reference
@@ -97,9 +81,6 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 		for _, r := range results {
 			m.requests.WithLabelValues(op, r)
 		}
-	}
-	for _, r := range []string{reloadSuccess, reloadError} {
-		m.reloads.WithLabelValues(r)
 	}
 	for _, to := range []string{proxyStateUp, proxyStateDown} {
 		m.proxyChanges.WithLabelValues(to)
@@ -120,34 +101,8 @@ func (m *Metrics) observeRequest(operation, result string, d time.Duration) {
 
 func (m *Metrics) countImages(changes []podspec.Change) {
 	for _, c := range changes {
-		m.images.WithLabelValues(RegistryLabel(c.Result), string(c.Outcome)).Inc()
+		m.images.WithLabelValues(c.RegistryLabel(), string(c.Outcome)).Inc()
 	}
-}
-
-// RegistryLabel is the bounded "registry" label of a decision, for every
-// series that carries one: the mirror source, the public-registry entry, or
-// "other".
-func RegistryLabel(r rewrite.Result) string {
-	if registry := r.Registry(); registry != "" {
-		return registry
-	}
-	return registryOther
-}
-
-// Reload results, the "result" label of pullthrough_config_reloads_total.
-const (
-	reloadSuccess = "success"
-	reloadError   = "error"
-)
-
-func (m *Metrics) observeReload(err error) {
-	if err != nil {
-		m.reloads.WithLabelValues(reloadError).Inc()
-		m.lastReloadOK.Set(0)
-		return
-	}
-	m.reloads.WithLabelValues(reloadSuccess).Inc()
-	m.lastReloadOK.Set(1)
 }
 
 func (m *Metrics) setProxyUp(up bool) {

@@ -93,7 +93,7 @@ func (p *ProxyProber) probe(ctx context.Context, r *Routing) error {
 // consecutive results against it is reached.
 func (p *ProxyProber) record(cfg *config.ProxyHealth, err error) {
 	p.Metrics.countProbe(err)
-	up := p.State.ProxyUp()
+	up := p.State.proxyIsUp()
 	if err == nil {
 		p.failures, p.successes = 0, p.successes+1
 		if !up && p.successes >= cfg.SuccessThreshold {
@@ -114,7 +114,7 @@ func (p *ProxyProber) record(cfg *config.ProxyHealth, err error) {
 
 // set stores the state, and logs and counts a change.
 func (p *ProxyProber) set(up bool, err error) {
-	if p.State.ProxyUp() != up {
+	if p.State.proxyIsUp() != up {
 		if up {
 			p.Log.Info("proxy is up; rewriting resumes")
 		} else {

@@ -104,8 +104,8 @@ func TestProxyHysteresis(t *testing.T) {
 				}
 				p.record(cfg, err)
 			}
-			if f.state.ProxyUp() != tt.up || testutil.ToFloat64(f.metrics.proxyUp) != map[bool]float64{true: 1, false: 0}[tt.up] {
-				t.Errorf("after %s: up = %v (gauge %v), want %v", tt.probes, f.state.ProxyUp(), testutil.ToFloat64(f.metrics.proxyUp), tt.up)
+			if f.state.proxyIsUp() != tt.up || testutil.ToFloat64(f.metrics.proxyUp) != map[bool]float64{true: 1, false: 0}[tt.up] {
+				t.Errorf("after %s: up = %v (gauge %v), want %v", tt.probes, f.state.proxyIsUp(), testutil.ToFloat64(f.metrics.proxyUp), tt.up)
 			}
 			down := testutil.ToFloat64(f.metrics.proxyChanges.WithLabelValues(proxyStateDown))
 			up := testutil.ToFloat64(f.metrics.proxyChanges.WithLabelValues(proxyStateUp))
@@ -154,7 +154,7 @@ func TestProxyCABundle(t *testing.T) {
 		})
 	}
 	missing := filepath.Join(dir, "missing.crt")
-	_, err := NewRouting(&config.Config{Mirrors: []rewrite.Mirror{{Source: "docker.io", Target: "p.example/x"}},
+	_, err := newTestState(&config.Config{Mirrors: []rewrite.Mirror{{Source: "docker.io", Target: "p.example/x"}},
 		ProxyHealth: &config.ProxyHealth{URL: proxy.URL, CABundle: missing}})
 	if err == nil || !strings.Contains(err.Error(), "proxyHealth.caBundle") || !strings.Contains(err.Error(), missing) {
 		t.Errorf("a missing CA bundle: err = %v, want one naming proxyHealth.caBundle and %s", err, missing)

@@ -103,7 +103,7 @@ func servedFixture(t testing.TB, p *servedProxy, settings string) *PodHandler {
 	if err != nil {
 		t.Fatal(err)
 	}
-	routing, err := NewRouting(cfg)
+	state, err := newTestState(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,7 +111,7 @@ func servedFixture(t testing.TB, p *servedProxy, settings string) *PodHandler {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &PodHandler{State: NewState(routing), Metrics: metrics, Path: PathMutate}
+	return &PodHandler{State: state, Metrics: metrics, Path: PathMutate}
 }
 
 // createPod is the CREATE request of a pod with one container per image.
@@ -261,8 +261,8 @@ func TestServedCheckMountedLogin(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := NewRouting(cfg); err == nil || !strings.Contains(err.Error(), "servedCheck.dockerConfig") {
-		t.Errorf("NewRouting with an unreadable docker config: %v, want an error naming servedCheck.dockerConfig", err)
+	if _, err := newTestState(cfg); err == nil || !strings.Contains(err.Error(), "servedCheck.dockerConfig") {
+		t.Errorf("NewState with an unreadable docker config: %v, want an error naming servedCheck.dockerConfig", err)
 	}
 }
 

@@ -8,12 +8,15 @@ import (
 	"github.com/google/go-containerregistry/pkg/authn"
 
 	"github.com/pullthrough/pullthrough/config"
+	"github.com/pullthrough/pullthrough/liveconfig"
 	"github.com/pullthrough/pullthrough/resolve"
 	"github.com/pullthrough/pullthrough/rewrite"
 )
 
-// Routing is one loaded config and the rewriters built from it once, rather
-// than on every request. It is never modified after it is stored.
+// Routing is the webhook's view of one config in force: the config and its
+// Rewriter (a liveconfig.Snapshot's) and what the handler derives from them
+// once, rather than on every request. It is never modified after it is
+// stored.
 type Routing struct {
 	// Config is the config as loaded; the handler reads its namespaces, mode
 	// and pull secrets, the prober its proxyHealth.
@@ -35,12 +38,10 @@ type Routing struct {
 	scoped, byLabels bool
 }
 
-// NewRouting builds the rewriters of a loaded config.
-func NewRouting(cfg *config.Config) (*Routing, error) {
-	rw, err := cfg.Rewriter()
-	if err != nil {
-		return nil, err
-	}
+// newRouting builds what the handler derives from a config in force: the
+// withholding rewriters, the proxy probes' client and the served check.
+func newRouting(s *liveconfig.Snapshot) (*Routing, error) {
+	cfg, rw := s.Config, s.Rewriter
 	r := &Routing{
 		Config:       cfg,
 		Rewriter:     rw,
@@ -57,6 +58,7 @@ func NewRouting(cfg *config.Config) (*Routing, error) {
 		}
 		r.ProxyClient = &http.Client{Transport: transport} // each probe has its own deadline
 	}
+	var err error
 	if r.served, err = newServedCheck(cfg); err != nil {
 		return nil, err
 	}
@@ -97,23 +99,44 @@ type PullSecrets interface {
 // imagePullSecrets. Call it before the first request.
 func (s *State) CheckPullSecrets(secrets PullSecrets) { s.secrets = secrets }
 
-// NewState starts with r and the proxy assumed up: a rewrite is only
-// withheld after a probe has seen the proxy fail.
-func NewState(r *Routing) *State {
+// NewState starts with the routing of live's config in force and the proxy
+// assumed up (a rewrite is only withheld after a probe has seen the proxy
+// fail), and follows live: each config the Watcher reloads is put in force
+// only if its routing builds (follow). An error is the config's: a CA
+// bundle or docker config that cannot be read.
+func NewState(live *liveconfig.Live) (*State, error) {
+	r, err := newRouting(live.Current())
+	if err != nil {
+		return nil, err
+	}
 	s := &State{verdicts: newVerdicts()}
 	s.routing.Store(r)
 	s.proxyUp.Store(true)
-	return s
+	live.Follow(s.follow)
+	return s, nil
+}
+
+// follow builds the routing of a config about to be put in force, and the
+// commit that puts it in force for the next request. A config whose routing
+// does not build is refused, and so is a first namespaceSelector in a
+// process that watches no namespaces: routing it as if every namespace were
+// unlabelled would send tenants' pods to the wrong target.
+func (s *State) follow(snap *liveconfig.Snapshot) (func(), error) {
+	if snap.Config.SelectsByLabels() && s.namespaces == nil {
+		return nil, errNoNamespaceWatch
+	}
+	r, err := newRouting(snap)
+	if err != nil {
+		return nil, err
+	}
+	return func() { s.routing.Store(r) }, nil
 }
 
 // Routing returns the routing in force.
 func (s *State) Routing() *Routing { return s.routing.Load() }
 
-// setRouting replaces the routing in force for the next request.
-func (s *State) setRouting(r *Routing) { s.routing.Store(r) }
-
-// ProxyUp reports the last probe's verdict.
-func (s *State) ProxyUp() bool { return s.proxyUp.Load() }
+// proxyIsUp reports the last probe's verdict.
+func (s *State) proxyIsUp() bool { return s.proxyUp.Load() }
 
 // setProxyUp records a probe's verdict.
 func (s *State) setProxyUp(up bool) { s.proxyUp.Store(up) }
@@ -128,7 +151,7 @@ func (s *State) rewriter(p Path, namespace string) (*Routing, *rewrite.Rewriter,
 	switch {
 	case mode == config.ModeAudit:
 		return r, r.audit, mode
-	case r.Config.FailOpen() && !s.ProxyUp():
+	case r.Config.FailOpen() && !s.proxyIsUp():
 		return r, r.unhealthy, mode
 	case len(missingPullSecrets(r.Config.ImagePullSecrets, namespace, s.secrets)) > 0:
 		return r, r.noPullSecret, mode

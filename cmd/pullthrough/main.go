@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/pullthrough/pullthrough/internal/process"
 )
 
 // Exit codes, the contract docs/architecture.md states.
@@ -64,13 +66,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	err := cmd.run(args[1:], stdout, stderr)
-	var u usageError
+	var (
+		u usageError
+		k *process.KubeconfigError
+	)
 	switch {
 	case err == nil:
 		return exitOK
 	case errors.Is(err, errHelp):
 		return exitOK
-	case errors.As(err, &u):
+	case errors.As(err, &u), errors.As(err, &k): // a kubeconfig is configuration
 		fmt.Fprintf(stderr, "pullthrough %s: %v\n", args[0], err)
 		return exitUsage
 	default:

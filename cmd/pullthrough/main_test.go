@@ -118,6 +118,9 @@ func TestRun(t *testing.T) {
 		{"report: no such context", []string{"report", "--config", cfg, "--kubeconfig", kubeconfig, "--context", "prod-ap"}, exitUsage, "", `--context "prod-ap": no such context`, ""},
 		{"report: no current context", []string{"report", "--config", cfg, "--kubeconfig", kubeconfig}, exitUsage, "", "no current context", ""},
 		{"report: missing kubeconfig", []string{"report", "--config", cfg, "--kubeconfig", filepath.Join(dir, "none")}, exitUsage, "", "kubeconfig:", ""},
+		// internal/process.Kube: an unusable kubeconfig is configuration, for every verb.
+		{"verify: missing kubeconfig", []string{"verify", "--config", cfg, "-n", "shop", "--kubeconfig", filepath.Join(dir, "none")}, exitUsage, "", "kubeconfig:", ""},
+		{"migrate: missing kubeconfig", []string{"migrate", "--config", cfg, "--kubeconfig", filepath.Join(dir, "none")}, exitUsage, "", "kubeconfig:", ""},
 		{"report: unreachable cluster", []string{"report", "--config", cfg, "--kubeconfig", kubeconfig, "--all-contexts", "-o", "json"}, exitFailed, "", "cluster prod-eu: list replicasets.apps across the cluster", `"error": "list replicasets.apps across the cluster`},
 		{"report: bad config", []string{"report", "--config", bad}, exitUsage, "", "mirrors[0].target", ""},
 		{"warm: no scope", []string{"warm", "--config", cfg}, exitUsage, "", "give exactly one of -f FILE, -n NS or --all-namespaces", ""},

@@ -12,9 +12,9 @@ import (
 	"syscall"
 	"time"
 
-	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/pullthrough/pullthrough/internal/process"
 	"github.com/pullthrough/pullthrough/migrate"
 	"github.com/pullthrough/pullthrough/resolve"
 	"github.com/pullthrough/pullthrough/wellknown"
@@ -44,14 +44,11 @@ func runMigrate(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	rc, err := restConfig(f.kubeconfig)
+	kube := process.Kubeconfig(f.kubeconfig)
+	kube.QPS, kube.Burst, kube.Timeout = float32(f.qps), f.burst, f.timeout
+	client, err := kube.Dynamic()
 	if err != nil {
-		return usageError{fmt.Errorf("kubeconfig: %w", err)}
-	}
-	rc.QPS, rc.Burst, rc.Timeout = float32(f.qps), f.burst, f.timeout
-	client, err := dynamic.NewForConfig(rc)
-	if err != nil {
-		return usageError{fmt.Errorf("kubeconfig: %w", err)}
+		return err
 	}
 	m, err := migrate.New(client, cfg, f.opts)
 	if err != nil {
@@ -62,8 +59,8 @@ func runMigrate(args []string, stdout, stderr io.Writer) error {
 	var verifier resolve.Verifier
 	var cs kubernetes.Interface
 	if f.verify {
-		if cs, err = kubernetes.NewForConfig(rc); err != nil {
-			return usageError{fmt.Errorf("kubeconfig: %w", err)}
+		if cs, err = kube.Typed(); err != nil {
+			return err
 		}
 		if verifier, err = newVerifier(ctx, cfg, f.verifyFlags, cs, stderr); err != nil {
 			return err

@@ -11,8 +11,8 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
-	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
+	"github.com/pullthrough/pullthrough/internal/process"
 	"github.com/pullthrough/pullthrough/nodeconfig"
 )
 
@@ -186,8 +186,7 @@ func printWarnings(stderr io.Writer, warnings []nodeconfig.Warning) {
 // checked once before anything starts, so a typo fails the pod at once
 // rather than only in its log.
 func runNodeAgent(f *nodeconfigFlags, stderr io.Writer) error {
-	log := zap.New(zap.UseFlagOptions(&f.zap), zap.WriteTo(stderr))
-	ctrl.SetLogger(log)
+	p := process.New(&f.zap, stderr, f.kubeconfig)
 	if !f.cleanup {
 		if _, err := loadConfig(f.config); err != nil {
 			return err
@@ -198,16 +197,16 @@ func runNodeAgent(f *nodeconfigFlags, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	metrics, err := nodeconfig.NewMetrics(ctrlmetrics.Registry, node, f.containerdConfig != "")
+	metrics, err := nodeconfig.NewMetrics(p.Registry, node, f.containerdConfig != "")
 	if err != nil {
 		return fmt.Errorf("register metrics: %w", err)
 	}
-	agent := &nodeconfig.Agent{ConfigPath: f.config, Dir: f.out, Cleanup: f.cleanup, Metrics: metrics, Log: log.WithName("nodeconfig"),
+	agent := &nodeconfig.Agent{ConfigPath: f.config, Dir: f.out, Cleanup: f.cleanup, Metrics: metrics, Log: p.Log.WithName("nodeconfig"),
 		Containerd: f.containerdConfig, ContainerdVersion: version, HostDir: f.hostDir}
-	runnables := []manager.Runnable{manager.RunnableFunc(func(ctx context.Context) error { return agent.Run(ctx, f.interval) })}
-	if runnables, err = withMetricsServer(runnables, f.serving, f.kubeconfig); err != nil {
+	p.Add(manager.RunnableFunc(func(ctx context.Context) error { return agent.Run(ctx, f.interval) }))
+	if err := p.ServeMetrics(f.serving.metricsAddr, f.serving.metricsSecure); err != nil {
 		return err
 	}
-	log.Info("starting the node agent", "version", version, "config", f.config, "dir", f.out, "cleanup", f.cleanup, "node", node)
-	return runAll(ctrl.SetupSignalHandler(), runnables)
+	p.Log.Info("starting the node agent", "version", version, "config", f.config, "dir", f.out, "cleanup", f.cleanup, "node", node)
+	return p.Run(ctrl.SetupSignalHandler())
 }

@@ -8,16 +8,14 @@ import (
 
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
-	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	"github.com/pullthrough/pullthrough/config"
+	"github.com/pullthrough/pullthrough/internal/process"
+	"github.com/pullthrough/pullthrough/liveconfig"
 	"github.com/pullthrough/pullthrough/policy"
-	"github.com/pullthrough/pullthrough/webhook"
 )
 
 // policyFlags are the flags of `pullthrough policy`.
@@ -102,13 +100,18 @@ func runPolicy(args []string, stdout, stderr io.Writer) error {
 		_, err = stdout.Write(out)
 		return err
 	}
-	dyn, cs, err := policyClients(f.kubeconfig)
+	kube := process.Kubeconfig(f.kubeconfig)
+	dyn, err := kube.Dynamic()
 	if err != nil {
 		return err
 	}
 	ctx := ctrl.SetupSignalHandler()
 	var owner *metav1.OwnerReference
 	if f.ownerClusterRole != "" {
+		cs, err := kube.Typed()
+		if err != nil {
+			return err
+		}
 		if owner, err = clusterRoleOwner(cs, f.ownerClusterRole)(ctx); err != nil {
 			return err
 		}
@@ -125,78 +128,65 @@ func runPolicy(args []string, stdout, stderr io.Writer) error {
 // engine: policy): it keeps the policies equal to the mounted config. It is
 // not on the admission path, so it runs one replica with no certificate.
 func watchPolicy(f *policyFlags, opts policy.Options, stderr io.Writer) error {
-	log := zap.New(zap.UseFlagOptions(&f.zap), zap.WriteTo(stderr))
-	ctrl.SetLogger(log)
-	// A config the policies cannot express is refused at start and on
-	// reload, where the policies in force keep acting.
+	p := process.New(&f.zap, stderr, f.kubeconfig)
+	if err := policyProcess(p, f, opts); err != nil {
+		return err
+	}
+	p.Log.Info("starting", "version", version, "config", f.config, "guard", opts.Guard)
+	return p.Run(ctrl.SetupSignalHandler())
+}
+
+// policyProcess adds to p the pieces of `policy --apply --watch`: the live
+// config, refused at start and on reload when the policies cannot express
+// it (the policies in force keep acting), the Applier, the pull secrets'
+// replicator, the opt-in informers and the listeners. Nothing of the
+// webhook: neither its series nor a proxy client.
+func policyProcess(p *process.Process, f *policyFlags, opts policy.Options) error {
 	check := func(cfg *config.Config) error {
 		if _, err := policy.Generate(cfg, opts); err != nil {
 			return fmt.Errorf("config %s: %w", f.config, err)
 		}
 		return nil
 	}
-	routing, loaded, err := webhook.LoadInitial(f.config)
+	live, err := liveconfig.Load(f.config)
 	if err == nil {
-		err = check(routing.Config)
+		err = check(live.Config())
 	}
 	if err != nil {
 		return usageError{err}
 	}
-	dyn, cs, err := policyClients(f.kubeconfig)
+	live.Follow(func(s *liveconfig.Snapshot) (func(), error) { return nil, check(s.Config) })
+	dyn, err := p.Kube.Dynamic()
 	if err != nil {
 		return err
 	}
-	state := webhook.NewState(routing)
-	metrics, err := webhook.NewMetrics(ctrlmetrics.Registry)
+	cs, err := p.Kube.Typed()
+	if err != nil {
+		return err
+	}
+	applyMetrics, err := policy.NewMetrics(p.Registry)
 	if err != nil {
 		return fmt.Errorf("register metrics: %w", err)
 	}
-	applyMetrics, err := policy.NewMetrics(ctrlmetrics.Registry)
-	if err != nil {
-		return fmt.Errorf("register metrics: %w", err)
+	if err := watchConfig(p, live); err != nil {
+		return err
 	}
-	watcher := webhook.NewConfigWatcher(f.config, loaded, state, metrics, log.WithName("config"))
-	watcher.Check = check
 	applier := &policy.Applier{
-		Client: dyn, Config: func() *config.Config { return state.Routing().Config }, Options: opts,
-		Resync: f.resync, RetryAfter: 5 * time.Second, Metrics: applyMetrics, Log: log.WithName("policy"),
+		Client: dyn, Config: live.Config, Options: opts,
+		Resync: f.resync, RetryAfter: 5 * time.Second, Metrics: applyMetrics, Log: p.Log.WithName("policy"),
 	}
 	if f.ownerClusterRole != "" {
 		applier.Owner = clusterRoleOwner(cs, f.ownerClusterRole)
 	}
-	ready := map[string]healthz.Checker{"applied": applier.Ready}
-	runnables, err := pullSecrets(f.pullSecrets, f.kubeconfig, state, ready, log)
-	if err != nil {
+	p.Ready["applied"] = applier.Ready
+	if _, err := pullSecrets(p, f.pullSecrets, live); err != nil {
 		return err
 	}
-	runnables = append(runnables, watcher, applier, probeServer(f.serving.probeAddr, ready))
-	watchers, err := informers(cs, f.podImages, f.pullFailures, state, nil, log)
-	if err != nil {
+	p.Add(applier, process.Probes(f.serving.probeAddr, p.Ready))
+	if err := informers(p, cs, f.podImages, f.pullFailures, live, nil); err != nil {
 		return err
 	}
-	if runnables, err = withMetricsServer(append(runnables, watchers...), f.serving, f.kubeconfig); err != nil {
-		return err
-	}
-	log.Info("starting", "version", version, "config", f.config, "guard", opts.Guard)
-	return runAll(ctrl.SetupSignalHandler(), runnables)
-}
-
-// policyClients are the clients of --kubeconfig: dynamic for the policies,
-// typed for the owner and the pod inventory.
-func policyClients(kubeconfig string) (dynamic.Interface, kubernetes.Interface, error) {
-	rc, err := restConfig(kubeconfig)
-	if err != nil {
-		return nil, nil, usageError{fmt.Errorf("kubeconfig: %w", err)}
-	}
-	dyn, err := dynamic.NewForConfig(rc)
-	if err != nil {
-		return nil, nil, usageError{fmt.Errorf("kubeconfig: %w", err)}
-	}
-	cs, err := kubernetes.NewForConfig(rc)
-	if err != nil {
-		return nil, nil, usageError{fmt.Errorf("kubeconfig: %w", err)}
-	}
-	return dyn, cs, nil
+	return p.ServeMetrics(f.serving.metricsAddr, f.serving.metricsSecure)
 }
 
 // clusterRoleOwner returns the owner reference of the named ClusterRole,

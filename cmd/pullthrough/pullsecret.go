@@ -3,19 +3,12 @@ package main
 import (
 	"context"
 	"flag"
-	"fmt"
 	"slices"
 	"time"
 
-	"github.com/go-logr/logr"
-	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/metadata"
-	"sigs.k8s.io/controller-runtime/pkg/healthz"
-	"sigs.k8s.io/controller-runtime/pkg/manager"
-	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
-
+	"github.com/pullthrough/pullthrough/internal/process"
+	"github.com/pullthrough/pullthrough/liveconfig"
 	"github.com/pullthrough/pullthrough/pullsecret"
-	"github.com/pullthrough/pullthrough/webhook"
 )
 
 // pullSecretFlags are the webhook's --check-pull-secrets and the replicator's
@@ -44,56 +37,50 @@ func (f pullSecretFlags) validate() error {
 	return nil
 }
 
-// pullSecrets wires --check-pull-secrets and --replicate-pull-secret: the
-// Index of the Secrets' names (the replica is ready once each is listed),
-// the check in state, and the replicator. Neither asked: nothing, and no
-// API server is needed.
-func pullSecrets(f pullSecretFlags, kubeconfig string, state *webhook.State, ready map[string]healthz.Checker, log logr.Logger) ([]manager.Runnable, error) {
+// pullSecrets adds --check-pull-secrets and --replicate-pull-secret to p:
+// the Index of the Secrets' names (the replica is ready once each is
+// listed), returned for the webhook's check, and the replicator. Neither
+// asked: nothing, and no API server is needed.
+func pullSecrets(p *process.Process, f pullSecretFlags, live *liveconfig.Live) (*pullsecret.Index, error) {
 	if !f.check && f.replicate == "" {
 		return nil, nil
 	}
-	rc, err := restConfig(kubeconfig)
-	if err != nil {
-		return nil, usageError{fmt.Errorf("kubeconfig: %w", err)}
-	}
 	// One write per namespace at start: client-go's default of 5 per second
 	// would take half an hour over 10,000 namespaces.
-	rc.QPS, rc.Burst = 20, 40
-	meta, err := metadata.NewForConfig(rc)
+	kube := *p.Kube
+	kube.QPS, kube.Burst = 20, 40
+	meta, err := kube.Metadata()
 	if err != nil {
-		return nil, usageError{fmt.Errorf("kubeconfig: %w", err)}
+		return nil, err
 	}
-	names := state.Routing().Config.ImagePullSecrets
+	names := live.Config().ImagePullSecrets
 	var watched []string
 	if f.check {
 		watched = slices.Clone(names)
 	}
 	if f.replicate != "" && !slices.Contains(names, f.replicate) {
-		log.Info("WARNING: --replicate-pull-secret names a Secret that the config's imagePullSecrets do not: the copies are not added to pods",
+		p.Log.Info("WARNING: --replicate-pull-secret names a Secret that the config's imagePullSecrets do not: the copies are not added to pods",
 			"name", f.replicate, "imagePullSecrets", names)
 	}
 	if f.replicate != "" && !slices.Contains(watched, f.replicate) {
 		watched = append(watched, f.replicate)
 	}
-	metrics, err := pullsecret.NewMetrics(ctrlmetrics.Registry)
+	metrics, err := pullsecret.NewMetrics(p.Registry)
 	if err != nil {
 		return nil, err
 	}
-	index, err := pullsecret.NewIndex(meta, metrics, log.WithName("pull-secrets"), watched...)
+	index, err := pullsecret.NewIndex(meta, metrics, p.Log.WithName("pull-secrets"), watched...)
 	if err != nil {
 		return nil, err
 	}
-	ready["pull-secrets"] = index.Ready
-	runnables := []manager.Runnable{index}
-	if f.check {
-		state.CheckPullSecrets(index)
-	}
+	p.Ready["pull-secrets"] = index.Ready
+	p.Add(index)
 	if f.replicate == "" {
-		return runnables, nil
+		return index, nil
 	}
-	cs, err := kubernetes.NewForConfig(rc)
+	cs, err := kube.Typed()
 	if err != nil {
-		return nil, usageError{fmt.Errorf("kubeconfig: %w", err)}
+		return nil, err
 	}
 	opts := pullsecret.Options{Name: f.replicate, Source: f.from}
 	if f.ownerCR != "" {
@@ -103,9 +90,10 @@ func pullSecrets(f pullSecretFlags, kubeconfig string, state *webhook.State, rea
 			return nil, err
 		}
 	}
-	r, err := pullsecret.NewReplicator(opts, cs, index, state, log.WithName("pull-secret-replicator"))
+	r, err := pullsecret.NewReplicator(opts, cs, index, live, p.Log.WithName("pull-secret-replicator"))
 	if err != nil {
 		return nil, err
 	}
-	return append(runnables, r), nil
+	p.Add(r)
+	return index, nil
 }

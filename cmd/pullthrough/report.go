@@ -13,12 +13,11 @@ import (
 	"time"
 
 	"golang.org/x/sync/errgroup"
-	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 
 	"github.com/pullthrough/pullthrough/fleet"
+	"github.com/pullthrough/pullthrough/internal/process"
 	"github.com/pullthrough/pullthrough/rewrite"
 )
 
@@ -99,18 +98,15 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 
 // reportCluster lists one context's pods and judges them.
 func reportCluster(ctx context.Context, kubeconfig *clientcmdapi.Config, name string, f *reportFlags, judge fleet.Judge) ([]fleet.Row, error) {
-	rc, err := clientcmd.NewNonInteractiveClientConfig(*kubeconfig, name, &clientcmd.ConfigOverrides{}, nil).ClientConfig()
+	kube := process.Context(kubeconfig, name)
+	kube.Timeout = f.timeout
+	cs, err := kube.Typed()
 	if err != nil {
-		return nil, fmt.Errorf("kubeconfig context %s: %w", name, err)
+		return nil, err
 	}
-	rc.Timeout = f.timeout
-	cs, err := kubernetes.NewForConfig(rc)
+	md, err := kube.Metadata()
 	if err != nil {
-		return nil, fmt.Errorf("kubeconfig context %s: %w", name, err)
-	}
-	md, err := metadata.NewForConfig(rc)
-	if err != nil {
-		return nil, fmt.Errorf("kubeconfig context %s: %w", name, err)
+		return nil, err
 	}
 	return fleet.Collect(ctx, fleet.Cluster{Name: name, Pods: cs, Metadata: md}, f.namespaces, judge)
 }

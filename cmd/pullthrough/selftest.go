@@ -9,6 +9,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/pullthrough/pullthrough/internal/process"
 	"github.com/pullthrough/pullthrough/selftest"
 )
 
@@ -60,9 +61,9 @@ func runSelftest(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return usageError{fmt.Errorf("-n: %w", err)}
 	}
-	rc, err := restConfig(f.kubeconfig)
+	rc, err := process.Kubeconfig(f.kubeconfig).Config()
 	if err != nil {
-		return usageError{fmt.Errorf("kubeconfig: %w", err)}
+		return err
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

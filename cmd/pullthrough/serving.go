@@ -1,26 +1,16 @@
 package main
 
 import (
-	"crypto/tls"
 	"flag"
 	"fmt"
 	"net"
-	"net/http"
-
-	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/rest"
-	"sigs.k8s.io/controller-runtime/pkg/manager"
-	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
-
-	"github.com/pullthrough/pullthrough/internal/metricsauth"
 )
 
 // servingFlags are the listeners every long-running verb shares (the
 // webhook, `policy --apply --watch`, the node agent): /metrics, optionally
 // authenticated, the health probes where the verb has them, and the one IP
 // they all bind to. Bound by bindServingFlags, checked by resolve, served by
-// withMetricsServer: one way for every process.
+// process.Process (ServeMetrics, Probes): one way for every process.
 type servingFlags struct {
 	metricsAddr   string
 	probeAddr     string // "" for a verb without health probes
@@ -77,64 +67,4 @@ func listenAddress(addr, ip string) (string, error) {
 		return addr, nil
 	}
 	return net.JoinHostPort(ip, port), nil
-}
-
-// serverTLS is the TLS of the webhook and the secure metrics servers. HTTP/2
-// stays off unless asked for: the HTTP/2 Rapid Reset and Stream Cancellation
-// CVEs (GHSA-qppj-fm5r-hxr3, GHSA-4374-p667-p6c8) are why kubebuilder
-// scaffolds disable it, and neither the API server nor Prometheus needs
-// more than HTTP/1.1.
-func serverTLS(enableHTTP2 bool) func(*tls.Config) {
-	return func(c *tls.Config) {
-		c.MinVersion = tls.VersionTLS12
-		if !enableHTTP2 {
-			c.NextProtos = []string{"http/1.1"}
-		}
-	}
-}
-
-// withMetricsServer adds the /metrics server of s to runnables, unless its
-// address is "0". A secure one serves HTTPS and asks the API server of
-// kubeconfig (see restConfig) about every scrape (reviewScrapes).
-func withMetricsServer(runnables []manager.Runnable, s servingFlags, kubeconfig string) ([]manager.Runnable, error) {
-	if s.metricsAddr == "0" {
-		return runnables, nil
-	}
-	opts := metricsserver.Options{BindAddress: s.metricsAddr}
-	var (
-		rc     *rest.Config
-		client *http.Client
-	)
-	if s.metricsSecure {
-		var err error
-		if rc, err = restConfig(kubeconfig); err != nil {
-			return nil, usageError{fmt.Errorf("--metrics-secure: kubeconfig: %w", err)}
-		}
-		if client, err = rest.HTTPClientFor(rc); err != nil {
-			return nil, usageError{fmt.Errorf("--metrics-secure: kubeconfig: %w", err)}
-		}
-		opts.SecureServing = true
-		opts.FilterProvider = reviewScrapes
-		opts.TLSOpts = []func(*tls.Config){serverTLS(false)}
-	}
-	ms, err := metricsserver.NewServer(opts, rc, client)
-	if err != nil {
-		return nil, fmt.Errorf("metrics server: %w", err)
-	}
-	return append(runnables, ms), nil
-}
-
-// reviewScrapes is the FilterProvider of a secure metrics server: each
-// request's token and grant reviewed by the API server (metricsauth says
-// why not controller-runtime's filters package).
-func reviewScrapes(rc *rest.Config, client *http.Client) (metricsserver.Filter, error) {
-	cs, err := kubernetes.NewForConfigAndClient(rc, client)
-	if err != nil {
-		return nil, fmt.Errorf("--metrics-secure: %w", err)
-	}
-	r, err := metricsauth.New(cs, ctrlmetrics.Registry)
-	if err != nil {
-		return nil, fmt.Errorf("--metrics-secure: register metrics: %w", err)
-	}
-	return r.Filter, nil
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/pullthrough/pullthrough/config"
 	"github.com/pullthrough/pullthrough/internal/namespaces"
+	"github.com/pullthrough/pullthrough/internal/process"
 	"github.com/pullthrough/pullthrough/internal/table"
 	"github.com/pullthrough/pullthrough/migrate"
 	"github.com/pullthrough/pullthrough/podspec"
@@ -56,7 +57,7 @@ func runVerify(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return usageError{err}
 	}
-	cs, err := clientset(kubeconfig)
+	cs, err := process.Kubeconfig(kubeconfig).Typed()
 	if err != nil {
 		return err
 	}

@@ -15,6 +15,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/pullthrough/pullthrough/config"
+	"github.com/pullthrough/pullthrough/internal/process"
 	"github.com/pullthrough/pullthrough/internal/table"
 	"github.com/pullthrough/pullthrough/migrate"
 	"github.com/pullthrough/pullthrough/podspec"
@@ -141,18 +142,15 @@ func warmFind(ctx context.Context, cfg *config.Config, f *warmFlags, stderr io.W
 
 // warmClients are the cluster's clients from --kubeconfig.
 func warmClients(f *warmFlags) (dynamic.Interface, kubernetes.Interface, error) {
-	rc, err := restConfig(f.kubeconfig)
+	kube := process.Kubeconfig(f.kubeconfig)
+	kube.Timeout = f.timeout
+	client, err := kube.Dynamic()
 	if err != nil {
-		return nil, nil, usageError{fmt.Errorf("kubeconfig: %w", err)}
+		return nil, nil, err
 	}
-	rc.Timeout = f.timeout
-	client, err := dynamic.NewForConfig(rc)
+	cs, err := kube.Typed()
 	if err != nil {
-		return nil, nil, usageError{fmt.Errorf("kubeconfig: %w", err)}
-	}
-	cs, err := kubernetes.NewForConfig(rc)
-	if err != nil {
-		return nil, nil, usageError{fmt.Errorf("kubeconfig: %w", err)}
+		return nil, nil, err
 	}
 	return client, cs, nil
 }

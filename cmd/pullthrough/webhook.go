@@ -3,32 +3,22 @@ package main
 import (
 	"context"
 	"crypto/tls"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"net/http"
 	"strings"
 	"time"
 
-	"github.com/go-logr/logr"
-	"golang.org/x/sync/errgroup"
-	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/metadata"
-	"k8s.io/client-go/rest"
-	"k8s.io/client-go/tools/clientcmd"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
-	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 	ctrlwebhook "sigs.k8s.io/controller-runtime/pkg/webhook"
 
 	"github.com/pullthrough/pullthrough/certs"
-	"github.com/pullthrough/pullthrough/internal/namespaces"
-	"github.com/pullthrough/pullthrough/inventory"
-	"github.com/pullthrough/pullthrough/pullfailures"
+	"github.com/pullthrough/pullthrough/internal/process"
+	"github.com/pullthrough/pullthrough/liveconfig"
 	"github.com/pullthrough/pullthrough/resolve/ecr"
 	"github.com/pullthrough/pullthrough/verdicts"
 	"github.com/pullthrough/pullthrough/webhook"
@@ -134,9 +124,12 @@ func runWebhook(args []string, _, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	log := zap.New(zap.UseFlagOptions(&f.zap), zap.WriteTo(stderr))
-	ctrl.SetLogger(log)
-	cfg, loaded, err := webhook.LoadInitial(f.config)
+	p := process.New(&f.zap, stderr, f.kubeconfig)
+	live, err := liveconfig.Load(f.config)
+	if err != nil {
+		return usageError{err}
+	}
+	state, err := webhook.NewState(live)
 	if err != nil {
 		return usageError{err}
 	}
@@ -144,128 +137,95 @@ func runWebhook(args []string, _, stderr io.Writer) error {
 		if _, err := certs.WriteSelfSigned(f.certDir, strings.Split(f.localHosts, ","), 365*24*time.Hour); err != nil {
 			return usageError{fmt.Errorf("--local-cert-hosts: %w", err)}
 		}
-		log.Info("wrote a development certificate", "certDir", f.certDir, "hosts", f.localHosts)
+		p.Log.Info("wrote a development certificate", "certDir", f.certDir, "hosts", f.localHosts)
 	}
-	state := webhook.NewState(cfg)
 	// The served check reaches an ECR proxy with the pod's AWS credentials
 	// (IRSA, Pod Identity), as the kubelet's credential provider does.
 	state.UseKeychain(ecr.Keychain(context.Background(), stderr))
-	metrics, err := webhook.NewMetrics(ctrlmetrics.Registry)
+	metrics, err := webhook.NewMetrics(p.Registry)
 	if err != nil {
 		return fmt.Errorf("register metrics: %w", err)
 	}
 	server := ctrlwebhook.NewServer(ctrlwebhook.Options{Host: f.serving.bindIP, Port: f.port, CertDir: f.certDir,
-		TLSOpts: []func(*tls.Config){serverTLS(f.enableHTTP2)}})
+		TLSOpts: []func(*tls.Config){process.ServerTLS(f.enableHTTP2)}})
 	drain := &webhook.Drain{Delay: f.shutdownDelay}
 	for path, h := range webhook.Handlers(state, metrics, f.limits) {
 		server.Register(string(path), drain.Wrap(h))
 	}
-	ready := map[string]healthz.Checker{}
-	runnables, err := pullSecrets(f.pullSecrets, f.kubeconfig, state, ready, log)
+	if err := webhookWatchers(p, f, live, state, metrics); err != nil {
+		return err
+	}
+	p.Add(&webhook.ProxyProber{State: state, Metrics: metrics, Log: p.Log.WithName("proxy")},
+		healthServer(f.serving.probeAddr, server, drain, p.Ready))
+	if err := p.ServeMetrics(f.serving.metricsAddr, f.serving.metricsSecure); err != nil {
+		return err
+	}
+	ctx := ctrl.SetupSignalHandler()
+	p.Log.Info("starting", "version", version, "config", f.config, "port", f.port, "certDir", f.certDir, "bindIP", f.serving.bindIP, "metricsSecure", f.serving.metricsSecure)
+	if examples := exampleTargets(live.Config().Mirrors); len(examples) > 0 {
+		p.Log.Info("WARNING: mirror targets are documented example hosts, from which no pull can succeed; set mirrors[].target to your proxy before enforcing",
+			"config", f.config, "targets", examples, "mode", live.Config().Mode)
+	}
+	serve := manager.RunnableFunc(func(ctx context.Context) error { return server.Start(drain.After(ctx)) })
+	if f.secret == "" {
+		p.Add(serve)
+		return p.Run(ctx)
+	}
+	return runSelfSigned(ctx, *f, p, serve)
+}
+
+// webhookWatchers adds what follows the config and the cluster: the reload
+// watcher, the pull secrets' index and replicator, the opt-in informers
+// (--pod-images, --pull-failures), the verdict record's watcher
+// (--verdict-record) and the namespace informer of a config that selects
+// namespaces by label, on clients of --kubeconfig made only when one is
+// asked for.
+func webhookWatchers(p *process.Process, f *webhookFlags, live *liveconfig.Live, state *webhook.State, metrics *webhook.Metrics) error {
+	if err := watchConfig(p, live); err != nil {
+		return err
+	}
+	index, err := pullSecrets(p, f.pullSecrets, live)
 	if err != nil {
 		return err
 	}
-	runnables = append(runnables,
-		webhook.NewConfigWatcher(f.config, loaded, state, metrics, log.WithName("config")),
-		&webhook.ProxyProber{State: state, Metrics: metrics, Log: log.WithName("proxy")},
-		healthServer(f.serving.probeAddr, server, drain, ready),
-	)
-	if runnables, err = withWatchers(runnables, f, state, metrics, log); err != nil {
-		return err
+	if f.pullSecrets.check {
+		state.CheckPullSecrets(index)
 	}
-	if cfg.Config.SelectsByLabels() {
-		watch, err := namespaceWatch(f.kubeconfig)
+	if live.Config().SelectsByLabels() {
+		watch, err := namespaceWatch(p.Kube)
 		if err != nil {
 			return err
 		}
 		state.SetNamespaceLabels(watch)
-		runnables = append(runnables, watch)
+		p.Add(watch)
 	}
-	if runnables, err = withMetricsServer(runnables, f.serving, f.kubeconfig); err != nil {
-		return err
-	}
-	ctx := ctrl.SetupSignalHandler()
-	log.Info("starting", "version", version, "config", f.config, "port", f.port, "certDir", f.certDir, "bindIP", f.serving.bindIP, "metricsSecure", f.serving.metricsSecure)
-	if examples := exampleTargets(cfg.Config.Mirrors); len(examples) > 0 {
-		log.Info("WARNING: mirror targets are documented example hosts, from which no pull can succeed; set mirrors[].target to your proxy before enforcing",
-			"config", f.config, "targets", examples, "mode", cfg.Config.Mode)
-	}
-	serve := manager.RunnableFunc(func(ctx context.Context) error { return server.Start(drain.After(ctx)) })
-	if f.secret == "" {
-		return runAll(ctx, append(runnables, serve))
-	}
-	return runSelfSigned(ctx, *f, runnables, serve)
-}
-
-// withWatchers adds the opt-in informers (--pod-images, --pull-failures) and
-// the verdict record's watcher (--verdict-record) to runnables, on a client of
-// --kubeconfig made only when one is asked for.
-func withWatchers(runnables []manager.Runnable, f *webhookFlags, state *webhook.State, metrics *webhook.Metrics, log logr.Logger) ([]manager.Runnable, error) {
 	if !f.podImages && !f.pullFailures && f.verdictRecord == "" {
-		return runnables, nil
+		return nil
 	}
-	cs, err := clientset(f.kubeconfig)
+	cs, err := p.Kube.Typed()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if f.verdictRecord != "" {
 		at, err := certs.ParseNamespacedName("verdict-record", f.verdictRecord)
 		if err != nil {
-			return nil, usageError{err}
+			return usageError{err}
 		}
-		w, err := verdicts.NewWatcher(cs, at.Namespace, at.Name, state, ctrlmetrics.Registry, log.WithName("verdicts"))
+		w, err := verdicts.NewWatcher(cs, at.Namespace, at.Name, state, p.Registry, p.Log.WithName("verdicts"))
 		if err != nil {
-			return nil, err
+			return err
 		}
-		runnables = append(runnables, w)
+		p.Add(w)
 	}
-	watchers, err := informers(cs, f.podImages, f.pullFailures, state, metrics, log)
-	return append(runnables, watchers...), err
+	// The pods the gauge sees fill the served check's verdicts ahead of time.
+	prefill := func(ctx context.Context, ref string) { state.Prefill(ctx, metrics, ref) }
+	return informers(p, cs, f.podImages, f.pullFailures, live, prefill)
 }
 
-// informers builds the opt-in informers of the webhook and of `policy
-// --watch` on cs: the pod-images gauge and the failed-pull counter. With
-// prefill (the webhook's metrics; nil for the policy engine, which follows no
-// verdicts), the pods the gauge sees fill the served check's verdicts ahead of
-// time.
-func informers(cs kubernetes.Interface, podImages, pullFailures bool, state *webhook.State, prefill *webhook.Metrics, log logr.Logger) ([]manager.Runnable, error) {
-	var runnables []manager.Runnable
-	if podImages {
-		inv, err := inventory.New(cs, state, ctrlmetrics.Registry, log.WithName("inventory"))
-		if err != nil {
-			return nil, err
-		}
-		if prefill != nil {
-			if err := inv.Prefill(state, prefill); err != nil {
-				return nil, err
-			}
-		}
-		runnables = append(runnables, inv)
-	}
-	if pullFailures {
-		w, err := pullfailures.New(cs, state, ctrlmetrics.Registry, log.WithName("pull-failures"))
-		if err != nil {
-			return nil, err
-		}
-		runnables = append(runnables, w)
-	}
-	return runnables, nil
-}
-
-// runAll runs the pieces of a standalone webhook, which needs no API server,
-// until ctx ends or one of them fails; each shuts down gracefully on ctx.
-func runAll(ctx context.Context, runnables []manager.Runnable) error {
-	g, ctx := errgroup.WithContext(ctx)
-	for _, r := range runnables {
-		g.Go(func() error { return r.Start(ctx) })
-	}
-	return g.Wait()
-}
-
-// runSelfSigned runs the same pieces under a manager that also keeps the
+// runSelfSigned runs p's pieces under a manager that also keeps the
 // self-signed certificate; the webhook server starts once its certificate
 // is on disk, as controller-runtime's server cannot start without one.
-func runSelfSigned(ctx context.Context, f webhookFlags, runnables []manager.Runnable, server manager.Runnable) error {
+func runSelfSigned(ctx context.Context, f webhookFlags, p *process.Process, server manager.Runnable) error {
 	secret, err := certs.ParseNamespacedName(certs.FlagSecret, f.secret)
 	if err != nil {
 		return usageError{err}
@@ -282,11 +242,11 @@ func runSelfSigned(ctx context.Context, f webhookFlags, runnables []manager.Runn
 	if err := opts.Validate(); err != nil {
 		return usageError{err}
 	}
-	restConfig, err := restConfig(f.kubeconfig)
+	rc, err := p.Kube.Config()
 	if err != nil {
-		return usageError{err}
+		return err
 	}
-	mgr, err := ctrl.NewManager(restConfig, ctrl.Options{
+	mgr, err := ctrl.NewManager(rc, ctrl.Options{
 		Metrics:                metricsserver.Options{BindAddress: "0"}, // served by our own runnable
 		HealthProbeBindAddress: "0",
 	})
@@ -297,7 +257,7 @@ func runSelfSigned(ctx context.Context, f webhookFlags, runnables []manager.Runn
 	if err != nil {
 		return fmt.Errorf("self-signed certificates: %w", err)
 	}
-	runnables = append(runnables, manager.RunnableFunc(func(ctx context.Context) error {
+	p.Add(manager.RunnableFunc(func(ctx context.Context) error {
 		select {
 		case <-ready:
 			return server.Start(ctx)
@@ -305,48 +265,12 @@ func runSelfSigned(ctx context.Context, f webhookFlags, runnables []manager.Runn
 			return nil
 		}
 	}))
-	for _, r := range runnables {
+	for _, r := range p.Runnables {
 		if err := mgr.Add(r); err != nil {
 			return fmt.Errorf("add to manager: %w", err)
 		}
 	}
 	return mgr.Start(ctx)
-}
-
-// namespaceWatch is the namespace informer of --kubeconfig (see
-// restConfig) that a config with a namespaceSelector routes by.
-func namespaceWatch(kubeconfig string) (*namespaces.Watch, error) {
-	rc, err := restConfig(kubeconfig)
-	if err != nil {
-		return nil, fmt.Errorf("the config selects namespaces by label, which needs the API server: %w", err)
-	}
-	client, err := metadata.NewForConfig(rc)
-	if err != nil {
-		return nil, fmt.Errorf("metadata client: %w", err)
-	}
-	return namespaces.NewWatch(client)
-}
-
-// clientset is the typed client of --kubeconfig (see restConfig); a
-// kubeconfig that cannot be used is a usage error.
-func clientset(kubeconfig string) (kubernetes.Interface, error) {
-	rc, err := restConfig(kubeconfig)
-	if err != nil {
-		return nil, usageError{fmt.Errorf("kubeconfig: %w", err)}
-	}
-	cs, err := kubernetes.NewForConfig(rc)
-	if err != nil {
-		return nil, usageError{fmt.Errorf("kubeconfig: %w", err)}
-	}
-	return cs, nil
-}
-
-// restConfig loads --kubeconfig, or in-cluster config / $KUBECONFIG.
-func restConfig(path string) (*rest.Config, error) {
-	if path != "" {
-		return clientcmd.BuildConfigFromFlags("", path)
-	}
-	return ctrl.GetConfig()
 }
 
 // healthServer serves /healthz (the process runs) and /readyz (the webhook
@@ -357,29 +281,6 @@ func restConfig(path string) (*rest.Config, error) {
 // needs no check of its own.
 func healthServer(addr string, server ctrlwebhook.Server, drain *webhook.Drain, ready map[string]healthz.Checker) manager.Runnable {
 	ready["webhook"], ready["draining"] = server.StartedChecker(), drain.Ready
-	probes := probeServer(addr, ready)
+	probes := process.Probes(addr, ready)
 	return manager.RunnableFunc(func(ctx context.Context) error { return probes.Start(drain.After(ctx)) })
-}
-
-// probeServer serves /healthz (the process runs) and /readyz (every check
-// in ready passes) on addr until ctx ends.
-func probeServer(addr string, ready map[string]healthz.Checker) manager.Runnable {
-	return manager.RunnableFunc(func(ctx context.Context) error {
-		mux := http.NewServeMux()
-		mux.Handle("/healthz", http.StripPrefix("/healthz", &healthz.Handler{Checks: map[string]healthz.Checker{"ping": healthz.Ping}}))
-		mux.Handle("/readyz", http.StripPrefix("/readyz", &healthz.Handler{Checks: ready}))
-		srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-		go func() {
-			<-ctx.Done()
-			shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			if err := srv.Shutdown(shutdown); err != nil {
-				ctrl.Log.WithName("health").Error(err, "shutting down the health probes")
-			}
-		}()
-		if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			return fmt.Errorf("health probes on %s: %w", addr, err)
-		}
-		return nil
-	})
 }

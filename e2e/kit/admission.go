@@ -17,37 +17,61 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	"github.com/pullthrough/pullthrough/config"
+	"github.com/pullthrough/pullthrough/liveconfig"
 	"github.com/pullthrough/pullthrough/webhook"
 )
 
-// State is the webhook's State for the config in yaml, as the binary builds
-// it from its file, for tests that run a PodHandler, an informer or a watcher
-// in process.
-func State(t testing.TB, yaml string) *webhook.State {
+// Live is the live configuration of the config in yaml, as the binary loads
+// it from its file, for tests that run an informer or a watcher in process.
+func Live(t testing.TB, yaml string) *liveconfig.Live {
 	t.Helper()
 	cfg, err := config.Parse([]byte(yaml))
 	if err != nil {
 		t.Fatal(err)
 	}
-	routing, err := webhook.NewRouting(cfg)
+	live, err := liveconfig.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return webhook.NewState(routing)
+	return live
 }
 
-// ProxyState is a State that routes docker.io to proxy (an
+// State is the webhook's State on Live(t, yaml), for tests that run a
+// PodHandler in process.
+func State(t testing.TB, yaml string) *webhook.State {
+	t.Helper()
+	return StateOf(t, Live(t, yaml))
+}
+
+// StateOf is the webhook's State following live, for tests that run a
+// PodHandler beside an informer on the same live configuration.
+func StateOf(t testing.TB, live *liveconfig.Live) *webhook.State {
+	t.Helper()
+	state, err := webhook.NewState(live)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return state
+}
+
+// ProxyLive is a live configuration that routes docker.io to proxy (an
 // httptest.NewTLSServer standing in for the pull-through proxy) with the
 // served check on and trusting proxy's certificate. A not-served verdict
 // holds an hour, so that none written by a test expires during a slow run.
-func ProxyState(t testing.TB, proxy *httptest.Server) *webhook.State {
+func ProxyLive(t testing.TB, proxy *httptest.Server) *liveconfig.Live {
 	t.Helper()
 	ca := filepath.Join(t.TempDir(), "ca.crt")
 	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: proxy.Certificate().Raw}), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	host := strings.TrimPrefix(proxy.URL, "https://")
-	return State(t, fmt.Sprintf("mirrors: [{source: docker.io, target: %q}]\nservedCheck: {caBundle: %q, notServedTTL: 1h}\n", host, ca))
+	return Live(t, fmt.Sprintf("mirrors: [{source: docker.io, target: %q}]\nservedCheck: {caBundle: %q, notServedTTL: 1h}\n", host, ca))
+}
+
+// ProxyState is the webhook's State on ProxyLive(t, proxy).
+func ProxyState(t testing.TB, proxy *httptest.Server) *webhook.State {
+	t.Helper()
+	return StateOf(t, ProxyLive(t, proxy))
 }
 
 // PodRequest is the admission request of the CREATE of pod p in namespace ns

@@ -44,6 +44,7 @@ import (
 	"github.com/pullthrough/pullthrough/certs"
 	"github.com/pullthrough/pullthrough/e2e/cluster"
 	"github.com/pullthrough/pullthrough/internal/baseline"
+	"github.com/pullthrough/pullthrough/liveconfig"
 	"github.com/pullthrough/pullthrough/webhook"
 )
 
@@ -119,7 +120,11 @@ func serve(args []string) error {
 	case "floor":
 		server.Register(path, baseline.Floor())
 	case "pullthrough":
-		cfg, _, err := webhook.LoadInitial(*cfgPath)
+		live, err := liveconfig.Load(*cfgPath)
+		if err != nil {
+			return err
+		}
+		state, err := webhook.NewState(live)
 		if err != nil {
 			return err
 		}
@@ -127,7 +132,7 @@ func serve(args []string) error {
 		if err != nil {
 			return err
 		}
-		server.Register(path, webhook.Handlers(webhook.NewState(cfg), metrics, webhook.Limits{})[webhook.PathMutate])
+		server.Register(path, webhook.Handlers(state, metrics, webhook.Limits{})[webhook.PathMutate])
 	default:
 		return fmt.Errorf("-server %q: want baseline, floor or pullthrough", *which)
 	}

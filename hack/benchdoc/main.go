@@ -29,6 +29,7 @@ import (
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/pullthrough/pullthrough/internal/baseline"
+	"github.com/pullthrough/pullthrough/liveconfig"
 	"github.com/pullthrough/pullthrough/webhook"
 )
 
@@ -65,7 +66,11 @@ func run(rounds int, benchtime time.Duration, out, cpuprofile string) error {
 	if err := flag.Set("test.benchtime", benchtime.String()); err != nil {
 		return err
 	}
-	cfg, _, err := webhook.LoadInitial(filepath.Join(dir, "config.yaml"))
+	live, err := liveconfig.Load(filepath.Join(dir, "config.yaml"))
+	if err != nil {
+		return err
+	}
+	state, err := webhook.NewState(live)
 	if err != nil {
 		return err
 	}
@@ -73,7 +78,7 @@ func run(rounds int, benchtime time.Duration, out, cpuprofile string) error {
 	if err != nil {
 		return err
 	}
-	pullthrough := webhook.Handlers(webhook.NewState(cfg), metrics, webhook.Limits{})[webhook.PathMutate]
+	pullthrough := webhook.Handlers(state, metrics, webhook.Limits{})[webhook.PathMutate]
 	baseline := baseline.Handler()
 	if cpuprofile != "" {
 		f, err := os.Create(cpuprofile)

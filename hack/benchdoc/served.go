@@ -13,6 +13,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/pullthrough/pullthrough/liveconfig"
 	"github.com/pullthrough/pullthrough/webhook"
 )
 
@@ -64,7 +65,11 @@ func servedSection(b *strings.Builder, rounds int) error {
 		if err := os.WriteFile(path, []byte(text+setting+"\n"), 0o600); err != nil {
 			return err
 		}
-		cfg, _, err := webhook.LoadInitial(path)
+		live, err := liveconfig.Load(path)
+		if err != nil {
+			return fmt.Errorf("%s: %w", v.name, err)
+		}
+		state, err := webhook.NewState(live)
 		if err != nil {
 			return fmt.Errorf("%s: %w", v.name, err)
 		}
@@ -72,7 +77,7 @@ func servedSection(b *strings.Builder, rounds int) error {
 		if err != nil {
 			return err
 		}
-		handlers[i] = webhook.Handlers(webhook.NewState(cfg), metrics, webhook.Limits{})[webhook.PathMutate]
+		handlers[i] = webhook.Handlers(state, metrics, webhook.Limits{})[webhook.PathMutate]
 	}
 	fmt.Fprintf(b, "\n%s\n\n`go run ./hack/benchdoc`: the webhook with `servedCheck` against the same webhook without it (today's), measured\nalternately in the same run (%d rounds), the proxy a loopback TLS registry that serves every reference: **warm**, every\nverdict cached (a map lookup per image); **cold**, `servedTTL: 1ns`, so every rewritten reference of every request is\nasked of the proxy (one manifest HEAD each, all of a pod's at once, over a kept-alive connection).\n\n", servedHeading, rounds)
 	fmt.Fprintf(b, "| fixture | today time/op | warm time/op | cold time/op | warm / today (min–max) | cold / today (min–max) |\n|---|---|---|---|---|---|\n")

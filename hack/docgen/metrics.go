@@ -13,6 +13,7 @@ import (
 
 	"github.com/pullthrough/pullthrough/internal/metricsauth"
 	"github.com/pullthrough/pullthrough/inventory"
+	"github.com/pullthrough/pullthrough/liveconfig"
 	"github.com/pullthrough/pullthrough/nodeconfig"
 	"github.com/pullthrough/pullthrough/policy"
 	"github.com/pullthrough/pullthrough/pullfailures"
@@ -30,6 +31,10 @@ type metricSet struct {
 
 var metricSets = []metricSet{
 	{"pullthrough webhook", func(r prometheus.Registerer) error { _, err := webhook.NewMetrics(r); return err }},
+	{"pullthrough webhook and pullthrough policy --watch: the live config", func(r prometheus.Registerer) error {
+		_, err := liveconfig.NewMetrics(r)
+		return err
+	}},
 	{"pullthrough webhook --pod-images (chart: metrics.podImages)", func(r prometheus.Registerer) error {
 		_, err := inventory.RegisterMetrics(r, cache.NewStore(cache.MetaNamespaceKeyFunc), nil)
 		return err
@@ -50,7 +55,7 @@ var metricSets = []metricSet{
 		_, err := nodeconfig.NewMetrics(r, "NODE", true)
 		return err
 	}},
-	{"pullthrough policy --watch (chart: engine: policy; it also serves the webhook's series, of which only the config reloads move)", func(r prometheus.Registerer) error {
+	{"pullthrough policy --watch (chart: engine: policy)", func(r prometheus.Registerer) error {
 		_, err := policy.NewMetrics(r)
 		return err
 	}},
@@ -93,7 +98,7 @@ func outcomeNames() []string {
 // renderMetrics registers each process's collectors on a fresh registry and
 // documents every series: name, type, labels with their values, and help.
 func renderMetrics(string) ([]byte, error) {
-	b := header("Metrics reference", "the collectors the binary registers (webhook.NewMetrics, nodeconfig.NewMetrics)")
+	b := header("Metrics reference", "the collectors the binary registers (webhook.NewMetrics, liveconfig.NewMetrics, nodeconfig.NewMetrics)")
 	b.WriteString("Every label is bounded: its values are listed below, and none carries a raw host or name from a request.\n" +
 		"The webhook serves `/metrics` on `--metrics-bind-address` (chart: `webhook.ports.metrics`, 8080), beside\n" +
 		"controller-runtime's own `controller_runtime_webhook_*` series and the Go and process collectors;\n" +

@@ -24,10 +24,10 @@ import (
 // GVR is the namespaces resource.
 var GVR = schema.GroupVersionResource{Version: "v1", Resource: "namespaces"}
 
-// GetTimeout bounds the GET of a namespace the informer has not seen yet
+// getTimeout bounds the GET of a namespace the informer has not seen yet
 // (created a moment before its first pod): well inside the webhook's
 // 5-second admission timeout.
-const GetTimeout = time.Second
+const getTimeout = time.Second
 
 // Watch keeps every namespace's labels in an informer's cache.
 type Watch struct {
@@ -62,7 +62,7 @@ func (w *Watch) Start(ctx context.Context) error {
 }
 
 // Labels returns the labels of namespace name: from the cache, or else with
-// one GET bounded by GetTimeout. They always hold
+// one GET bounded by getTimeout. They always hold
 // kubernetes.io/metadata.name, as the API server sets it.
 func (w *Watch) Labels(ctx context.Context, name string) (map[string]string, error) {
 	if obj, ok, err := w.informer.GetStore().GetByKey(name); err == nil && ok {
@@ -70,7 +70,7 @@ func (w *Watch) Labels(ctx context.Context, name string) (map[string]string, err
 			return LabelsOf(name, m.Labels), nil
 		}
 	}
-	ctx, cancel := context.WithTimeout(ctx, GetTimeout)
+	ctx, cancel := context.WithTimeout(ctx, getTimeout)
 	defer cancel()
 	m, err := w.client.Resource(GVR).Get(ctx, name, metav1.GetOptions{})
 	if err != nil {

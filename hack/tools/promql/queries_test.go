@@ -15,6 +15,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/pullthrough/pullthrough/inventory"
+	"github.com/pullthrough/pullthrough/liveconfig"
 	"github.com/pullthrough/pullthrough/policy"
 	"github.com/pullthrough/pullthrough/pullfailures"
 	"github.com/pullthrough/pullthrough/webhook"
@@ -177,6 +178,9 @@ func exportedMetrics(t *testing.T) []string {
 	t.Helper()
 	rec := &recorder{}
 	if _, err := webhook.NewMetrics(rec); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := liveconfig.NewMetrics(rec); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := inventory.RegisterMetrics(rec, nil, nil); err != nil {
