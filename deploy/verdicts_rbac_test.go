@@ -83,11 +83,7 @@ func TestVerdictRecordRBAC(t *testing.T) {
 		}
 		return nil
 	})
-	metrics, err := webhook.NewMetrics(prometheus.NewRegistry())
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := &webhook.PodHandler{State: state, Metrics: metrics, Path: webhook.PathMutate}
+	h := kit.Handler(t, state, webhook.PathMutate)
 	if resp := h.Handle(ctx, kit.PodRequest(t, "shop", "library/app:1")); len(resp.Patches) == 0 || asked.Load() != 0 {
 		t.Errorf("the webhook left library/app:1 as written (%d patches) or asked the proxy (%d times): the record's served verdict did not reach it", len(resp.Patches), asked.Load())
 	}

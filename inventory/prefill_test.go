@@ -40,10 +40,7 @@ func TestPrefill(t *testing.T) {
 	host := strings.TrimPrefix(proxy.URL, "https://")
 	live := kit.ProxyLive(t, proxy)
 	state := kit.StateOf(t, live)
-	metrics, err := webhook.NewMetrics(prometheus.NewRegistry())
-	if err != nil {
-		t.Fatal(err)
-	}
+	metrics := kit.Handler(t, state, webhook.PathMutate).Metrics
 	cs := startCluster(t, "shop")
 	if _, err := cs.CoreV1().Pods("shop").Create(t.Context(), pod("shop", "web", nil, "library/web:1", host+"/library/migrated:1"), metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)

@@ -13,6 +13,7 @@ import (
 	"github.com/go-logr/logr"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	"k8s.io/apimachinery/pkg/util/wait"
 )
 
 // configMapDir lays out a directory the way the kubelet mounts a ConfigMap:
@@ -110,10 +111,13 @@ func TestWatcherReload(t *testing.T) {
 	}
 	for _, s := range steps {
 		cm.write(s.content)
-		eventually(t, s.name, func() bool {
+		// File events arrive asynchronously.
+		if err := wait.PollUntilContextTimeout(t.Context(), 20*time.Millisecond, 5*time.Second, true, func(context.Context) (bool, error) {
 			return testutil.ToFloat64(m.reloads.WithLabelValues(reloadSuccess)) == s.successes &&
-				testutil.ToFloat64(m.reloads.WithLabelValues(reloadError)) == s.errors
-		})
+				testutil.ToFloat64(m.reloads.WithLabelValues(reloadError)) == s.errors, nil
+		}); err != nil {
+			t.Fatalf("%s: the reload was not counted: %v", s.name, err)
+		}
 		if got := live.Current().Rewriter.Rewrite("nginx").Image; got != s.serving {
 			t.Errorf("%s: serving %q, want %q", s.name, got, s.serving)
 		}
@@ -162,17 +166,5 @@ func TestLoadNamesTheProblem(t *testing.T) {
 	}
 	if _, err := Load(filepath.Join(t.TempDir(), "missing.yaml")); err == nil {
 		t.Error("Load of a missing file: no error")
-	}
-}
-
-// eventually polls cond for up to 5 s; file events arrive asynchronously.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: condition not met within 5s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/prometheus/client_golang/prometheus"
 	jsonpatch "gopkg.in/evanphx/json-patch.v4"
 	admissionv1 "k8s.io/api/admission/v1"
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
@@ -25,6 +24,7 @@ import (
 	ctrladmission "sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	"github.com/pullthrough/pullthrough/config"
+	"github.com/pullthrough/pullthrough/e2e/kit"
 	"github.com/pullthrough/pullthrough/internal/namespaces"
 	"github.com/pullthrough/pullthrough/liveconfig"
 	"github.com/pullthrough/pullthrough/webhook"
@@ -148,11 +148,7 @@ func newWebhookEngine(t testing.TB, cfg *config.Config, path webhook.Path) *webh
 	if err != nil {
 		t.Fatal(err)
 	}
-	metrics, err := webhook.NewMetrics(prometheus.NewRegistry())
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := &webhookEngine{handler: &webhook.PodHandler{State: state, Metrics: metrics, Path: path}, labels: &sync.Map{}}
+	w := &webhookEngine{handler: kit.Handler(t, state, path), labels: &sync.Map{}}
 	w.handler.State.SetNamespaceLabels(w)
 	return w
 }

@@ -77,11 +77,7 @@ func TestRecordOnAPIServer(t *testing.T) {
 		}
 		return nil
 	})
-	metrics, err := webhook.NewMetrics(prometheus.NewRegistry())
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := &webhook.PodHandler{State: state, Metrics: metrics, Path: webhook.PathMutate}
+	h := kit.Handler(t, state, webhook.PathMutate)
 	want := map[string]string{"library/app-0:1": host + "/library/app-0:1", "library/app-1:1": "library/app-1:1"}
 	if got := admit(t, h, "library/app-0:1", "library/app-1:1"); fmt.Sprint(got) != fmt.Sprint(want) || asked.Load() != 0 {
 		t.Errorf("from the record: %v after %d checks of the proxy; want %v, none", got, asked.Load(), want)

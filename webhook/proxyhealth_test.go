@@ -11,9 +11,11 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/go-logr/logr"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	"k8s.io/apimachinery/pkg/util/wait"
 
 	"github.com/pullthrough/pullthrough/config"
 	"github.com/pullthrough/pullthrough/rewrite"
@@ -58,7 +60,11 @@ func TestProxyHealthGate(t *testing.T) {
 			done := make(chan error)
 			go func() { done <- p.Start(ctx) }()
 			// Two probes answered: the first one's verdict is recorded.
-			eventually(t, "probe", func() bool { return probes.Load() >= 2 && testutil.ToFloat64(f.metrics.proxyUp) == tt.up })
+			if err := wait.PollUntilContextTimeout(t.Context(), 20*time.Millisecond, 5*time.Second, true, func(context.Context) (bool, error) {
+				return probes.Load() >= 2 && testutil.ToFloat64(f.metrics.proxyUp) == tt.up, nil
+			}); err != nil {
+				t.Fatalf("the probe's verdict was not recorded: %v", err)
+			}
 			cancel()
 			if err := <-done; err != nil {
 				t.Fatal(err)

@@ -4,7 +4,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/pullthrough/pullthrough/config"
 	"github.com/pullthrough/pullthrough/liveconfig"
@@ -67,18 +66,5 @@ func TestStateFollowsReloads(t *testing.T) {
 				t.Errorf("after the commit the target in force is %q, want %q", got, tt.wantTarget)
 			}
 		})
-	}
-}
-
-// eventually polls cond for up to 5 s; probes and file events arrive
-// asynchronously.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: condition not met within 5s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
 	}
 }

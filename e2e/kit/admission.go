@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/prometheus/client_golang/prometheus"
 	admissionv1 "k8s.io/api/admission/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -52,6 +53,18 @@ func StateOf(t testing.TB, live *liveconfig.Live) *webhook.State {
 		t.Fatal(err)
 	}
 	return state
+}
+
+// Handler is the webhook's PodHandler on state at path, with its metrics on a
+// registry of its own, as the binary serves it: for tests that send requests
+// in process next to what they run on the API server.
+func Handler(t testing.TB, state *webhook.State, path webhook.Path) *webhook.PodHandler {
+	t.Helper()
+	metrics, err := webhook.NewMetrics(prometheus.NewRegistry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &webhook.PodHandler{State: state, Metrics: metrics, Path: path}
 }
 
 // ProxyLive is a live configuration that routes docker.io to proxy (an
