@@ -115,9 +115,8 @@ migrator:
     - {apiGroups: [operator.tigera.io], resources: [installations], verbs: [get, list, patch]}
 EOF
 
-# The tools of checks 5 and 6 (hack/go-tool.sh builds each once: promtool
-# takes several minutes on 2 cores the first time, helm-docs one).
-PROMTOOL_VERSION=${PROMTOOL_VERSION:-v0.316.0}
+# The tools of checks 5 and 6: promtool (hack/promtool.sh) and helm-docs
+# (hack/go-tool.sh builds it once, about a minute on 2 cores).
 HELM_DOCS_VERSION=${HELM_DOCS_VERSION:-v1.14.2}
 go_tool() { "$root/hack/go-tool.sh" "$@"; }
 
@@ -125,8 +124,7 @@ go_tool() { "$root/hack/go-tool.sh" "$@"; }
 # helm-docs) and stops: make tools, which CI runs beside make test.
 if [[ ${1:-} == --tools ]]; then
 	"$root/hack/crds.sh" >/dev/null || fail "fetching the CRDs (hack/crds.sh)"
-	go_tool promtool github.com/prometheus/prometheus/cmd/promtool "$PROMTOOL_VERSION" >/dev/null ||
-		fail "building promtool $PROMTOOL_VERSION"
+	"$root/hack/promtool.sh" >/dev/null || fail "fetching promtool (hack/promtool.sh)"
 	go_tool helm-docs github.com/norwoodj/helm-docs/cmd/helm-docs "$HELM_DOCS_VERSION" >/dev/null ||
 		fail "building helm-docs $HELM_DOCS_VERSION"
 	exit 0
@@ -374,8 +372,7 @@ refused "engine is webhook or policy" "engine" --set engine=cel
 refused "policy.guard is off, warn or deny" "guard" --set engine=policy --set policy.guard=block "${policy_caps[@]}"
 
 log "5. promtool test rules on the PrometheusRule (deploy/prometheus/alerts_test.yaml)"
-promtool=$(go_tool promtool github.com/prometheus/prometheus/cmd/promtool "$PROMTOOL_VERSION") ||
-	fail "building promtool $PROMTOOL_VERSION"
+promtool=$("$root/hack/promtool.sh") || fail "fetching promtool (hack/promtool.sh)"
 mkdir "$tmp/rules"
 # The rules file is the PrometheusRule's spec (groups:), lifted out of the object.
 template --set metrics.prometheusRule.enabled=true --set 'metrics.prometheusRule.migratedRegistries={docker.io}' --set metrics.podImages.enabled=true \
