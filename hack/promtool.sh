@@ -3,7 +3,7 @@
 # time into bin/tools (the machine's tool cache on CI):
 #   1. from Debian's prometheus package (PROMTOOL_DEB_VERSION), unpacked, not
 #      installed: seconds, where building promtool from the module proxy costs
-#      about 900 CPU-seconds (it links every service discovery of Prometheus),
+#      about 930 CPU-seconds (it links every service discovery of Prometheus),
 #      a tenth of a cold CI run;
 #   2. where apt has no such package (another distribution or release), built
 #      from github.com/prometheus/prometheus at PROMTOOL_VERSION through the
