@@ -154,12 +154,11 @@ func (r *Rewriter) Withholding(why Outcome) *Rewriter {
 
 // Rewrite decides what happens to one image reference.
 func (r *Rewriter) Rewrite(image string) Result {
-	named, err := reference.ParseNormalizedNamed(image)
-	if err != nil {
+	p := parseImage(image)
+	if !p.ok {
 		return Result{Image: image, Outcome: OutcomeUnparseable}
 	}
-	name := canonicalName(named)
-	suffix := tagAndDigest(named)
+	name, suffix := p.name, p.suffix
 	if len(r.images) > 0 && (matchAny(r.images, name) || matchAny(r.images, name+suffix)) {
 		return Result{Image: image, Outcome: OutcomeExcludedImage}
 	}
