@@ -28,15 +28,13 @@ mkdir -p "$dir"
 tmp=$(mktemp -d "$dir.tmp.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
-# Builds against the committed go.sum files; GOWORK=off so that a go.work above
-# the checkout cannot pull these modules into another build. The Kubernetes
-# commands are built as go test builds the product's packages (the machine's
-# cgo default, no -trimpath) from the product's versions of the modules both
-# use (hack/gen-k8s-tools-mod.sh), so that make test finds k8s.io/api,
-# client-go, apiserver and what they import in the Go build cache instead of
-# compiling them a second time. The rest is static and path-free.
-export GOWORK=off GOFLAGS="-mod=readonly -buildvcs=false"
-static=(env CGO_ENABLED=0 go build -trimpath)
+# Static, path-free, reproducible builds against the committed go.sum files; GOWORK=off
+# so that a go.work above the checkout cannot pull these modules into another build.
+# It is the configuration make builds and tests the product in (the Makefile's
+# CGO_ENABLED and GOFLAGS), and hack/tools/k8s requires the product's versions of
+# the modules both use (hack/gen-k8s-tools-mod.sh): make test then finds k8s.io/api,
+# client-go, apiserver and what they import compiled in the Go build cache.
+export CGO_ENABLED=0 GOWORK=off GOFLAGS="-mod=readonly -buildvcs=false"
 
 log() { echo "e2e-bins: $*" >&2; }
 
@@ -44,7 +42,7 @@ if [[ -x "$dir/etcd" ]]; then
 	log "etcd $ETCD_VERSION cached"
 else
 	log "building etcd $ETCD_VERSION"
-	(cd "$root/hack/tools/etcd" && "${static[@]}" -o "$tmp/etcd" go.etcd.io/etcd/server/v3)
+	(cd "$root/hack/tools/etcd" && go build -trimpath -o "$tmp/etcd" go.etcd.io/etcd/server/v3)
 	mv "$tmp/etcd" "$dir/etcd"
 fi
 
@@ -79,7 +77,7 @@ else
 		cp "$root/hack/tools/k8s/tools.go" "$moddir/"
 		GOFLAGS= K8S_VERSION=$K8S_VERSION "$root/hack/gen-k8s-tools-mod.sh" "$moddir" >&2
 	fi
-	(cd "$moddir" && go build -ldflags "$ldflags" -o "$tmp/" "${k8s_cmds[@]/#/k8s.io/kubernetes/cmd/}")
+	(cd "$moddir" && go build -trimpath -ldflags "$ldflags" -o "$tmp/" "${k8s_cmds[@]/#/k8s.io/kubernetes/cmd/}")
 	for b in "${k8s_cmds[@]}"; do mv "$tmp/$b" "$dir/"; done
 fi
 
@@ -89,7 +87,7 @@ if [[ -x "$dir/registry" ]] && "$dir/registry" --version 2>/dev/null | grep -qF 
 	log "registry $REGISTRY_VERSION cached"
 else
 	log "building registry $REGISTRY_VERSION (1-2 minutes on 2 cores)"
-	(cd "$root/hack/tools/registry" && "${static[@]}" \
+	(cd "$root/hack/tools/registry" && go build -trimpath \
 		-ldflags "-s -w -X github.com/distribution/distribution/v3/version.version=$REGISTRY_VERSION" \
 		-o "$tmp/registry" github.com/distribution/distribution/v3/cmd/registry)
 	mv "$tmp/registry" "$dir/registry"
@@ -109,7 +107,7 @@ if [[ -x "$node_dir/containerd" && -x "$node_dir/containerd-shim-runc-v2" ]]; th
 else
 	log "building containerd $CONTAINERD_VERSION (2-3 minutes on 2 cores)"
 	# The snapshotters the node does not use need C libraries; overlayfs and native do not.
-	(cd "$root/hack/tools/containerd" && "${static[@]}" -tags "no_btrfs no_devmapper no_zfs" -ldflags "-s -w \
+	(cd "$root/hack/tools/containerd" && go build -trimpath -tags "no_btrfs no_devmapper no_zfs" -ldflags "-s -w \
 		-X github.com/containerd/containerd/v2/version.Version=$CONTAINERD_VERSION" -o "$tmp/" \
 		github.com/containerd/containerd/v2/cmd/containerd github.com/containerd/containerd/v2/cmd/containerd-shim-runc-v2)
 	mv "$tmp/containerd" "$tmp/containerd-shim-runc-v2" "$node_dir/"
@@ -135,7 +133,7 @@ if [[ -x "$node_dir/cni/loopback" ]]; then
 else
 	log "building the CNI loopback plugin $CNI_PLUGINS_VERSION"
 	mkdir -p "$tmp/cni" "$node_dir/cni"
-	(cd "$root/hack/tools/cni" && "${static[@]}" -ldflags "-s -w" -o "$tmp/cni/loopback" \
+	(cd "$root/hack/tools/cni" && go build -trimpath -ldflags "-s -w" -o "$tmp/cni/loopback" \
 		github.com/containernetworking/plugins/plugins/main/loopback)
 	mv "$tmp/cni/loopback" "$node_dir/cni/"
 fi

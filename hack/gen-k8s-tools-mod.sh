@@ -36,6 +36,8 @@ required=$(requires "$upstream" | cut -d' ' -f1)
 # Module paths upstream replaces with a local ./staging directory.
 staged=$(awk '$2 == "=>" && $3 ~ /^\.\/staging\// {print $1}
 	$1 == "replace" && $3 == "=>" && $4 ~ /^\.\/staging\// {print $2}' "$upstream" | sort -u)
+# The staging modules to replace: those kubernetes both requires and replaces.
+staging=$(comm -12 <(echo "$required") <(echo "$staged"))
 godebug=$(sed -n 's/^godebug //p' "$upstream")
 goversion=$(sed -n 's/^go //p' "$upstream")
 
@@ -48,11 +50,21 @@ goversion=$(sed -n 's/^go //p' "$upstream")
 	echo "go $goversion"
 	[[ -z "$godebug" ]] || { echo; echo "godebug $godebug"; }
 	echo
-	echo "require k8s.io/kubernetes $K8S_VERSION"
+	# Each staging module at its published version, required as such (the
+	# replace covers only the version kubernetes names, v0.0.0, which the
+	# module proxy does not serve): the build then sees k8s.io/api v0.37.2
+	# itself, as the product does, rather than a module replaced by it, and
+	# the two share one compile of it (hack/e2e-bins.sh).
+	echo "require ("
+	printf '\tk8s.io/kubernetes %s\n' "$K8S_VERSION"
+	for mod in $staging; do
+		printf '\t%s %s\n' "$mod" "$staging_version"
+	done
+	echo ")"
 	echo
 	echo "replace ("
-	comm -12 <(echo "$required") <(echo "$staged") | while read -r mod; do
-		printf '\t%s => %s %s\n' "$mod" "$mod" "$staging_version"
+	for mod in $staging; do
+		printf '\t%s %s => %s %s\n' "$mod" "$(requires "$upstream" | awk -v m="$mod" '$1 == m { print $2 }')" "$mod" "$staging_version"
 	done
 	echo ")"
 } >"$moddir/go.mod"
@@ -69,7 +81,9 @@ echo "gen-k8s-tools-mod: resolving dependencies (go mod tidy)" >&2
 echo "gen-k8s-tools-mod: requiring the product's versions of the modules both build" >&2
 # The product's go.mod lists every module its packages and tests build from.
 product=$(requires "$root/go.mod")
-ours=$(cd "$moddir" && GOWORK=off GOFLAGS=-mod=mod go list -m -f '{{if and (not .Main) (not .Replace)}}{{.Path}} {{.Version}}{{end}}' all | sort)
+# The staging modules stay at the Kubernetes version being built.
+ours=$(cd "$moddir" && GOWORK=off GOFLAGS=-mod=mod go list -m -f '{{if not .Main}}{{.Path}} {{.Version}}{{end}}' all |
+	awk 'NR == FNR { staging[$1]; next } !($1 in staging)' <(echo "$staging") - | sort)
 edits=$(join <(echo "$product") <(echo "$ours") | awk '$2 != $3 { print "-require=" $1 "@" $2 }')
 if [[ -n $edits ]]; then
 	# shellcheck disable=SC2086 # one argument per edit
