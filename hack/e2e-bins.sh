@@ -30,6 +30,10 @@ trap 'rm -rf "$tmp"' EXIT
 
 # Static, path-free, reproducible builds against the committed go.sum files; GOWORK=off
 # so that a go.work above the checkout cannot pull these modules into another build.
+# It is the configuration make builds and tests the product in (the Makefile's
+# CGO_ENABLED and GOFLAGS), and hack/tools/k8s requires the product's versions of
+# the modules both use (hack/gen-k8s-tools-mod.sh): make test then finds k8s.io/api,
+# client-go, apiserver and what they import compiled in the Go build cache.
 export CGO_ENABLED=0 GOWORK=off GOFLAGS="-mod=readonly -buildvcs=false"
 
 log() { echo "e2e-bins: $*" >&2; }

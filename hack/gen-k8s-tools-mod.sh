@@ -26,12 +26,18 @@ upstream=$(cd "$moddir" && GOFLAGS=-mod=mod go mod download -json "k8s.io/kubern
 	sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",*$/\1/p')
 [[ -f "$upstream" ]] || { echo "gen-k8s-tools-mod: no go.mod downloaded for k8s.io/kubernetes@$K8S_VERSION" >&2; exit 1; }
 
-# Module paths required by upstream (first field inside require blocks or on require lines).
-required=$(awk '/^require \($/{in_req=1; next} in_req && /^\)$/{in_req=0} in_req && NF {print $1}
-	/^require [^(]/{print $2}' "$upstream" | sort -u)
+# requires FILE prints the "path version" of each requirement of a go.mod
+# (inside require blocks or on require lines).
+requires() {
+	awk '/^require \($/{in_req=1; next} in_req && /^\)$/{in_req=0} in_req && NF {print $1, $2}
+		/^require [^(]/{print $2, $3}' "$1" | sort -u
+}
+required=$(requires "$upstream" | cut -d' ' -f1)
 # Module paths upstream replaces with a local ./staging directory.
 staged=$(awk '$2 == "=>" && $3 ~ /^\.\/staging\// {print $1}
 	$1 == "replace" && $3 == "=>" && $4 ~ /^\.\/staging\// {print $2}' "$upstream" | sort -u)
+# The staging modules to replace: those kubernetes both requires and replaces.
+staging=$(comm -12 <(echo "$required") <(echo "$staged"))
 godebug=$(sed -n 's/^godebug //p' "$upstream")
 goversion=$(sed -n 's/^go //p' "$upstream")
 
@@ -44,15 +50,43 @@ goversion=$(sed -n 's/^go //p' "$upstream")
 	echo "go $goversion"
 	[[ -z "$godebug" ]] || { echo; echo "godebug $godebug"; }
 	echo
-	echo "require k8s.io/kubernetes $K8S_VERSION"
+	# Each staging module at its published version, required as such (the
+	# replace covers only the version kubernetes names, v0.0.0, which the
+	# module proxy does not serve): the build then sees k8s.io/api v0.37.2
+	# itself, as the product does, rather than a module replaced by it, and
+	# the two share one compile of it (hack/e2e-bins.sh).
+	echo "require ("
+	printf '\tk8s.io/kubernetes %s\n' "$K8S_VERSION"
+	for mod in $staging; do
+		printf '\t%s %s\n' "$mod" "$staging_version"
+	done
+	echo ")"
 	echo
 	echo "replace ("
-	comm -12 <(echo "$required") <(echo "$staged") | while read -r mod; do
-		printf '\t%s => %s %s\n' "$mod" "$mod" "$staging_version"
+	for mod in $staging; do
+		printf '\t%s %s => %s %s\n' "$mod" "$(requires "$upstream" | awk -v m="$mod" '$1 == m { print $2 }')" "$mod" "$staging_version"
 	done
 	echo ")"
 } >"$moddir/go.mod"
 
 echo "gen-k8s-tools-mod: resolving dependencies (go mod tidy)" >&2
 (cd "$moddir" && GOFLAGS=-mod=mod go mod tidy)
+
+# Every module this build shares with the product's go.mod at the product's
+# version where that is newer (a lower requirement changes nothing: the build
+# takes the highest). The Go build cache then holds one compile of
+# golang.org/x/net, protobuf, the Prometheus client and, at the pinned
+# version, k8s.io/api, client-go and apiserver, which make test reuses after
+# make e2e-bins instead of compiling them again (hack/e2e-bins.sh).
+echo "gen-k8s-tools-mod: requiring the product's versions of the modules both build" >&2
+# The product's go.mod lists every module its packages and tests build from.
+product=$(requires "$root/go.mod")
+# The staging modules stay at the Kubernetes version being built.
+ours=$(cd "$moddir" && GOWORK=off GOFLAGS=-mod=mod go list -m -f '{{if not .Main}}{{.Path}} {{.Version}}{{end}}' all |
+	awk 'NR == FNR { staging[$1]; next } !($1 in staging)' <(echo "$staging") - | sort)
+edits=$(join <(echo "$product") <(echo "$ours") | awk '$2 != $3 { print "-require=" $1 "@" $2 }')
+if [[ -n $edits ]]; then
+	# shellcheck disable=SC2086 # one argument per edit
+	(cd "$moddir" && go mod edit $edits && GOFLAGS=-mod=mod go mod tidy)
+fi
 echo "gen-k8s-tools-mod: wrote $moddir/go.mod and go.sum" >&2
