@@ -17,7 +17,8 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-HELM_VERSION=${HELM_VERSION:-v3.22.0}
+# v3.21.4, not v3.22.0: the module proxy serves v3.22.0 but does not approve it.
+HELM_VERSION=${HELM_VERSION:-v3.21.4}
 chart=$root/deploy/charts/pullthrough
 out=$root/deploy/manifests
 release=pullthrough
