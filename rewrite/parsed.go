@@ -18,8 +18,8 @@ type parsedImage struct {
 // on each call (the memo is only a cost saving).
 const maxParsed = 8192
 
-// parsedImages memoizes parseImage for every Rewriter, as a parse depends on
-// the reference alone. A cluster's pods name a few hundred distinct images
+// parsedImages memoizes parseImage for every Rewriter, Rewrite, SourceOf and
+// RegistryOf alike, as a parse depends on the reference alone. A cluster's pods name a few hundred distinct images
 // over and over, and parsing one (distribution/reference's regular
 // expressions) was the largest part of the webhook's own work per pod after
 // reading the JSON (docs/performance.md).

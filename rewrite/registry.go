@@ -3,8 +3,6 @@ package rewrite
 import (
 	"slices"
 	"strings"
-
-	"github.com/distribution/reference"
 )
 
 // DockerHub is Docker Hub's identity, the host the reference library gives
@@ -84,9 +82,10 @@ func SplitPrefix(prefix string) (registry, path string) {
 // from, docker.io for a familiar name such as "nginx", or "" when image is
 // not a valid reference. It names the mirror source an image is missing.
 func RegistryOf(image string) string {
-	named, err := reference.ParseNormalizedNamed(image)
-	if err != nil {
+	p := parseImage(image)
+	if !p.ok {
 		return ""
 	}
-	return CanonicalHost(reference.Domain(named))
+	host, _, _ := strings.Cut(p.name, "/") // the name starts with CanonicalHost
+	return host
 }

@@ -1,20 +1,16 @@
 package rewrite
 
-import (
-	"github.com/distribution/reference"
-)
-
 // SourceOf names the mirror an image under a target pulls through: the
 // canonical source of the mirror with the longest target the image is under,
 // "" when it is under none (or does not parse). It is the bounded "registry"
 // label of what the kubelet pulls from the proxy, where Rewrite's Result has
 // none (OutcomeAlreadyProxied names no rule): pullthrough_pull_failures_total.
 func (r *Rewriter) SourceOf(image string) string {
-	named, err := reference.ParseNormalizedNamed(image)
-	if err != nil {
+	p := parseImage(image)
+	if !p.ok {
 		return ""
 	}
-	name := canonicalName(named)
+	name := p.name
 	var source, target string
 	for _, rl := range r.rules {
 		t, err := ParsePrefix(rl.target)

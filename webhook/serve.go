@@ -197,9 +197,14 @@ func (s *server) write(w http.ResponseWriter, resp admission.Response, gvk *sche
 // an AdmissionReview of admission.k8s.io/v1 or v1beta1, which the one-pass
 // decodes read without the universal deserializer.
 func firstClass(t metav1.TypeMeta) bool {
-	return t.Kind == "AdmissionReview" &&
-		(t.APIVersion == admissionv1.SchemeGroupVersion.String() || t.APIVersion == admissionv1beta1.SchemeGroupVersion.String())
+	return t.Kind == "AdmissionReview" && (t.APIVersion == reviewV1 || t.APIVersion == reviewV1beta1)
 }
+
+// The apiVersions firstClass accepts, built once rather than per request.
+var (
+	reviewV1      = admissionv1.SchemeGroupVersion.String()
+	reviewV1beta1 = admissionv1beta1.SchemeGroupVersion.String()
+)
 
 // unversionedReview decodes a v1 or v1beta1 AdmissionReview into the v1
 // type (the two are identical), as controller-runtime does.
