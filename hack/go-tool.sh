@@ -2,8 +2,9 @@
 # Prints the path of a tool built from the Go module proxy, building it the
 # first time: NAME from PACKAGE@VERSION into bin/tools/NAME-VERSION/NAME
 # (bin/tools is the machine's tool cache on CI, .ci/run links it). The one way
-# make and the hack scripts get golangci-lint, actionlint, promtool and helm-docs.
-#   hack/go-tool.sh promtool github.com/prometheus/prometheus/cmd/promtool v0.316.0
+# make and the hack scripts build golangci-lint, actionlint, helm-docs and, where
+# apt has no Debian package of it (hack/promtool.sh), promtool.
+#   hack/go-tool.sh actionlint github.com/rhysd/actionlint/cmd/actionlint v1.7.12
 set -euo pipefail
 
 if [[ $# -ne 3 ]]; then
