@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -68,7 +69,9 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer release()
-	body, code, err := readReview(r)
+	buf := bodies.Get().(*bytes.Buffer)
+	defer recycleBody(buf)
+	body, code, err := readReview(r, buf)
 	if err != nil {
 		s.reject(w, errorResponse(code, err, body), start)
 		return
@@ -127,18 +130,41 @@ func decodeReview(body []byte) (admission.Request, *schema.GroupVersionKind, err
 	return req, gvk, err
 }
 
-// readReview reads the body of an admission call, refusing what the API
-// server never sends: another content type, an empty or oversized body. The
-// code is the HTTP status the error response carries.
-func readReview(r *http.Request) ([]byte, int32, error) {
+// maxPooledBody is the largest body buffer kept for the next request: a
+// pod with sidecars, env and managedFields is 5 to 30 KB; a larger buffer
+// goes to the garbage collector rather than hold its memory between calls.
+const maxPooledBody = 64 << 10
+
+// bodies recycles the buffers request bodies are read into: one per request
+// was most of the server's garbage once the body was read in one allocation
+// (docs/performance.md). A buffer goes back when its request is answered;
+// nothing decoded from a body keeps a slice of it (the decoders copy every
+// string and RawExtension: checkOnePass overwrites the body after decoding
+// and compares).
+var bodies = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// recycleBody gives buf back to bodies unless it grew past maxPooledBody.
+func recycleBody(buf *bytes.Buffer) {
+	if buf.Cap() > maxPooledBody {
+		return
+	}
+	buf.Reset()
+	bodies.Put(buf)
+}
+
+// readReview reads the body of an admission call into buf, refusing what
+// the API server never sends: another content type, an empty or oversized
+// body. The code is the HTTP status the error response carries. The body
+// returned is buf's: valid until buf is reused.
+func readReview(r *http.Request, buf *bytes.Buffer) ([]byte, int32, error) {
 	if r.Body == nil || r.Body == http.NoBody {
 		return nil, http.StatusBadRequest, errors.New("request body is empty")
 	}
 	defer func() { _ = r.Body.Close() }()
 	// Sized by Content-Length (the room taken for it), so the body is read
-	// into one allocation: io.ReadAll's doubling from 512 bytes allocated
-	// twice a typical pod's size and was half of the server's garbage.
-	var buf bytes.Buffer
+	// into one allocation at most: io.ReadAll's doubling from 512 bytes
+	// allocated twice a typical pod's size and was half of the server's
+	// garbage.
 	if n := r.ContentLength; n > 0 && n <= maxReviewBytes {
 		buf.Grow(int(n) + bytes.MinRead) // ReadFrom wants MinRead free to see the end
 	}

@@ -64,7 +64,7 @@ func main() {
 	}
 	var s settings
 	flag.StringVar(&s.repo, "repo", ".", "the repository root (fixtures are read from it)")
-	flag.IntVar(&s.rounds, "rounds", 2, "baseline/floor/pullthrough triples")
+	flag.IntVar(&s.rounds, "rounds", 3, "baseline/floor/pullthrough triples (an odd count has a middle round)")
 	flag.IntVar(&s.rate, "rate", 500, "fixed rate for the latency figures, requests per second")
 	flag.DurationVar(&s.duration, "duration", 10*time.Second, "length of each attack (at most 60s)")
 	flag.Uint64Var(&s.workers, "workers", 8, "connections for the saturation attack")
@@ -348,8 +348,7 @@ func render(results map[string][]figures, s settings) string {
 		for i := range r {
 			r[i] = get(results["pullthrough"][i]) / get(results[to][i])
 		}
-		sorted := slices.Sorted(slices.Values(r))
-		return fmt.Sprintf("**%.2f×** (%.2f–%.2f)", sorted[len(sorted)/2], sorted[0], sorted[len(sorted)-1])
+		return fmt.Sprintf("**%.2f×** (%.2f–%.2f)", baseline.Median(r), slices.Min(r), slices.Max(r))
 	}
 	b.WriteString("\n| pullthrough, same round | to the baseline: median (min–max) | to the floor: median (min–max) | target |\n|---|---|---|---|\n")
 	for _, row := range []struct {

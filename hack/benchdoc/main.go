@@ -79,7 +79,7 @@ func run(rounds int, benchtime time.Duration, out, cpuprofile string) error {
 		return err
 	}
 	pullthrough := webhook.Handlers(state, metrics, webhook.Limits{})[webhook.PathMutate]
-	baseline := baseline.Handler()
+	doNothing := baseline.Handler()
 	if cpuprofile != "" {
 		f, err := os.Create(cpuprofile)
 		if err != nil {
@@ -106,7 +106,7 @@ func run(rounds int, benchtime time.Duration, out, cpuprofile string) error {
 			for _, m := range []struct {
 				h  http.Handler
 				to *measure
-			}{{baseline, &base}, {pullthrough, &ours}} {
+			}{{doNothing, &base}, {pullthrough, &ours}} {
 				r := testing.Benchmark(func(b *testing.B) { serve(b, m.h, body) })
 				m.to.ns = append(m.to.ns, float64(r.NsPerOp()))
 				m.to.allocs = append(m.to.allocs, float64(r.AllocsPerOp()))
@@ -117,12 +117,12 @@ func run(rounds int, benchtime time.Duration, out, cpuprofile string) error {
 			ratios[i] = ours.ns[i] / base.ns[i]
 		}
 		ok := "met"
-		if median(ratios) > c.target {
+		if baseline.Median(ratios) > c.target {
 			ok = "**missed**"
 		}
 		fmt.Fprintf(&b, "| %s: %s | %d | %.0f µs, %.0f | %.0f µs, %.0f | **%.2f×** (%.2f–%.2f) | %.2f× | ≤ %.1f× %s |\n",
-			c.fixture, c.what, objectBytes(body), median(base.ns)/1e3, median(base.allocs), median(ours.ns)/1e3, median(ours.allocs),
-			median(ratios), slices.Min(ratios), slices.Max(ratios), median(ours.allocs)/median(base.allocs), c.target, ok)
+			c.fixture, c.what, objectBytes(body), baseline.Median(base.ns)/1e3, baseline.Median(base.allocs), baseline.Median(ours.ns)/1e3, baseline.Median(ours.allocs),
+			baseline.Median(ratios), slices.Min(ratios), slices.Max(ratios), baseline.Median(ours.allocs)/baseline.Median(base.allocs), c.target, ok)
 	}
 	if err := servedSection(&b, rounds); err != nil {
 		return fmt.Errorf("the served check: %w", err)
@@ -187,9 +187,4 @@ func loadAverage() string {
 		return "unknown"
 	}
 	return strings.Fields(string(b))[0]
-}
-
-func median(v []float64) float64 {
-	s := slices.Sorted(slices.Values(v))
-	return s[len(s)/2]
 }

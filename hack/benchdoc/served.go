@@ -13,6 +13,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/pullthrough/pullthrough/internal/baseline"
 	"github.com/pullthrough/pullthrough/liveconfig"
 	"github.com/pullthrough/pullthrough/webhook"
 )
@@ -101,8 +102,8 @@ func servedSection(b *strings.Builder, rounds int) error {
 			warm[r], cold[r] = ns[1][r]/ns[0][r], ns[2][r]/ns[0][r]
 		}
 		fmt.Fprintf(b, "| %s | %.0f µs | %.0f µs | %.0f µs | **%.2f×** (%.2f–%.2f) | **%.2f×** (%.2f–%.2f) |\n", c.fixture,
-			median(ns[0])/1e3, median(ns[1])/1e3, median(ns[2])/1e3,
-			median(warm), slices.Min(warm), slices.Max(warm), median(cold), slices.Min(cold), slices.Max(cold))
+			baseline.Median(ns[0])/1e3, baseline.Median(ns[1])/1e3, baseline.Median(ns[2])/1e3,
+			baseline.Median(warm), slices.Min(warm), slices.Max(warm), baseline.Median(cold), slices.Min(cold), slices.Max(cold))
 	}
 	return nil
 }
