@@ -180,5 +180,5 @@ demo: build e2e-bins ## the main job: a local control plane, the webhook and the
 	go run ./e2e/demo
 
 .PHONY: load
-load: ## vegeta load only (its own module), pullthrough and the baseline alternately; RATE, DURATION, ROUNDS
-	cd e2e/load && go run . -repo ../.. -rate $${RATE:-500} -duration $${DURATION:-10s} -rounds $${ROUNDS:-2}
+load: ## vegeta load only (its own module), the baseline, the floor and pullthrough alternately; RATE, DURATION, ROUNDS
+	cd e2e/load && go run . -repo ../.. -rate $${RATE:-500} -duration $${DURATION:-10s} -rounds $${ROUNDS:-3}
