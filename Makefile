@@ -167,7 +167,7 @@ vuln: ## govulncheck with a database built from golang.org/x/vulndb via the modu
 	hack/vulncheck.sh
 
 .PHONY: bench
-bench: ## write docs/benchmarks.md: in-process and under-load ratios to a do-nothing webhook, alternated (~3 min)
+bench: ## write docs/benchmarks.md: in-process and under-load ratios to a do-nothing webhook, alternated (~4 min)
 	go run ./hack/benchdoc -o docs/benchmarks.md
 	cd e2e/load && go run . -repo ../.. -o ../../docs/benchmarks.md
 
