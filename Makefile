@@ -181,4 +181,4 @@ demo: build e2e-bins ## the main job: a local control plane, the webhook and the
 
 .PHONY: load
 load: ## vegeta load only (its own module), the baseline, the floor and pullthrough alternately; RATE, DURATION, ROUNDS
-	cd e2e/load && go run . -repo ../.. -rate $${RATE:-500} -duration $${DURATION:-10s} -rounds $${ROUNDS:-3}
+	cd e2e/load && go run . -repo ../.. $${RATE:+-rate $$RATE} $${DURATION:+-duration $$DURATION} $${ROUNDS:+-rounds $$ROUNDS}

@@ -32,7 +32,8 @@ requires() {
 	awk '/^require \($/{in_req=1; next} in_req && /^\)$/{in_req=0} in_req && NF {print $1, $2}
 		/^require [^(]/{print $2, $3}' "$1" | sort -u
 }
-required=$(requires "$upstream" | cut -d' ' -f1)
+upstream_requires=$(requires "$upstream")
+required=$(cut -d' ' -f1 <<<"$upstream_requires")
 # Module paths upstream replaces with a local ./staging directory.
 staged=$(awk '$2 == "=>" && $3 ~ /^\.\/staging\// {print $1}
 	$1 == "replace" && $3 == "=>" && $4 ~ /^\.\/staging\// {print $2}' "$upstream" | sort -u)
@@ -64,7 +65,7 @@ goversion=$(sed -n 's/^go //p' "$upstream")
 	echo
 	echo "replace ("
 	for mod in $staging; do
-		printf '\t%s %s => %s %s\n' "$mod" "$(requires "$upstream" | awk -v m="$mod" '$1 == m { print $2 }')" "$mod" "$staging_version"
+		printf '\t%s %s => %s %s\n' "$mod" "$(awk -v m="$mod" '$1 == m { print $2 }' <<<"$upstream_requires")" "$mod" "$staging_version"
 	done
 	echo ")"
 } >"$moddir/go.mod"

@@ -19,10 +19,10 @@ type parsedImage struct {
 const maxParsed = 8192
 
 // parsedImages memoizes parseImage for every Rewriter, Rewrite, SourceOf and
-// RegistryOf alike, as a parse depends on the reference alone. A cluster's pods name a few hundred distinct images
-// over and over, and parsing one (distribution/reference's regular
-// expressions) was the largest part of the webhook's own work per pod after
-// reading the JSON (docs/performance.md).
+// RegistryOf alike, as a parse depends on the reference alone. A cluster's
+// pods name a few hundred distinct images over and over, and parsing one
+// (distribution/reference's regular expressions) was the largest part of the
+// webhook's own work per pod after reading the JSON (docs/performance.md).
 var parsedImages struct {
 	m sync.Map // string → parsedImage
 	n atomic.Int64
